@@ -1,0 +1,54 @@
+"""scratchgrad: a deep learning framework written from scratch on NumPy.
+
+The public API is what this file re-exports; everything else is private.
+
+>>> import scratchgrad as sg
+>>> x = sg.tensor([1.0, 2.0], requires_grad=True)
+>>> (x ** 2).sum().backward()
+>>> x.grad
+tensor([2., 4.])
+"""
+from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, int32, int64, uint8)
+from . import autograd
+from ._config import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import device
+from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                      linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                      randperm, tensor, zeros, zeros_like)
+from .function import Function
+from .ops import (abs, add, all, amax, amin, any, argmax, argmin, broadcast_to, cat, chunk, clamp,
+                  clip, clone, concatenate, cos, div, dot, eq, exp, expand, flatten, floor_divide,
+                  ge, gelu, gt, le, leaky_relu, log, log1p, log_softmax, logical_and, logical_not,
+                  logical_or, logical_xor, logsumexp, lt, matmul, max, maximum, mean, min,
+                  minimum, mm, mul, ne, neg, pad, permute, pow, relu, remainder, reshape, sigmoid,
+                  sin, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum,
+                  sum_to, t, tanh, transpose, unsqueeze, var, view, where)
+from .random import Generator, get_rng_state, manual_seed, set_rng_state
+from . import utils  # noqa: E402  (needs the names above)
+
+float = float32  # noqa: A001  (PyTorch's aliases: sg.float, sg.double, sg.long)
+double = float64
+long = int64
+bool = bool_  # noqa: A001
+half = float16
+
+
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "autograd", "utils", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "device", "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full",
+    "full_like", "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
+    "randn_like", "randperm", "tensor", "zeros", "zeros_like", "Function", "abs", "add", "all",
+    "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "cat", "chunk", "clamp", "clip",
+    "clone", "concatenate", "cos", "div", "dot", "eq", "exp", "expand", "flatten",
+    "floor_divide", "ge", "gelu", "gt", "le", "leaky_relu", "log", "log1p", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "lt", "matmul",
+    "max", "maximum", "mean", "min", "minimum", "mm", "mul", "ne", "neg", "pad", "permute",
+    "pow", "relu", "remainder", "reshape", "sigmoid", "sin", "softmax", "softplus", "split",
+    "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "sum_to", "t", "tanh",
+    "transpose", "unsqueeze", "var", "view", "where", "Generator", "get_rng_state",
+    "manual_seed", "set_rng_state", "Parameter", "Tensor", "bool_", "float16", "float32",
+    "float64", "int32", "int64", "uint8", "float", "double", "long", "bool", "half",
+]

@@ -1,0 +1,113 @@
+"""Thread-local switches: whether autograd records operations.
+
+``no_grad``, ``enable_grad`` and ``set_grad_enabled`` work as context managers and as
+decorators, exactly like their PyTorch namesakes. The state is per thread, so a DataLoader
+worker thread or a second training thread never flips the mode of another.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.grad_enabled = True
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """Return True when new operations are recorded for autograd.
+
+    >>> import scratchgrad as sg
+    >>> sg.is_grad_enabled()
+    True
+    """
+    return _state.grad_enabled
+
+
+class set_grad_enabled:
+    """Turn gradient recording on or off, as a function, context manager or decorator.
+
+    >>> import scratchgrad as sg
+    >>> with sg.set_grad_enabled(False):
+    ...     sg.is_grad_enabled()
+    False
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+        self._prev: list[bool] = []
+        # Like PyTorch, calling set_grad_enabled(False) outside a `with` takes effect at once.
+        if type(self) is set_grad_enabled:
+            self._prev.append(_state.grad_enabled)
+            _state.grad_enabled = self.mode
+
+    def __enter__(self) -> None:
+        if type(self) is not set_grad_enabled:
+            self._prev.append(_state.grad_enabled)
+            _state.grad_enabled = self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        _state.grad_enabled = self._prev.pop()
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = _state.grad_enabled
+            _state.grad_enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _state.grad_enabled = prev
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """Record nothing inside: use it for evaluation and for hand-written parameter updates.
+
+    Works as ``with no_grad():``, ``@no_grad()`` and ``@no_grad``.
+
+    >>> import scratchgrad as sg
+    >>> w = sg.ones(3, requires_grad=True)
+    >>> with sg.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __new__(cls, fn: Callable | None = None):
+        self = super().__new__(cls)
+        if callable(fn):  # used as a bare decorator: @no_grad
+            self.__init__()
+            return self(fn)
+        return self
+
+    def __init__(self, fn: Callable | None = None) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record operations again inside a ``no_grad`` region.
+
+    >>> import scratchgrad as sg
+    >>> with sg.no_grad(), sg.enable_grad():
+    ...     sg.is_grad_enabled()
+    True
+    """
+
+    def __new__(cls, fn: Callable | None = None):
+        self = super().__new__(cls)
+        if callable(fn):
+            self.__init__()
+            return self(fn)
+        return self
+
+    def __init__(self, fn: Callable | None = None) -> None:
+        super().__init__(True)

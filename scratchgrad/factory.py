@@ -1,0 +1,174 @@
+"""Functions that create tensors: from data, filled with constants, ranges and random draws."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .ops._util import shape_arg
+from .random import Generator, rng
+from .tensor import Tensor, _to_array, as_dtype, float32, int64
+
+
+def _finish(array: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
+    t = Tensor._make(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    if device is not None:
+        t = t.to(device)
+        if requires_grad:
+            t.requires_grad_(True)
+    return t
+
+
+def _dt(dtype: Any, default: Any = float32) -> np.dtype:
+    return as_dtype(dtype) if dtype is not None else default
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+           ) -> Tensor:
+    """A new tensor holding a copy of ``data``. Python floats become float32, Python ints
+    int64, NumPy arrays keep their dtype (as in PyTorch).
+
+    >>> tensor([1.0, 2.0]).dtype
+    dtype('float32')
+    """
+    array = _to_array(data, dtype)
+    if isinstance(data, (np.ndarray, Tensor)) and array is (getattr(data, "data", data)):
+        array = array.copy()
+    return _finish(array, requires_grad, device)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like :func:`tensor`, but shares memory with a NumPy array when no conversion is needed."""
+    if isinstance(data, Tensor) and (dtype is None or as_dtype(dtype) == data.dtype):
+        return data
+    return _finish(_to_array(data, dtype), False, device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (its dtype is kept).
+
+    >>> import numpy as np
+    >>> from_numpy(np.zeros(2)).dtype
+    dtype('float64')
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _finish(np.zeros(shape_arg(size, "zeros"), _dt(dtype)), requires_grad, device)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+         ) -> Tensor:
+    """A tensor of ones."""
+    return _finish(np.ones(shape_arg(size, "ones"), _dt(dtype)), requires_grad, device)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+          ) -> Tensor:
+    """An uninitialised tensor (filled with zeros here, to stay deterministic)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value`` (its dtype follows the value, like PyTorch)."""
+    if dtype is None:
+        dtype = (np.bool_ if isinstance(fill_value, bool) else
+                 int64 if isinstance(fill_value, int) else float32)
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _finish(np.full(size, fill_value, as_dtype(dtype)), requires_grad, device)
+
+
+def _like(x: Tensor, dtype: Any) -> np.dtype:
+    return as_dtype(dtype) if dtype is not None else x.dtype
+
+
+def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and dtype) of ``x``."""
+    return _finish(np.zeros(x.shape, _like(x, dtype)), requires_grad)
+
+
+def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and dtype) of ``x``."""
+    return _finish(np.ones(x.shape, _like(x, dtype)), requires_grad)
+
+
+def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False
+              ) -> Tensor:
+    """``fill_value`` everywhere, with the shape (and dtype) of ``x``."""
+    return _finish(np.full(x.shape, fill_value, _like(x, dtype)), requires_grad)
+
+
+def empty_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(x, dtype, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end``; int64 for integer arguments.
+
+    >>> arange(3)
+    tensor([0, 1, 2])
+    """
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = int64 if is_int else float32
+    return _finish(np.arange(start, end, step).astype(as_dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    return _finish(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False
+        ) -> Tensor:
+    """The identity matrix."""
+    return _finish(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from the seeded global generator."""
+    shape = shape_arg(size, "rand")
+    return _finish(rng(generator).random(shape, dtype=np.float64).astype(_dt(dtype)),
+                   requires_grad)
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the seeded global generator."""
+    shape = shape_arg(size, "randn")
+    return _finish(rng(generator).standard_normal(shape).astype(_dt(dtype)), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), generator: Generator | None = None,
+            dtype: Any = None) -> Tensor:
+    """Random integers in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
+    if high is None:
+        low, high = 0, low
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _finish(rng(generator).integers(low, high, size).astype(_dt(dtype, int64)), False)
+
+
+def rand_like(x: Tensor, dtype: Any = None) -> Tensor:
+    return rand(*x.shape, dtype=_like(x, dtype))
+
+
+def randn_like(x: Tensor, dtype: Any = None) -> Tensor:
+    return randn(*x.shape, dtype=_like(x, dtype))
+
+
+def randperm(n: int, generator: Generator | None = None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    return Tensor._make(rng(generator).permutation(n).astype(np.int64))

@@ -1,0 +1,171 @@
+"""Function: one differentiable operation, the node of the computational graph.
+
+``forward(*arrays)`` computes on raw arrays (NumPy or CuPy); ``backward(*gys)`` receives and
+returns Tensors, built from the same ops, so that ``create_graph=True`` gives higher-order
+derivatives and graph mode can reuse every rule.
+
+What backward may use (the contract that lets eager mode, graph mode and the compiler share
+one op library): ``self.inputs`` (strong references), ``self.output(i)`` (held by weakref, alive
+while backward runs because later nodes hold it), and attributes set in ``__init__`` or forward
+(shapes, axes, hyperparameters, random masks, each documented in its class).
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from . import _config
+from .tensor import Tensor, float32, int64
+
+_state = _config._state
+_ndarray = np.ndarray
+
+
+class Function:
+    """Base class of every operation. Subclasses implement ``forward`` and ``backward``.
+
+    >>> import numpy as np
+    >>> class Square(Function):
+    ...     def forward(self, x):
+    ...         return x * x
+    ...     def backward(self, gy):
+    ...         return 2 * self.inputs[0] * gy
+    >>> import scratchgrad as sg
+    >>> x = sg.tensor(3.0, requires_grad=True)
+    >>> Square()(x).backward(); x.grad.item()
+    6.0
+    """
+
+    # A class attribute, not per instance: ops override it to mark inputs that never get a
+    # gradient (e.g. the condition of ``where``) - purely informational.
+    differentiable = True
+
+    inputs: tuple[Tensor, ...]
+    outputs: list
+    generation: int
+
+    def __call__(self, *inputs: Tensor) -> Any:
+        try:
+            ys = self.forward(*[x.data for x in inputs])
+        except (ValueError, IndexError, TypeError) as e:
+            raise _input_error(self, inputs, e) from None
+        if type(ys) is not tuple:
+            if type(ys) is not _ndarray and isinstance(ys, np.generic):
+                ys = np.asarray(ys)  # NumPy turns 0-d results into scalars; keep arrays
+            out = Tensor._make(ys)
+            if _state.grad_enabled:
+                for x in inputs:
+                    if x.requires_grad:
+                        break
+                else:
+                    return out
+                gen = max([x.generation for x in inputs])
+                self.generation = gen
+                self.inputs = inputs
+                out.requires_grad = True
+                out.creator = self
+                out.generation = gen + 1
+                self.outputs = [weakref.ref(out)]
+            return out
+        outs = tuple(Tensor._make(np.asarray(y) if isinstance(y, np.generic) else y)
+                     for y in ys)
+        if _state.grad_enabled and any([x.requires_grad for x in inputs]):
+            gen = max([x.generation for x in inputs])
+            self.generation = gen
+            self.inputs = inputs
+            for i, o in enumerate(outs):
+                o.requires_grad = True
+                o.creator = self
+                o.generation = gen + 1
+                o._out_index = i
+            self.outputs = [weakref.ref(o) for o in outs]
+        return outs
+
+    def forward(self, *xs: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, *gys: Tensor) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} is not differentiable")
+
+    def output(self, i: int = 0) -> Tensor:
+        """The i-th output tensor (held by weakref; alive during backward)."""
+        return self.outputs[i]()
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+
+def _input_error(fn: Function, inputs: tuple, e: Exception) -> Exception:
+    desc = ", ".join(f"{tuple(x.shape)} {x.dtype}" for x in inputs)
+    return type(e)(f"{type(fn).__name__}: invalid inputs of shape and dtype {desc}: {e}")
+
+
+def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
+    """The dtype a Python scalar takes next to a tensor of dtype ``like`` (PyTorch's rule:
+    scalars never widen a float32 tensor; a float next to an integer tensor gives float32)."""
+    if isinstance(value, bool):
+        return like
+    if isinstance(value, int):
+        return int64 if like.kind == "b" else like
+    if isinstance(value, float):
+        return like if like.kind == "f" else float32
+    return np.asarray(value).dtype
+
+
+def as_tensor_like(value: Any, like: Tensor) -> Tensor:
+    """Wrap a scalar or array as a constant tensor with ``like``'s dtype family and device."""
+    if isinstance(value, Tensor):
+        return value
+    xp = np if type(like.data) is np.ndarray else _array_module(like)
+    if isinstance(value, (bool, int, float)):
+        return Tensor._make(xp.asarray(value, dtype=_scalar_dtype(value, like.data.dtype)))
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+        return Tensor._make(xp.asarray(value, dtype=_scalar_dtype(value, like.data.dtype)))
+    array = xp.asarray(value)
+    if not hasattr(value, "dtype") and array.dtype == np.float64:
+        array = array.astype(float32)  # a Python list of floats
+    return Tensor._make(array)
+
+
+def _array_module(t: Tensor):
+    from .backend import get_array_module
+
+    return get_array_module(t.data)
+
+
+def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's promotion for two tensors: a float beats an integer or bool whatever its width,
+    so ``int64 tensor + float32 tensor`` is float32 (NumPy would say float64)."""
+    da, db = a.data.dtype, b.data.dtype
+    if da == db:
+        return a, b
+    fa, fb = da.kind == "f", db.kind == "f"
+    if fa and not fb:
+        return a, Tensor._make(b.data.astype(da))
+    if fb and not fa:
+        return Tensor._make(a.data.astype(db)), b
+    if not fa and not fb:  # integers and bools: NumPy's rule is PyTorch's here
+        t = np.result_type(da, db)
+        return (a if da == t else Tensor._make(a.data.astype(t)),
+                b if db == t else Tensor._make(b.data.astype(t)))
+    return a, b  # two floats: NumPy promotes in forward, the engine casts gradients back
+
+
+def binary_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Turn the operands of a binary op into two tensors with promoted dtypes."""
+    if type(a) is not Tensor and not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            b = Tensor(b)
+        a = as_tensor_like(a, b)
+    elif type(b) is not Tensor and not isinstance(b, Tensor):
+        b = as_tensor_like(b, a)
+    if a.data.dtype != b.data.dtype:
+        return _promoted(a, b)
+    return a, b

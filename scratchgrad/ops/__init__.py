@@ -1,0 +1,29 @@
+"""The op library, shared by eager mode, graph mode and the compiler.
+
+One file per family; each op is a ``Function`` subclass (forward on arrays, backward on
+tensors) and a function with PyTorch's name and signature.
+"""
+from ._util import index_arrays, normalize_dim
+from .arithmetic import (abs, add, div, eq, floor_divide, ge, gt, le, logical_and, logical_not,
+                         logical_or, logical_xor, lt, mul, ne, neg, pow, remainder, square, sub,
+                         where)
+from .elementwise import (clamp, clip, cos, exp, gelu, leaky_relu, log, log1p, maximum, minimum,
+                          relu, sigmoid, sin, softplus, sqrt, tanh)
+from .linalg import dot, matmul, mm
+from .reduction import (all, amax, amin, any, argmax, argmin, log_softmax, logsumexp, max, mean,
+                        min, softmax, std, sum, var)
+from .shape import (broadcast_to, cast, cat, chunk, clone, concatenate, expand, flatten, getitem,
+                    pad, permute, reshape, split, squeeze, stack, sum_to, t, to_device, transpose,
+                    unsqueeze, view)
+
+__all__ = [
+    "abs", "add", "div", "eq", "floor_divide", "ge", "gt", "le", "logical_and", "logical_not",
+    "logical_or", "logical_xor", "lt", "mul", "ne", "neg", "pow", "remainder", "square", "sub",
+    "where", "clamp", "clip", "cos", "exp", "gelu", "leaky_relu", "log", "log1p", "maximum",
+    "minimum", "relu", "sigmoid", "sin", "softplus", "sqrt", "tanh", "dot", "matmul", "mm",
+    "all", "amax", "amin", "any", "argmax", "argmin", "log_softmax", "logsumexp", "max", "mean",
+    "min", "softmax", "std", "sum", "var", "broadcast_to", "cast", "cat", "chunk", "clone",
+    "concatenate", "expand", "flatten", "getitem", "pad", "permute", "reshape", "split",
+    "squeeze", "stack", "sum_to", "t", "to_device", "transpose", "unsqueeze", "view",
+    "index_arrays", "normalize_dim",
+]

@@ -1,0 +1,282 @@
+"""Arithmetic: + - * / ** and their friends, comparisons and logic (no gradient)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function, binary_operands
+from ..tensor import Tensor
+from .shape import sum_to
+from ._util import to_tensor
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return sum_to(gy, a.data.shape), sum_to(gy, b.data.shape)
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return sum_to(gy, a.data.shape), sum_to(-gy, b.data.shape)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return sum_to(gy * b, a.data.shape), sum_to(gy * a, b.data.shape)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy / b
+        return sum_to(ga, a.data.shape), sum_to(-ga * a / b, b.data.shape)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class PowScalar(Function):
+    """``x ** c`` for a constant Python number ``c``."""
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def forward(self, x):
+        return x ** self.c
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        c = self.c
+        if c == 2:
+            return gy * (2 * x)
+        return gy * (c * x ** (c - 1))
+
+
+class Pow(Function):
+    """``a ** b`` for two tensors. d/db uses log(a); where a == 0 it is taken as 0 (PyTorch)."""
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy * b * a ** (b - 1)
+        gb = None
+        if b.requires_grad:
+            safe = where(a == 0, 1, a)
+            gb = sum_to(gy * self.output() * safe.log(), b.data.shape)
+        return sum_to(ga, a.data.shape), gb
+
+
+class Abs(Function):
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, gy):
+        return gy * Tensor._make(np.sign(self.inputs[0].data))
+
+
+class Remainder(Function):
+    """Python's ``%`` (the sign follows the divisor, as in PyTorch and NumPy)."""
+
+    def forward(self, a, b):
+        return np.remainder(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        q = Tensor._make(np.floor_divide(a.data, b.data))
+        return sum_to(gy, a.data.shape), sum_to(-gy * q, b.data.shape)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a + b`` with broadcasting.
+
+    >>> import scratchgrad as sg
+    >>> sg.add(sg.tensor([1.0, 2.0]), 1)
+    tensor([2., 3.])
+    """
+    a, b = binary_operands(a, b)
+    return Add()(a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a - b`` with broadcasting."""
+    a, b = binary_operands(a, b)
+    return Sub()(a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a * b`` with broadcasting."""
+    a, b = binary_operands(a, b)
+    return Mul()(a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """True division ``a / b``; integer inputs give float32 (as in PyTorch)."""
+    a, b = binary_operands(a, b)
+    if a.data.dtype.kind != "f":
+        a = Tensor._make(a.data.astype(np.float32))
+        b = Tensor._make(b.data.astype(np.float32))
+    return Div()(a, b)
+
+
+def neg(x: Any) -> Tensor:
+    """``-x``."""
+    return Neg()(to_tensor(x))
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
+    """``a ** b``; ``b`` may be a Python number or a tensor.
+
+    >>> import scratchgrad as sg
+    >>> sg.pow(sg.tensor([2.0, 3.0]), 2)
+    tensor([4., 9.])
+    """
+    if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
+        if a.data.dtype.kind in "iub" and (isinstance(b, float) or b < 0):
+            a = Tensor._make(a.data.astype(np.float32))
+        return PowScalar(b)(a)
+    a, b = binary_operands(a, b)
+    return Pow()(a, b)
+
+
+def abs(x: Any) -> Tensor:  # noqa: A001
+    """Elementwise absolute value; its gradient at 0 is 0."""
+    return Abs()(to_tensor(x))
+
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a % b``."""
+    a, b = binary_operands(a, b)
+    return Remainder()(a, b)
+
+
+def floor_divide(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a // b`` (no gradient: it is piecewise constant)."""
+    a, b = binary_operands(a, b)
+    return Tensor._make(np.floor_divide(a.data, b.data))
+
+
+def square(x: Any) -> Tensor:
+    """``x * x``."""
+    return PowScalar(2)(to_tensor(x))
+
+
+def _compare(ufunc: Any, a: Any, b: Any) -> Tensor:
+    a, b = binary_operands(a, b)
+    try:
+        return Tensor._make(ufunc(a.data, b.data))
+    except ValueError as e:
+        raise ValueError(f"{ufunc.__name__}: can't compare tensors of shapes {a.shape} and "
+                         f"{b.shape}: {e}") from None
+
+
+def eq(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a == b`` as a bool tensor."""
+    return _compare(np.equal, a, b)
+
+
+def ne(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a != b``."""
+    return _compare(np.not_equal, a, b)
+
+
+def lt(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a < b``."""
+    return _compare(np.less, a, b)
+
+
+def le(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a <= b``."""
+    return _compare(np.less_equal, a, b)
+
+
+def gt(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a > b``."""
+    return _compare(np.greater, a, b)
+
+
+def ge(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a >= b``."""
+    return _compare(np.greater_equal, a, b)
+
+
+def logical_and(a: Any, b: Any) -> Tensor:
+    """Elementwise logical and (``&`` on bool tensors)."""
+    return _compare(np.logical_and, a, b) if _is_bool(a, b) else _compare(np.bitwise_and, a, b)
+
+
+def logical_or(a: Any, b: Any) -> Tensor:
+    """Elementwise logical or (``|`` on bool tensors)."""
+    return _compare(np.logical_or, a, b) if _is_bool(a, b) else _compare(np.bitwise_or, a, b)
+
+
+def logical_xor(a: Any, b: Any) -> Tensor:
+    """Elementwise exclusive or (``^`` on bool tensors)."""
+    return _compare(np.logical_xor, a, b) if _is_bool(a, b) else _compare(np.bitwise_xor, a, b)
+
+
+def logical_not(x: Any) -> Tensor:
+    """Elementwise not (``~`` on a bool tensor)."""
+    x = to_tensor(x)
+    if x.data.dtype.kind == "f":
+        raise TypeError(f"logical_not (~): expected a bool or integer tensor, got {x.dtype}")
+    return Tensor._make(np.invert(x.data))
+
+
+def _is_bool(a: Any, b: Any) -> bool:
+    return all(getattr(getattr(t, "data", t), "dtype", np.dtype(bool)).kind == "b"
+               for t in (a, b))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Pick ``a`` where ``condition`` holds, else ``b`` (all three broadcast together).
+
+    >>> import scratchgrad as sg
+    >>> x = sg.tensor([-1.0, 2.0])
+    >>> sg.where(x > 0, x, 0.0)
+    tensor([0., 2.])
+    """
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
+    a, b = binary_operands(a, b)
+    return Where(cond)(a, b)
+
+
+class Where(Function):
+    """``where(cond, a, b)``; the boolean condition is a constant attribute."""
+
+    def __init__(self, cond: Any) -> None:
+        self.cond = cond
+
+    def forward(self, a, b):
+        return np.where(self.cond, a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        zero = Tensor._make(np.zeros((), dtype=gy.data.dtype))
+        c = Tensor._make(self.cond)
+        return (sum_to(where(c, gy, zero), a.data.shape),
+                sum_to(where(c, zero, gy), b.data.shape))

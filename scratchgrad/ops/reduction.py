@@ -1,0 +1,352 @@
+"""Reductions: sum, mean, var, std, max, min, logsumexp, softmax, log_softmax, argmax."""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import builtins
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from .shape import broadcast_to, reshape
+from ._util import normalize_dim, reduce_axes, to_tensor
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _keep_shape(shape: tuple, axes: tuple | None) -> tuple:
+    """The shape of a reduction with keepdim=True."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _expand_back(gy: Tensor, x_shape: tuple, axes: tuple | None, keepdims: bool) -> Tensor:
+    """Undo a reduction on the gradient: re-insert reduced dims, then broadcast."""
+    if not keepdims:
+        gy = reshape(gy, _keep_shape(x_shape, axes))
+    return broadcast_to(gy, x_shape)
+
+
+class Sum(Function):
+    def __init__(self, axes: tuple | None, keepdims: bool) -> None:
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        return x.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        return _expand_back(gy, self.inputs[0].data.shape, self.axes, self.keepdims)
+
+
+class Mean(Function):
+    def __init__(self, axes: tuple | None, keepdims: bool) -> None:
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        return x.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        n = x.size // builtins.max(self.output().data.size, 1)
+        return _expand_back(gy * (1.0 / n), x.shape, self.axes, self.keepdims)
+
+
+class Max(Function):
+    """max/min over ``axes``. ``spread=True`` splits the gradient evenly between tied maxima
+    (PyTorch's ``amax`` and full ``max()``); otherwise it goes to the index that ``argmax``
+    returns (PyTorch's ``max(dim)``). The mask is computed from input and output in backward."""
+
+    def __init__(self, axes: tuple | None, keepdims: bool, spread: bool, is_min: bool) -> None:
+        self.axes, self.keepdims, self.spread, self.is_min = axes, keepdims, spread, is_min
+
+    def forward(self, x):
+        f = x.min if self.is_min else x.max
+        return f(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        y = self.output().data
+        if not self.keepdims:
+            y = y.reshape(_keep_shape(x.shape, self.axes))
+        if self.spread:
+            mask = (x == y).astype(x.dtype)
+            mask /= mask.sum(axis=self.axes, keepdims=True)
+        else:
+            (axis,) = self.axes
+            idx = (x.argmin if self.is_min else x.argmax)(axis=axis, keepdims=True)
+            mask = np.zeros_like(x)
+            np.put_along_axis(mask, idx, 1, axis=axis)
+        return _expand_back(gy, x.shape, self.axes, self.keepdims) * Tensor._make(mask)
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) computed as m + log(sum(exp(x - m))): fused for stability."""
+
+    def __init__(self, axes: tuple | None, keepdims: bool) -> None:
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, x):
+        m = x.max(axis=self.axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        s = np.exp(x - m).sum(axis=self.axes, keepdims=True)
+        y = np.log(s) + m
+        return y if self.keepdims else y.reshape(self.output_shape(x.shape))
+
+    def output_shape(self, shape: tuple) -> tuple:
+        if self.axes is None:
+            return ()
+        return tuple(s for i, s in enumerate(shape) if i not in self.axes)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        y = self.output()
+        if not self.keepdims:
+            keep = _keep_shape(x.data.shape, self.axes)
+            gy, y = reshape(gy, keep), reshape(y, keep)
+        from .elementwise import exp
+
+        return gy * exp(x - y)
+
+
+class Softmax(Function):
+    """exp(x - max) / sum: fused for stability. Backward uses only the output."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        y = x - x.max(axis=self.axis, keepdims=True)
+        np.exp(y, out=y)
+        y /= y.sum(axis=self.axis, keepdims=True)
+        return y
+
+    def backward(self, gy):
+        y = self.output()
+        gyy = gy * y
+        return gyy - y * gyy.sum(dim=self.axis, keepdim=True)
+
+
+class LogSoftmax(Function):
+    """x - logsumexp(x): fused for stability. Backward uses only the output."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        m = x.max(axis=self.axis, keepdims=True)
+        y = x - m
+        y -= np.log(np.exp(y).sum(axis=self.axis, keepdims=True))
+        return y
+
+    def backward(self, gy):
+        from .elementwise import exp
+
+        y = self.output()
+        return gy - exp(y) * gy.sum(dim=self.axis, keepdim=True)
+
+
+def sum(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+        keepdims: Any = None, dtype: Any = None) -> Tensor:
+    """Sum over ``dim`` (all dimensions when None).
+
+    >>> import scratchgrad as sg
+    >>> sg.sum(sg.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=0)
+    tensor([4., 6.])
+    """
+    x = to_tensor(x)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.data.dtype.kind in "bi" and x.data.dtype != np.int64:
+        x = x.to(np.int64)  # PyTorch sums bools and small ints as int64
+    axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "sum")
+    return Sum(axes, keep)(x)
+
+
+def mean(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: Any = None, dtype: Any = None) -> Tensor:
+    """Arithmetic mean over ``dim``."""
+    x = to_tensor(x)
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"mean: expected a floating-point tensor, got {x.dtype}; use "
+                        "x.float().mean() or pass dtype=")
+    axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "mean")
+    return Mean(axes, keep)(x)
+
+
+def _correction(unbiased: Any, correction: Any) -> float:
+    if correction is not None:
+        return float(correction)
+    return 1.0 if unbiased is None or unbiased else 0.0
+
+
+def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
+    """Variance over ``dim``; by default with Bessel's correction (divide by n - 1).
+
+    >>> import scratchgrad as sg
+    >>> sg.var(sg.tensor([1.0, 2.0, 3.0]))
+    tensor(1.)
+    """
+    x = to_tensor(x)
+    axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "var")
+    n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    d = x - Mean(axes, True)(x)
+    ss = Sum(axes, keep)(d * d)
+    denom = builtins.max(n - _correction(unbiased, correction), 0)
+    return ss * (1.0 / denom) if denom else ss * float("nan")
+
+
+def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
+    """Standard deviation over ``dim`` (square root of :func:`var`)."""
+    from .elementwise import sqrt
+
+    return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis,
+                    keepdims=keepdims))
+
+
+def _max_min(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: bool) -> Any:
+    name = "min" if is_min else "max"
+    if isinstance(dim, Tensor) or (dim is not None and not isinstance(dim, (int, np.integer))
+                                   and not isinstance(dim, (tuple, list))):
+        # torch.max(a, b): the elementwise form
+        from .elementwise import maximum, minimum
+
+        return minimum(x, dim) if is_min else maximum(x, dim)
+    x = to_tensor(x)
+    if x.data.size == 0:
+        raise RuntimeError(f"{name}: can't reduce an empty tensor of shape {x.shape}")
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if dim is None:
+        return Max(None, False, True, is_min)(x)
+    d = normalize_dim(dim, x.ndim, name)
+    d_axes = (d,) if x.ndim else None
+    values = Max(d_axes, keepdim, False, is_min)(x)
+    arg = x.data.argmin if is_min else x.data.argmax
+    indices = arg(axis=d, keepdims=keepdim) if x.ndim else np.zeros((), np.int64)
+    return values_indices(values, Tensor._make(indices.astype(np.int64)))
+
+
+def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+        keepdims: Any = None) -> Any:
+    """The largest value; with ``dim``, a ``(values, indices)`` pair; with a tensor as second
+    argument, the elementwise maximum (all three as in PyTorch).
+
+    >>> import scratchgrad as sg
+    >>> sg.max(sg.tensor([[1.0, 5.0], [3.0, 2.0]]), dim=1).indices
+    tensor([1, 0])
+    """
+    return _max_min(x, dim, keepdim, axis, keepdims, False)
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+        keepdims: Any = None) -> Any:
+    """The smallest value; see :func:`max` for the forms."""
+    return _max_min(x, dim, keepdim, axis, keepdims, True)
+
+
+def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Maximum over ``dim`` (ties share the gradient evenly)."""
+    x = to_tensor(x)
+    axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "amax")
+    return Max(axes, keep, True, False)(x)
+
+
+def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Minimum over ``dim`` (ties share the gradient evenly)."""
+    x = to_tensor(x)
+    axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "amin")
+    return Max(axes, keep, True, True)(x)
+
+
+def _arg(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: bool) -> Tensor:
+    x = to_tensor(x)
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    f = x.data.argmin if is_min else x.data.argmax
+    if dim is None:
+        out = np.asarray(f())
+        if keepdim:
+            out = out.reshape((1,) * x.ndim)
+    else:
+        d = normalize_dim(dim, x.ndim, "argmin" if is_min else "argmax")
+        out = f(axis=d, keepdims=keepdim) if x.ndim else np.zeros((), np.int64)
+    return Tensor._make(np.asarray(out, dtype=np.int64))
+
+
+def argmax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+           keepdims: Any = None) -> Tensor:
+    """Index of the largest value (over the flattened tensor when ``dim`` is None)."""
+    return _arg(x, dim, keepdim, axis, keepdims, False)
+
+
+def argmin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+           keepdims: Any = None) -> Tensor:
+    """Index of the smallest value."""
+    return _arg(x, dim, keepdim, axis, keepdims, True)
+
+
+def logsumexp(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+              keepdims: Any = None) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, without overflow.
+
+    >>> import scratchgrad as sg
+    >>> sg.logsumexp(sg.tensor([1000.0, 1000.0]), dim=0)
+    tensor(1000.6931)
+    """
+    x = to_tensor(x)
+    axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "logsumexp")
+    return LogSumExp(axes, keep)(x)
+
+
+def _softmax_axis(x: Tensor, dim: Any, axis: Any, op: str) -> int:
+    if axis is not None:
+        dim = axis
+    if dim is None:
+        raise TypeError(f"{op}: pass dim= (the dimension that sums to one)")
+    return normalize_dim(dim, x.ndim, op) if x.ndim else 0
+
+
+def softmax(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``, numerically stable.
+
+    >>> import scratchgrad as sg
+    >>> sg.softmax(sg.tensor([0.0, 0.0]), dim=0)
+    tensor([0.5, 0.5])
+    """
+    x = to_tensor(x) if dtype is None else to_tensor(x).to(dtype)
+    if x.ndim == 0:
+        return Softmax(None)(x)
+    return Softmax(_softmax_axis(x, dim, axis, "softmax"))(x)
+
+
+def log_softmax(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:
+    """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) (stable)."""
+    x = to_tensor(x) if dtype is None else to_tensor(x).to(dtype)
+    if x.ndim == 0:
+        return LogSoftmax(None)(x)
+    return LogSoftmax(_softmax_axis(x, dim, axis, "log_softmax"))(x)
+
+
+def any(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where any element (along ``dim``) is nonzero."""
+    x = to_tensor(x)
+    axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "any")
+    return Tensor._make(np.asarray(x.data.any(axis=axes, keepdims=keep)))
+
+
+def all(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where all elements (along ``dim``) are nonzero."""
+    x = to_tensor(x)
+    axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "all")
+    return Tensor._make(np.asarray(x.data.all(axis=axes, keepdims=keep)))

@@ -1,0 +1,728 @@
+"""Tensor and Parameter: an array, its gradient, and the function that produced it.
+
+Every method is written here in the class body (nothing is patched on at import), and each one
+delegates to the op library in ``scratchgrad.ops`` so that eager mode, graph mode and the
+compiler share the same operations.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from . import _config
+from .backend import device as _device
+from .backend import device_of, get_array_module
+
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+float16 = np.dtype("float16")
+int64 = np.dtype("int64")
+int32 = np.dtype("int32")
+uint8 = np.dtype("uint8")
+bool_ = np.dtype("bool")
+
+_DTYPE_ALIASES = {
+    "float": float32, "float32": float32, "double": float64, "float64": float64,
+    "half": float16, "float16": float16, "long": int64, "int64": int64, "int": int32,
+    "int32": int32, "uint8": uint8, "bool": bool_,
+}
+
+_DEFAULT_FLOAT = float32
+
+
+def as_dtype(dtype: Any) -> np.dtype:
+    """Normalise a dtype given as a NumPy dtype, a Python type or a name (``"float32"``)."""
+    if isinstance(dtype, str):
+        try:
+            return _DTYPE_ALIASES[dtype]
+        except KeyError:
+            raise TypeError(f"unknown dtype {dtype!r}; expected one of {sorted(_DTYPE_ALIASES)}")
+    if dtype is float:
+        return _DEFAULT_FLOAT
+    if dtype is int:
+        return int64
+    if dtype is bool:
+        return bool_
+    return np.dtype(dtype)
+
+
+def _default_dtype_for(array: np.ndarray, from_python: bool) -> np.dtype | None:
+    """PyTorch's rule: Python floats become float32; Python ints int64; NumPy keeps its dtype."""
+    kind = array.dtype.kind
+    if from_python:
+        if kind == "f":
+            return _DEFAULT_FLOAT
+        if kind in "iu":
+            return int64
+        if kind == "b":
+            return None
+    if kind in "fiub":
+        return None
+    raise TypeError(f"tensor: unsupported data of dtype {array.dtype}; expected numbers or booleans")
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Turn user data (list, scalar, ndarray, Tensor) into an array with PyTorch's dtype rules."""
+    if isinstance(data, Tensor):
+        data = data.data
+    xp = get_array_module(data)
+    if dtype is not None:
+        return xp.asarray(data, dtype=as_dtype(dtype))
+    from_python = not hasattr(data, "dtype")
+    array = xp.asarray(data)
+    target = _default_dtype_for(array, from_python)
+    if target is not None and target != array.dtype:
+        array = array.astype(target)
+    return array
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it.
+
+    Create tensors with :func:`scratchgrad.tensor` and friends; ``Tensor(data)`` follows the same
+    rules (Python floats become float32, NumPy arrays keep their dtype).
+
+    >>> import scratchgrad as sg
+    >>> x = sg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "creator", "requires_grad", "generation", "_out_index",
+                 "_retains_grad", "name", "__weakref__")
+
+    # Let ``ndarray + tensor`` reach Tensor.__radd__ instead of NumPy converting the tensor.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+                 name: str | None = None) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.creator = None
+        self.generation = 0
+        self._out_index = 0
+        self._retains_grad = False
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: Any, requires_grad: bool = False) -> "Tensor":
+        """Wrap an array without any checks: the fast path used by the op library."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.creator = None
+        t.requires_grad = requires_grad
+        t.generation = 0
+        t._out_index = 0
+        t._retains_grad = False
+        t.name = None
+        return t
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> _device:
+        return device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (no creator) or that do not require grad."""
+        return self.creator is None
+
+    @property
+    def grad_fn(self):
+        """The :class:`~scratchgrad.function.Function` that produced this tensor, or None."""
+        return self.creator
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    @property
+    def T(self) -> "Tensor":
+        """All dimensions reversed (the transpose for a matrix)."""
+        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dimensions swapped (batched matrix transpose)."""
+        return _ops.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the length of dimension ``dim``."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_ops.normalize_dim(dim, self.ndim, "size")]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # ------------------------------------------------------------------ conversion
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element tensor converts to a Python number; "
+                             f"this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (shared memory on the CPU)."""
+        if self.requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        return self.data if get_array_module(self.data) is np else self.data.get()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self.data if get_array_module(self.data) is np else self.data.get()
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(f"only one-element integer tensors can be used as an index "
+                            f"(got dtype {self.dtype}, shape {self.shape})")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self.data.item())
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        body = np.array2string(np.asarray(self.__array__()), separator=", ", prefix="tensor(",
+                               precision=4)
+        extras = []
+        if self.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype={self.dtype}")
+        if self.creator is not None:
+            extras.append(f"grad_fn=<{type(self.creator).__name__}Backward>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.device.type != "cpu":
+            extras.append(f"device='{self.device}'")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        ``gradient`` is required when ``self`` is not a scalar. With ``create_graph=True`` the
+        backward pass is itself recorded, so gradients can be differentiated again.
+        """
+        from .autograd import backward as _backward
+
+        _backward([self], None if gradient is None else [gradient], create_graph=create_graph)
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this data, cut from the graph (the "unchain" of DeZero)."""
+        return Tensor._make(self.data)
+
+    def detach_(self) -> "Tensor":
+        self.creator = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(f"requires_grad_: only floating-point tensors can require "
+                               f"gradients, this one has dtype {self.dtype}")
+        if not requires_grad and self.creator is not None:
+            raise RuntimeError("requires_grad_: can only change this flag on leaf tensors; "
+                               "use detach() on a result of an operation")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this intermediate tensor after backward (freed by default)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain the gradient of a tensor that does "
+                               "not require grad")
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def clone(self) -> "Tensor":
+        """A differentiable copy."""
+        return _ops.clone(self)
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    # ------------------------------------------------------------------ dtype and device
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """``x.to(dtype)``, ``x.to("cpu")`` or ``x.to(device, dtype)``."""
+        dtype = kwargs.get("dtype")
+        dev = kwargs.get("device")
+        for a in args:
+            if isinstance(a, (str, _device)) and str(a).split(":")[0] in ("cpu", "cuda"):
+                dev = a
+            elif isinstance(a, Tensor):
+                dtype, dev = a.dtype, a.device
+            else:
+                dtype = a
+        out = self
+        if dev is not None and _device(dev) != self.device:
+            out = _ops.to_device(out, _device(dev))
+        if dtype is not None and as_dtype(dtype) != out.dtype:
+            out = _ops.cast(out, as_dtype(dtype))
+        return out
+
+    def type(self, dtype: Any) -> "Tensor":
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(float32)
+
+    def double(self) -> "Tensor":
+        return self.to(float64)
+
+    def long(self) -> "Tensor":
+        return self.to(int64)
+
+    def int(self) -> "Tensor":
+        return self.to(int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(bool_)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self) -> "Tensor":
+        return self.to("cuda")
+
+    # ------------------------------------------------------------------ arithmetic operators
+    def __add__(self, other: Any) -> "Tensor":
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return _ops.div(other, self)
+
+    def __pow__(self, other: Any) -> "Tensor":
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> "Tensor":
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return _ops.matmul(other, self)
+
+    def __floordiv__(self, other: Any) -> "Tensor":
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> "Tensor":
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> "Tensor":
+        return _ops.remainder(self, other)
+
+    def __neg__(self) -> "Tensor":
+        return _ops.neg(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return _ops.abs(self)
+
+    # comparisons and logic: results are bool tensors with no gradient
+    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return _ops.eq(self, other)
+
+    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return _ops.ne(self, other)
+
+    def __lt__(self, other: Any) -> "Tensor":
+        return _ops.lt(self, other)
+
+    def __le__(self, other: Any) -> "Tensor":
+        return _ops.le(self, other)
+
+    def __gt__(self, other: Any) -> "Tensor":
+        return _ops.gt(self, other)
+
+    def __ge__(self, other: Any) -> "Tensor":
+        return _ops.ge(self, other)
+
+    def __and__(self, other: Any) -> "Tensor":
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other: Any) -> "Tensor":
+        return _ops.logical_or(self, other)
+
+    def __xor__(self, other: Any) -> "Tensor":
+        return _ops.logical_xor(self, other)
+
+    def __invert__(self) -> "Tensor":
+        return _ops.logical_not(self)
+
+    # ------------------------------------------------------------------ in-place operations
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and _config._state.grad_enabled:
+            kind = "a leaf tensor" if self.creator is None else "a tensor"
+            raise RuntimeError(
+                f"{op}: {kind} that requires grad can't be modified in place while autograd "
+                "is recording; do it under `with scratchgrad.no_grad():` or use the "
+                "out-of-place form")
+
+    def _inplace(self, op: str, ufunc: Any, other: Any) -> "Tensor":
+        self._check_inplace(op)
+        value = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        except (TypeError, ValueError) as e:  # numpy's UFuncTypeError is a TypeError
+            other_shape = getattr(value, "shape", ())
+            raise type(e)(f"{op}: can't update a tensor of shape {self.shape} and dtype "
+                          f"{self.dtype} in place with a value of shape {other_shape} and "
+                          f"dtype {getattr(value, 'dtype', type(value).__name__)}: {e}") from None
+        return self
+
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self._inplace("__iadd__", np.add, other)
+
+    def __isub__(self, other: Any) -> "Tensor":
+        return self._inplace("__isub__", np.subtract, other)
+
+    def __imul__(self, other: Any) -> "Tensor":
+        return self._inplace("__imul__", np.multiply, other)
+
+    def __itruediv__(self, other: Any) -> "Tensor":
+        return self._inplace("__itruediv__", np.true_divide, other)
+
+    def add_(self, other: Any, alpha: float = 1) -> "Tensor":
+        """In place ``self += alpha * other``."""
+        if alpha != 1:
+            other = (other.data if isinstance(other, Tensor) else other) * alpha
+        return self._inplace("add_", np.add, other)
+
+    def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
+        if alpha != 1:
+            other = (other.data if isinstance(other, Tensor) else other) * alpha
+        return self._inplace("sub_", np.subtract, other)
+
+    def mul_(self, other: Any) -> "Tensor":
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> "Tensor":
+        return self._inplace("div_", np.true_divide, other)
+
+    def zero_(self) -> "Tensor":
+        """Fill with zeros in place."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> "Tensor":
+        self._check_inplace("fill_")
+        self.data[...] = value.data if isinstance(value, Tensor) else value
+        return self
+
+    def copy_(self, src: Any) -> "Tensor":
+        """Copy ``src`` (broadcast to this shape) into this tensor in place."""
+        self._check_inplace("copy_")
+        value = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            self.data[...] = value
+        except ValueError:
+            raise ValueError(f"copy_: can't copy a value of shape {np.shape(value)} into a "
+                             f"tensor of shape {self.shape}") from None
+        return self
+
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
+        self._check_inplace("clamp_")
+        np.clip(self.data, min, max, out=self.data)
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        value = value.data if isinstance(value, Tensor) else value
+        try:
+            self.data[_ops.index_arrays(index)] = value
+        except (IndexError, ValueError) as e:
+            raise type(e)(f"__setitem__: can't assign a value of shape {np.shape(value)} to "
+                          f"index {index!r} of a tensor of shape {self.shape}: {e}") from None
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return _ops.getitem(self, index)
+
+    # ------------------------------------------------------------------ elementwise methods
+    def neg(self) -> "Tensor":
+        return _ops.neg(self)
+
+    def abs(self) -> "Tensor":
+        return _ops.abs(self)
+
+    def pow(self, exponent: Any) -> "Tensor":
+        return _ops.pow(self, exponent)
+
+    def add(self, other: Any) -> "Tensor":
+        return _ops.add(self, other)
+
+    def sub(self, other: Any) -> "Tensor":
+        return _ops.sub(self, other)
+
+    def mul(self, other: Any) -> "Tensor":
+        return _ops.mul(self, other)
+
+    def div(self, other: Any) -> "Tensor":
+        return _ops.div(self, other)
+
+    def exp(self) -> "Tensor":
+        return _ops.exp(self)
+
+    def log(self) -> "Tensor":
+        return _ops.log(self)
+
+    def log1p(self) -> "Tensor":
+        return _ops.log1p(self)
+
+    def sqrt(self) -> "Tensor":
+        return _ops.sqrt(self)
+
+    def square(self) -> "Tensor":
+        return _ops.square(self)
+
+    def sin(self) -> "Tensor":
+        return _ops.sin(self)
+
+    def cos(self) -> "Tensor":
+        return _ops.cos(self)
+
+    def tanh(self) -> "Tensor":
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> "Tensor":
+        return _ops.sigmoid(self)
+
+    def relu(self) -> "Tensor":
+        return _ops.relu(self)
+
+    def maximum(self, other: Any) -> "Tensor":
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Any) -> "Tensor":
+        return _ops.minimum(self, other)
+
+    def clamp(self, min: Any = None, max: Any = None) -> "Tensor":
+        return _ops.clamp(self, min, max)
+
+    def clip(self, min: Any = None, max: Any = None) -> "Tensor":
+        return _ops.clamp(self, min, max)
+
+    def where(self, condition: Any, other: Any) -> "Tensor":
+        """``self`` where ``condition`` holds, else ``other`` (PyTorch's ``Tensor.where``)."""
+        return _ops.where(condition, self, other)
+
+    def eq(self, other: Any) -> "Tensor":
+        return _ops.eq(self, other)
+
+    def ne(self, other: Any) -> "Tensor":
+        return _ops.ne(self, other)
+
+    def lt(self, other: Any) -> "Tensor":
+        return _ops.lt(self, other)
+
+    def le(self, other: Any) -> "Tensor":
+        return _ops.le(self, other)
+
+    def gt(self, other: Any) -> "Tensor":
+        return _ops.gt(self, other)
+
+    def ge(self, other: Any) -> "Tensor":
+        return _ops.ge(self, other)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return _ops.any(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return _ops.all(self, dim, keepdim)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return _ops.sum(self, dim, keepdim, **kw)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return _ops.mean(self, dim, keepdim, **kw)
+
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
+            **kw: Any) -> "Tensor":
+        return _ops.var(self, dim, unbiased, keepdim, **kw)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
+            **kw: Any) -> "Tensor":
+        return _ops.std(self, dim, unbiased, keepdim, **kw)
+
+    def max(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
+        return _ops.max(self, dim, keepdim, **kw)
+
+    def min(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
+        return _ops.min(self, dim, keepdim, **kw)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return _ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return _ops.argmax(self, dim, keepdim, **kw)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return _ops.argmin(self, dim, keepdim, **kw)
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return _ops.logsumexp(self, dim, keepdim, **kw)
+
+    def softmax(self, dim: int = -1, **kw: Any) -> "Tensor":
+        return _ops.softmax(self, dim, **kw)
+
+    def log_softmax(self, dim: int = -1, **kw: Any) -> "Tensor":
+        return _ops.log_softmax(self, dim, **kw)
+
+    def sum_to(self, shape: Sequence[int]) -> "Tensor":
+        """Sum broadcast dimensions away so the result has ``shape`` (gradient of broadcasting)."""
+        return _ops.sum_to(self, shape)
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape: Any) -> "Tensor":
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> "Tensor":
+        return _ops.reshape(self, *shape)
+
+    def view_as(self, other: "Tensor") -> "Tensor":
+        return _ops.reshape(self, other.shape)
+
+    def reshape_as(self, other: "Tensor") -> "Tensor":
+        return _ops.reshape(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        return _ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims: Any) -> "Tensor":
+        return _ops.permute(self, *dims)
+
+    def t(self) -> "Tensor":
+        return _ops.t(self)
+
+    def squeeze(self, dim: Any = None) -> "Tensor":
+        return _ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return _ops.unsqueeze(self, dim)
+
+    def expand(self, *shape: Any) -> "Tensor":
+        return _ops.expand(self, *shape)
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return _ops.broadcast_to(self, other.shape)
+
+    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+        return _ops.broadcast_to(self, shape)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple["Tensor", ...]:
+        return _ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
+        return _ops.chunk(self, chunks, dim)
+
+    # ------------------------------------------------------------------ linear algebra
+    def matmul(self, other: Any) -> "Tensor":
+        return _ops.matmul(self, other)
+
+    def mm(self, other: Any) -> "Tensor":
+        return _ops.mm(self, other)
+
+    def dot(self, other: Any) -> "Tensor":
+        return _ops.dot(self, other)
+
+
+class Parameter(Tensor):
+    """A tensor that is a learnable parameter of a model: it requires grad by default.
+
+    >>> import scratchgrad as sg
+    >>> w = sg.nn.Parameter(sg.zeros(2, 3)) if hasattr(sg, "nn") else Parameter(sg.zeros(2, 3))
+    >>> w.requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty((0,), dtype=np.float32)
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+from . import ops as _ops  # noqa: E402  (the op library needs Tensor defined first)
