@@ -41,8 +41,10 @@ def _seed(root: Tensor, gradient: Any) -> Tensor:
     if g.shape != root.shape:
         raise RuntimeError(f"backward: gradient has shape {g.shape} but the output has shape "
                            f"{root.shape}; they must match")
-    return Tensor._make(g.data.astype(root.dtype, copy=True), g.requires_grad) if \
-        g.creator is None else g
+    if g.requires_grad:  # part of a graph (create_graph=True): keep the link
+        return g if g.dtype == root.dtype else g.to(root.dtype)
+    # a private copy: the engine may hand the seed to a leaf's .grad, updated in place later
+    return Tensor._make(g.data.astype(root.dtype, copy=True))
 
 
 def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,

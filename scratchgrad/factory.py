@@ -34,7 +34,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     dtype('float32')
     """
     array = _to_array(data, dtype)
-    if isinstance(data, (np.ndarray, Tensor)) and array is (getattr(data, "data", data)):
+    source = data.data if isinstance(data, Tensor) else data
+    if array is source or (isinstance(source, np.ndarray) and np.shares_memory(array, source)):
         array = array.copy()
     return _finish(array, requires_grad, device)
 
@@ -157,6 +158,8 @@ def randint(low: int, high: int | None = None, size: Any = (), generator: Genera
     """Random integers in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
     if high is None:
         low, high = 0, low
+    elif not isinstance(high, (int, np.integer)) and size == ():
+        low, high, size = 0, low, high  # randint(high, size), as in PyTorch
     size = (size,) if isinstance(size, int) else tuple(size)
     return _finish(rng(generator).integers(low, high, size).astype(_dt(dtype, int64)), False)
 

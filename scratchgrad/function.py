@@ -103,7 +103,8 @@ class Function:
 
 def _input_error(fn: Function, inputs: tuple, e: Exception) -> Exception:
     desc = ", ".join(f"{tuple(x.shape)} {x.dtype}" for x in inputs)
-    return type(e)(f"{type(fn).__name__}: invalid inputs of shape and dtype {desc}: {e}")
+    kind = next(k for k in (IndexError, TypeError, ValueError) if isinstance(e, k))
+    return kind(f"{type(fn).__name__}: invalid inputs of shape and dtype {desc}: {e}")
 
 
 def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:

@@ -232,8 +232,10 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
-        body = np.array2string(np.asarray(self.__array__()), separator=", ", prefix="tensor(",
-                               precision=4)
+        a = np.asarray(self.__array__())
+        fixed = a.dtype.kind == "f" and a.size and not np.all(np.isnan(a) | (a == np.round(a)))
+        body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
+                               floatmode="fixed" if fixed else "maxprec")
         extras = []
         if self.dtype not in (float32, int64, bool_):
             extras.append(f"dtype={self.dtype}")
@@ -439,7 +441,8 @@ class Tensor:
             ufunc(self.data, value, out=self.data, casting="same_kind")
         except (TypeError, ValueError) as e:  # numpy's UFuncTypeError is a TypeError
             other_shape = getattr(value, "shape", ())
-            raise type(e)(f"{op}: can't update a tensor of shape {self.shape} and dtype "
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"{op}: can't update a tensor of shape {self.shape} and dtype "
                           f"{self.dtype} in place with a value of shape {other_shape} and "
                           f"dtype {getattr(value, 'dtype', type(value).__name__)}: {e}") from None
         return self
@@ -504,7 +507,8 @@ class Tensor:
         try:
             self.data[_ops.index_arrays(index)] = value
         except (IndexError, ValueError) as e:
-            raise type(e)(f"__setitem__: can't assign a value of shape {np.shape(value)} to "
+            kind = IndexError if isinstance(e, IndexError) else ValueError
+            raise kind(f"__setitem__: can't assign a value of shape {np.shape(value)} to "
                           f"index {index!r} of a tensor of shape {self.shape}: {e}") from None
 
     def __getitem__(self, index: Any) -> "Tensor":

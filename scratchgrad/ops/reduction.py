@@ -326,7 +326,8 @@ def softmax(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> 
     """
     x = to_tensor(x) if dtype is None else to_tensor(x).to(dtype)
     if x.ndim == 0:
-        return Softmax(None)(x)
+        _softmax_axis(x.reshape(1), dim, axis, "softmax")
+        return softmax(x.reshape(1), 0).reshape(())
     return Softmax(_softmax_axis(x, dim, axis, "softmax"))(x)
 
 
@@ -334,7 +335,8 @@ def log_softmax(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None)
     """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) (stable)."""
     x = to_tensor(x) if dtype is None else to_tensor(x).to(dtype)
     if x.ndim == 0:
-        return LogSoftmax(None)(x)
+        _softmax_axis(x.reshape(1), dim, axis, "log_softmax")
+        return log_softmax(x.reshape(1), 0).reshape(())
     return LogSoftmax(_softmax_axis(x, dim, axis, "log_softmax"))(x)
 
 

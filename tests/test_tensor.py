@@ -1,0 +1,172 @@
+"""The Tensor API: properties, conversions, factories, in-place updates and errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import scratchgrad as sg
+
+
+def test_default_dtypes_follow_pytorch():
+    assert sg.tensor([1.0, 2.0]).dtype == sg.float32
+    assert sg.tensor([1, 2]).dtype == sg.int64
+    assert sg.tensor([True]).dtype == sg.bool
+    assert sg.tensor(np.zeros(2)).dtype == sg.float64        # NumPy keeps its dtype
+    assert sg.tensor([1, 2], dtype=sg.float64).dtype == sg.float64
+    assert sg.Tensor([1.5]).dtype == sg.float32
+
+
+def test_properties_and_conversions():
+    x = sg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.shape == (2, 3) and x.ndim == 2 and x.size() == (2, 3) and x.size(1) == 3
+    assert x.numel() == 6 and len(x) == 2 and x.device == "cpu" and x.device.type == "cpu"
+    assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    assert np.asarray(x).shape == (2, 3)
+    assert x[1, 2].item() == 6.0 and float(x[0, 0]) == 1.0
+    assert [r.tolist() for r in x] == x.tolist()
+    assert x.T.shape == (3, 2) and x.mT.shape == (3, 2) and x.t().shape == (3, 2)
+    with pytest.raises(ValueError, match=r"item.*\(2, 3\)"):
+        x.item()
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(x)
+
+
+def test_numpy_shares_memory_and_refuses_grad_tensors():
+    a = np.zeros(3, dtype=np.float32)
+    t = sg.from_numpy(a)
+    a[0] = 5
+    assert t[0].item() == 5
+    w = sg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        w.numpy()
+    assert w.detach().numpy().tolist() == [1.0, 1.0]
+
+
+def test_requires_grad_on_integer_tensor_is_an_error():
+    with pytest.raises(RuntimeError, match="int64"):
+        sg.tensor([1, 2], requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating-point"):
+        sg.arange(3).requires_grad_()
+
+
+def test_inplace_update_under_no_grad():
+    w = sg.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with sg.no_grad():
+        w -= 0.5 * w.grad
+    np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0])
+    assert w.requires_grad and w.is_leaf
+
+
+def test_inplace_on_grad_tensor_while_recording_is_an_error():
+    w = sg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"__iadd__.*no_grad"):
+        w += 1
+    with pytest.raises(RuntimeError, match="__setitem__"):
+        w[0] = 3.0
+
+
+def test_setitem_with_mask_and_inplace_methods():
+    h = sg.tensor([-1.0, 2.0, -3.0])
+    g = sg.ones(3)
+    g[h < 0] = 0
+    assert g.tolist() == [0.0, 1.0, 0.0]
+    g.add_(sg.ones(3), alpha=2).mul_(2)
+    assert g.tolist() == [4.0, 6.0, 4.0]
+    g.zero_()
+    assert g.tolist() == [0.0, 0.0, 0.0]
+    g.fill_(7).clamp_(max=5)
+    assert g.tolist() == [5.0, 5.0, 5.0]
+    g.copy_(sg.tensor([1.0, 2.0, 3.0]))
+    assert g.tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match=r"copy_.*\(2,\).*\(3,\)"):
+        g.copy_(np.ones(2))
+
+
+def test_inplace_keeps_dtype_and_rejects_unsafe_casts():
+    i = sg.tensor([1, 2])
+    with pytest.raises(TypeError, match="int64"):
+        i += 0.5
+    f = sg.ones(2)
+    f += np.float64(2.0)
+    assert f.dtype == sg.float32
+
+
+def test_grad_is_assignable_and_clone_is_differentiable():
+    x = sg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone()
+    assert y.requires_grad and y.creator is not None
+    (y * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    x.grad = None
+    assert x.grad is None
+
+
+def test_repr_is_readable():
+    assert repr(sg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert "requires_grad=True" in repr(sg.ones(1, requires_grad=True))
+    assert "grad_fn=<MulBackward>" in repr(sg.ones(1, requires_grad=True) * 2)
+    assert "dtype=float64" in repr(sg.tensor(np.zeros(1)))
+
+
+def test_factories():
+    assert sg.zeros(2, 3).shape == (2, 3) and sg.zeros((2, 3)).dtype == sg.float32
+    assert sg.ones(2, dtype=sg.int64).dtype == sg.int64
+    assert sg.full((2,), 3).dtype == sg.int64 and sg.full((2,), 3.0).dtype == sg.float32
+    assert sg.zeros_like(sg.ones(2, dtype=sg.float64)).dtype == sg.float64
+    assert sg.ones_like(sg.zeros(3)).tolist() == [1.0, 1.0, 1.0]
+    assert sg.full_like(sg.zeros(2), 4.0).tolist() == [4.0, 4.0]
+    assert sg.arange(4).tolist() == [0, 1, 2, 3] and sg.arange(4).dtype == sg.int64
+    assert sg.arange(0.0, 1.0, 0.5).tolist() == [0.0, 0.5]
+    assert sg.linspace(0, 1, 3).tolist() == [0.0, 0.5, 1.0]
+    assert sg.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert sg.randn(3, 4).dtype == sg.float32 and sg.rand(2).dtype == sg.float32
+    r = sg.randint(0, 5, (100,))
+    assert r.dtype == sg.int64 and 0 <= r.min().item() and r.max().item() < 5
+    assert sg.as_tensor(np.zeros(2, np.float32)).dtype == sg.float32
+
+
+def test_manual_seed_makes_runs_reproducible():
+    sg.manual_seed(123)
+    a = (sg.randn(5), sg.rand(2), sg.randint(10, (3,)))
+    sg.manual_seed(123)
+    b = (sg.randn(5), sg.rand(2), sg.randint(10, (3,)))
+    for x, y in zip(a, b):
+        assert x.tolist() == y.tolist()
+    sg.manual_seed(124)
+    assert sg.randn(5).tolist() != a[0].tolist()
+
+
+def test_tensor_copies_data():
+    a = np.zeros(2, np.float32)
+    t = sg.tensor(a)
+    a[0] = 1
+    assert t[0].item() == 0
+
+
+def test_dtype_conversions():
+    x = sg.tensor([1.5, -2.5], requires_grad=True)
+    assert x.double().dtype == sg.float64 and x.long().dtype == sg.int64
+    assert x.to(sg.float64).requires_grad
+    assert x.to("cpu") is x
+    (x.double() * 2).sum().backward()
+    assert x.grad.dtype == sg.float32 and x.grad.tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="CUDA"):
+        x.to("cuda")
+
+
+def test_ndarray_on_the_left_gives_a_tensor():
+    x = sg.tensor([1.0, 2.0], requires_grad=True)
+    y = np.array([1.0, 1.0], dtype=np.float32) + x
+    assert isinstance(y, sg.Tensor) and y.requires_grad
+    z = np.ones((2, 2), np.float32) @ x
+    assert isinstance(z, sg.Tensor) and z.shape == (2,)
+
+
+def test_zero_dim_tensors_everywhere():
+    s = sg.tensor(2.0, requires_grad=True)
+    y = (s.exp() * s + s**2).sum()
+    y.backward()
+    assert s.grad.shape == () and s.grad.item() == pytest.approx(np.exp(2) * 3 + 4)
+    assert sg.softmax(s, dim=0).item() == 1.0
+    assert s.reshape(1).shape == (1,) and s.unsqueeze(0).shape == (1,)
