@@ -1,10 +1,14 @@
-# The two commands a newcomer needs: `make demo` and `make test`. Both set everything up.
+# The two commands a newcomer needs: `make demo` and `make test`. Both set everything up:
+# system packages (when run as root with apt), a virtual environment, the package itself.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Debian packages: the Fashion-MNIST files, Graphviz for graph pictures, the English word
+# list for the character-level language model.
+APT_PACKAGES := dataset-fashion-mnist graphviz wamerican
 
-.PHONY: demo test bench bench-smoke clean
+.PHONY: demo test bench bench-smoke sysdeps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +16,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+sysdeps:
+	@missing=""; \
+	[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing="$$missing dataset-fashion-mnist"; \
+	command -v dot >/dev/null || missing="$$missing graphviz"; \
+	[ -f /usr/share/dict/american-english ] || missing="$$missing wamerican"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "note: missing Debian packages:$$missing (run 'sudo apt-get install$$missing')"; \
+	fi
+
+demo: sysdeps $(STAMP)
 	$(PY) examples/demo.py
 
-test: $(STAMP)
+test: sysdeps $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
