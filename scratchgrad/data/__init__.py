@@ -1,0 +1,22 @@
+"""Data loading: datasets, the DataLoader, transforms, and the datasets of the books.
+
+>>> import scratchgrad as sg
+>>> from scratchgrad.data import DataLoader, Spiral
+>>> x, y = next(iter(DataLoader(Spiral(), batch_size=30, shuffle=True)))
+>>> x.shape, y.dtype
+((30, 2), dtype('int64'))
+"""
+from . import transforms
+from ._rng import current_generator
+from .dataloader import DataLoader, default_collate
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .datasets import (MNIST, DatasetUnavailableError, Diabetes, FashionMNIST, SineWave, Spiral,
+                       data_home)
+from .idx import IDXError, read_idx, read_idx_pair, write_idx
+
+__all__ = [
+    "transforms", "current_generator", "DataLoader", "default_collate", "ConcatDataset",
+    "Dataset", "Subset", "TensorDataset", "random_split", "MNIST", "DatasetUnavailableError",
+    "Diabetes", "FashionMNIST", "SineWave", "Spiral", "data_home", "IDXError", "read_idx",
+    "read_idx_pair", "write_idx",
+]

@@ -1,0 +1,167 @@
+"""Loss modules: each holds its options and calls the function of the same name in
+``nn.functional``."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops.nn import _legacy_reduction
+from ..tensor import Tensor
+from . import functional as F
+from .module import Module
+
+__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss",
+           "BCELoss", "BCEWithLogitsLoss"]
+
+
+class _Loss(Module):
+    def __init__(self, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = _legacy_reduction(size_average, reduce, reduction)
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        # A buffer, as in PyTorch: it moves with .to() and appears in state_dict.
+        self.register_buffer("weight", weight)
+
+
+class MSELoss(_Loss):
+    """Mean squared error.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.MSELoss()(sg.tensor([1.0, 2.0]), sg.tensor([1.0, 4.0]))
+    tensor(2.)
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.L1Loss(reduction="sum")(sg.tensor([1.0, 2.0]), sg.tensor([1.0, 4.0]))
+    tensor(2.)
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """Quadratic below ``beta``, linear above (see ``F.smooth_l1_loss``).
+
+    >>> from scratchgrad import nn
+    >>> nn.SmoothL1Loss(beta=0.5).beta
+    0.5
+    """
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """Quadratic below ``delta``, ``delta``-scaled linear above (see ``F.huber_loss``).
+
+    >>> from scratchgrad import nn
+    >>> nn.HuberLoss(delta=2.0).delta
+    2.0
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross-entropy on logits (see ``F.cross_entropy``): class-index or
+    class-probability targets, class ``weight``, ``ignore_index``, ``label_smoothing``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> loss = nn.CrossEntropyLoss(label_smoothing=0.1)
+    >>> loss(sg.zeros(2, 4), sg.tensor([1, 3])).item() > 0
+    True
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.cross_entropy(input, target, weight=self.weight,
+                               ignore_index=self.ignore_index, reduction=self.reduction,
+                               label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of log-probabilities (see ``F.nll_loss``).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.NLLLoss()(sg.tensor([[-1.0, -2.0]]), sg.tensor([1]))
+    tensor(2.)
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy on probabilities (see ``F.binary_cross_entropy``).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> round(nn.BCELoss()(sg.tensor([0.5]), sg.tensor([1.0])).item(), 4)
+    0.6931
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy(input, target, weight=self.weight,
+                                      reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Sigmoid + binary cross-entropy on logits, stable (see
+    ``F.binary_cross_entropy_with_logits``); ``pos_weight`` weighs positive examples.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> loss = nn.BCEWithLogitsLoss(pos_weight=sg.tensor([2.0]))
+    >>> round(loss(sg.tensor([0.0]), sg.tensor([1.0])).item(), 4)
+    1.3863
+    """
+
+    def __init__(self, weight: Tensor | None = None, size_average: Any = None,
+                 reduce: Any = None, reduction: str = "mean",
+                 pos_weight: Tensor | None = None) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)

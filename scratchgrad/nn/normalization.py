@@ -1,0 +1,192 @@
+"""Normalisation layers: BatchNorm1d, BatchNorm2d and LayerNorm, with PyTorch's buffers,
+state_dict layout, momentum rule and train/eval behaviour."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..ops.nn import batch_norm, layer_norm
+from ..tensor import Parameter, Tensor
+from . import init
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
+
+class _BatchNorm(Module):
+    """Shared body of the BatchNorm layers; subclasses say which input ranks they take."""
+
+    _ranks: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        dt = np.float32 if dtype is None else dtype
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(np.empty(num_features, dtype=dt))
+            if bias:
+                self.bias = Parameter(np.empty(num_features, dtype=dt))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dt)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dt)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+        if device is not None:
+            self.to(device)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches seen.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> bn = nn.BatchNorm1d(2); _ = bn(sg.randn(4, 2) + 5); bn.reset_running_stats()
+        >>> bn.running_mean, bn.num_batches_tracked
+        (tensor([0., 0.]), tensor(0))
+        """
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics, weight to ones and bias to zeros.
+
+        >>> from scratchgrad import nn
+        >>> bn = nn.BatchNorm1d(2); bn.reset_parameters(); bn.weight
+        Parameter containing:
+        tensor([1., 1.], requires_grad=True)
+        """
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def _check_input(self, input: Tensor) -> None:
+        if input.ndim not in self._ranks:
+            ranks = " or ".join(f"{r}D" for r in self._ranks)
+            raise ValueError(f"{self!r}: expected {ranks} input, got {input.ndim}D input of "
+                             f"shape {tuple(input.shape)}")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected {self.num_features} channels in dimension 1, "
+                             f"got input of shape {tuple(input.shape)}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        # In eval mode, use batch statistics only when there are no running ones.
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        keep = not self.training or self.track_running_stats
+        return batch_norm(input, self.running_mean if keep else None,
+                          self.running_var if keep else None, self.weight, self.bias,
+                          use_batch, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs over N (and L), per channel C.
+
+    Training mode normalises with the batch statistics and updates ``running_mean`` and
+    ``running_var`` (unbiased) with ``momentum`` (None: a cumulative average); evaluation mode
+    uses the running statistics.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> bn = nn.BatchNorm1d(3)
+    >>> bn(sg.randn(8, 3)).shape, list(bn.state_dict())
+    ((8, 3), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'])
+    """
+
+    _ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) inputs over N, H and W, per channel C (see
+    :class:`BatchNorm1d` for training and evaluation behaviour).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.BatchNorm2d(4)(sg.randn(2, 4, 5, 5)).shape
+    (2, 4, 5, 5)
+    """
+
+    _ranks = (4,)
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its trailing ``normalized_shape`` dimensions, then scale and
+    shift elementwise (weight ones, bias zeros); same behaviour in training and evaluation.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> ln = nn.LayerNorm(6)
+    >>> ln(sg.randn(2, 3, 6)).shape, ln
+    ((2, 3, 6), LayerNorm((6,), eps=1e-05, elementwise_affine=True, bias=True))
+    """
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dt = np.float32 if dtype is None else dtype
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if device is not None:
+            self.to(device)
+
+    def reset_parameters(self) -> None:
+        """Weight to ones, bias to zeros.
+
+        >>> from scratchgrad import nn
+        >>> ln = nn.LayerNorm(2); ln.reset_parameters(); ln.bias
+        Parameter containing:
+        tensor([0., 0.], requires_grad=True)
+        """
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        k = len(self.normalized_shape)
+        if input.ndim < k or tuple(input.shape[input.ndim - k:]) != self.normalized_shape:
+            raise ValueError(f"{self!r}: expected an input whose last dimensions are "
+                             f"{self.normalized_shape}, got an input of shape "
+                             f"{tuple(input.shape)}")
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
