@@ -28,16 +28,7 @@ __all__ = [
     "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
 ]
 
-# TODO(lead): make unconditional (nn/conv.py and nn/pooling.py are written in parallel).
-try:
-    from .conv import Conv2d, ConvTranspose2d
-    __all__ += ["Conv2d", "ConvTranspose2d"]
-except ModuleNotFoundError as e:  # only a missing nn/conv.py; an error inside it is raised
-    if e.name != __name__ + ".conv":
-        raise
-try:
-    from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-    __all__ += ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
-except ModuleNotFoundError as e:
-    if e.name != __name__ + ".pooling":
-        raise
+from .conv import Conv2d, ConvTranspose2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+
+__all__ += ["Conv2d", "ConvTranspose2d", "AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d"]

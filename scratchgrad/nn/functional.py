@@ -30,13 +30,8 @@ from ..ops.nn import (_check_reduction, _legacy_reduction, _reduce, batch_norm,
                       dropout, embedding, layer_norm, linear, nll_loss, one_hot)
 from ..tensor import Tensor
 
-# TODO(lead): make unconditional (ops/conv.py is being written in parallel).
-try:
-    from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv2d, conv_transpose2d,
-                            max_pool2d)
-except ModuleNotFoundError as e:  # only a missing ops/conv.py; an error inside it is raised
-    if e.name != "scratchgrad.ops.conv":
-        raise
+from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv2d, conv_transpose2d,
+                        max_pool2d)
 
 __all__ = [
     "linear", "embedding", "dropout", "batch_norm", "layer_norm", "one_hot", "pad",

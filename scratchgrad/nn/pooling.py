@@ -1,0 +1,107 @@
+"""Pooling layers: MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, with PyTorch's arguments and repr.
+
+They hold no parameters; the computation is in :mod:`scratchgrad.ops.conv`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from ..tensor import Tensor
+from .module import Module
+
+__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+
+
+class MaxPool2d(Module):
+    """Max over ``kernel_size`` windows of (N, C, H, W) or (C, H, W) input; ``stride``
+    defaults to ``kernel_size``. With ``return_indices=True`` forward also returns, like
+    PyTorch, each maximum's flat index into its H*W plane.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> pool = nn.MaxPool2d(2)
+    >>> pool(sg.randn(4, 3, 28, 28)).shape
+    (4, 3, 14, 14)
+    >>> pool
+    MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        if ceil_mode:
+            raise NotImplementedError("MaxPool2d: ceil_mode=True is not supported")
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input: Tensor) -> Any:
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          return_indices=self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(Module):
+    """Mean over ``kernel_size`` windows of (N, C, H, W) or (C, H, W) input; ``stride``
+    defaults to ``kernel_size``; padded zeros count in the mean unless
+    ``count_include_pad=False``; ``divisor_override`` replaces the window size as divisor.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.AvgPool2d(3, stride=2, padding=1)(sg.randn(2, 3, 8, 8)).shape
+    (2, 3, 4, 4)
+    >>> nn.AvgPool2d(2)
+    AvgPool2d(kernel_size=2, stride=2, padding=0)
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None) -> None:
+        super().__init__()
+        if ceil_mode:
+            raise NotImplementedError("AvgPool2d: ceil_mode=True is not supported")
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding,
+                          count_include_pad=self.count_include_pad,
+                          divisor_override=self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size whatever the input size (``None`` keeps a
+    dimension), e.g. the global average pool ``AdaptiveAvgPool2d(1)`` before a classifier.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.AdaptiveAvgPool2d((1, 1))(sg.randn(2, 8, 7, 7)).shape
+    (2, 8, 1, 1)
+    >>> nn.AdaptiveAvgPool2d(5)
+    AdaptiveAvgPool2d(output_size=5)
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
