@@ -1,0 +1,76 @@
+"""Adagrad: per-coordinate step sizes from the running sum of squared gradients."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import get_array_module
+from .optimizer import Optimizer, ParamsT, _check_range
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011), with PyTorch's update rule and defaults.
+
+    With ``g = grad + weight_decay * p`` and ``t`` the step number (from 1)::
+
+        clr = lr / (1 + (t - 1) * lr_decay)
+        sum = sum + g * g
+        p   = p - clr * g / (sqrt(sum) + eps)
+
+    State per parameter: ``step`` (a float) and ``sum`` (starts at
+    ``initial_accumulator_value``). Like PyTorch, the state exists from construction.
+
+    >>> import scratchgrad as sg
+    >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))
+    >>> opt = Adagrad([w], lr=0.5)
+    >>> (w * w).sum().backward(); opt.step(); [round(v, 4) for v in w.tolist()]
+    [0.5, -1.5]
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, *, maximize: bool = False) -> None:
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value,
+                    "maximize": maximize}
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        super()._validate_group(group)
+        for key in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            _check_range(self, group, key, 0.0)
+
+    def _init_state(self, p: Any, group: dict[str, Any]) -> dict[str, Any]:
+        state = self.state[p]
+        if not state:
+            xp = get_array_module(p.data)
+            state["step"] = 0.0
+            state["sum"] = xp.full_like(p.data, float(group["initial_accumulator_value"]))
+        return state
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        lr_decay = float(group["lr_decay"])
+        eps = float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        maximize = bool(group["maximize"])
+        for p, g in self._params_with_grad(group):
+            x = p.data
+            xp = get_array_module(x)
+            state = self._init_state(p, group)  # a group added later starts lazily
+            gbuf, tmp = self._scratch(x, 0), self._scratch(x, 1)
+            g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)
+            state["step"] += 1.0
+            clr = lr / (1.0 + (state["step"] - 1.0) * lr_decay)
+            s = state["sum"]
+            s += xp.multiply(g, g, out=tmp)
+            std = xp.sqrt(s, out=tmp)
+            std += eps
+            # PyTorch's addcdiv computes (value * g) / std, in that order.
+            upd = xp.multiply(g, -clr, out=gbuf)
+            upd /= std
+            x += upd

@@ -1,0 +1,394 @@
+"""The Optimizer base class: parameter groups, per-parameter state and checkpoints.
+
+It has PyTorch's shape so that a PyTorch user finds what they expect: ``param_groups`` is a list
+of dicts (``"params"`` plus the options of that group), ``state`` maps each parameter to a dict
+of arrays, and ``state_dict()`` uses PyTorch's layout with plain NumPy values.
+
+Updates work on the raw arrays (``p.data``) in place, so a step never records a graph and
+never allocates a new parameter array.
+"""
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from typing import Any, Callable, Iterable, Union
+
+import numpy as np
+
+from .._config import enable_grad
+from ..backend import get_array_module
+from ..tensor import Tensor
+
+__all__ = ["Optimizer", "ParamsT"]
+
+#: What an optimizer accepts: tensors, ``(name, tensor)`` pairs, or dicts (parameter groups).
+ParamsT = Union[Iterable[Tensor], Iterable[tuple[str, Tensor]], Iterable[dict[str, Any]]]
+
+
+class Optimizer:
+    """Base class of all optimizers: holds parameter groups and per-parameter state.
+
+    A subclass passes its hyperparameters as ``defaults`` (each group falls back to them) and
+    implements ``_step_group(group)``, which updates the group's parameters in place.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad.optim import SGD
+    >>> w, b = sg.Parameter(sg.ones(2)), sg.Parameter(sg.zeros(1))
+    >>> opt = SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1)
+    >>> [g["lr"] for g in opt.param_groups]
+    [0.1, 0.5]
+    >>> (w * 3.0).sum().backward(); opt.step(); [round(v, 4) for v in w.tolist()]
+    [0.7, 0.7]
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
+                            f"dicts, but got a single Tensor of shape {params.shape}; wrap it "
+                            "in a list")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{type(self).__name__}: params should be an ordered collection; "
+                            "a set changes its order from run to run. Use a list instead")
+        self.defaults: dict[str, Any] = dict(defaults)
+        # Keys are the parameter objects themselves: Tensor hashes by identity, and a dict
+        # compares identity before ``==`` (which is elementwise for tensors), so lookups are safe.
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        self._work: dict[tuple, Any] = {}
+
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        n_dicts = sum(isinstance(g, dict) for g in groups)
+        if n_dicts == 0:
+            groups = [{"params": groups}]
+        elif n_dicts != len(groups):
+            raise TypeError(f"{type(self).__name__}: params mixes dicts (parameter groups) with "
+                            "other entries; pass either all tensors or all dicts")
+        for group in groups:
+            self.add_param_group(group)
+
+    # ------------------------------------------------------------------ groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (the rest come from ``defaults``).
+
+        Useful when fine-tuning: unfreeze a layer and hand it to the optimizer mid-training.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad.optim import SGD
+        >>> opt = SGD([sg.Parameter(sg.ones(2))], lr=0.1)
+        >>> opt.add_param_group({"params": [sg.Parameter(sg.ones(3))], "lr": 0.01})
+        >>> [(len(g["params"]), g["lr"]) for g in opt.param_groups]
+        [(1, 0.1), (1, 0.01)]
+        """
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}.add_param_group: expected a dict with a 'params' entry, "
+                            f"got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(f"{name}.add_param_group: the group has no 'params' entry "
+                             f"(keys: {sorted(param_group)})")
+        group = dict(param_group)  # never mutate the caller's dict
+        params = group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(f"{name}: parameters should be an ordered collection; a set "
+                            "changes its order from run to run. Use a list instead")
+        params = list(params)
+
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        if names:
+            if len(names) != len(params):
+                raise ValueError(f"{name}: give either all parameters with names "
+                                 "((name, tensor) pairs) or none")
+            params = [p[1] for p in params]
+            group["param_names"] = names
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: can only optimize Tensors, but parameter {i} of the "
+                                f"group is a {type(p).__module__}.{type(p).__qualname__}")
+            if p.creator is not None:
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i} of "
+                                 f"the group, shape {p.shape}, was produced by "
+                                 f"{type(p.creator).__name__}); pass the leaf it came from")
+            if p.data.dtype.kind != "f":
+                raise TypeError(f"{name}: can only optimize floating-point tensors, but "
+                                f"parameter {i} of the group has dtype {p.dtype}")
+        group["params"] = params
+
+        for key, default in self.defaults.items():
+            group.setdefault(key, default)
+        self._validate_group(group)
+
+        seen: set[int] = set()
+        for p in params:
+            if id(p) in seen:
+                raise ValueError(f"{name}: a parameter of shape {p.shape} appears twice in the "
+                                 "same parameter group")
+            seen.add(id(p))
+        named = "param_names" in group
+        if self.param_groups and ("param_names" in self.param_groups[0]) != named:
+            raise ValueError(f"{name}: all parameter groups should be with names or all without")
+        for k, other in enumerate(self.param_groups):
+            for p in other["params"]:
+                if id(p) in seen:
+                    raise ValueError(f"{name}: some parameters appear in more than one "
+                                     f"parameter group (one of shape {p.shape} is already in "
+                                     f"group {k})")
+        self.param_groups.append(group)
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        """Check a group's options; subclasses extend it. Runs for every group, so a bad value
+        given per group is caught as well as a bad default."""
+        _check_range(self, group, "lr", 0.0)
+
+    # ------------------------------------------------------------------ steps
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients: drop them (``set_to_none=True``) or zero them in place.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad.optim import SGD
+        >>> w = sg.Parameter(sg.ones(2)); (w * 2.0).sum().backward()
+        >>> opt = SGD([w]); opt.zero_grad(set_to_none=False); w.grad
+        tensor([0., 0.])
+        >>> opt.zero_grad(); w.grad is None
+        True
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                    continue
+                g.creator = None  # a grad kept with create_graph=True stops being a graph node
+                g.requires_grad = False
+                if g.data.flags.writeable:
+                    g.data.fill(0)
+                else:  # e.g. a broadcast view: give the parameter its own zero array
+                    p.grad = Tensor(get_array_module(g.data).zeros_like(g.data))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; return ``closure()``'s loss if given.
+
+        The closure recomputes the loss and its gradients (it runs with autograd enabled).
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad.optim import SGD
+        >>> w = sg.Parameter(sg.tensor([1.0]))
+        >>> opt = SGD([w], lr=0.25)
+        >>> def closure():
+        ...     opt.zero_grad()
+        ...     loss = (w * w).sum()
+        ...     loss.backward()
+        ...     return loss
+        >>> opt.step(closure).item(), w.item()
+        (1.0, 0.5)
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._step_group(group)
+        return loss
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _step_group(group)")
+
+    def _params_with_grad(self, group: dict[str, Any]) -> Iterable[tuple[Tensor, Any]]:
+        """Yield ``(param, gradient array)`` for the group's parameters that have a gradient."""
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            g = g.data
+            if g.shape != p.data.shape:
+                raise ValueError(f"{type(self).__name__}.step: a parameter of shape "
+                                 f"{p.data.shape} has a gradient of shape {g.shape}")
+            if g.dtype != p.data.dtype:  # e.g. a hand-set float64 grad: keep state in p's dtype
+                g = g.astype(p.data.dtype)
+            yield p, g
+
+    def _scratch(self, like: Any, slot: int) -> Any:
+        """A scratch array shaped like ``like``, reused across parameters and steps.
+
+        One flat buffer per slot, sized to the largest parameter seen, so a step allocates
+        nothing per parameter; the views are contiguous. Not part of the state."""
+        key = (slot, like.dtype, type(like))
+        flat = self._work.get(key)
+        if flat is None or flat.size < like.size:
+            flat = get_array_module(like).empty(like.size, dtype=like.dtype)
+            self._work[key] = flat
+        return flat[:like.size].reshape(like.shape)
+
+    def _grad_with_decay(self, g: Any, x: Any, weight_decay: float, maximize: bool,
+                         out: Any, tmp: Any) -> Any:
+        """``(-g if maximize else g) + weight_decay * x``; written to ``out`` when it differs
+        from ``g``, so the parameter's own ``.grad`` is never modified."""
+        xp = get_array_module(x)
+        if maximize:
+            g = xp.negative(g, out=out)
+        if weight_decay != 0:
+            xp.multiply(x, weight_decay, out=tmp)
+            g = xp.add(g, tmp, out=out)
+        return g
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state in PyTorch's layout, as a snapshot of plain values.
+
+        ``{"state": {index: {name: array or float}}, "param_groups": [{options..., "params":
+        [indices]}]}``. Parameters are numbered in group order; arrays are NumPy copies, so the
+        dict does not change as training goes on.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad.optim import SGD
+        >>> w = sg.Parameter(sg.ones(2)); opt = SGD([w], lr=0.1, momentum=0.9)
+        >>> (w * 2.0).sum().backward(); opt.step()
+        >>> sd = opt.state_dict()
+        >>> sd["state"][0]["momentum_buffer"], sd["param_groups"][0]["params"]
+        (array([2., 2.], dtype=float32), [0])
+        """
+        index: dict[int, int] = {}
+        groups = []
+        start = 0
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                index.setdefault(id(p), i)
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(group["params"])
+            groups.append(packed)
+        state = {}
+        for p, s in self.state.items():
+            if id(p) not in index:
+                raise RuntimeError(f"{type(self).__name__}.state_dict: the state holds a "
+                                   f"parameter of shape {p.shape} that is in no parameter group")
+            state[index[id(p)]] = {k: _snapshot(v) for k, v in s.items()}
+        state = dict(sorted(state.items()))
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state made by :meth:`state_dict` (ours, or PyTorch's converted to NumPy).
+
+        Parameters are matched by position, group by group; state keys may be ints or strings
+        (JSON turns keys into strings). Arrays are copied and cast to each parameter's dtype.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad.optim import SGD
+        >>> w = sg.Parameter(sg.ones(2)); opt = SGD([w], lr=0.1, momentum=0.9)
+        >>> (w * 2.0).sum().backward(); opt.step(); sd = opt.state_dict()
+        >>> opt2 = SGD([sg.Parameter(w.detach().clone())], lr=1.0)
+        >>> opt2.load_state_dict(sd); opt2.param_groups[0]["lr"]
+        0.1
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                            f"'param_groups', got {type(state_dict).__name__}")
+        if "param_groups" not in state_dict or "state" not in state_dict:
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                             f"'param_groups', got one with keys {sorted(state_dict)}")
+        groups = self.param_groups
+        saved_groups = state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
+                             f"parameter group(s) but this optimizer has {len(groups)}")
+        for k, (g, s) in enumerate(zip(groups, saved_groups)):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError(f"{name}.load_state_dict: parameter group {k} has "
+                                 f"{len(s['params'])} parameter(s) in the state dict but "
+                                 f"{len(g['params'])} in this optimizer")
+        id_map: dict[int, Tensor] = {}
+        for g, s in zip(groups, saved_groups):
+            for i, p in zip(s["params"], g["params"]):
+                id_map[int(i)] = p
+
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            try:
+                p = id_map[int(key)]
+            except (KeyError, ValueError):
+                raise ValueError(f"{name}.load_state_dict: the state has an entry for parameter "
+                                 f"{key!r}, which no parameter group lists (they list "
+                                 f"{sorted(id_map)})") from None
+            state[p] = {k: self._cast_state(p, int(key), k, v) for k, v in values.items()}
+
+        new_groups = []
+        for g, s in zip(groups, saved_groups):
+            ng = {k: copy.deepcopy(v) for k, v in s.items() if k != "params"}
+            ng["params"] = g["params"]
+            if "param_names" in g and "param_names" not in ng:
+                ng["param_names"] = g["param_names"]
+            new_groups.append(ng)
+        self.state = state
+        self.param_groups = new_groups
+
+    def _cast_state(self, p: Tensor, index: int, key: str, value: Any) -> Any:
+        """Turn one saved state value into what a step uses: ``step`` a float, arrays copies
+        on ``p``'s device in ``p``'s dtype and shape."""
+        if key == "step":
+            return float(value)  # accepts a float, a 0-d array, or a torch tensor
+        if isinstance(value, (int, float, bool, str)) or value is None:
+            return value
+        xp = get_array_module(p.data)
+        arr = xp.array(np.asarray(value), dtype=p.data.dtype, copy=True)
+        if arr.shape != p.data.shape:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: state {key!r} of "
+                             f"parameter {index} has shape {arr.shape} but the parameter has "
+                             f"shape {p.data.shape}")
+        return arr
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _snapshot(value: Any) -> Any:
+    """A plain copy of a state value: host NumPy arrays, Python scalars as they are."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if hasattr(value, "get") and hasattr(value, "dtype"):  # a CuPy array: copy to the host
+        return value.get()
+    return copy.deepcopy(value)
+
+
+def _check_range(opt: Optimizer, group: dict[str, Any], key: str, low: float,
+                 high: float | None = None, high_open: bool = False) -> None:
+    """Raise a ValueError naming the option when ``group[key]`` is outside [low, high]."""
+    value = group[key]
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{type(opt).__name__}: {key} should be a number, got "
+                        f"{value!r}") from None
+    bad = v < low or (high is not None and (v >= high if high_open else v > high))
+    if bad or v != v:
+        span = f">= {low}" if high is None else f"in [{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{type(opt).__name__}: invalid {key}: expected a value {span}, "
+                         f"got {value!r}")
+
+
+def _lerp_(a: Any, b: Any, weight: float, tmp: Any) -> Any:
+    """``a += weight * (b - a)`` in place, using ``tmp`` as scratch.
+
+    Mirrors PyTorch's lerp, which switches form at ``weight = 0.5`` to stay accurate near 1.
+    """
+    xp = get_array_module(a)
+    xp.subtract(b, a, out=tmp)
+    if abs(weight) < 0.5:
+        tmp *= weight
+        a += tmp
+    else:
+        tmp *= 1.0 - weight
+        xp.subtract(b, tmp, out=a)
+    return a

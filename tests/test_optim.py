@@ -1,0 +1,488 @@
+"""Optimizers against torch.optim: 50 steps on a fixed problem follow PyTorch's trajectory.
+
+Each side computes its own gradients with its own autograd from the same initial values, so
+the comparison covers the whole loop (loss, backward, zero_grad, step), not only the update.
+"""
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+import scratchgrad as sg
+from scratchgrad import optim
+
+RTOL = 1e-5
+NAMES = ("W", "b", "s")
+
+
+def _problem():
+    """Least squares with a Rosenbrock-like coupling term: three parameter tensors."""
+    rng = np.random.default_rng(1234)
+    X = rng.standard_normal((16, 4)).astype(np.float32)
+    Y = rng.standard_normal((16, 3)).astype(np.float32)
+    init = {
+        "W": (0.5 * rng.standard_normal((3, 4))).astype(np.float32),
+        "b": (0.1 * rng.standard_normal(3)).astype(np.float32),
+        "s": rng.uniform(0.5, 1.5, 4).astype(np.float32),
+    }
+    return X, Y, init
+
+
+X, Y, INIT = _problem()
+
+
+def _loss(W, b, s, X, Y, sign):
+    """Written with operators only, so it runs on scratchgrad and torch tensors alike."""
+    r = (X * s) @ W.T + b - Y
+    return sign * ((r * r).mean() + 0.5 * ((s * s - 1.0) ** 2).sum())
+
+
+def _groups(params, groups):
+    """``groups`` is None (one group) or a list of (parameter indices, options)."""
+    if groups is None:
+        return params
+    return [{"params": [params[i] for i in idx], **opts} for idx, opts in groups]
+
+
+class _Sg:
+    """The scratchgrad side of a run."""
+
+    def __init__(self, name, kwargs, groups=None, sign=1.0, values=None):
+        values = INIT if values is None else values
+        self.params = [sg.Parameter(np.array(values[k])) for k in NAMES]
+        self.opt = getattr(optim, name)(_groups(self.params, groups), **kwargs)
+        self.X, self.Y, self.sign = sg.tensor(X), sg.tensor(Y), sign
+
+    def step(self):
+        self.opt.zero_grad()
+        loss = _loss(*self.params, self.X, self.Y, self.sign)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+    def values(self):
+        return [p.data.copy() for p in self.params]
+
+
+class _Torch:
+    """The PyTorch side of the same run."""
+
+    def __init__(self, torch, name, kwargs, groups=None, sign=1.0, values=None):
+        values = INIT if values is None else values
+        self.torch = torch
+        self.params = [torch.tensor(np.array(values[k]), requires_grad=True) for k in NAMES]
+        self.opt = getattr(torch.optim, name)(_groups(self.params, groups), **kwargs)
+        self.X, self.Y, self.sign = torch.tensor(X), torch.tensor(Y), sign
+
+    def step(self):
+        self.opt.zero_grad()
+        loss = _loss(*self.params, self.X, self.Y, self.sign)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+    def values(self):
+        return [p.detach().numpy().copy() for p in self.params]
+
+
+def _assert_close(ours, theirs, step, rtol=RTOL):
+    for name, a, b in zip(NAMES, ours, theirs):
+        # Relative to the tensor's scale: an entry crossing zero has no meaningful relative
+        # error of its own.
+        err = np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12)
+        assert err <= rtol, f"step {step}: parameter {name} differs from torch by {err:.2e}"
+
+
+def _assert_float32(opt):
+    for group in opt.param_groups:
+        for p in group["params"]:
+            assert p.data.dtype == np.float32, p.data.dtype
+    for state in opt.state.values():
+        for key, value in state.items():
+            if isinstance(value, np.ndarray):
+                assert value.dtype == np.float32, (key, value.dtype)
+            else:
+                assert key == "step" and isinstance(value, float), (key, type(value))
+
+
+# (optimizer, options, sign of the loss): maximize=True runs on the negated loss, so it still
+# descends and the trajectory stays bounded.
+CASES = [
+    ("SGD", dict(lr=0.05), 1.0),
+    ("SGD", dict(lr=0.05, momentum=0.9), 1.0),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01), 1.0),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.5, weight_decay=0.1), 1.0),
+    ("SGD", dict(lr=0.05, momentum=0.5, maximize=True), -1.0),
+    ("Adagrad", dict(lr=0.1), 1.0),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.1),
+     1.0),
+    ("Adagrad", dict(lr=0.1, eps=1e-3, maximize=True), -1.0),
+    ("Adadelta", dict(), 1.0),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1), 1.0),
+    ("Adadelta", dict(maximize=True), -1.0),
+    ("RMSprop", dict(lr=0.01), 1.0),
+    ("RMSprop", dict(lr=0.01, centered=True), 1.0),
+    ("RMSprop", dict(lr=0.01, momentum=0.9), 1.0),
+    ("RMSprop", dict(lr=0.005, alpha=0.9, eps=1e-6, centered=True, momentum=0.5,
+                     weight_decay=0.1), 1.0),
+    ("RMSprop", dict(lr=0.01, maximize=True), -1.0),
+    ("Adam", dict(lr=0.01), 1.0),
+    ("Adam", dict(lr=0.01, amsgrad=True), 1.0),
+    ("Adam", dict(lr=0.01, weight_decay=0.1), 1.0),
+    ("Adam", dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05, amsgrad=True), 1.0),
+    ("Adam", dict(lr=0.01, maximize=True), -1.0),
+    ("AdamW", dict(lr=0.01), 1.0),
+    ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True), 1.0),
+    ("AdamW", dict(lr=0.01, maximize=True), -1.0),
+]
+
+
+def _case_id(case):
+    name, kwargs, _ = case
+    return name + "-" + ("-".join(f"{k}={v}" for k, v in kwargs.items()) or "defaults")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_follows_torch_for_50_steps(torch, case):
+    name, kwargs, sign = case
+    ours, theirs = _Sg(name, kwargs, sign=sign), _Torch(torch, name, kwargs, sign=sign)
+    first_loss = None
+    for step in range(50):
+        loss = ours.step()
+        theirs.step()
+        first_loss = loss if first_loss is None else first_loss
+        _assert_close(ours.values(), theirs.values(), step)
+    assert abs(loss) < abs(first_loss), "the run should make progress"
+    _assert_float32(ours.opt)
+
+
+GROUP_CASES = [
+    ("SGD", dict(lr=0.05), [([0], dict(lr=0.1)), ([1, 2], dict(momentum=0.9, nesterov=True))]),
+    ("Adam", dict(lr=0.01), [([0, 2], dict(betas=(0.8, 0.95))), ([1], dict(lr=0.05,
+                                                                            amsgrad=True))]),
+    ("RMSprop", dict(lr=0.01), [([2], dict(centered=True)), ([0, 1], dict(momentum=0.5))]),
+]
+
+
+@pytest.mark.parametrize("case", GROUP_CASES, ids=[c[0] for c in GROUP_CASES])
+def test_param_groups_follow_torch(torch, case):
+    name, kwargs, groups = case
+    ours, theirs = _Sg(name, kwargs, groups), _Torch(torch, name, kwargs, groups)
+    for step in range(50):
+        ours.step()
+        theirs.step()
+        _assert_close(ours.values(), theirs.values(), step)
+
+
+def test_state_and_groups_match_torch_layout(torch):
+    kwargs = dict(lr=0.01, weight_decay=0.1, amsgrad=True)
+    groups = [([0], dict(lr=0.02)), ([1, 2], dict())]
+    ours, theirs = _Sg("Adam", kwargs, groups), _Torch(torch, "Adam", kwargs, groups)
+    for _ in range(10):
+        ours.step()
+        theirs.step()
+    a, b = ours.opt.state_dict(), theirs.opt.state_dict()
+    assert list(a["state"]) == list(b["state"]) == [0, 1, 2]
+    for i in a["state"]:
+        assert list(a["state"][i]) == list(b["state"][i])
+        for key, value in a["state"][i].items():
+            np.testing.assert_allclose(value, b["state"][i][key].numpy(), rtol=1e-4, atol=1e-7)
+    for ga, gb in zip(a["param_groups"], b["param_groups"]):
+        assert ga["params"] == gb["params"]
+        for key, value in ga.items():
+            assert key in gb and gb[key] == value, key
+
+
+def _to_plain_files(state_dict):
+    """Save as a trainer would (arrays to .npz, the rest to JSON) and read it back."""
+    arrays, meta = {}, {"state": {}, "param_groups": state_dict["param_groups"]}
+    for i, entry in state_dict["state"].items():
+        meta["state"][i] = {}
+        for key, value in entry.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"{i}/{key}"] = value
+                meta["state"][i][key] = {"npz": f"{i}/{key}"}
+            else:
+                meta["state"][i][key] = value
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    text = json.dumps(meta)
+    buf.seek(0)
+    npz, meta = np.load(buf), json.loads(text)
+    for entry in meta["state"].values():
+        for key, value in entry.items():
+            if isinstance(value, dict):
+                entry[key] = npz[value["npz"]]
+    return meta
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_state_dict_round_trip_continues_identically(case):
+    name, kwargs, sign = case
+    straight = _Sg(name, kwargs, sign=sign)
+    for _ in range(10):
+        straight.step()
+    saved = straight.opt.state_dict()
+    values = dict(zip(NAMES, straight.values()))
+
+    resumed = _Sg(name, dict(kwargs, lr=123.0), sign=sign, values=values)  # lr is restored
+    resumed.opt.load_state_dict(_to_plain_files(saved))
+    assert resumed.opt.param_groups[0]["lr"] == kwargs.get("lr", straight.opt.defaults["lr"])
+    for _ in range(10):
+        straight.step()
+        resumed.step()
+    for a, b in zip(straight.values(), resumed.values()):
+        np.testing.assert_array_equal(a, b)
+    _assert_float32(resumed.opt)
+
+
+def test_state_dict_is_a_snapshot():
+    run = _Sg("Adam", dict(lr=0.01))
+    run.step()
+    saved = run.opt.state_dict()
+    before = saved["state"][0]["exp_avg"].copy()
+    run.step()
+    np.testing.assert_array_equal(saved["state"][0]["exp_avg"], before)
+    assert saved["state"][0]["step"] == 1.0
+
+
+def test_loads_a_torch_state_dict_and_continues_like_torch(torch):
+    kwargs = dict(lr=0.01, momentum=0.9, centered=True)
+    theirs = _Torch(torch, "RMSprop", kwargs)
+    for _ in range(10):
+        theirs.step()
+    sd = theirs.opt.state_dict()
+    plain = {"state": {i: {k: v.numpy().copy() for k, v in s.items()}
+                       for i, s in sd["state"].items()},
+             "param_groups": sd["param_groups"]}
+    ours = _Sg("RMSprop", dict(lr=0.5), values=dict(zip(NAMES, theirs.values())))
+    ours.opt.load_state_dict(plain)
+    for step in range(10):
+        ours.step()
+        theirs.step()
+        _assert_close(ours.values(), theirs.values(), step)
+
+
+def test_adagrad_has_state_before_the_first_step(torch):
+    ours = _Sg("Adagrad", dict(initial_accumulator_value=0.5))
+    theirs = _Torch(torch, "Adagrad", dict(initial_accumulator_value=0.5))
+    a, b = ours.opt.state_dict()["state"], theirs.opt.state_dict()["state"]
+    assert list(a) == list(b) == [0, 1, 2]
+    assert a[0]["step"] == 0.0
+    np.testing.assert_array_equal(a[1]["sum"], b[1]["sum"].numpy())
+
+
+# ---------------------------------------------------------------------- the base class
+def test_zero_grad_drops_or_zeroes_in_place():
+    w = sg.Parameter(sg.ones(3))
+    opt = optim.SGD([w], lr=0.1)
+    (w * 2.0).sum().backward()
+    array = w.grad.data
+    opt.zero_grad(set_to_none=False)
+    assert w.grad.data is array and not array.any()
+    (w * 2.0).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])
+    opt.zero_grad()
+    assert w.grad is None
+
+
+def test_step_skips_parameters_without_grad():
+    w, b = sg.Parameter(sg.ones(2)), sg.Parameter(sg.ones(2))
+    opt = optim.Adam([w, b], lr=0.1)
+    (w * 3.0).sum().backward()
+    opt.step()
+    np.testing.assert_array_equal(b.data, [1.0, 1.0])
+    assert not np.allclose(w.data, 1.0)
+    assert b not in opt.state.keys() and len(opt.state) == 1
+
+
+def test_step_does_not_change_the_gradient():
+    w = sg.Parameter(sg.tensor([1.0, -2.0]))
+    opt = optim.SGD([w], lr=0.1, momentum=0.9, weight_decay=0.5, maximize=True)
+    (w * w).sum().backward()
+    opt.step()
+    opt.step()
+    np.testing.assert_array_equal(w.grad.data, [2.0, -4.0])
+
+
+def test_step_with_closure_returns_the_loss():
+    w = sg.Parameter(sg.tensor([2.0]))
+    opt = optim.SGD([w], lr=0.25)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    with sg.no_grad():  # the closure still records a graph
+        loss = opt.step(closure)
+    assert loss.item() == 4.0 and w.item() == 1.0
+
+
+def test_step_records_no_graph():
+    w = sg.Parameter(sg.tensor([1.0, 2.0]))
+    opt = optim.Adam([w], lr=0.1)
+    (w * w).sum().backward()
+    opt.step()
+    assert w.creator is None and w.is_leaf and w.requires_grad
+
+
+def test_add_param_group_uses_defaults_and_steps():
+    w, b = sg.Parameter(sg.ones(2)), sg.Parameter(sg.ones(2))
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    opt.add_param_group({"params": b, "lr": 0.5})
+    assert opt.param_groups[1]["momentum"] == 0.9 and opt.param_groups[1]["lr"] == 0.5
+    (w + b).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(b.data, [0.5, 0.5])
+    np.testing.assert_allclose(w.data, [0.9, 0.9])
+
+
+def test_added_group_gets_lazy_state_in_adagrad():
+    w, b = sg.Parameter(sg.ones(2)), sg.Parameter(sg.ones(2))
+    opt = optim.Adagrad([w], lr=0.1)
+    opt.add_param_group({"params": [b], "initial_accumulator_value": 1.0})
+    (w + b).sum().backward()
+    opt.step()
+    assert opt.state[b]["step"] == 1.0
+    np.testing.assert_allclose(opt.state[b]["sum"], [2.0, 2.0])
+
+
+def test_named_parameters_are_kept_as_param_names():
+    w, b = sg.Parameter(sg.ones(2)), sg.Parameter(sg.ones(1))
+    opt = optim.SGD([("fc.weight", w), ("fc.bias", b)], lr=0.1)
+    assert opt.param_groups[0]["params"][0] is w
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["fc.weight", "fc.bias"]
+
+
+def test_does_not_mutate_the_callers_group_dict():
+    w = sg.Parameter(sg.ones(2))
+    group = {"params": [w], "lr": 0.5}
+    optim.SGD([group], lr=0.1, momentum=0.9)
+    assert group == {"params": [w], "lr": 0.5}
+
+
+def test_parameter_in_two_groups_is_an_error():
+    w, b = sg.Parameter(sg.ones(2)), sg.Parameter(sg.ones(2))
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [w, b]}, {"params": [b]}], lr=0.1)
+    opt = optim.SGD([w], lr=0.1)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        opt.add_param_group({"params": [w]})
+    with pytest.raises(ValueError, match="twice in the same parameter group"):
+        optim.SGD([w, w], lr=0.1)
+
+
+def test_bad_parameters_are_errors():
+    w = sg.Parameter(sg.ones(2))
+    with pytest.raises(TypeError, match="can only optimize Tensors.*numpy.ndarray"):
+        optim.SGD([w, np.ones(2)], lr=0.1)
+    with pytest.raises(TypeError, match="single Tensor"):
+        optim.SGD(w, lr=0.1)
+    with pytest.raises(TypeError, match="set"):
+        optim.SGD({w}, lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="non-leaf"):
+        optim.SGD([w * 2.0], lr=0.1)
+    with pytest.raises(TypeError, match="floating-point"):
+        optim.SGD([sg.tensor([1, 2])], lr=0.1)
+    with pytest.raises(ValueError, match="no 'params'"):
+        optim.SGD([{"lr": 0.1}])
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: optim.SGD(p, lr=-0.1),
+    lambda p: optim.SGD([{"params": p, "lr": -1.0}], lr=0.1),
+    lambda p: optim.Adagrad(p, lr=-1e-3),
+    lambda p: optim.Adadelta(p, lr=-1.0),
+    lambda p: optim.RMSprop(p, lr=-0.01),
+    lambda p: optim.Adam(p, lr=-0.01),
+    lambda p: optim.AdamW(p, lr=-0.01),
+])
+def test_negative_lr_is_an_error(make):
+    with pytest.raises(ValueError, match="invalid lr: expected a value >= 0.0, got -"):
+        make([sg.Parameter(sg.ones(2))])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: optim.SGD(p, momentum=-0.5), "invalid momentum"),
+    (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "Nesterov momentum needs momentum > 0"),
+    (lambda p: optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "dampening"),
+    (lambda p: optim.Adam(p, betas=(1.0, 0.999)), "beta parameter at index 0"),
+    (lambda p: optim.Adam(p, betas=(0.9, -0.1)), "beta parameter at index 1"),
+    (lambda p: optim.Adam(p, eps=-1.0), "invalid eps"),
+    (lambda p: optim.Adadelta(p, rho=1.5), r"invalid rho: expected a value in \[0.0, 1.0\]"),
+    (lambda p: optim.RMSprop(p, alpha=-0.9), "invalid alpha"),
+    (lambda p: optim.Adagrad(p, lr_decay=-1.0), "invalid lr_decay"),
+    (lambda p: optim.AdamW(p, weight_decay=-0.1), "invalid weight_decay"),
+])
+def test_bad_hyperparameters_are_errors(make, message):
+    with pytest.raises(ValueError, match=message):
+        make([sg.Parameter(sg.ones(2))])
+
+
+def test_load_state_dict_checks_groups_and_sizes():
+    w, b = sg.Parameter(sg.ones(2)), sg.Parameter(sg.ones(3))
+    opt = optim.Adam([w, b], lr=0.1)
+    (w.sum() + b.sum()).backward()
+    opt.step()
+    saved = opt.state_dict()
+
+    two_groups = optim.Adam([{"params": [w]}, {"params": [b]}])
+    with pytest.raises(ValueError, match="has 1 parameter group.*this optimizer has 2"):
+        two_groups.load_state_dict(saved)
+    one_param = optim.Adam([w])
+    with pytest.raises(ValueError, match="group 0 has 2 parameter.*but 1 in this optimizer"):
+        one_param.load_state_dict(saved)
+    swapped = optim.Adam([b, w])
+    with pytest.raises(ValueError, match=r"'exp_avg' of parameter 0 has shape \(2,\).*\(3,\)"):
+        swapped.load_state_dict(saved)
+    with pytest.raises(ValueError, match="expected a dict with 'state' and 'param_groups'"):
+        opt.load_state_dict({"state": {}})
+    bad_index = {"state": {7: saved["state"][0]}, "param_groups": saved["param_groups"]}
+    with pytest.raises(ValueError, match="parameter 7, which no parameter group lists"):
+        opt.load_state_dict(bad_index)
+
+
+def test_load_state_dict_copies_and_casts_to_the_parameter_dtype():
+    w = sg.Parameter(sg.ones(2))
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    buf = np.array([1.0, 2.0])  # float64, as a careless checkpoint might hold
+    opt.load_state_dict({"state": {"0": {"momentum_buffer": buf}},
+                         "param_groups": [dict(opt.state_dict()["param_groups"][0])]})
+    loaded = opt.state[w]["momentum_buffer"]
+    assert loaded.dtype == np.float32 and loaded is not buf
+    buf[0] = 99.0
+    assert loaded[0] == 1.0
+
+
+def test_state_is_keyed_by_identity():
+    # Two parameters with equal values must keep separate state (== is elementwise).
+    w, b = sg.Parameter(sg.ones(2)), sg.Parameter(sg.ones(2))
+    opt = optim.SGD([w, b], lr=0.1, momentum=0.9)
+    (w * 1.0 + b * 2.0).sum().backward()
+    opt.step()
+    np.testing.assert_array_equal(opt.state[w]["momentum_buffer"], [1.0, 1.0])
+    np.testing.assert_array_equal(opt.state[b]["momentum_buffer"], [2.0, 2.0])
+
+
+def test_float64_parameters_stay_float64():
+    w = sg.Parameter(np.array([1.0, -2.0]))
+    opt = optim.Adam([w], lr=0.1, amsgrad=True)
+    for _ in range(3):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    assert w.data.dtype == np.float64
+    assert all(v.dtype == np.float64 for k, v in opt.state[w].items() if k != "step")
+
+
+def test_repr_lists_groups():
+    opt = optim.SGD([sg.Parameter(sg.ones(1))], lr=0.1)
+    text = repr(opt)
+    assert text.startswith("SGD (") and "Parameter Group 0" in text and "lr: 0.1" in text
