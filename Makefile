@@ -30,7 +30,7 @@ sysdeps:
 	fi
 
 demo: sysdeps $(STAMP)
-	$(PY) examples/demo.py
+	$(PY) -m scratchgrad demo
 
 test: sysdeps $(STAMP)
 	$(PY) -m pytest

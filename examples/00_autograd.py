@@ -1,6 +1,6 @@
 """The autograd demo: fit a line and a small network with nothing but tensors and backward().
 
-    python examples/demo.py [--steps 200]
+    python examples/00_autograd.py [--steps 200]
 
 Prints the loss as it falls, the learned parameters, and the derivatives autograd found,
 checked against the formulas you would derive by hand.
