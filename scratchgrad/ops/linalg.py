@@ -56,11 +56,8 @@ def matmul(a: Any, b: Any) -> Tensor:
     a2 = reshape(a, (1, k_a)) if a.ndim == 1 else a
     b2 = reshape(b, (k_b, 1)) if b.ndim == 1 else b
     y = MatMul()(a2, b2)
-    if b.ndim == 1:
-        y = reshape(y, y.shape[:-1])
-    if a.ndim == 1:
-        y = reshape(y, y.shape[:-2] + y.shape[-1:])
-    return y
+    shape = y.shape[:-2] + y.shape[-2:-1] * (a.ndim > 1) + y.shape[-1:] * (b.ndim > 1)
+    return reshape(y, shape)
 
 
 def mm(a: Any, b: Any) -> Tensor:
