@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._config import is_grad_enabled
 from ..function import Function, binary_operands
 from ..tensor import Tensor
 from .arithmetic import abs as _abs
@@ -90,7 +91,10 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, gy):
-        return gy * Tensor._make(self.inputs[0].data > 0)
+        mask = self.inputs[0].data > 0
+        if not is_grad_enabled():  # first order: one pass, no float copy of the mask
+            return Tensor._make(np.multiply(gy.data, mask))
+        return gy * Tensor._make(mask)
 
 
 class LeakyReLU(Function):
