@@ -627,11 +627,11 @@ class Tensor:
     def min(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
         return _ops.min(self, dim, keepdim, **kw)
 
-    def amax(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return _ops.amax(self, dim, keepdim)
+    def amax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return _ops.amax(self, dim, keepdim, **kw)
 
-    def amin(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return _ops.amin(self, dim, keepdim)
+    def amin(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return _ops.amin(self, dim, keepdim, **kw)
 
     def argmax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
         return _ops.argmax(self, dim, keepdim, **kw)

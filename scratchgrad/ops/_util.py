@@ -11,6 +11,15 @@ def to_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def to_float_tensor(x: Any) -> Tensor:
+    """Like :func:`to_tensor`, with integer and bool tensors turned into float32: PyTorch's
+    rule for exp, log, sqrt, sin, sigmoid... (``exp(int64 tensor)`` is float32)."""
+    x = to_tensor(x)
+    if x.data.dtype.kind == "f":
+        return x
+    return Tensor._make(x.data.astype("float32"))
+
+
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """A dimension index in ``[0, ndim)``, with a clear error naming the op."""
     n = max(ndim, 1)

@@ -68,20 +68,24 @@ class PowScalar(Function):
     def backward(self, gy):
         (x,) = self.inputs
         c = self.c
+        if c == 0:  # c * x ** -1 would be 0 * inf = nan at x == 0; PyTorch gives 0
+            return gy * 0
         if c == 2:
             return gy * (2 * x)
         return gy * (c * x ** (c - 1))
 
 
 class Pow(Function):
-    """``a ** b`` for two tensors. d/db uses log(a); where a == 0 it is taken as 0 (PyTorch)."""
+    """``a ** b`` for two tensors. d/da is 0 where b == 0 (even at a == 0, where the formula
+    gives 0 * inf); d/db uses log(a), taken as 0 where a == 0 (both as in PyTorch)."""
 
     def forward(self, a, b):
         return a ** b
 
     def backward(self, gy):
         a, b = self.inputs
-        ga = gy * b * a ** (b - 1)
+        at_zero = b == 0  # the inner where keeps 0 ** -1 (a warning, then 0 * inf) out
+        ga = where(at_zero, 0.0, gy * b * a ** where(at_zero, 1.0, b - 1))
         gb = None
         if b.requires_grad:
             safe = where(a == 0, 1, a)
@@ -222,19 +226,33 @@ def ge(a: Any, b: Any) -> Tensor:
     return _compare(np.greater_equal, a, b)
 
 
+def _bitwise(name: str, ufunc: Any, a: Any, b: Any) -> Tensor:
+    kinds = [getattr(getattr(t, "data", t), "dtype", np.dtype(type(t))) for t in (a, b)]
+    if any(k.kind == "f" for k in kinds):
+        raise TypeError(f"{name}: expected bool or integer tensors, got {kinds[0]} and "
+                        f"{kinds[1]}")
+    return _compare(ufunc, a, b)
+
+
 def logical_and(a: Any, b: Any) -> Tensor:
     """Elementwise logical and (``&`` on bool tensors)."""
-    return _compare(np.logical_and, a, b) if _is_bool(a, b) else _compare(np.bitwise_and, a, b)
+    if _is_bool(a, b):
+        return _compare(np.logical_and, a, b)
+    return _bitwise("logical_and (&)", np.bitwise_and, a, b)
 
 
 def logical_or(a: Any, b: Any) -> Tensor:
     """Elementwise logical or (``|`` on bool tensors)."""
-    return _compare(np.logical_or, a, b) if _is_bool(a, b) else _compare(np.bitwise_or, a, b)
+    if _is_bool(a, b):
+        return _compare(np.logical_or, a, b)
+    return _bitwise("logical_or (|)", np.bitwise_or, a, b)
 
 
 def logical_xor(a: Any, b: Any) -> Tensor:
     """Elementwise exclusive or (``^`` on bool tensors)."""
-    return _compare(np.logical_xor, a, b) if _is_bool(a, b) else _compare(np.bitwise_xor, a, b)
+    if _is_bool(a, b):
+        return _compare(np.logical_xor, a, b)
+    return _bitwise("logical_xor (^)", np.bitwise_xor, a, b)
 
 
 def logical_not(x: Any) -> Tensor:
@@ -262,7 +280,11 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary_operands(a, b)
-    return Where(cond)(a, b)
+    try:
+        return Where(cond)(a, b)
+    except ValueError:  # checked only on failure: the happy path stays one call
+        raise ValueError(f"where: the condition of shape {cond.shape} and the values of shapes "
+                         f"{a.shape} and {b.shape} do not broadcast together") from None
 
 
 class Where(Function):

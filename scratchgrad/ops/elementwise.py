@@ -12,7 +12,7 @@ from ..tensor import Tensor
 from .arithmetic import abs as _abs
 from .arithmetic import where
 from .shape import sum_to
-from ._util import to_tensor
+from ._util import to_float_tensor, to_tensor
 
 
 class Exp(Function):
@@ -142,37 +142,37 @@ def exp(x: Any) -> Tensor:
     >>> sg.exp(sg.tensor([0.0]))
     tensor([1.])
     """
-    return Exp()(to_tensor(x))
+    return Exp()(to_float_tensor(x))
 
 
 def log(x: Any) -> Tensor:
     """Natural logarithm."""
-    return Log()(to_tensor(x))
+    return Log()(to_float_tensor(x))
 
 
 def log1p(x: Any) -> Tensor:
     """log(1 + x), accurate for small x."""
-    return Log1p()(to_tensor(x))
+    return Log1p()(to_float_tensor(x))
 
 
 def sqrt(x: Any) -> Tensor:
     """Square root."""
-    return Sqrt()(to_tensor(x))
+    return Sqrt()(to_float_tensor(x))
 
 
 def sin(x: Any) -> Tensor:
     """Sine."""
-    return Sin()(to_tensor(x))
+    return Sin()(to_float_tensor(x))
 
 
 def cos(x: Any) -> Tensor:
     """Cosine."""
-    return Cos()(to_tensor(x))
+    return Cos()(to_float_tensor(x))
 
 
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent."""
-    return Tanh()(to_tensor(x))
+    return Tanh()(to_float_tensor(x))
 
 
 def sigmoid(x: Any) -> Tensor:
@@ -180,9 +180,9 @@ def sigmoid(x: Any) -> Tensor:
 
     >>> import scratchgrad as sg
     >>> sg.sigmoid(sg.tensor([0.0]))
-    tensor([0.5])
+    tensor([0.5000])
     """
-    return Sigmoid()(to_tensor(x))
+    return Sigmoid()(to_float_tensor(x))
 
 
 def relu(x: Any) -> Tensor:
@@ -192,7 +192,7 @@ def relu(x: Any) -> Tensor:
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    return LeakyReLU(negative_slope)(to_tensor(x))
+    return LeakyReLU(negative_slope)(to_float_tensor(x))
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
@@ -202,7 +202,7 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     >>> round(sg.gelu(sg.tensor(1.0)).item(), 4)
     0.8413
     """
-    x = to_tensor(x)
+    x = to_float_tensor(x)
     if approximate == "tanh":
         inner = (x + 0.044715 * x ** 3) * math.sqrt(2 / math.pi)
         return 0.5 * x * (1 + tanh(inner))
@@ -213,7 +213,7 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e**(beta x)) / beta, linear where beta * x > threshold (as in PyTorch)."""
-    x = to_tensor(x)
+    x = to_float_tensor(x)
     bx = x * beta if beta != 1 else x
     soft = relu(bx) + log1p(exp(-_abs(bx)))  # max(bx, 0) + log1p(exp(-|bx|)) never overflows
     if beta != 1:
@@ -283,11 +283,13 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 
     >>> import scratchgrad as sg
     >>> sg.clamp(sg.tensor([-2.0, 0.5, 3.0]), -1, 1)
-    tensor([-1. ,  0.5,  1. ])
+    tensor([-1.0000,  0.5000,  1.0000])
     """
     x = to_tensor(x)
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, float) or isinstance(max, float):
+        x = to_float_tensor(x)  # an integer tensor clamped to a float bound is float32
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = x
         if min is not None:

@@ -65,6 +65,9 @@ def mm(a: Any, b: Any) -> Tensor:
     a, b = binary_operands(a, b)
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"mm: expects two 2-D tensors, got shapes {a.shape} and {b.shape}")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"mm: shapes {a.shape} and {b.shape} are not aligned ({a.shape[1]} "
+                         f"columns against {b.shape[0]} rows)")
     return matmul(a, b)
 
 
@@ -73,4 +76,7 @@ def dot(a: Any, b: Any) -> Tensor:
     a, b = binary_operands(a, b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"dot: expects two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    if a.shape != b.shape:
+        raise ValueError(f"dot: the tensors must have equal lengths, got shapes {a.shape} and "
+                         f"{b.shape}")
     return matmul(a, b)

@@ -11,7 +11,7 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 from .shape import broadcast_to, reshape
-from ._util import normalize_dim, reduce_axes, to_tensor
+from ._util import normalize_dim, reduce_axes, to_float_tensor, to_tensor
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -148,6 +148,13 @@ class LogSoftmax(Function):
         return gy - exp(y) * gy.sum(dim=self.axis, keepdim=True)
 
 
+def _require_float(x: Tensor, op: str) -> None:
+    """mean, var, std and softmax need floats; PyTorch refuses integers rather than guess."""
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got {x.dtype}; use "
+                        f"x.float().{op}(...)")
+
+
 def sum(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
         keepdims: Any = None, dtype: Any = None) -> Tensor:
     """Sum over ``dim`` (all dimensions when None).
@@ -171,9 +178,7 @@ def mean(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     x = to_tensor(x)
     if dtype is not None:
         x = x.to(dtype)
-    if x.data.dtype.kind != "f":
-        raise TypeError(f"mean: expected a floating-point tensor, got {x.dtype}; use "
-                        "x.float().mean() or pass dtype=")
+    _require_float(x, "mean")
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "mean")
     return Mean(axes, keep)(x)
 
@@ -193,6 +198,7 @@ def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
     tensor(1.)
     """
     x = to_tensor(x)
+    _require_float(x, "var")
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "var")
     n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
     d = x - Mean(axes, True)(x)
@@ -206,6 +212,7 @@ def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
     """Standard deviation over ``dim`` (square root of :func:`var`)."""
     from .elementwise import sqrt
 
+    _require_float(to_tensor(x), "std")
     return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis,
                     keepdims=keepdims))
 
@@ -228,8 +235,8 @@ def _max_min(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: 
     if dim is None:
         return Max(None, False, True, is_min)(x)
     d = normalize_dim(dim, x.ndim, name)
-    d_axes = (d,) if x.ndim else None
-    values = Max(d_axes, keepdim, False, is_min)(x)
+    # a 0-d tensor reduces over no axis: the value is the input and its gradient passes through
+    values = Max((d,), keepdim, False, is_min)(x) if x.ndim else Max((), keepdim, True, is_min)(x)
     arg = x.data.argmin if is_min else x.data.argmax
     indices = arg(axis=d, keepdims=keepdim) if x.ndim else np.zeros((), np.int64)
     return values_indices(values, Tensor._make(indices.astype(np.int64)))
@@ -253,17 +260,24 @@ def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # 
     return _max_min(x, dim, keepdim, axis, keepdims, True)
 
 
-def amax(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Maximum over ``dim`` (ties share the gradient evenly)."""
+def amax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: Any = None) -> Tensor:
+    """Maximum over ``dim`` (ties share the gradient evenly).
+
+    >>> import scratchgrad as sg
+    >>> sg.amax(sg.tensor([[1.0, 5.0], [3.0, 2.0]]), dim=0)
+    tensor([3., 5.])
+    """
     x = to_tensor(x)
-    axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "amax")
+    axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "amax")
     return Max(axes, keep, True, False)(x)
 
 
-def amin(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+def amin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: Any = None) -> Tensor:
     """Minimum over ``dim`` (ties share the gradient evenly)."""
     x = to_tensor(x)
-    axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "amin")
+    axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "amin")
     return Max(axes, keep, True, True)(x)
 
 
@@ -302,9 +316,9 @@ def logsumexp(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = Non
 
     >>> import scratchgrad as sg
     >>> sg.logsumexp(sg.tensor([1000.0, 1000.0]), dim=0)
-    tensor(1000.6931)
+    tensor(1000.6932)
     """
-    x = to_tensor(x)
+    x = to_float_tensor(x)
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "logsumexp")
     return LogSumExp(axes, keep)(x)
 
@@ -322,9 +336,10 @@ def softmax(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> 
 
     >>> import scratchgrad as sg
     >>> sg.softmax(sg.tensor([0.0, 0.0]), dim=0)
-    tensor([0.5, 0.5])
+    tensor([0.5000, 0.5000])
     """
     x = to_tensor(x) if dtype is None else to_tensor(x).to(dtype)
+    _require_float(x, "softmax")
     if x.ndim == 0:
         _softmax_axis(x.reshape(1), dim, axis, "softmax")
         return softmax(x.reshape(1), 0).reshape(())
@@ -334,6 +349,7 @@ def softmax(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> 
 def log_softmax(x: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:
     """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) (stable)."""
     x = to_tensor(x) if dtype is None else to_tensor(x).to(dtype)
+    _require_float(x, "log_softmax")
     if x.ndim == 0:
         _softmax_axis(x.reshape(1), dim, axis, "log_softmax")
         return log_softmax(x.reshape(1), 0).reshape(())

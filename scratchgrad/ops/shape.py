@@ -182,6 +182,10 @@ def sum_to(x: Tensor, shape: Sequence[int]) -> Tensor:
     shape = tuple(shape)
     if x.data.shape == shape:
         return x
+    lead = x.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != n for s, n in zip(shape, x.data.shape[lead:])):
+        raise ValueError(f"sum_to: can't sum a tensor of shape {x.shape} to {shape}: the target "
+                         "must broadcast to the tensor's shape")
     return SumTo(shape)(x)
 
 
@@ -316,8 +320,9 @@ def getitem(x: Any, index: Any) -> Tensor:
     try:
         return GetItem(index)(x)
     except IndexError as e:
+        reason = str(e).split(f"{x.dtype}: ", 1)[-1]  # NumPy's words, without Function's prefix
         raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape "
-                         f"{x.shape}: {str(e).split(': ', 1)[-1]}") from None
+                         f"{x.shape}: {reason}") from None
 
 
 def _check_same(tensors: Sequence[Tensor], axis: int, op: str, stacked: bool) -> None:

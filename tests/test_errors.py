@@ -1,0 +1,130 @@
+"""Bad input fails at the call with an error that names the op and the shapes or dtypes involved,
+never deep inside NumPy with its own words only."""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import scratchgrad as sg
+
+
+def _s(shape: tuple) -> str:
+    """A shape as it appears in a message, escaped for a regex: ``\\(2, 3\\)``."""
+    return re.escape(str(tuple(shape)))
+
+
+X = sg.ones(2, 3)
+
+# (call, exception type, pattern the message must match: the op, then the shapes)
+SHAPE_ERRORS: dict[str, tuple[Callable[[], Any], type, str]] = {
+    "add": (lambda: X + sg.ones(4), ValueError, rf"Add.*{_s((2, 3))}.*{_s((4,))}"),
+    "add(ndarray)": (lambda: X + np.ones(4, np.float32), ValueError,
+                     rf"Add.*{_s((2, 3))}.*{_s((4,))}"),
+    "sub": (lambda: sg.sub(X, sg.ones(4)), ValueError, rf"Sub.*{_s((2, 3))}.*{_s((4,))}"),
+    "mul": (lambda: X * sg.ones(3, 2), ValueError, rf"Mul.*{_s((2, 3))}.*{_s((3, 2))}"),
+    "div": (lambda: X / sg.ones(4), ValueError, rf"Div.*{_s((2, 3))}.*{_s((4,))}"),
+    "pow": (lambda: X ** sg.ones(4), ValueError, rf"Pow.*{_s((2, 3))}.*{_s((4,))}"),
+    "maximum": (lambda: sg.maximum(X, sg.ones(4)), ValueError,
+                rf"Maximum.*{_s((2, 3))}.*{_s((4,))}"),
+    "where(condition)": (lambda: sg.where(sg.ones(4) > 0, X, 0.0), ValueError,
+                         rf"where.*{_s((4,))}.*{_s((2, 3))}"),
+    "where(values)": (lambda: sg.where(X > 0, X, sg.ones(4)), ValueError,
+                      rf"where.*{_s((2, 3))}.*{_s((4,))}"),
+    "eq": (lambda: X == sg.ones(4), ValueError, rf"equal.*{_s((2, 3))}.*{_s((4,))}"),
+    "matmul": (lambda: X @ sg.ones(4, 2), ValueError, rf"matmul.*{_s((2, 3))}.*{_s((4, 2))}"),
+    "matmul(1-d)": (lambda: sg.ones(3) @ sg.ones(4), ValueError,
+                    rf"matmul.*{_s((3,))}.*{_s((4,))}"),
+    "matmul(batch)": (lambda: sg.ones(2, 2, 3) @ sg.ones(3, 3, 2), ValueError,
+                      rf"matmul.*batch.*{_s((2, 2, 3))}.*{_s((3, 3, 2))}"),
+    "matmul(0-d)": (lambda: X @ sg.tensor(2.0), ValueError, rf"matmul.*{_s((2, 3))}.*\(\)"),
+    "mm(3-d)": (lambda: sg.mm(sg.ones(2, 2, 3), sg.ones(3, 2)), ValueError,
+                rf"mm.*{_s((2, 2, 3))}.*{_s((3, 2))}"),
+    "mm(inner)": (lambda: sg.mm(X, X), ValueError, rf"mm.*{_s((2, 3))}.*{_s((2, 3))}"),
+    "dot": (lambda: sg.dot(sg.ones(3), sg.ones(4)), ValueError, rf"dot.*{_s((3,))}.*{_s((4,))}"),
+    "dot(2-d)": (lambda: sg.dot(X, X), ValueError, rf"dot.*1-D.*{_s((2, 3))}"),
+    "cat": (lambda: sg.cat([X, sg.ones(2, 4)]), ValueError, rf"cat.*{_s((2, 4))}.*{_s((2, 3))}"),
+    "cat(ndim)": (lambda: sg.cat([X, sg.ones(3)]), ValueError, rf"cat.*{_s((3,))}.*{_s((2, 3))}"),
+    "cat(dim)": (lambda: sg.cat([X, X], dim=2), IndexError, r"cat.*dimension 2"),
+    "cat([])": (lambda: sg.cat([]), ValueError, r"cat.*empty"),
+    "stack": (lambda: sg.stack([X, sg.ones(3, 2)]), ValueError,
+              rf"stack.*{_s((3, 2))}.*{_s((2, 3))}"),
+    "reshape": (lambda: X.reshape(4, 2), RuntimeError, rf"reshape.*{_s((4, 2))}.*{_s((2, 3))}"),
+    "reshape(-1)": (lambda: X.reshape(4, -1), RuntimeError,
+                    rf"reshape.*{_s((4, -1))}.*{_s((2, 3))}"),
+    "reshape(-1, -1)": (lambda: X.reshape(-1, -1), RuntimeError,
+                        rf"reshape.*{_s((-1, -1))}.*{_s((2, 3))}"),
+    "view": (lambda: X.view(5), RuntimeError, rf"reshape.*{_s((5,))}.*{_s((2, 3))}"),
+    "broadcast_to": (lambda: sg.broadcast_to(X, (3, 3)), ValueError,
+                     rf"broadcast_to.*{_s((2, 3))}.*{_s((3, 3))}"),
+    "broadcast_to(fewer dims)": (lambda: sg.broadcast_to(X, (3,)), ValueError,
+                                 rf"broadcast_to.*{_s((2, 3))}.*{_s((3,))}"),
+    "expand": (lambda: X.expand(4, 4), ValueError, rf"{_s((2, 3))}.*{_s((4, 4))}"),
+    "sum_to": (lambda: X.sum_to((3, 3)), ValueError, rf"sum_to.*{_s((2, 3))}.*{_s((3, 3))}"),
+    "sum(dim)": (lambda: X.sum(dim=2), IndexError, r"sum.*dimension 2.*2 dimension"),
+    "max(dim)": (lambda: X.max(dim=-3), IndexError, r"max.*dimension -3"),
+    "argmax(dim)": (lambda: X.argmax(dim=3), IndexError, r"argmax.*dimension 3"),
+    "softmax(dim)": (lambda: X.softmax(5), IndexError, r"softmax.*dimension 5"),
+    "transpose": (lambda: X.transpose(0, 2), IndexError, r"transpose.*dimension 2"),
+    "squeeze": (lambda: X.squeeze(3), IndexError, r"squeeze.*dimension 3"),
+    "unsqueeze": (lambda: X.unsqueeze(4), IndexError, r"unsqueeze.*dimension 4"),
+    "permute": (lambda: X.permute(0, 0), ValueError, rf"permute.*{_s((0, 0))}.*{_s((2, 3))}"),
+    "t(3-d)": (lambda: sg.ones(2, 2, 2).t(), ValueError, rf"t:.*{_s((2, 2, 2))}"),
+    "getitem": (lambda: X[5], IndexError, rf"getitem.*5.*{_s((2, 3))}.*out of bounds"),
+    "getitem(too many)": (lambda: X[0, 0, 0], IndexError, rf"getitem.*{_s((2, 3))}.*indices"),
+    "split": (lambda: X.split([1, 1], dim=1), ValueError, rf"split.*\[1, 1\].*{_s((2, 3))}"),
+    "pad": (lambda: sg.pad(X, (1, 1, 1, 1, 1, 1)), ValueError, rf"pad.*{_s((2, 3))}"),
+    "flatten": (lambda: X.flatten(1, 0), ValueError, r"flatten.*start_dim 1.*end_dim 0"),
+}
+
+
+@pytest.mark.parametrize("name", list(SHAPE_ERRORS))
+def test_shape_errors_name_the_op_and_the_shapes(name: str):
+    call, kind, pattern = SHAPE_ERRORS[name]
+    with pytest.raises(kind) as info:
+        call()
+    assert re.search(pattern, str(info.value)), str(info.value)
+
+
+DTYPE_ERRORS: dict[str, tuple[Callable[[], Any], type, str]] = {
+    "requires_grad(int64)": (lambda: sg.tensor([1, 2], requires_grad=True), RuntimeError,
+                             r"requires_grad.*int64"),
+    "requires_grad(bool)": (lambda: sg.tensor([True], requires_grad=True), RuntimeError,
+                            r"requires_grad.*bool"),
+    "where(float condition)": (lambda: sg.where(X, X, X), TypeError, r"where.*float32"),
+    "mean(int64)": (lambda: sg.tensor([1, 2]).mean(), TypeError, r"mean.*int64"),
+    "var(int64)": (lambda: sg.tensor([1, 2]).var(), TypeError, r"var.*int64"),
+    "std(int64)": (lambda: sg.tensor([1, 2]).std(), TypeError, r"std.*int64"),
+    "softmax(int64)": (lambda: sg.tensor([1, 2]).softmax(0), TypeError, r"softmax.*int64"),
+    "log_softmax(bool)": (lambda: sg.tensor([True]).log_softmax(0), TypeError,
+                          r"log_softmax.*bool"),
+    "~float": (lambda: ~X, TypeError, r"logical_not.*float32"),
+    "float & float": (lambda: X & X, TypeError, r"logical_and.*float32.*float32"),
+    "int | float": (lambda: sg.tensor([1]) | X, TypeError, r"logical_or.*int64.*float32"),
+    "-bool": (lambda: -sg.tensor([True]), TypeError, r"Neg.*bool"),
+    "float index": (lambda: X[sg.tensor([0.5])], IndexError, r"getitem.*float32.*integer"),
+    "in-place float into int": (lambda: sg.arange(3).__iadd__(0.5), TypeError,
+                                r"__iadd__.*int64.*float"),
+}
+
+
+@pytest.mark.parametrize("name", list(DTYPE_ERRORS))
+def test_dtype_errors_name_the_dtypes(name: str):
+    call, kind, pattern = DTYPE_ERRORS[name]
+    with pytest.raises(kind) as info:
+        call()
+    assert re.search(pattern, str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("call, pattern", [
+    (lambda: sg.gelu(X, approximate="fast"), r"gelu.*'fast'"),
+    (lambda: X.clamp(), r"clamp.*min.*max"),
+    (lambda: X.chunk(0), r"chunk.*0"),
+    (lambda: X.split(0), r"split.*0"),
+    (lambda: sg.pad(X, (-1, 1)), r"pad.*negative"),
+], ids=["gelu(approximate)", "clamp()", "chunk(0)", "split(0)", "pad(negative)"])
+def test_bad_arguments_name_the_op(call: Callable[[], Any], pattern: str):
+    with pytest.raises(ValueError, match=pattern):
+        call()

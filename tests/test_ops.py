@@ -1,0 +1,632 @@
+"""The op harness: one table of cases, four checks for every op.
+
+A case gives the inputs (a generator), the call written once for both libraries
+(``call(lib, *xs)`` where ``lib`` is ``scratchgrad`` or ``torch``), a NumPy reference and a few
+flags. For every case the harness checks
+
+1. the forward against NumPy, in float64;
+2. the backward against central finite differences (``gradcheck``: float64, random directions,
+   random upstream gradient);
+3. double backward (``gradgradcheck``) where the op is twice differentiable;
+4. the forward and every input gradient against PyTorch, in float32, with the same random
+   upstream gradient fed to both.
+
+The input generators keep finite differences away from kinks (no relu or abs near 0, no ties in
+max or maximum, no value near a clamp bound). Ties and kinks get their own cases, checked against
+PyTorch only (``finite_differences=False``): there the gradient is a convention, not a limit.
+"""
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import scratchgrad as sg
+from scratchgrad.utils import gradcheck, gradgradcheck
+
+Arrays = Callable[[np.random.Generator], list]
+
+
+# ---------------------------------------------------------------------- input generators
+# Each returns ``make(rng) -> list of arrays``; float arrays become inputs that require grad,
+# integer and bool arrays (indices, masks, conditions) become constant tensors.
+def normal(*shapes: tuple) -> Arrays:
+    return lambda rng: [rng.standard_normal(s) for s in shapes]
+
+
+def positive(*shapes: tuple) -> Arrays:
+    """In [0.5, 2]: the domain of log, sqrt, fractional powers, and a safe denominator."""
+    return lambda rng: [rng.uniform(0.5, 2.0, s) for s in shapes]
+
+
+def nonzero(*shapes: tuple) -> Arrays:
+    """|x| in [0.2, 2] with a random sign: away from the kink of relu and abs at 0."""
+    return lambda rng: [rng.uniform(0.2, 2.0, s) * rng.choice([-1.0, 1.0], s) for s in shapes]
+
+
+def distinct(*shapes: tuple) -> Arrays:
+    """Values at least 0.1 apart, across all inputs, and at least 0.05 from 0 and from every
+    odd multiple of 0.1 (the grid is (k + 1/2) * 0.2 plus a jitter of at most 0.05): no ties for
+    max, min or maximum, no kink of relu or abs, and bounds like 0.6 or -0.4 are never close."""
+    def make(rng: np.random.Generator) -> list:
+        sizes = [int(np.prod(s, dtype=int)) for s in shapes]
+        n = sum(sizes)
+        grid = (np.arange(-n, n) + 0.5) * 0.2
+        values = rng.choice(grid, n, replace=False) + rng.uniform(-0.05, 0.05, n)
+        parts = np.split(values, np.cumsum(sizes)[:-1])
+        return [p.reshape(s) for p, s in zip(parts, shapes)]
+    return make
+
+
+def few_values(*shapes: tuple) -> Arrays:
+    """Floats from {-1, 0, 1}: many exact ties, for comparisons."""
+    return lambda rng: [rng.integers(-1, 2, s).astype(np.float64) for s in shapes]
+
+
+def ints(high: int, *shapes: tuple) -> Arrays:
+    """int64 indices in [0, high), repeats likely."""
+    return lambda rng: [rng.integers(0, high, s) for s in shapes]
+
+
+def masks(*shapes: tuple) -> Arrays:
+    return lambda rng: [rng.random(s) < 0.5 for s in shapes]
+
+
+def fixed(*arrays: Any) -> Arrays:
+    """Hand-picked values (ties, zeros, bounds) as float64 arrays."""
+    return lambda rng: [np.array(a, dtype=np.float64) for a in arrays]
+
+
+def join(*makers: Arrays) -> Arrays:
+    return lambda rng: [a for m in makers for a in m(rng)]
+
+
+# ---------------------------------------------------------------------- the table
+@dataclass(frozen=True)
+class Case:
+    name: str
+    call: Callable[..., Any]            # call(lib, *xs), lib is scratchgrad or torch
+    ref: Callable[..., Any]             # NumPy reference on the float64 arrays
+    inputs: Arrays = normal((3, 4))
+    torch_call: Callable[..., Any] | None = None  # torch_call(torch, *xs) where PyTorch differs
+    differentiable: bool = True         # False: the output must not require grad
+    twice_differentiable: bool = True
+    finite_differences: bool = True     # False at deliberate ties and kinks
+    rtol: float = 1e-5                  # PyTorch parity, float32
+    atol: float = 1e-6
+    ref_rtol: float = 1e-10             # NumPy reference, float64
+    ref_atol: float = 1e-12
+
+    def torch_fn(self) -> Callable[..., Any]:
+        return self.torch_call or self.call
+
+
+def _sig(args: tuple, kwargs: dict) -> str:
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    return "(" + ",".join(parts) + ")"
+
+
+def both(name: str, ref: Callable, *args: Any, label: str = "", **flags: Any) -> list[Case]:
+    """Two cases, ``sg.name(x, ..., *args)`` and ``x.name(..., *args)``; each runs the same
+    call on torch. Keyword arguments of the op go in ``kw=``; the rest are Case flags."""
+    kw = flags.pop("kw", {})
+    tag = _sig(args, kw) + label
+    return [
+        Case(f"{name}{tag}", lambda lib, *xs: getattr(lib, name)(*xs, *args, **kw), ref, **flags),
+        Case(f"Tensor.{name}{tag}", lambda lib, x, *xs: getattr(x, name)(*xs, *args, **kw), ref,
+             **flags),
+    ]
+
+
+def _F(torch: Any) -> Any:
+    return torch.nn.functional
+
+
+def _np_erf(x: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _np_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _np_lse(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
+
+
+def _np_max(x: np.ndarray, axis: int, keepdims: bool = False, is_min: bool = False) -> tuple:
+    f, arg = (np.min, np.argmin) if is_min else (np.max, np.argmax)
+    return f(x, axis=axis, keepdims=keepdims), arg(x, axis=axis, keepdims=keepdims)
+
+
+X3 = normal((2, 3, 4))          # the usual 3-D input of reductions and shape ops
+# A constant ndarray operand. float32, so it keeps a float32 computation in float32; a float64
+# array promotes like a float64 tensor (checked in test_dtypes.py).
+_A = np.array([[0.5, -1.0, 2.0, 0.25]] * 3, dtype=np.float32)
+
+ELEMENTWISE = [
+    *both("neg", np.negative),
+    Case("-x", lambda lib, x: -x, np.negative),
+    *both("abs", np.abs, inputs=nonzero((3, 4))),
+    Case("abs(x) builtin", lambda lib, x: abs(x), np.abs, inputs=nonzero((3, 4))),
+    *both("exp", np.exp),
+    *both("exp", np.exp, label="[0-d]", inputs=normal(())),
+    *both("log", np.log, inputs=positive((3, 4))),
+    *both("log1p", np.log1p, inputs=positive((3, 4))),
+    *both("sqrt", np.sqrt, inputs=positive((3, 4))),
+    *both("square", np.square),
+    *both("sin", np.sin),
+    *both("cos", np.cos),
+    *both("tanh", np.tanh),
+    *both("tanh", np.tanh, label="[0-d]", inputs=normal(())),
+    *both("sigmoid", lambda x: 1 / (1 + np.exp(-x))),
+    Case("sigmoid[large |x|]", lambda lib, x: lib.sigmoid(x), lambda x: 1 / (1 + np.exp(-x)),
+         inputs=fixed([-60.0, -20.0, 0.3, 20.0, 60.0])),
+    *both("relu", lambda x: np.maximum(x, 0), inputs=nonzero((3, 4))),
+    Case("leaky_relu", lambda lib, x: sg.leaky_relu(x),
+         lambda x: np.where(x > 0, x, 0.01 * x), nonzero((3, 4)),
+         torch_call=lambda torch, x: _F(torch).leaky_relu(x)),
+    Case("leaky_relu(0.2)", lambda lib, x: sg.leaky_relu(x, 0.2),
+         lambda x: np.where(x > 0, x, 0.2 * x), nonzero((3, 4)),
+         torch_call=lambda torch, x: _F(torch).leaky_relu(x, 0.2)),
+    # The exact GELU uses an erf fit accurate to 1.2e-7 (float32 precision, see
+    # ops.elementwise._erf), so its float64 reference tolerance is 2e-7, not 1e-10.
+    Case("gelu", lambda lib, x: sg.gelu(x), lambda x: 0.5 * x * (1 + _np_erf(x / math.sqrt(2))),
+         normal((3, 4)), torch_call=lambda torch, x: _F(torch).gelu(x), ref_atol=2e-7),
+    Case("gelu(approximate='tanh')", lambda lib, x: sg.gelu(x, approximate="tanh"),
+         lambda x: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))),
+         normal((3, 4)), torch_call=lambda torch, x: _F(torch).gelu(x, approximate="tanh")),
+    Case("softplus", lambda lib, x: sg.softplus(x), lambda x: np.log1p(np.exp(x)),
+         normal((3, 4)), torch_call=lambda torch, x: _F(torch).softplus(x)),
+    Case("softplus(beta=2,threshold=1)", lambda lib, x: sg.softplus(x, beta=2, threshold=1),
+         lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), normal((3, 4)),
+         torch_call=lambda torch, x: _F(torch).softplus(x, beta=2, threshold=1)),
+    *both("clamp", lambda x: np.clip(x, -0.4, 0.6), -0.4, 0.6, inputs=distinct((3, 4))),
+    *both("clip", lambda x: np.clip(x, -0.4, 0.6), -0.4, 0.6, inputs=distinct((3, 4))),
+    *both("clamp", lambda x: np.maximum(x, 0.2), inputs=distinct((3, 4)), kw={"min": 0.2}),
+    *both("clamp", lambda x: np.minimum(x, -0.2), inputs=distinct((3, 4)), kw={"max": -0.2}),
+    Case("clamp(tensor bounds)", lambda lib, x, lo, hi: lib.clamp(x, lo, hi),
+         lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi), distinct((3, 4), (4,), (3, 1))),
+    *both("maximum", np.maximum, inputs=distinct((3, 4), (4,))),
+    *both("minimum", np.minimum, inputs=distinct((3, 4), (4,))),
+    Case("max(a, b)", lambda lib, a, b: lib.max(a, b), np.maximum, distinct((3, 4), (3, 1))),
+    Case("min(a, b)", lambda lib, a, b: lib.min(a, b), np.minimum, distinct((3, 4), (3, 1))),
+    Case("where", lambda lib, c, a, b: lib.where(c, a, b), np.where,
+         join(masks((3, 4)), normal((3, 4), (4,)))),
+    Case("Tensor.where", lambda lib, c, a, b: a.where(c, b), np.where,
+         join(masks((3, 4)), normal((3, 1), (4,)))),
+    Case("where(c, x, 0.0)", lambda lib, c, x: lib.where(c, x, 0.0),
+         lambda c, x: np.where(c, x, 0.0), join(masks((3, 4)), normal((3, 4)))),
+    Case("where(x > 0, x, 2 * x)", lambda lib, x: lib.where(x > 0, x, 2 * x),
+         lambda x: np.where(x > 0, x, 2 * x), nonzero((3, 4))),
+]
+
+ARITHMETIC = [
+    Case("a + b", lambda lib, a, b: a + b, np.add, normal((3, 4), (4,))),
+    Case("a + b[0-d]", lambda lib, a, b: a + b, np.add, normal((3, 4), ())),
+    Case("a[0-d] + b[0-d]", lambda lib, a, b: a + b, np.add, normal((), ())),
+    *both("add", np.add, inputs=normal((2, 1, 4), (3, 1))),
+    Case("a - b", lambda lib, a, b: a - b, np.subtract, normal((3, 1), (1, 4))),
+    *both("sub", np.subtract, inputs=normal((3, 4), (4,))),
+    Case("a * b", lambda lib, a, b: a * b, np.multiply, normal((2, 3, 4), (3, 1))),
+    *both("mul", np.multiply, inputs=normal((3, 4), ())),
+    Case("a / b", lambda lib, a, b: a / b, np.divide, join(normal((3, 4)), nonzero((4,)))),
+    *both("div", np.divide, inputs=join(normal((3, 1)), nonzero((3, 4)))),
+    Case("x + 2.5", lambda lib, x: x + 2.5, lambda x: x + 2.5),
+    Case("2 * x", lambda lib, x: 2 * x, lambda x: 2 * x),
+    Case("1 - x", lambda lib, x: 1 - x, lambda x: 1 - x),
+    Case("x - 1", lambda lib, x: x - 1, lambda x: x - 1),
+    Case("2 / x", lambda lib, x: 2 / x, lambda x: 2 / x, nonzero((3, 4))),
+    Case("x / 3", lambda lib, x: x / 3, lambda x: x / 3),
+    Case("ndarray + x", lambda lib, x: _A + x, lambda x: _A + x,
+         torch_call=lambda torch, x: torch.from_numpy(_A) + x),
+    Case("x * ndarray", lambda lib, x: x * _A, lambda x: x * _A,
+         torch_call=lambda torch, x: x * torch.from_numpy(_A)),
+    Case("ndarray / x", lambda lib, x: _A / x, lambda x: _A / x, nonzero((3, 4)),
+         torch_call=lambda torch, x: torch.from_numpy(_A) / x),
+    Case("x ** 2", lambda lib, x: x ** 2, np.square),
+    Case("x ** 3", lambda lib, x: x ** 3, lambda x: x ** 3),
+    Case("x ** -1.5", lambda lib, x: x ** -1.5, lambda x: x ** -1.5, positive((3, 4))),
+    Case("x ** 0.5", lambda lib, x: x ** 0.5, np.sqrt, positive((3, 4))),
+    Case("x[0-d] ** 3", lambda lib, x: x ** 3, lambda x: x ** 3, normal(())),
+    *both("pow", lambda x: x ** 3, 3),
+    *both("pow", lambda x: x ** 2.5, 2.5, inputs=positive((3, 4))),
+    Case("a ** b", lambda lib, a, b: a ** b, np.power, join(positive((3, 4)), normal((4,)))),
+    *both("pow", np.power, inputs=join(positive((3, 1)), normal((3, 4)))),
+    Case("2.5 ** x", lambda lib, x: 2.5 ** x, lambda x: 2.5 ** x),
+    Case("pow(2.0, x)", lambda lib, x: lib.pow(2.0, x), lambda x: 2.0 ** x),
+    Case("x % b", lambda lib, a, b: a % b, np.remainder,
+         join(normal((3, 4)), positive((4,)))),
+    Case("remainder", lambda lib, a, b: lib.remainder(a, b), np.remainder,
+         join(normal((3, 4)), positive((3, 1)))),
+    Case("x // b", lambda lib, a, b: a // b, np.floor_divide,
+         join(normal((3, 4)), positive((4,))), differentiable=False),
+]
+
+_COMPARISONS = [("==", "eq", np.equal), ("!=", "ne", np.not_equal), ("<", "lt", np.less),
+                ("<=", "le", np.less_equal), (">", "gt", np.greater),
+                (">=", "ge", np.greater_equal)]
+
+
+def _comparison_cases(symbol: str, name: str, ref: Callable) -> list[Case]:
+    op = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+          "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}[symbol]
+    flags = dict(inputs=few_values((3, 4), (4,)), differentiable=False)
+    return [
+        Case(f"a {symbol} b", lambda lib, a, b: op(a, b), ref, **flags),
+        Case(f"x {symbol} 0", lambda lib, x: op(x, 0), lambda x: ref(x, 0), few_values((3, 4)),
+             differentiable=False),
+        *both(name, ref, **flags),
+    ]
+
+
+COMPARISONS = [c for sym, name, ref in _COMPARISONS for c in _comparison_cases(sym, name, ref)]
+
+LOGIC = [
+    Case("mask & mask", lambda lib, a, b: a & b, np.logical_and, masks((3, 4), (4,)),
+         differentiable=False),
+    Case("mask | mask", lambda lib, a, b: a | b, np.logical_or, masks((3, 4), (4,)),
+         differentiable=False),
+    Case("mask ^ mask", lambda lib, a, b: a ^ b, np.logical_xor, masks((3, 4), (4,)),
+         differentiable=False),
+    Case("~mask", lambda lib, a: ~a, np.logical_not, masks((3, 4)), differentiable=False),
+    Case("logical_and", lambda lib, a, b: lib.logical_and(a, b), np.logical_and,
+         masks((3, 4), (3, 4)), differentiable=False),
+    Case("logical_not", lambda lib, a: lib.logical_not(a), np.logical_not, masks((3, 4)),
+         differentiable=False),
+    *both("any", lambda m: np.any(m, axis=1), 1, inputs=masks((3, 4)), differentiable=False),
+    *both("all", lambda m: np.all(m), inputs=masks((3, 4)), differentiable=False),
+]
+
+
+def _reduction_cases(name: str, ref: Callable, torch_all: Callable | None = None,
+                     **flags: Any) -> list[Case]:
+    """``name`` over everything, over one dim, over two dims with keepdim, a negative dim and
+    in the NumPy spelling (axis/keepdims); ``ref(x, axis, keepdims)``. ``torch_all`` is the
+    full reduction in torch where it needs a dim."""
+    inputs = flags.pop("inputs", X3)
+    return [
+        *both(name, lambda x: ref(x, None, False), inputs=inputs, torch_call=torch_all,
+              **flags),
+        *both(name, lambda x: ref(x, 1, False), 1, inputs=inputs, **flags),
+        *both(name, lambda x: ref(x, (0, 2), True), inputs=inputs, kw={"dim": (0, 2),
+              "keepdim": True}, **flags),
+        *both(name, lambda x: ref(x, -1, False), inputs=inputs, kw={"dim": -1}, **flags),
+        *both(name, lambda x: ref(x, 1, True), inputs=inputs, kw={"axis": 1, "keepdims": True},
+              **flags),
+    ]
+
+
+def _np_var(ddof: int) -> Callable:
+    return lambda x, axis, keepdims: np.var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+def _np_std(ddof: int) -> Callable:
+    return lambda x, axis, keepdims: np.std(x, axis=axis, ddof=ddof, keepdims=keepdims)
+
+
+REDUCTIONS = [
+    *_reduction_cases("sum", lambda x, a, k: np.sum(x, axis=a, keepdims=k)),
+    *_reduction_cases("mean", lambda x, a, k: np.mean(x, axis=a, keepdims=k)),
+    *_reduction_cases("var", _np_var(1)),
+    *_reduction_cases("std", _np_std(1)),
+    *_reduction_cases("amax", lambda x, a, k: np.amax(x, axis=a, keepdims=k), inputs=distinct(
+        (2, 3, 4))),
+    *_reduction_cases("amin", lambda x, a, k: np.amin(x, axis=a, keepdims=k), inputs=distinct(
+        (2, 3, 4))),
+    *_reduction_cases("logsumexp", _np_lse,   # torch.logsumexp requires dim
+                      torch_all=lambda torch, x: torch.logsumexp(x, dim=tuple(range(x.ndim)))),
+    *both("sum", np.sum, label="[0-d]", inputs=normal(())),
+    *both("sum", np.sum, 0, label="[0-d]", inputs=normal(())),
+    *both("mean", np.mean, label="[0-d]", inputs=normal(())),
+    *both("var", lambda x: np.var(x, axis=1, ddof=0), 1, kw={"unbiased": False}, inputs=X3),
+    *both("var", lambda x: np.var(x, axis=(0, 2), keepdims=True), inputs=X3,
+          kw={"dim": (0, 2), "correction": 0, "keepdim": True}),
+    *both("std", lambda x: np.std(x, axis=2, ddof=0), 2, kw={"unbiased": False}, inputs=X3),
+    *both("max", np.max, inputs=distinct((2, 3, 4))),
+    *both("min", np.min, inputs=distinct((2, 3, 4))),
+    *both("max", lambda x: _np_max(x, 1), 1, inputs=distinct((2, 3, 4))),
+    *both("min", lambda x: _np_max(x, 1, is_min=True), 1, inputs=distinct((2, 3, 4))),
+    *both("max", lambda x: _np_max(x, -1, True), inputs=distinct((2, 3, 4)),
+          kw={"dim": -1, "keepdim": True}),
+    *both("min", lambda x: _np_max(x, 0, True, True), inputs=distinct((2, 3, 4)),
+          kw={"dim": 0, "keepdim": True}),
+    *both("max", lambda x: _np_max(x, 2, True), inputs=distinct((2, 3, 4)),
+          kw={"axis": 2, "keepdims": True}),
+    *both("min", lambda x: _np_max(x, 1, is_min=True), inputs=distinct((2, 3, 4)),
+          kw={"axis": 1}),
+    *both("max", lambda x: (x, np.array(0)), 0, label="[0-d]", inputs=normal(())),
+    *both("argmax", lambda x: np.argmax(x), inputs=distinct((2, 3, 4)), differentiable=False),
+    *both("argmin", lambda x: np.argmin(x), inputs=distinct((2, 3, 4)), differentiable=False),
+    *both("argmax", lambda x: np.argmax(x, axis=1), 1, inputs=distinct((2, 3, 4)),
+          differentiable=False),
+    *both("argmin", lambda x: np.argmin(x, axis=-1, keepdims=True), inputs=distinct((2, 3, 4)),
+          kw={"dim": -1, "keepdim": True}, differentiable=False),
+    *both("argmax", lambda x: np.argmax(x, axis=2, keepdims=True), inputs=distinct((2, 3, 4)),
+          kw={"axis": 2, "keepdims": True}, differentiable=False),
+    *both("softmax", lambda x: _np_softmax(x, -1), -1, inputs=X3),
+    *both("softmax", lambda x: _np_softmax(x, 0), inputs=X3, kw={"dim": 0}),
+    *both("softmax", lambda x: _np_softmax(x, 1), inputs=X3, kw={"axis": 1}),
+    *both("softmax", lambda x: np.ones(()), 0, label="[0-d]", inputs=normal(())),
+    *both("log_softmax", lambda x: np.log(_np_softmax(x, -1)), -1, inputs=X3),
+    *both("log_softmax", lambda x: np.log(_np_softmax(x, 1)), inputs=X3, kw={"dim": 1}),
+    *both("log_softmax", lambda x: np.log(_np_softmax(x, 0)), inputs=X3, kw={"axis": 0}),
+]
+
+
+def _idx(name: str, index: Any, inputs: Arrays = normal((4, 5)), **flags: Any) -> Case:
+    """``x[index]``; ``index`` is used as is by scratchgrad, NumPy and torch."""
+    return Case(f"x[{name}]", lambda lib, x: x[index], lambda x: x[index], inputs, **flags)
+
+
+SHAPE = [
+    *both("reshape", lambda x: x.reshape(6, 4), (6, 4), inputs=X3),
+    Case("Tensor.reshape(6, 4)", lambda lib, x: x.reshape(6, 4), lambda x: x.reshape(6, 4), X3),
+    *both("reshape", lambda x: x.reshape(2, -1), (2, -1), inputs=X3),
+    *both("reshape", lambda x: x.reshape(1), (1,), label="[0-d]", inputs=normal(())),
+    *both("reshape", lambda x: x.reshape(()), (), label="[to 0-d]", inputs=normal((1, 1))),
+    Case("Tensor.view(-1)", lambda lib, x: x.view(-1), lambda x: x.reshape(-1), X3),
+    Case("Tensor.view(4, 6)", lambda lib, x: x.view(4, 6), lambda x: x.reshape(4, 6), X3),
+    Case("Tensor.view_as", lambda lib, x, y: x.view_as(y), lambda x, y: x.reshape(y.shape),
+         normal((2, 3, 4), (6, 4))),
+    *both("flatten", lambda x: x.reshape(-1), inputs=X3),
+    *both("flatten", lambda x: x.reshape(2, 12), 1, inputs=X3),
+    *both("flatten", lambda x: x.reshape(6, 4), 0, 1, inputs=X3),
+    *both("flatten", lambda x: x.reshape(1), label="[0-d]", inputs=normal(())),
+    *both("transpose", lambda x: x.transpose(2, 1, 0), 0, 2, inputs=X3),
+    *both("transpose", lambda x: x.swapaxes(-1, -2), -1, -2, inputs=X3),
+    Case("Tensor.permute(2, 0, 1)", lambda lib, x: x.permute(2, 0, 1),
+         lambda x: x.transpose(2, 0, 1), X3),
+    *both("permute", lambda x: x.transpose(1, 2, 0), (1, 2, 0), inputs=X3),
+    Case("x.T", lambda lib, x: x.T, lambda x: x.T),
+    Case("x.T[3-d]", lambda lib, x: x.T, lambda x: x.T, X3,
+         torch_call=lambda torch, x: x.permute(2, 1, 0)),   # torch deprecates .T beyond 2-D
+    Case("x.mT", lambda lib, x: x.mT, lambda x: x.swapaxes(-1, -2), X3),
+    *both("t", lambda x: x.T),
+    *both("t", lambda x: x, label="[1-d]", inputs=normal((4,))),
+    *both("squeeze", lambda x: x.squeeze(), inputs=normal((3, 1, 4, 1))),
+    *both("squeeze", lambda x: x.squeeze(1), 1, inputs=normal((3, 1, 4, 1))),
+    *both("squeeze", lambda x: x, 0, label="[size 3: no-op]", inputs=normal((3, 1, 4, 1))),
+    *both("squeeze", lambda x: x.squeeze((1, 3)), (1, 3), inputs=normal((3, 1, 4, 1))),
+    *both("unsqueeze", lambda x: x[None], 0),
+    *both("unsqueeze", lambda x: x[..., None], -1),
+    *both("unsqueeze", lambda x: x[None], 0, label="[0-d]", inputs=normal(())),
+    Case("Tensor.expand", lambda lib, x: x.expand(2, 3, 4),
+         lambda x: np.broadcast_to(x, (2, 3, 4)), normal((3, 1))),
+    Case("Tensor.expand(-1)", lambda lib, x: x.expand(5, -1, 4),
+         lambda x: np.broadcast_to(x, (5, 3, 4)), normal((3, 1))),
+    Case("Tensor.expand_as", lambda lib, x, y: x.expand_as(y),
+         lambda x, y: np.broadcast_to(x, y.shape), normal((4,), (3, 4))),
+    *both("broadcast_to", lambda x: np.broadcast_to(x, (2, 3, 4)), (2, 3, 4),
+          inputs=normal((1, 4))),
+    *both("broadcast_to", lambda x: np.broadcast_to(x, (3, 2)), (3, 2), label="[0-d]",
+          inputs=normal(())),
+    Case("Tensor.sum_to", lambda lib, x: x.sum_to((1, 4)), lambda x: x.sum(0, keepdims=True),
+         torch_call=lambda torch, x: x.sum_to_size((1, 4))),
+    Case("sum_to", lambda lib, x: sg.sum_to(x, (3, 1)), lambda x: x.sum((0, 2))[:, None],
+         X3, torch_call=lambda torch, x: x.sum_to_size((3, 1))),
+    *both("clone", lambda x: x.copy()),
+    _idx("1", 1),
+    _idx("-1, 2", (-1, 2)),
+    _idx("1:3, ::2", (slice(1, 3), slice(None, None, 2))),
+    _idx("None, :, 1", (None, slice(None), 1)),
+    _idx("..., 1", (Ellipsis, 1), X3),
+    _idx("1, ..., None", (1, Ellipsis, None), X3),
+    _idx("[0, 0, 2] (repeated)", [0, 0, 2]),
+    _idx(":, [1, 1, 1, 4] (repeated)", (slice(None), [1, 1, 1, 4])),
+    _idx("[0, 2, 2], [1, 1, 1] (repeated pairs)", ([0, 2, 2], [1, 1, 1])),
+    _idx("2-d int array", np.array([[0, 1], [1, 1]])),
+    _idx("...[0-d]", Ellipsis, normal(())),
+    _idx("None[0-d]", None, normal(())),
+    Case("x[int tensor]", lambda lib, x, i: x[i], lambda x, i: x[i],
+         join(normal((4, 5)), ints(4, (7,)))),
+    Case("x[:, int tensor]", lambda lib, x, i: x[:, i], lambda x, i: x[:, i],
+         join(normal((4, 5)), ints(5, (2, 3)))),
+    Case("x[bool mask]", lambda lib, x, m: x[m], lambda x, m: x[m],
+         join(normal((4, 5)), masks((4, 5)))),
+    Case("x[row mask]", lambda lib, x, m: x[m], lambda x, m: x[m],
+         join(normal((4, 5)), masks((4,)))),
+    Case("x[x > 0]", lambda lib, x: x[x > 0], lambda x: x[x > 0], nonzero((4, 5))),
+    Case("cat", lambda lib, a, b: lib.cat([a, b]), lambda a, b: np.concatenate([a, b]),
+         normal((2, 4), (3, 4))),
+    Case("cat(dim=1)", lambda lib, a, b, c: lib.cat([a, b, c], dim=1),
+         lambda a, b, c: np.concatenate([a, b, c], axis=1), normal((3, 1), (3, 4), (3, 2))),
+    Case("cat(axis=-1)", lambda lib, a, b: lib.cat([a, b], axis=-1),
+         lambda a, b: np.concatenate([a, b], axis=-1), normal((2, 3, 1), (2, 3, 2))),
+    Case("concatenate", lambda lib, a, b: lib.concatenate([a, b], 1),
+         lambda a, b: np.concatenate([a, b], 1), normal((3, 1), (3, 4))),
+    Case("stack", lambda lib, a, b: lib.stack([a, b]), lambda a, b: np.stack([a, b]),
+         normal((3, 4), (3, 4))),
+    Case("stack(dim=-1)", lambda lib, a, b, c: lib.stack([a, b, c], dim=-1),
+         lambda a, b, c: np.stack([a, b, c], -1), normal((3, 4), (3, 4), (3, 4))),
+    Case("stack(axis=0)[0-d]", lambda lib, a, b: lib.stack([a, b], axis=0),
+         lambda a, b: np.stack([a, b]), normal((), ())),
+    *both("split", lambda x: tuple(np.split(x, [2, 4])), 2, inputs=normal((5, 3))),
+    *both("split", lambda x: tuple(np.split(x, [1], axis=1)), [1, 3], kw={"dim": 1}),
+    *both("chunk", lambda x: tuple(np.split(x, [2, 4])), 3, inputs=normal((5, 3))),
+    *both("chunk", lambda x: tuple(np.split(x, [2], axis=1)), 2, kw={"dim": 1}),
+    Case("split(...)[1] (other outputs unused)", lambda lib, x: lib.split(x, 2)[1],
+         lambda x: x[2:4], normal((5, 3))),
+    Case("pad", lambda lib, x: sg.pad(x, (1, 2)), lambda x: np.pad(x, ((0, 0), (1, 2))),
+         torch_call=lambda torch, x: _F(torch).pad(x, (1, 2))),
+    Case("pad(4 values, value=0.5)", lambda lib, x: sg.pad(x, (1, 1, 2, 0), value=0.5),
+         lambda x: np.pad(x, ((0, 0), (2, 0), (1, 1)), constant_values=0.5), X3,
+         torch_call=lambda torch, x: _F(torch).pad(x, (1, 1, 2, 0), value=0.5)),
+]
+
+MATMUL_SHAPES = [((4,), (4,)), ((4,), (4, 3)), ((3, 4), (4,)), ((3, 4), (4, 5)),
+                 ((2, 3, 4), (4, 5)), ((4,), (2, 4, 5)), ((2, 3, 4), (4,)),
+                 ((3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2))]
+
+LINALG = [
+    *[Case(f"a @ b{a}{b}", lambda lib, x, y: x @ y, np.matmul, normal(a, b))
+      for a, b in MATMUL_SHAPES],
+    *both("matmul", np.matmul, inputs=normal((2, 3, 4), (2, 4, 2))),
+    Case("ndarray @ x", lambda lib, x: _A @ x, lambda x: _A @ x, normal((4, 2)),
+         torch_call=lambda torch, x: torch.from_numpy(_A) @ x),
+    *both("mm", np.matmul, inputs=normal((3, 4), (4, 2))),
+    *both("dot", np.dot, inputs=normal((4,), (4,))),
+]
+
+EDGES = [  # ties and kinks: the gradient is a convention, PyTorch's is the reference
+    Case("relu[at 0]", lambda lib, x: lib.relu(x), lambda x: np.maximum(x, 0),
+         fixed([-1.0, 0.0, 2.0]), finite_differences=False),
+    Case("abs[at 0]", lambda lib, x: lib.abs(x), np.abs, fixed([-1.0, 0.0, 2.0]),
+         finite_differences=False),
+    Case("leaky_relu[at 0]", lambda lib, x: sg.leaky_relu(x, 0.2),
+         lambda x: np.where(x > 0, x, 0.2 * x), fixed([-1.0, 0.0, 2.0]),
+         torch_call=lambda torch, x: _F(torch).leaky_relu(x, 0.2), finite_differences=False),
+    Case("clamp[at the bounds]", lambda lib, x: lib.clamp(x, -0.5, 0.5),
+         lambda x: np.clip(x, -0.5, 0.5), fixed([-1.0, -0.5, 0.0, 0.5, 1.0]),
+         finite_differences=False),
+    Case("maximum[ties]", lambda lib, a, b: lib.maximum(a, b), np.maximum,
+         fixed([1.0, 2.0, 3.0], [1.0, 5.0, 3.0]), finite_differences=False),
+    Case("minimum[ties]", lambda lib, a, b: lib.minimum(a, b), np.minimum,
+         fixed([1.0, 2.0, 3.0], [1.0, 5.0, 3.0]), finite_differences=False),
+    Case("max[ties]", lambda lib, x: lib.max(x), np.max,
+         fixed([[1.0, 3.0, 3.0], [0.0, 3.0, 2.0]]), finite_differences=False),
+    Case("max(dim=1)[ties]", lambda lib, x: lib.max(x, dim=1), lambda x: _np_max(x, 1),
+         fixed([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]), finite_differences=False),
+    Case("min(dim=0)[ties]", lambda lib, x: lib.min(x, dim=0), lambda x: _np_max(x, 0, is_min=True),
+         fixed([[1.0, 3.0, 0.0], [1.0, 2.0, 0.0]]), finite_differences=False),
+    Case("amax(dim=1)[ties]", lambda lib, x: lib.amax(x, dim=1), lambda x: np.amax(x, 1),
+         fixed([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]), finite_differences=False),
+    Case("amin[ties]", lambda lib, x: lib.amin(x), np.amin,
+         fixed([[1.0, 3.0, 1.0], [2.0, 1.0, 2.0]]), finite_differences=False),
+    Case("argmax(dim=1)[ties]", lambda lib, x: lib.argmax(x, dim=1), lambda x: np.argmax(x, 1),
+         few_values((4, 5)), differentiable=False),
+    Case("argmin[ties]", lambda lib, x: lib.argmin(x), np.argmin, few_values((4, 5)),
+         differentiable=False),
+    Case("x ** 0[at 0]", lambda lib, x: x ** 0, lambda x: x ** 0, fixed([0.0, 1.0, -2.0]),
+         finite_differences=False),
+    Case("a ** b[0 ** 0]", lambda lib, a, b: a ** b, np.power,
+         fixed([0.0, 0.0, 2.0], [0.0, 2.0, 0.0]), finite_differences=False),
+    Case("x ** 2[at 0]", lambda lib, x: x ** 2, np.square, fixed([0.0, 1.0, -2.0])),
+    Case("x ** 3[at 0]", lambda lib, x: x ** 3, lambda x: x ** 3, fixed([0.0, 1.0, -2.0])),
+]
+
+CASES: list[Case] = [*ELEMENTWISE, *ARITHMETIC, *COMPARISONS, *LOGIC, *REDUCTIONS, *SHAPE,
+                     *LINALG, *EDGES]
+
+DIFFERENTIABLE = [c for c in CASES if c.differentiable]
+FINITE_DIFFERENCES = [c for c in DIFFERENTIABLE if c.finite_differences]
+TWICE = [c for c in FINITE_DIFFERENCES if c.twice_differentiable]
+
+# Known limitations in files this harness does not own (reported to their owner). The xfail is
+# strict: once fixed, the case passes, the xfail fails, and the entry must be removed here.
+KNOWN_LIMITATIONS: dict[str, str] = {}  # case name -> reason (strict xfail); none today
+
+
+def params(cases: list[Case]) -> list:
+    """The cases as pytest parameters, named, with the known limitations marked."""
+    return [pytest.param(c, id=c.name, marks=[pytest.mark.xfail(
+        reason=KNOWN_LIMITATIONS[c.name], strict=True)] if c.name in KNOWN_LIMITATIONS else [])
+        for c in cases]
+
+
+# ---------------------------------------------------------------------- the harness
+def arrays_for(case: Case) -> list[np.ndarray]:
+    """The case's inputs, the same on every run (seeded by the case's name)."""
+    return case.inputs(np.random.default_rng(zlib.crc32(case.name.encode())))
+
+
+def sg_inputs(arrays: list[np.ndarray], dtype: Any) -> list[sg.Tensor]:
+    """Float arrays become tensors of ``dtype`` that require grad; the rest stay constants."""
+    return [sg.tensor(a.astype(dtype), requires_grad=True) if a.dtype.kind == "f"
+            else sg.tensor(a) for a in arrays]
+
+
+def torch_inputs(torch: Any, arrays: list[np.ndarray], dtype: Any) -> list:
+    return [torch.tensor(a.astype(dtype), requires_grad=True) if a.dtype.kind == "f"
+            else torch.from_numpy(a) for a in arrays]
+
+
+def as_list(out: Any) -> list:
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def to_numpy(t: Any) -> np.ndarray:
+    return np.asarray(t.detach().numpy())
+
+
+def assert_close(actual: np.ndarray, expected: Any, rtol: float, atol: float, what: str) -> None:
+    """Same shape, same kind of dtype (float, int, bool), values within tolerance."""
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    assert actual.dtype.kind == expected.dtype.kind or {actual.dtype.kind,
+                                                        expected.dtype.kind} <= set("iu"), \
+        f"{what}: dtype {actual.dtype} but expected {expected.dtype}"
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+
+
+def sg_call(case: Case) -> Callable[..., Any]:
+    return lambda *xs: case.call(sg, *xs)
+
+
+def test_case_names_are_unique():
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert set(KNOWN_LIMITATIONS) <= set(names)
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_forward_matches_numpy(case: Case):
+    arrays = arrays_for(case)
+    outs = as_list(case.call(sg, *sg_inputs(arrays, np.float64)))
+    refs = as_list(case.ref(*arrays))
+    assert len(outs) == len(refs), f"{len(outs)} outputs, NumPy gives {len(refs)}"
+    for k, (o, r) in enumerate(zip(outs, refs)):
+        assert isinstance(o, sg.Tensor), f"output {k} is a {type(o).__name__}, not a Tensor"
+        assert_close(to_numpy(o), r, case.ref_rtol, case.ref_atol, f"{case.name} output {k}")
+        if np.asarray(r).dtype.kind == "f":
+            assert o.dtype == sg.float64, f"float64 inputs gave a {o.dtype} output {k}"
+    if not case.differentiable:
+        assert not any(o.requires_grad for o in outs), "a non-differentiable op records a graph"
+
+
+@pytest.mark.parametrize("case", params(FINITE_DIFFERENCES))
+def test_backward_matches_finite_differences(case: Case):
+    gradcheck(sg_call(case), sg_inputs(arrays_for(case), np.float64))
+
+
+@pytest.mark.parametrize("case", params(TWICE))
+def test_double_backward_matches_finite_differences(case: Case):
+    gradgradcheck(sg_call(case), sg_inputs(arrays_for(case), np.float64))
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_forward_and_gradients_match_torch(case: Case, torch):
+    arrays = arrays_for(case)
+    xs = sg_inputs(arrays, np.float32)
+    txs = torch_inputs(torch, arrays, np.float32)
+    outs = as_list(case.call(sg, *xs))
+    touts = as_list(case.torch_fn()(torch, *txs))
+    assert len(outs) == len(touts), f"{len(outs)} outputs, PyTorch gives {len(touts)}"
+    for k, (o, t) in enumerate(zip(outs, touts)):
+        expected = to_numpy(t)
+        assert_close(to_numpy(o), expected, case.rtol, case.atol, f"{case.name} output {k}")
+        assert o.dtype == expected.dtype, f"output {k}: {o.dtype}, PyTorch gives {t.dtype}"
+    if not case.differentiable:  # (PyTorch records a graph for floor_divide, then refuses it)
+        return
+    for k, (o, t) in enumerate(zip(outs, touts)):
+        assert o.requires_grad == t.requires_grad, f"output {k}: requires_grad differs"
+    diff = [k for k, o in enumerate(outs) if o.requires_grad]
+    rng = np.random.default_rng(1)
+    ups = [rng.standard_normal(outs[k].shape).astype(np.float32) for k in diff]
+    leaves = [k for k, x in enumerate(xs) if x.requires_grad]
+    grads = sg.autograd.grad([outs[k] for k in diff], [xs[k] for k in leaves],
+                             grad_outputs=[sg.tensor(u) for u in ups], allow_unused=True)
+    tgrads = torch.autograd.grad([touts[k] for k in diff], [txs[k] for k in leaves],
+                                 grad_outputs=[torch.from_numpy(u) for u in ups],
+                                 allow_unused=True)
+    for k, g, tg in zip(leaves, grads, tgrads):
+        shape = xs[k].shape
+        actual = np.zeros(shape, np.float32) if g is None else to_numpy(g)
+        expected = np.zeros(shape, np.float32) if tg is None else to_numpy(tg)
+        assert_close(actual, expected, case.rtol, case.atol, f"{case.name} grad of input {k}")
+        assert actual.dtype == np.float32, f"grad of input {k} has dtype {actual.dtype}"
