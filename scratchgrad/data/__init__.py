@@ -20,3 +20,8 @@ __all__ = [
     "Diabetes", "FashionMNIST", "SineWave", "Spiral", "data_home", "IDXError", "read_idx",
     "read_idx_pair", "write_idx",
 ]
+
+from . import text
+from .text import BPTTLoader, CharVocab, batchify
+
+__all__ += ["text", "BPTTLoader", "CharVocab", "batchify"]

@@ -32,3 +32,7 @@ from .conv import Conv2d, ConvTranspose2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ += ["Conv2d", "ConvTranspose2d", "AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d"]
+
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
