@@ -9,7 +9,8 @@ The network::
 Every framework trains it on the same batches in the same order, from a fresh model each
 repetition; the runs are interleaved so that noise on the shared machine hits them alike, and
 the medians and their ratios to PyTorch are printed. DeZero runs in float32 by default; which
-variant ran and the dtype of its gradients are printed (see ``benchmarks/fashion.py``).
+variant ran and the dtype of its gradients are printed, and glibc malloc's thresholds are
+pinned so the frameworks do not slow each other down (see ``benchmarks/fashion.py``).
 
     python benchmarks/cnn.py [--steps 100] [--repeats 5] [--json out.json]
 """

@@ -3,7 +3,10 @@ images as one float32 array, the batch order every framework follows, and DeZero
 float32.
 
 Every framework slices its batches from the same NumPy arrays in the same order, so the time
-measured is the framework's training step, not its data pipeline.
+measured is the framework's training step, not its data pipeline. All three share one process,
+so glibc malloc's thresholds are pinned first (:func:`pin_malloc_thresholds`): otherwise, once
+PyTorch has trained, NumPy's large temporaries are page-faulted in afresh at every step and the
+NumPy frameworks are timed 1.2-2x slow for a reason that is not theirs.
 
 Keeping DeZero 0.0.13 in float32 under NumPy 2. Under NumPy 2's promotion rules (NEP 50) a
 NumPy float64 scalar or a 0-d float64 array is no longer "weak": a float32 array times either
@@ -118,6 +121,29 @@ def dezero_grad_dtypes(model) -> str:
     return "/".join(sorted({str(p.grad.dtype) for p in model.params() if p.grad is not None}))
 
 
+# ---------------------------------------------------------------------- the allocator
+def pin_malloc_thresholds() -> bool:
+    """Fix glibc malloc's mmap and trim thresholds at 64 MB and 256 MB; True if it could.
+
+    Why: once PyTorch has trained in a process, glibc stops reusing freed heap memory for
+    NumPy's large temporaries (each one is mmapped and unmapped, or the heap top trimmed and
+    regrown), so every temporary is page-faulted in again: measured on the MLP epoch, DeZero
+    went from 0 to about 670,000 minor page faults and from 1.0 s to 1.7-3.2 s, and scratchgrad
+    slowed less. A NumPy-only process never sees this, because glibc raises its thresholds
+    itself as large blocks are freed. Pinning them gives every framework the allocator of a
+    process of its own. Only glibc (Linux) has ``mallopt``; elsewhere nothing changes.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # from <malloc.h>
+        return bool(libc.mallopt(m_mmap_threshold, 64 << 20)
+                    and libc.mallopt(m_trim_threshold, 256 << 20))
+    except (OSError, AttributeError):
+        return False
+
+
 # ---------------------------------------------------------------------- the benchmark
 def add_arguments(p: argparse.ArgumentParser, steps: int, repeats: int) -> None:
     """The flags both benchmarks take."""
@@ -128,6 +154,8 @@ def add_arguments(p: argparse.ArgumentParser, steps: int, repeats: int) -> None:
     p.add_argument("--warmup", type=int, default=10, help="steps per framework before timing")
     p.add_argument("--dezero-variant", choices=DEZERO_VARIANTS, default="float32",
                    help="how DeZero's dtypes are kept (see benchmarks/fashion.py)")
+    p.add_argument("--default-malloc", action="store_true",
+                   help="leave glibc malloc's thresholds alone (see pin_malloc_thresholds)")
     p.add_argument("--json", help="write the figures to this JSON file")
 
 
@@ -219,8 +247,10 @@ def run(title: str, images: bool, build_scratchgrad: Callable[[], Any],
 
         runners[name] = dezero_run
 
+    pinned = not args.default_malloc and pin_malloc_thresholds()
     print(f"{title}: {args.steps} steps of batch {args.batch_size}, Adam lr {args.lr}, "
-          f"{args.repeats} interleaved repetitions after {args.warmup} warm-up steps")
+          f"{args.repeats} interleaved repetitions after {args.warmup} warm-up steps; malloc "
+          f"thresholds {'pinned' if pinned else 'left to glibc'}")
     for run_one in runners.values():
         run_one(min(args.warmup, args.steps))
     times = interleaved({k: (lambda r=r: r(args.steps)) for k, r in runners.items()},
@@ -228,6 +258,7 @@ def run(title: str, images: bool, build_scratchgrad: Callable[[], Any],
     figures = report(title, times, 1.0, "s")
     for k in figures:
         figures[k]["final_loss"] = final_loss[k]
+        figures[k]["malloc_pinned"] = pinned
         note = f"  ({notes[k]})" if k in notes else ""
         print(f"  {k:<20} loss after the last step {final_loss[k]:.4f}{note}")
         if k in notes:

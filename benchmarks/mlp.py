@@ -5,7 +5,8 @@ An epoch is 469 steps (60,000 samples; the last batch has 96). Every framework t
 architecture on the same batches in the same order, from a fresh model each repetition; the
 runs are interleaved (a, b, c, a, b, c, ...) so that noise on the shared machine hits them
 alike, and the medians and their ratios to PyTorch are printed. DeZero runs in float32 by
-default; which variant ran and the dtype of its gradients are printed (see
+default; which variant ran and the dtype of its gradients are printed, and glibc malloc's
+thresholds are pinned so the frameworks do not slow each other down (see
 ``benchmarks/fashion.py``).
 
     python benchmarks/mlp.py [--steps 469] [--repeats 7] [--json out.json]

@@ -103,7 +103,11 @@ class RNNBase(Module):
             init.uniform_(p, -bound, bound)
 
     def flatten_parameters(self) -> None:
-        """Accepted for PyTorch compatibility (cuDNN's weight packing); does nothing here."""
+        """Accepted for PyTorch compatibility (cuDNN's weight packing); does nothing here.
+
+        >>> from scratchgrad import nn
+        >>> nn.LSTM(2, 3).flatten_parameters()
+        """
 
     @property
     def all_weights(self) -> list[list[Parameter]]:

@@ -9,7 +9,9 @@ temporaries per step):
   in-place ufuncs on preallocated buffers. The sigmoid gates' weights are pre-scaled by 1/2,
   so one ``tanh`` over all gates gives them all (sigmoid(x) = (1 + tanh(x / 2)) / 2);
 - backward loops over time in NumPy, writing the pre-activation gradients of all steps into
-  one array, and then computes dW_hh, dW_ih, the biases and dx with one product each.
+  one array, and then computes dW_hh, dW_ih, the biases and dx with one product each;
+- the LSTM keeps its gates gate-major so that every per-step ufunc runs on contiguous blocks
+  (``LSTMSequence``), and backward temporaries are reused between calls (``_Scratch``).
 
 With ``create_graph=True`` backward instead recomputes the forward with Tensor ops and runs
 the same recurrence with Tensor ops, so higher-order derivatives are right. The per-step
@@ -22,11 +24,13 @@ The cells (``lstm_cell`` etc.) are the same Functions with T = 1.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 
 from .._config import is_grad_enabled
+from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
 from ._util import to_tensor
@@ -38,18 +42,61 @@ __all__ = ["RNNSequence", "LSTMSequence", "GRUSequence", "rnn_sequence", "lstm_s
            "gru_sequence", "rnn_cell", "lstm_cell", "gru_cell", "rnn_step_ops",
            "lstm_step_ops", "gru_step_ops"]
 
-_GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
-
-
 def _const(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def _half_scale(H: int, blocks: int, sigmoid_blocks: tuple[int, ...], dtype: Any) -> np.ndarray:
+def _half_scale(H: int, blocks: int, sigmoid_blocks: tuple[int, ...], dtype: Any,
+                xp: Any = np) -> np.ndarray:
     """Per-row weight scale: 1/2 for the sigmoid gates (so that one tanh gives sigmoids)."""
-    s = np.ones((blocks, H), dtype=dtype)
+    s = xp.ones((blocks, H), dtype=dtype)
     s[list(sigmoid_blocks)] = 0.5
     return s.reshape(-1)
+
+
+class _Scratch:
+    """Scratch arrays reused from one backward call to the next. Why: a fresh array of
+    megabytes costs a page fault per 4 KiB page on first touch; the backward temporaries
+    (pre-activation gradients, coefficients) came to ~2,000 faults and ~6 ms of a ~45 ms
+    LSTM training step in ``benchmarks/lstm.py``. Arrays are taken and given back within one
+    backward call and never reach the caller; at most ``keep`` bytes are held; thread-safe.
+
+    >>> pool = _Scratch()
+    >>> a = pool.take((2, 3), np.float32); pool.give(a); b = pool.take((3, 2), np.float32)
+    >>> b.shape, np.shares_memory(a, b)
+    ((3, 2), True)
+    """
+
+    def __init__(self, keep: int = 64 << 20) -> None:
+        self.keep = keep
+        self._free: list[np.ndarray] = []  # 1-D uint8 buffers that own their memory
+        self._lock = threading.Lock()
+
+    def take(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        n = int(np.prod(shape)) * dtype.itemsize
+        raw = None
+        with self._lock:
+            fits = [k for k, b in enumerate(self._free) if n <= b.nbytes <= 2 * n + 4096]
+            if fits:
+                raw = self._free.pop(min(fits, key=lambda k: self._free[k].nbytes))
+        if raw is None:
+            raw = np.empty(max(n, 1), dtype=np.uint8)
+        return raw[:n].view(dtype).reshape(shape)
+
+    def give(self, *arrays: np.ndarray) -> None:
+        with self._lock:
+            held = sum(b.nbytes for b in self._free)
+            for a in arrays:
+                while a.base is not None:
+                    a = a.base
+                if a.dtype == np.uint8 and a.ndim == 1 and held + a.nbytes <= self.keep \
+                        and all(b is not a for b in self._free):
+                    self._free.append(a)
+                    held += a.nbytes
+
+
+_scratch = _Scratch()
 
 
 # ---------------------------------------------------------------------- per-step Tensor ops
@@ -174,7 +221,7 @@ class _Recurrence(Function):
         return xw.reshape(T, N, -1)
 
     def _states(self, T: int, h0: np.ndarray) -> np.ndarray:
-        hx = np.empty((T + 1,) + h0.shape, dtype=h0.dtype)
+        hx = get_array_module(h0).empty((T + 1,) + h0.shape, dtype=h0.dtype)
         hx[(1 - self._o) * T] = h0
         return hx
 
@@ -191,7 +238,20 @@ class _Recurrence(Function):
         if is_grad_enabled():
             return self._backward_graph(*gys)
         arrays = [None if g is None else g.data for g in gys]
-        return self._gradients(*self._backward_arrays(*arrays))
+        self._tmp: list[np.ndarray] = []  # scratch arrays, given back once the grads exist
+        grads = self._gradients(*self._backward_arrays(*arrays))
+        _scratch.give(*self._tmp)
+        del self._tmp
+        return grads
+
+    def _take(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """A scratch array for this backward call (see ``_Scratch``; NumPy arrays only)."""
+        xp = get_array_module(self.hx)
+        if xp is not np:
+            return xp.empty(shape, dtype=dtype)
+        a = _scratch.take(shape, dtype)
+        self._tmp.append(a)
+        return a
 
     def _backward_arrays(self, *gys: Any) -> tuple:
         raise NotImplementedError
@@ -239,7 +299,8 @@ class _Recurrence(Function):
         for t in self._steps(T):
             state, caches[t] = self._step_ops(xw[t], state, W_hh, b_hh)
         ghs = gys[0]
-        gstate = [g if g is not None else _const(np.zeros(s.shape, dtype=s.dtype))
+        xp = get_array_module(x.data)
+        gstate = [g if g is not None else _const(xp.zeros(s.shape, dtype=s.dtype))
                   for g, s in zip(gys[1:], state)]
         dxw: list = [None] * T
         dgh: list = [None] * T
@@ -283,40 +344,43 @@ class RNNSequence(_Recurrence):
 
     def forward(self, *arrays):
         x, h0, _, W_ih, W_hh, b_ih, b_hh = self._unpack(arrays)
+        xp = get_array_module(x)
         T = x.shape[0]
         a = self._project(x, W_ih, b_ih, b_hh, None)
         hx = self._states(T, h0)
         W_hhT = W_hh.T
-        rec = np.empty_like(h0)
+        rec = xp.empty_like(h0)
         o = self._o
         for t in self._steps(T):
-            np.matmul(hx[t + 1 - o], W_hhT, out=rec)
+            xp.matmul(hx[t + 1 - o], W_hhT, out=rec)
             h = hx[t + o]
-            np.add(a[t], rec, out=h)
+            xp.add(a[t], rec, out=h)
             if self.nonlinearity == "tanh":
-                np.tanh(h, out=h)
+                xp.tanh(h, out=h)
             else:
-                np.maximum(h, 0, out=h)
+                xp.maximum(h, 0, out=h)
         self.hx = hx
         return self._outputs(hx, T)
 
     def _backward_arrays(self, ghs, ghT):
         W_hh = self.inputs[3].data
         hx = self.hx
+        xp = get_array_module(hx)
         T = hx.shape[0] - 1
         hs = self._outputs(hx, T)[0]
+        deriv = self._take(hs.shape, hs.dtype)
         if self.nonlinearity == "tanh":
-            deriv = hs * hs
-            np.subtract(1, deriv, out=deriv)
+            xp.multiply(hs, hs, out=deriv)
+            xp.subtract(1, deriv, out=deriv)
         else:
-            deriv = (hs > 0).astype(hs.dtype)
-        da = np.empty_like(hs)
-        dh = np.zeros_like(hs[0]) if ghT is None else ghT.copy()
+            xp.greater(hs, 0, out=deriv)
+        da = self._take(hs.shape, hs.dtype)
+        dh = xp.zeros_like(hs[0]) if ghT is None else ghT.copy()
         for t in reversed(self._steps(T)):
             if ghs is not None:
                 dh += ghs[t]
-            np.multiply(dh, deriv[t], out=da[t])
-            np.matmul(da[t], W_hh, out=dh)
+            xp.multiply(dh, deriv[t], out=da[t])
+            xp.matmul(da[t], W_hh, out=dh)
         return da, da, dh, None
 
     def _step_ops(self, xw, state, w_hh, b_hh):
@@ -333,12 +397,14 @@ class LSTMSequence(_Recurrence):
     ``h_t = o tanh(c_t)``); see ``_Recurrence`` for inputs and outputs. Fused for speed
     (module docstring).
 
-    Inside, the gates are stored gate-major, (4, T, N, H), in the order o, i, f, g: each gate
-    of each step is then one contiguous block, and NumPy runs an elementwise op on contiguous
-    blocks several times faster than on the column slices of an (N, 4H) array; the sigmoid
-    gates (o, i, f) are one block, and so are the gates scaled by dc in backward (i, f, g).
-    Forward saves ``gates`` (the activated gates in that layout), ``hx`` and ``cx``
-    (T+1, N, H states) and ``tc`` (T, N, H, tanh of the cell states).
+    Inside, the gates are stored gate-major, (4, T, N, H): each gate of each step is one
+    contiguous block, and NumPy runs an elementwise op on contiguous blocks several times
+    faster than on the column slices of an (N, 4H) array. The products use the weights as
+    they are, through views (W_ih and W_hh as four (H, .) blocks); only for a sequence of 4
+    steps or more is W_hh^T copied once, for a faster per-step product. So a cell stepped
+    in a Python loop (T = 1) pays no per-step weight preparation.
+    Forward saves ``gates`` (the activated gates), ``hx`` and ``cx`` (T+1, N, H states) and
+    ``tc`` (T, N, H, tanh of the cell states).
 
     >>> import scratchgrad as sg
     >>> hs, hT, cT = LSTMSequence()(sg.ones(5, 2, 3), sg.zeros(2, 4), sg.zeros(2, 4),
@@ -349,45 +415,42 @@ class LSTMSequence(_Recurrence):
 
     has_cell = True
 
-    @staticmethod
-    def _order(H: int) -> np.ndarray:
-        """Rows of PyTorch's (i, f, g, o) weights in the internal order (o, i, f, g)."""
-        return np.concatenate([np.arange(3 * H, 4 * H), np.arange(3 * H)])
-
     def forward(self, *arrays):
         x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._unpack(arrays)
+        xp = get_array_module(x)
         T, N, I = x.shape
         H = h0.shape[-1]
-        order = self._order(H)
-        s = _half_scale(H, 4, (0, 1, 2), x.dtype)  # 1/2 on o, i, f: tanh(a/2) -> sigmoid
-        Wi = W_ih[order] * s[:, None]
-        # the input part of all steps in one product per gate (batched), (4, T*N, H)
-        gates = np.matmul(x.reshape(T * N, I), Wi.reshape(4, H, I).transpose(0, 2, 1))
+        # the input part of all steps in one product per gate (batched): (4, T*N, H)
+        gates = xp.matmul(x.reshape(T * N, I), W_ih.reshape(4, H, I).transpose(0, 2, 1))
         if b_ih is not None:
-            gates += ((b_ih + b_hh)[order] * s).reshape(4, 1, H)
+            gates += (b_ih + b_hh).reshape(4, 1, H)
         gates = gates.reshape(4, T, N, H)
-        W_hhT = np.ascontiguousarray((W_hh[order] * s[:, None]).reshape(4, H, H)
-                                     .transpose(0, 2, 1))
+        W_hhT = W_hh.reshape(4, H, H).transpose(0, 2, 1)  # W_g^T for each gate, views
+        if T >= 4:  # BLAS runs the per-step product faster on a contiguous copy
+            W_hhT = xp.ascontiguousarray(W_hhT)
+        # sigmoid(a) = tanh(a / 2) / 2 + 1/2 for i, f, o: one tanh serves all four gates
+        half = xp.array([0.5, 0.5, 1.0, 0.5], dtype=x.dtype).reshape(4, 1, 1)
+        shift = xp.array([0.5, 0.5, 0.0, 0.5], dtype=x.dtype).reshape(4, 1, 1)
         hx, cx = self._states(T, h0), self._states(T, c0)
-        tc = np.empty((T,) + h0.shape, dtype=h0.dtype)
-        rec = np.empty((4,) + h0.shape, dtype=h0.dtype)
-        ig = np.empty_like(h0)
+        tc = xp.empty((T,) + h0.shape, dtype=h0.dtype)
+        rec = xp.empty((4,) + h0.shape, dtype=h0.dtype)
+        ig = xp.empty_like(h0)
         o = self._o
         for t in self._steps(T):
             a = gates[:, t]
-            np.matmul(hx[t + 1 - o], W_hhT, out=rec)  # one product per gate: (4, N, H)
+            xp.matmul(hx[t + 1 - o], W_hhT, out=rec)  # one product per gate: (4, N, H)
             a += rec
-            np.tanh(a, out=a)
-            sig = a[:3]
-            sig *= 0.5
-            sig += 0.5
-            og, i, f, g = a
+            a *= half
+            xp.tanh(a, out=a)
+            a *= half
+            a += shift
+            i, f, g, og = a
             c = cx[t + o]
-            np.multiply(f, cx[t + 1 - o], out=c)
-            np.multiply(i, g, out=ig)
+            xp.multiply(f, cx[t + 1 - o], out=c)
+            xp.multiply(i, g, out=ig)
             c += ig
-            np.tanh(c, out=tc[t])
-            np.multiply(og, tc[t], out=hx[t + o])
+            xp.tanh(c, out=tc[t])
+            xp.multiply(og, tc[t], out=hx[t + o])
         self.gates, self.hx, self.cx, self.tc = gates, hx, cx, tc
         hs, hT = self._outputs(hx, T)
         return hs, hT, cx[o * T]
@@ -395,68 +458,43 @@ class LSTMSequence(_Recurrence):
     def _backward_arrays(self, ghs, ghT, gcT):
         W_hh = self.inputs[4].data
         A, tc = self.gates, self.tc
+        xp = get_array_module(A)
         _, T, N, H = A.shape
-        og, i, f, g = A
-        # coef: the pre-activation gradient per unit of dh (gate o) or dc (gates i, f, g)
-        coef = np.subtract(1, A)
+        i, f, g, og = A
+        # coef: the pre-activation gradient per unit of dc (gates i, f, g) or dh (gate o)
+        coef = self._take(A.shape, A.dtype)
+        xp.subtract(1, A, out=coef)
         coef *= A  # s (1 - s) for the sigmoids
-        cg = coef[3]
-        np.multiply(g, g, out=cg)
-        np.subtract(1, cg, out=cg)  # 1 - g^2 for the tanh
-        coef[0] *= tc
-        coef[1] *= g
-        coef[2] *= self._prev(self.cx, T)
+        cg = coef[2]
+        xp.multiply(g, g, out=cg)
+        xp.subtract(1, cg, out=cg)  # 1 - g^2 for the tanh
+        coef[0] *= g
+        coef[1] *= self._prev(self.cx, T)
         cg *= i
-        k = tc * tc  # dc per unit of dh: o (1 - tanh(c)^2)
-        np.subtract(1, k, out=k)
+        coef[3] *= tc
+        k = self._take(tc.shape, tc.dtype)  # dc per unit of dh: o (1 - tanh(c)^2)
+        xp.multiply(tc, tc, out=k)
+        xp.subtract(1, k, out=k)
         k *= og
-        da = np.empty_like(A)
-        W = W_hh[self._order(H)]  # (4H, H) in the internal order
-        flat = np.empty((N, 4 * H), dtype=A.dtype)  # one step's da as (N, 4H), for one product
-        flat4 = flat.reshape(N, 4, H).transpose(1, 0, 2)
-        dh = np.zeros_like(tc[0]) if ghT is None else ghT.copy()
-        dc = np.zeros_like(tc[0]) if gcT is None else gcT.copy()
-        tmp = np.empty_like(dh)
+        # Each step's gradient is computed gate-major in `d`, then copied into `da`, laid out
+        # (T, N, 4H) as PyTorch's weights are, so that each weight gradient is one product.
+        da = self._take((T, N, 4 * H), A.dtype)
+        da4 = da.reshape(T, N, 4, H).transpose(2, 0, 1, 3)  # (gate, T, N, H) view
+        d = xp.empty((4, N, H), dtype=A.dtype)
+        dh = xp.zeros_like(tc[0]) if ghT is None else ghT.copy()
+        dc = xp.zeros_like(tc[0]) if gcT is None else gcT.copy()
+        tmp = xp.empty_like(dh)
         for t in reversed(self._steps(T)):
             if ghs is not None:
                 dh += ghs[t]
-            np.multiply(dh, k[t], out=tmp)
+            xp.multiply(dh, k[t], out=tmp)
             dc += tmp
-            d = da[:, t]
-            np.multiply(coef[1:, t], dc, out=d[1:])
-            np.multiply(coef[0, t], dh, out=d[0])
+            xp.multiply(coef[:3, t], dc, out=d[:3])
+            xp.multiply(coef[3, t], dh, out=d[3])
             dc *= f[t]
-            np.copyto(flat4, d)
-            np.matmul(flat, W, out=dh)
+            xp.copyto(da4[:, t], d)
+            xp.matmul(da[t], W_hh, out=dh)
         return da, da, dh, dc
-
-    def _gradients(self, da, dgh, dh0, dc0):
-        """As ``_Recurrence._gradients``, from gate-major ``da`` (4, T, N, H): one product
-        per gate for each weight gradient, rows put back in PyTorch's order."""
-        x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._unpack(self.inputs)
-        _, T, N, H = da.shape
-        back = np.argsort(self._order(H))  # internal rows -> PyTorch's
-        d = da.reshape(4, T * N, H)
-        dT = d.transpose(0, 2, 1)
-        grads = [None] * 5
-        if x.requires_grad:
-            Wi = W_ih.data[self._order(H)].reshape(4, H, -1)
-            grads[0] = _const(np.matmul(d, Wi).sum(axis=0).reshape(x.shape))
-        if h0.requires_grad:
-            grads[1] = _const(dh0)
-        if c0.requires_grad:
-            grads[2] = _const(dc0)
-        if W_ih.requires_grad:
-            xs = x.data.reshape(T * N, -1)
-            grads[3] = _const(np.matmul(dT, xs).reshape(4 * H, -1)[back])
-        if W_hh.requires_grad:
-            h_prev = self._prev(self.hx, T).reshape(T * N, H)
-            grads[4] = _const(np.matmul(dT, h_prev).reshape(4 * H, H)[back])
-        if self.has_bias:
-            gb = d.sum(axis=1).reshape(4 * H)[back]
-            grads += [_const(gb) if b_ih.requires_grad else None,
-                      _const(gb.copy()) if b_hh.requires_grad else None]
-        return tuple(grads)
 
     def _step_ops(self, xw, state, w_hh, b_hh):
         h, c, cache = lstm_step_ops(xw, state[0], state[1], w_hh, b_hh)
@@ -484,32 +522,33 @@ class GRUSequence(_Recurrence):
 
     def forward(self, *arrays):
         x, h0, _, W_ih, W_hh, b_ih, b_hh = self._unpack(arrays)
+        xp = get_array_module(x)
         T, H = x.shape[0], h0.shape[-1]
-        s = _half_scale(H, 3, (0, 1), x.dtype)
+        s = _half_scale(H, 3, (0, 1), x.dtype, xp)
         xw = self._project(x, W_ih, b_ih, None, s)
         W_hhT = (W_hh * s[:, None]).T
         b_h = None if b_hh is None else b_hh * s
         hx = self._states(T, h0)
-        gh = np.empty_like(xw)
-        rz = np.empty(xw.shape[:2] + (2 * H,), dtype=xw.dtype)
-        n = np.empty(xw.shape[:2] + (H,), dtype=xw.dtype)
+        gh = xp.empty_like(xw)
+        rz = xp.empty(xw.shape[:2] + (2 * H,), dtype=xw.dtype)
+        n = xp.empty(xw.shape[:2] + (H,), dtype=xw.dtype)
         o = self._o
         for t in self._steps(T):
             h_prev, g = hx[t + 1 - o], gh[t]
-            np.matmul(h_prev, W_hhT, out=g)
+            xp.matmul(h_prev, W_hhT, out=g)
             if b_h is not None:
                 g += b_h
             r_z = rz[t]
-            np.add(xw[t, :, :2 * H], g[:, :2 * H], out=r_z)
-            np.tanh(r_z, out=r_z)
+            xp.add(xw[t, :, :2 * H], g[:, :2 * H], out=r_z)
+            xp.tanh(r_z, out=r_z)
             r_z *= 0.5
             r_z += 0.5
             n_t = n[t]
-            np.multiply(r_z[:, :H], g[:, 2 * H:], out=n_t)
+            xp.multiply(r_z[:, :H], g[:, 2 * H:], out=n_t)
             n_t += xw[t, :, 2 * H:]
-            np.tanh(n_t, out=n_t)
+            xp.tanh(n_t, out=n_t)
             h = hx[t + o]
-            np.subtract(h_prev, n_t, out=h)
+            xp.subtract(h_prev, n_t, out=h)
             h *= r_z[:, H:]
             h += n_t
         self.rz, self.n, self.gh, self.hx = rz, n, gh, hx
@@ -518,32 +557,35 @@ class GRUSequence(_Recurrence):
     def _backward_arrays(self, ghs, ghT):
         W_hh = self.inputs[3].data
         rz, n = self.rz, self.n
+        xp = get_array_module(n)
         T, N, H = n.shape
         r, z, hn = rz[..., :H], rz[..., H:], self.gh[..., 2 * H:]
         # per unit of dh: dn_pre = (1 - z)(1 - n^2) and dz_pre = (h_prev - n) z (1 - z);
         # per unit of dn_pre: dr_pre = hn r (1 - r)
-        kn = 1 - z
-        kn *= 1 - n * n
-        kz = self._prev(self.hx, T) - n
+        kn, kz, kr = (self._take(n.shape, n.dtype) for _ in range(3))
+        xp.multiply(n, n, out=kn)
+        xp.subtract(1, kn, out=kn)
+        kn *= 1 - z
+        xp.subtract(self._prev(self.hx, T), n, out=kz)
         kz *= z
         kz *= 1 - z
-        kr = 1 - r
+        xp.subtract(1, r, out=kr)
         kr *= r
         kr *= hn
-        dxw = np.empty((T, N, 3 * H), dtype=n.dtype)
-        dgh = np.empty_like(dxw)
-        dh = np.zeros_like(n[0]) if ghT is None else ghT.copy()
-        tmp = np.empty_like(dh)
+        dxw = self._take((T, N, 3 * H), n.dtype)
+        dgh = self._take((T, N, 3 * H), n.dtype)
+        dh = xp.zeros_like(n[0]) if ghT is None else ghT.copy()
+        tmp = xp.empty_like(dh)
         for t in reversed(self._steps(T)):
             if ghs is not None:
                 dh += ghs[t]
             dan = dxw[t, :, 2 * H:]
-            np.multiply(dh, kn[t], out=dan)
-            np.multiply(dh, kz[t], out=dgh[t, :, H:2 * H])
-            np.multiply(dan, kr[t], out=dgh[t, :, :H])
-            np.multiply(dan, r[t], out=dgh[t, :, 2 * H:])
-            np.multiply(dh, z[t], out=tmp)
-            np.matmul(dgh[t], W_hh, out=dh)
+            xp.multiply(dh, kn[t], out=dan)
+            xp.multiply(dh, kz[t], out=dgh[t, :, H:2 * H])
+            xp.multiply(dan, kr[t], out=dgh[t, :, :H])
+            xp.multiply(dan, r[t], out=dgh[t, :, 2 * H:])
+            xp.multiply(dh, z[t], out=tmp)
+            xp.matmul(dgh[t], W_hh, out=dh)
             dh += tmp
         dxw[..., :2 * H] = dgh[..., :2 * H]
         return dxw, dgh, dh, None
