@@ -14,6 +14,10 @@ from typing import Any, Callable
 class _State(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
+        # The active ``scratchgrad.compile`` tracer, or None. The tracer sets it back to None
+        # while it runs an op's own code, so only the calls a user's function makes are seen.
+        self.tracer: Any = None
+        self.rng_draws = 0  # counts draws from the library's generators (random.rng)
 
 
 _state = _State()
@@ -111,3 +115,18 @@ class enable_grad(set_grad_enabled):
 
     def __init__(self, fn: Callable | None = None) -> None:
         super().__init__(True)
+
+
+def opaque(method: Callable) -> Callable:
+    """Mark a library call whose effect a trace can't see op by op (an optimizer's step, a
+    scheduler's step, gradient clipping): ``scratchgrad.compile`` records the call as one step
+    of the plan and makes the same call when it replays. Outside a trace it costs one check.
+    """
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        tracer = _state.tracer
+        if tracer is None:
+            return method(*args, **kwargs)
+        return tracer.opaque(method, args, kwargs)
+
+    return wrapper

@@ -51,6 +51,10 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
          capture: dict[int, Any] | None) -> None:
     """The engine. With ``capture`` (id(tensor) -> gradient), gradients of those tensors are
     collected there and no ``.grad`` is touched; otherwise leaves accumulate into ``.grad``."""
+    tracer = _config._state.tracer  # scratchgrad.compile is recording this backward pass
+    if tracer is not None and create_graph:
+        tracer.invalidate("backward with create_graph=True (higher-order gradients)")
+        tracer = None
     heap: list = []
     pending: dict[_Node, list] = {}
     counter = 0
@@ -66,22 +70,10 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                     prev = capture[key]
                     capture[key] = gx if prev is None else _add(prev, gx, create_graph)
                 return
-            if x.grad is None:
-                if not create_graph:
-                    d = gx.data
-                    if d.base is not None or id(d) in handed or not d.flags.writeable:
-                        gx = Tensor._make(d.copy())
-                    handed.add(id(gx.data))
-                    gx = Tensor._make(gx.data) if gx.creator is not None else gx
-                x.grad = gx
-            elif create_graph:
-                x.grad = x.grad + gx
+            if tracer is not None:
+                tracer.leaf_grad(x, gx, handed)
             else:
-                g = x.grad
-                if g.creator is None and g.data.flags.writeable and g.data.base is None:
-                    g.data += gx.data
-                else:
-                    x.grad = Tensor._make(g.data + gx.data)
+                to_leaf(x, gx, create_graph, handed)
             return
         slot = pending.get(c)
         if slot is None:
@@ -104,8 +96,10 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                 if capture is not None and id(o) in capture:
                     capture[id(o)] = gys[i]
                 if o._retains_grad and capture is None:
+                    if tracer is not None:
+                        tracer.invalidate("retain_grad() on an intermediate tensor")
                     o.grad = gys[i] if o.grad is None else _add(o.grad, gys[i], create_graph)
-            gxs = fn.backward(*gys)
+            gxs = fn.backward(*gys) if tracer is None else tracer.backward(fn, gys)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             for x, gx in zip(fn.inputs, gxs):
@@ -120,8 +114,38 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                 accumulate(x, gx)
 
 
+def to_leaf(x: Tensor, gx: Tensor, create_graph: bool, handed: set[int]) -> None:
+    """Add the gradient ``gx`` into the leaf ``x``'s ``.grad``.
+
+    The first gradient is handed over without a copy unless it is a view, read-only, or was
+    already handed to another leaf in this pass (``handed``: ids of such arrays), since the
+    optimizer later updates ``.grad`` in place. Later ones are added in place.
+    """
+    if x.grad is None:
+        if not create_graph:
+            d = gx.data
+            if d.base is not None or id(d) in handed or not d.flags.writeable:
+                gx = Tensor._make(d.copy())
+            handed.add(id(gx.data))
+            gx = Tensor._make(gx.data) if gx.creator is not None else gx
+        x.grad = gx
+    elif create_graph:
+        x.grad = x.grad + gx
+    else:
+        g = x.grad
+        if g.creator is None and g.data.flags.writeable and g.data.base is None:
+            g.data += gx.data
+        else:
+            x.grad = Tensor._make(g.data + gx.data)
+
+
 def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
-    return a + b if create_graph else Tensor._make(a.data + b.data)
+    if create_graph:
+        return a + b
+    tracer = _config._state.tracer
+    if tracer is not None:
+        return tracer.add(a, b)
+    return Tensor._make(a.data + b.data)
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -138,6 +162,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     if len(grads) != len(roots):
         raise ValueError(f"backward: got {len(roots)} tensors but {len(grads)} gradients")
     seeds = [_seed(r, g) for r, g in zip(roots, grads)]
+    if _config._state.tracer is not None:
+        seeds = [_config._state.tracer.seed(g, s) for g, s in zip(grads, seeds)]
     _run(roots, seeds, create_graph, None)
 
 
@@ -162,6 +188,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                                "requires_grad=True can be differentiated with respect to")
     grads = [None] * len(outs) if grad_outputs is None else _as_seq(grad_outputs)
     seeds = [_seed(r, g) for r, g in zip(outs, grads)]
+    if _config._state.tracer is not None:
+        seeds = [_config._state.tracer.seed(g, s) for g, s in zip(grads, seeds)]
     capture: dict[int, Any] = {id(x): None for x in ins}
     _run(outs, seeds, create_graph, capture)
     result = []

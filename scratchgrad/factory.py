@@ -5,12 +5,15 @@ from typing import Any
 
 import numpy as np
 
+from . import _config
 from .ops._util import shape_arg
 from .random import Generator, rng
 from .tensor import Tensor, _to_array, as_dtype, float32, int64
 
 
 def _finish(array: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
+    if _config._state.tracer is not None:  # a constant made inside a compiled function
+        _config._state.tracer.constant(array)
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad_(True)

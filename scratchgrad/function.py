@@ -41,12 +41,17 @@ class Function:
     # A class attribute, not per instance: ops override it to mark inputs that never get a
     # gradient (e.g. the condition of ``where``) - purely informational.
     differentiable = True
+    # False for an op whose forward changes state besides making its outputs (BatchNorm's
+    # running averages): scratchgrad.compile never merges, folds or drops such a call.
+    pure = True
 
     inputs: tuple[Tensor, ...]
     outputs: list
     generation: int
 
     def __call__(self, *inputs: Tensor) -> Any:
+        if _state.tracer is not None:  # scratchgrad.compile is recording this call
+            return _state.tracer.call(self, inputs)
         try:
             ys = self.forward(*[x.data for x in inputs])
         except (ValueError, IndexError, TypeError) as e:
@@ -124,14 +129,16 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     xp = np if type(like.data) is np.ndarray else _array_module(like)
-    if isinstance(value, (bool, int, float)):
-        return Tensor._make(xp.asarray(value, dtype=_scalar_dtype(value, like.data.dtype)))
     if isinstance(value, (np.generic,)):
         value = value.item()
-        return Tensor._make(xp.asarray(value, dtype=_scalar_dtype(value, like.data.dtype)))
-    array = xp.asarray(value)
-    if not hasattr(value, "dtype") and array.dtype == np.float64:
-        array = array.astype(float32)  # a Python list of floats
+    if isinstance(value, (bool, int, float)):
+        array = xp.asarray(value, dtype=_scalar_dtype(value, like.data.dtype))
+    else:
+        array = xp.asarray(value)
+        if not hasattr(value, "dtype") and array.dtype == np.float64:
+            array = array.astype(float32)  # a Python list of floats
+    if _state.tracer is not None:
+        _state.tracer.constant(array)
     return Tensor._make(array)
 
 
@@ -147,15 +154,16 @@ def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     da, db = a.data.dtype, b.data.dtype
     if da == db:
         return a, b
+    from .ops.shape import Cast  # a Function, so that scratchgrad.compile sees the cast
+
     fa, fb = da.kind == "f", db.kind == "f"
     if fa and not fb:
-        return a, Tensor._make(b.data.astype(da))
+        return a, Cast(da)(b)
     if fb and not fa:
-        return Tensor._make(a.data.astype(db)), b
+        return Cast(db)(a), b
     if not fa and not fb:  # integers and bools: NumPy's rule is PyTorch's here
         t = np.result_type(da, db)
-        return (a if da == t else Tensor._make(a.data.astype(t)),
-                b if db == t else Tensor._make(b.data.astype(t)))
+        return (a if da == t else Cast(t)(a), b if db == t else Cast(t)(b))
     return a, b  # two floats: NumPy promotes in forward, the engine casts gradients back
 
 

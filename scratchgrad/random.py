@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _config
+
 
 class Generator:
     """A random number generator (NumPy's PCG64) with PyTorch's ``manual_seed`` interface.
@@ -63,4 +65,9 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 def rng(generator: Generator | None = None) -> np.random.Generator:
     """The NumPy generator to draw from."""
+    state = _config._state
+    state.rng_draws += 1  # scratchgrad.compile tells ops that draw (dropout) from pure ones
+    if state.tracer is not None:
+        state.tracer.invalidate("draws random numbers outside an op (e.g. sg.randn() in the "
+                                "function); pass random tensors in as arguments")
     return (generator or default_generator).rng

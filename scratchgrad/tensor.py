@@ -91,7 +91,7 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "creator", "requires_grad", "generation", "_out_index",
+    __slots__ = ("data", "_grad", "creator", "requires_grad", "generation", "_out_index",
                  "_retains_grad", "name", "__weakref__")
 
     # Let ``ndarray + tensor`` reach Tensor.__radd__ instead of NumPy converting the tensor.
@@ -101,7 +101,7 @@ class Tensor:
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
         self.data = _to_array(data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.creator = None
         self.generation = 0
         self._out_index = 0
@@ -110,13 +110,15 @@ class Tensor:
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
+        if _config._state.tracer is not None:  # made from data inside a compiled function
+            _config._state.tracer.constant(self.data)
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool = False) -> "Tensor":
         """Wrap an array without any checks: the fast path used by the op library."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t.creator = None
         t.requires_grad = requires_grad
         t.generation = 0
@@ -126,6 +128,18 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------------ properties
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient accumulated by ``backward()`` (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if _config._state.tracer is not None:  # a compiled function sets a .grad by hand
+            _config._state.tracer.mutate(self, _set_grad, (value,), {})
+            return
+        self._grad = value
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
@@ -184,8 +198,14 @@ class Tensor:
         return self.data.shape[0]
 
     # ------------------------------------------------------------------ conversion
+    def _read(self, what: str) -> None:
+        """Python is about to look at the values: a compiled function can't replay that."""
+        if _config._state.tracer is not None:
+            _config._state.tracer.read(self, what)
+
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
+        self._read("item()")
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number; "
                              f"this one has shape {self.shape}")
@@ -196,12 +216,15 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
+        self._read("numpy()")
         return self.data if get_array_module(self.data) is np else self.data.get()
 
     def tolist(self) -> Any:
+        self._read("tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        self._read("conversion to a NumPy array")
         a = self.data if get_array_module(self.data) is np else self.data.get()
         return a if dtype is None else a.astype(dtype, copy=False)
 
@@ -221,6 +244,7 @@ class Tensor:
         if self.data.size != 1:
             raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} is "
                                "ambiguous; use .any() or .all()")
+        self._read("bool() (an `if` or `while` on a tensor)")
         return bool(self.data.item())
 
     def __iter__(self) -> Iterator["Tensor"]:
@@ -448,32 +472,48 @@ class Tensor:
         return self
 
     def __iadd__(self, other: Any) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.__iadd__, (other,), {})
         return self._inplace("__iadd__", np.add, other)
 
     def __isub__(self, other: Any) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.__isub__, (other,), {})
         return self._inplace("__isub__", np.subtract, other)
 
     def __imul__(self, other: Any) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.__imul__, (other,), {})
         return self._inplace("__imul__", np.multiply, other)
 
     def __itruediv__(self, other: Any) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.__itruediv__, (other,), {})
         return self._inplace("__itruediv__", np.true_divide, other)
 
     def add_(self, other: Any, alpha: float = 1) -> "Tensor":
         """In place ``self += alpha * other``."""
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.add_, (other, alpha), {})
         if alpha != 1:
             other = (other.data if isinstance(other, Tensor) else other) * alpha
         return self._inplace("add_", np.add, other)
 
     def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.sub_, (other, alpha), {})
         if alpha != 1:
             other = (other.data if isinstance(other, Tensor) else other) * alpha
         return self._inplace("sub_", np.subtract, other)
 
     def mul_(self, other: Any) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.mul_, (other,), {})
         return self._inplace("mul_", np.multiply, other)
 
     def div_(self, other: Any) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.div_, (other,), {})
         return self._inplace("div_", np.true_divide, other)
 
     def zero_(self) -> "Tensor":
@@ -481,12 +521,16 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value: Any) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.fill_, (value,), {})
         self._check_inplace("fill_")
         self.data[...] = value.data if isinstance(value, Tensor) else value
         return self
 
     def copy_(self, src: Any) -> "Tensor":
         """Copy ``src`` (broadcast to this shape) into this tensor in place."""
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.copy_, (src,), {})
         self._check_inplace("copy_")
         value = src.data if isinstance(src, Tensor) else np.asarray(src)
         try:
@@ -497,11 +541,15 @@ class Tensor:
         return self
 
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.clamp_, (min, max), {})
         self._check_inplace("clamp_")
         np.clip(self.data, min, max, out=self.data)
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.__setitem__, (index, value), {})
         self._check_inplace("__setitem__")
         value = value.data if isinstance(value, Tensor) else value
         try:
@@ -727,6 +775,10 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+def _set_grad(t: Tensor, value: "Tensor | None") -> None:
+    t.grad = value
 
 
 from . import ops as _ops  # noqa: E402  (the op library needs Tensor defined first)

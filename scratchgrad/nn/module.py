@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from .._config import no_grad
+from .._config import _state, no_grad, opaque
 from ..tensor import Parameter, Tensor, as_dtype
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict"]
@@ -109,6 +109,8 @@ class Module:
                                   "forward(self, ...) in the subclass")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _state.tracer is not None:  # scratchgrad.compile: retrace if train()/eval() flips
+            _state.tracer.module(self)
         if not self._forward_pre_hooks and not self._forward_hooks:
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
@@ -557,6 +559,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @opaque
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of every parameter (to None by default, as in PyTorch).
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._config import is_grad_enabled
+from .._config import is_grad_enabled, no_grad
 from ..function import Function
 from ..random import Generator, rng
 from ..tensor import Tensor
@@ -22,7 +22,7 @@ from ._util import to_tensor
 from .elementwise import clamp, log, sigmoid, softplus
 from .linalg import matmul
 from .reduction import log_softmax, softmax
-from .shape import reshape
+from .shape import cast, reshape
 
 __all__ = ["linear", "embedding", "dropout", "batch_norm", "layer_norm", "cross_entropy",
            "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
@@ -369,10 +369,34 @@ class _Normalize(Function):
 class BatchNorm(_Normalize):
     """Batch normalisation with batch statistics (training mode); see ``_Normalize``.
 
+    With ``running = (running_mean, running_var, momentum)`` (tensors of C values, or None)
+    forward also updates the running averages in place: ``r = (1 - momentum) * r + momentum *
+    batch`` with the unbiased batch variance. Done inside forward, not after it, so that a
+    compiled function (``scratchgrad.compile``), which replays forward, updates them too; such
+    an op is not ``pure``.
+
     >>> import scratchgrad as sg
     >>> BatchNorm((0,), (1, 2), (0,), 1e-5, False, False)(sg.randn(5, 2)).shape
     (5, 2)
     """
+
+    running: tuple | None = None
+
+    def forward(self, x, *wb):
+        y = super().forward(x, *wb)
+        if self.running is not None:
+            rm, rv, momentum = self.running
+            C = x.shape[1]
+            n = x.size // C
+            if rm is not None:
+                r = rm.data
+                r *= 1 - momentum
+                r += momentum * self.mean.reshape(C).astype(r.dtype, copy=False)
+            if rv is not None:
+                r = rv.data
+                r *= 1 - momentum
+                r += (momentum * n / (n - 1)) * self.var.reshape(C).astype(r.dtype, copy=False)
+        return y
 
 
 class LayerNorm(_Normalize):
@@ -418,23 +442,19 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {x.shape}")
         fn = BatchNorm(axes, param_shape, axes, eps, weight is not None, bias is not None)
-        y = fn(x, *_wb(weight, bias))
-        if running_mean is not None:
-            rm = running_mean.data
-            rm *= 1 - momentum
-            rm += momentum * fn.mean.reshape(C).astype(rm.dtype, copy=False)
-        if running_var is not None:
-            rv = running_var.data
-            rv *= 1 - momentum
-            rv += (momentum * n / (n - 1)) * fn.var.reshape(C).astype(rv.dtype, copy=False)
-        return y
+        if running_mean is not None or running_var is not None:
+            fn.running = (running_mean, running_var, momentum)
+            fn.pure = False
+        return fn(x, *_wb(weight, bias))
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are required when "
                          "training=False")
     # Evaluation: an affine map per channel; scale and shift are C-sized, so two passes over x.
-    invstd = 1 / np.sqrt(running_var.data + eps)
-    scale = _const(invstd.astype(x.dtype, copy=False))
-    shift = _const((-running_mean.data * invstd).astype(x.dtype, copy=False))
+    # Computed with ops (not raw NumPy on the buffers) so a compiled function reads the
+    # running statistics at every call instead of baking them in.
+    with no_grad():
+        invstd = cast(1.0 / (running_var + eps).sqrt(), x.dtype)
+        scale, shift = invstd, cast(-running_mean, x.dtype) * invstd
     if weight is not None:
         scale = scale * weight
         shift = shift * weight

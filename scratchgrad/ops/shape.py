@@ -5,6 +5,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import _config
 from ..function import Function
 from ..tensor import Tensor
 from ._util import index_arrays, normalize_dim, shape_arg, to_tensor
@@ -447,7 +448,8 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     if x.data.dtype == dtype:
         return x
     if dtype.kind != "f" and x.requires_grad:
-        return Tensor._make(x.data.astype(dtype))  # integer results leave the graph
+        with _config.no_grad():  # integer results leave the graph
+            return Cast(dtype)(x)
     return Cast(dtype)(x)
 
 

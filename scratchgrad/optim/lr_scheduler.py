@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Iterable, Sequence
 
+from .._config import opaque
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
@@ -98,6 +99,7 @@ class LRScheduler:
         """The learning rates set by the latest step, one per parameter group."""
         return list(self._last_lr)
 
+    @opaque
     def step(self, epoch: int | None = None) -> None:
         """Advance one step and write the new rates into the optimizer's groups.
 
@@ -411,6 +413,7 @@ class SequentialLR(LRScheduler):
         elif hasattr(sched, "last_epoch"):
             sched.last_epoch -= 1
 
+    @opaque
     def step(self) -> None:  # type: ignore[override]
         """Advance one step, handing over to the next scheduler at a milestone."""
         self.last_epoch += 1
@@ -614,6 +617,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
+    @opaque
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record this step's metric and reduce the rates if it has plateaued."""
         current = float(metrics)

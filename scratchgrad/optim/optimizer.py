@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Union
 
 import numpy as np
 
-from .._config import enable_grad
+from .._config import enable_grad, opaque
 from ..backend import get_array_module
 from ..tensor import Tensor
 
@@ -144,6 +144,7 @@ class Optimizer:
         _check_range(self, group, "lr", 0.0)
 
     # ------------------------------------------------------------------ steps
+    @opaque
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients: drop them (``set_to_none=True``) or zero them in place.
 
@@ -170,6 +171,7 @@ class Optimizer:
                 else:  # e.g. a broadcast view: give the parameter its own zero array
                     p.grad = Tensor(get_array_module(g.data).zeros_like(g.data))
 
+    @opaque
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()``'s loss if given.
 

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..._config import opaque
 from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -17,6 +18,7 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [p.grad for p in params if p.grad is not None]
 
 
+@opaque
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
                     norm_type: float = 2.0, error_if_nonfinite: bool = False,
                     foreach: Any = None) -> Tensor:
@@ -56,6 +58,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     return Tensor._make(np.asarray(total, dtype=dtype))
 
 
+@opaque
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
                      foreach: Any = None) -> None:
     """Clamp every gradient element to [-clip_value, clip_value] in place.
