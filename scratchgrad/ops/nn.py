@@ -148,7 +148,12 @@ class Embedding(Function):
         self.indices, self.padding_idx = indices, padding_idx
 
     def forward(self, W):
-        return np.take(W, self.indices, axis=0)  # faster than W[indices] for a row gather
+        idx, num = self.indices, W.shape[0]
+        if idx.size and (idx.min() < 0 or idx.max() >= num):  # here, so replays check too
+            bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+            raise IndexError(f"embedding: index {bad} is out of range for {num} embeddings "
+                             f"(expected 0 <= index < {num})")
+        return np.take(W, idx, axis=0)  # faster than W[indices] for a row gather
 
     def backward(self, gy):
         W = self.inputs[0]
@@ -205,10 +210,6 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {weight.shape}")
-    if idx.size and (idx.min() < 0 or idx.max() >= num):
-        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
-        raise IndexError(f"embedding: index {bad} is out of range for {num} embeddings "
-                         f"(expected 0 <= index < {num})")
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within "
@@ -517,6 +518,7 @@ class _IndexTargets:
     def __init__(self, target: np.ndarray, weight: np.ndarray | None, ignore_index: int,
                  dtype: np.dtype) -> None:
         valid = target != ignore_index
+        self.valid_bool = valid
         self.safe = np.where(valid, target, 0)
         # As a float array: a bool array times a Python float would be float64.
         self.valid = valid.astype(dtype)
@@ -552,6 +554,7 @@ class CrossEntropy(Function):
 
     def forward(self, x):
         t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
+        _check_targets(self.target, t.valid_bool, x.shape[1], "cross_entropy")
         self.denom = t.denom
         self.row_max = x.max(axis=1, keepdims=True)
         z = x - self.row_max
@@ -669,6 +672,7 @@ class NLLLoss(Function):
 
     def forward(self, x):
         t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
+        _check_targets(self.target, t.valid_bool, x.shape[1], "nll_loss")
         self.denom = t.denom
         picked = np.take_along_axis(x, t.safe[:, None], axis=1)[:, 0]
         return _reduce_rows(-t.w_t * picked, self.reduction, self.denom)
@@ -682,10 +686,21 @@ class NLLLoss(Function):
         return _const(q) * _upstream(gy, self.reduction, self.denom)
 
 
+def _check_targets(flat: np.ndarray, valid: np.ndarray, C: int, op: str) -> None:
+    """Class indices must lie in [0, C) unless ignored. Checked in the op's forward, so that
+    a compiled function (which replays forward, not this wrapper) checks every batch."""
+    bad = valid & ((flat < 0) | (flat >= C))
+    if bad.any():
+        value = int(flat[np.argmax(bad)])
+        raise IndexError(f"{op}: target {value} is out of bounds for {C} classes (expected "
+                         f"0 <= target < {C}, or ignore_index)")
+
+
 def _class_targets(x: Tensor, target: Any, op: str, ignore_index: int
                    ) -> tuple[Tensor, np.ndarray, tuple[int, ...]]:
     """Bring input (C,), (N, C) or (N, C, d1, ...) and its index target to (M, C) and (M,);
-    also return the shape of an unreduced loss."""
+    also return the shape of an unreduced loss. The flat int64 targets are made with ops
+    (reshape, cast), so that a compiled function sees where they come from."""
     tgt = _index_array(target, op)
     if x.ndim == 0:
         raise ValueError(f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), "
@@ -698,12 +713,10 @@ def _class_targets(x: Tensor, target: Any, op: str, ignore_index: int
         raise ValueError(f"{op}: expected a target of shape {expected} for an input of shape "
                          f"{x.shape} (class dim 1), got a target of shape {tgt.shape}")
     C = x.shape[0] if x.ndim == 1 else x.shape[1]
-    flat = tgt.reshape(-1).astype(np.int64, copy=False)
-    bad = (flat != ignore_index) & ((flat < 0) | (flat >= C))
-    if bad.any():
-        value = int(flat[np.argmax(bad)])
-        raise IndexError(f"{op}: target {value} is out of bounds for {C} classes (expected "
-                         f"0 <= target < {C}, or ignore_index={ignore_index})")
+    t = target if isinstance(target, Tensor) else Tensor._make(tgt)
+    if t.ndim != 1:
+        t = reshape(t, (-1,))
+    flat = cast(t, np.int64).data
     if x.ndim == 1:
         x2 = reshape(x, (1, C))
     elif x.ndim == 2:

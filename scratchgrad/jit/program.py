@@ -1,0 +1,497 @@
+"""A traced function as a program: its optimisation passes and its replay.
+
+A :class:`Program` is the list of nodes a :class:`~scratchgrad.jit.trace.Tracer` wrote down,
+rewritten by four passes and then turned into one Python closure per step:
+
+1. **dead-code elimination**: calls whose results nobody uses (and that change nothing) go;
+2. **constant folding**: pure calls on constants only are computed once, now;
+3. **common-subexpression elimination**: a pure call repeated on the same inputs with the same
+   hyperparameters is made once;
+4. **memory planning**: each value is dropped right after its last use (including its use by
+   the backward of the op that read it), and an elementwise op or a gradient sum whose input
+   dies there and that nobody else can see writes its result into that input (``out=``): a
+   chain of elementwise ops then runs in one buffer, which is this NumPy compiler's fusion.
+
+The replay calls each op's ``forward`` on arrays. The backward of an op calls its rule with
+recording off on light wrappers of the arrays; nothing is recorded for autograd, no heap, no
+Module calls, no checks already passed by the trace.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import _config
+from ..autograd import to_leaf
+from ..ops import arithmetic as _ar
+from ..ops import elementwise as _el
+from ..tensor import Tensor
+from .trace import Node, Tracer, _Val
+
+_state = _config._state
+
+
+def _sigmoid_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1
+    out *= 0.5
+    return out
+
+
+# Ops that may write their result into a dying input: the op's class -> f(*inputs, out=...).
+_UNARY: dict[type, Callable] = {
+    _el.Exp: np.exp, _el.Log: np.log, _el.Log1p: np.log1p, _el.Sqrt: np.sqrt,
+    _el.Sin: np.sin, _el.Cos: np.cos, _el.Tanh: np.tanh, _ar.Neg: np.negative,
+    _el.Sigmoid: _sigmoid_into,
+    _el.ReLU: lambda x, out: np.maximum(x, 0, out=out),
+}
+_BINARY: dict[type, Callable] = {
+    _ar.Add: np.add, _ar.Sub: np.subtract, _ar.Mul: np.multiply, _ar.Div: np.divide,
+}
+
+
+class Program:
+    """The optimised plan of one traced signature, and how to run it."""
+
+    def __init__(self, tracer: Tracer, arg_vids: list[int], out_template: Any,
+                 meta: dict[int, tuple], arg_ids: dict[int, int]) -> None:
+        self.nodes: list[Node] = list(tracer.nodes)
+        self.sources = tracer.sources
+        self.externals = tracer.externals
+        self.arg_vids = arg_vids
+        self.arg_pos = {v: i for i, v in enumerate(arg_vids)}  # value id -> argument index
+        self.arg_ids = arg_ids  # id(tensor argument at trace time) -> argument index
+        self.out_template = out_template
+        self.meta = meta  # value id -> (shape, dtype) as traced
+        self.outputs = set(_template_vids(out_template))
+        self.stats = {"traced": len(self.nodes)}
+        self._alias: dict[int, int] = {}
+        self._eliminate_dead_code()
+        self._fold_constants()
+        self._eliminate_common_subexpressions()
+        self._eliminate_dead_code()
+        self.stats["kept"] = len(self.nodes)
+        self._plan_memory()
+        self._build()
+
+    # ------------------------------------------------------------------ helpers
+    def _reads(self, node: Node) -> list[int]:
+        """Every value a node reads, the forward values its backward rule uses included."""
+        vals = [v for v in node.ins if v is not None]
+        for _, ref in node.attrs:
+            vals += [ref] if type(ref) is int else [r for r in ref if r is not None]
+        if node.kind == "vjp":
+            vals += node.fn.ins + node.fn.outs
+        return vals
+
+    def _effectful(self, node: Node) -> bool:
+        if node.kind in ("leaf", "mutate", "opaque"):
+            return True
+        return node.kind == "call" and (node.random or not node.fn.pure)
+
+    def _resolve(self, v: Any) -> Any:
+        while v in self._alias:
+            v = self._alias[v]
+        return v
+
+    # ------------------------------------------------------------------ passes
+    def _eliminate_dead_code(self) -> None:
+        live = set(self.outputs)
+        keep: list[Node] = []
+        needed: set[int] = set()  # ids of call nodes whose backward runs
+        for node in reversed(self.nodes):
+            used = self._effectful(node) or id(node) in needed or \
+                any(v in live for v in node.outs if v is not None)
+            if not used:
+                continue
+            keep.append(node)
+            live.update(self._reads(node))
+            if node.kind == "vjp":
+                needed.add(id(node.fn))
+        keep.reverse()
+        self.stats.setdefault("dead", 0)
+        self.stats["dead"] += len(self.nodes) - len(keep)
+        self.nodes = keep
+
+    def _fold_constants(self) -> None:
+        has_vjp = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
+        mutated = {n.ins[0] for n in self.nodes if n.kind == "mutate"}
+        kept, folded = [], 0
+        for node in self.nodes:
+            if (node.kind == "call" and node.key is not None and id(node) not in has_vjp
+                    and not node.attrs and node.ins and all(self.sources[v][0] == "const" and v not in mutated
+                                         for v in node.ins)):
+                ys = node.fn.forward(*[self.sources[v][1] for v in node.ins])
+                ys = ys if node.multi else (ys,)
+                for v, y in zip(node.outs, ys):
+                    self.sources[v] = ("const", np.asarray(y) if isinstance(y, np.generic) else y)
+                folded += 1
+                continue
+            kept.append(node)
+        self.stats["folded"] = folded
+        self.nodes = kept
+
+    def _eliminate_common_subexpressions(self) -> None:
+        seen: dict[Any, Node] = {}
+        replaced: dict[int, Node] = {}  # id(dropped call) -> the call kept instead
+        kept, merged = [], 0
+        has_mutation = any(n.kind == "mutate" and self.sources[n.ins[0]][0] != "ext"
+                           for n in self.nodes)
+        for node in self.nodes:
+            node.ins = [None if v is None else self._resolve(v) for v in node.ins]
+            node.attrs = tuple((name, self._resolve(r) if type(r) is int else
+                                tuple(None if x is None else self._resolve(x) for x in r))
+                               for name, r in node.attrs)
+            if node.kind == "vjp" and id(node.fn) in replaced:
+                node.fn = replaced[id(node.fn)]
+            if node.kind == "call" and node.key is not None and not has_mutation:
+                key = node.key[:2] + (tuple(node.ins),)
+                first = seen.get(key)
+                if first is not None and len(first.outs) == len(node.outs):
+                    for a, b in zip(node.outs, first.outs):
+                        self._alias[a] = b
+                    replaced[id(node)] = first
+                    merged += 1
+                    continue
+                seen[key] = node
+            kept.append(node)
+        self.outputs = {self._resolve(v) for v in self.outputs}
+        self.out_template = _map_template(self.out_template, self._resolve)
+        self.stats["merged"] = merged
+        self.nodes = kept
+
+    def _plan_memory(self) -> None:
+        """Last use of each value, and which steps may write into a dying input."""
+        last: dict[int, int] = {}
+        for i, node in enumerate(self.nodes):
+            for v in self._reads(node):
+                last[v] = i
+        # A result that may share memory with an input (a view, a gradient that is the
+        # upstream one) keeps that input's buffer in use as long as the result lives.
+        shares: dict[int, list[int]] = {}
+        escaped: set[int] = set(self.outputs)
+        owned: set[int] = set()
+        for node in self.nodes:
+            for v, own in zip(node.outs, node.owned or (False,) * len(node.outs)):
+                if v is None:
+                    continue
+                if own:
+                    owned.add(v)
+                else:
+                    shares[v] = self._reads(node)
+            if node.kind in ("leaf", "mutate", "opaque"):
+                escaped.update(self._reads(node))
+        for v in sorted(shares, reverse=True):  # later values first: chains propagate back
+            end = last.get(v, -1)
+            for w in shares[v]:
+                if last.get(w, -1) < end:
+                    last[w] = end
+        frees: list[list[int]] = [[] for _ in self.nodes]
+        for v, i in last.items():
+            if v not in self.outputs:
+                frees[i].append(v)
+        self.frees = frees
+        has_vjp = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
+        self.inplace: dict[int, int] = {}  # node index -> position of the input to overwrite
+        for i, node in enumerate(self.nodes):
+            if node.kind == "add":
+                pass
+            elif node.kind != "call" or id(node) in has_vjp or \
+                    type(node.fn) not in _UNARY and type(node.fn) not in _BINARY:
+                continue
+            out_meta = self.meta.get(node.outs[0])
+            for pos, v in enumerate(node.ins):
+                if (v in owned and v not in escaped and last.get(v) == i
+                        and self.meta.get(v) == out_meta and node.ins.count(v) == 1):
+                    self.inplace[i] = pos
+                    break
+        self.stats["in_place"] = len(self.inplace)
+
+    # ------------------------------------------------------------------ replay
+    def _build(self) -> None:
+        n_vals = len(self.sources)
+        template: list[Any] = [None] * n_vals
+        self.fresh: list[tuple[int, np.ndarray]] = []   # constants a call mutates: copied
+        mutated = {n.ins[0] for n in self.nodes if n.kind == "mutate"}
+        for v, src in enumerate(self.sources):
+            if src[0] == "const":
+                if v in mutated:
+                    self.fresh.append((v, src[1]))
+                else:
+                    template[v] = src[1]
+        self.template = template
+        self.ext_loads = [(v, t) for v, t in self.externals.items()]
+        self._vjp_of = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
+        self._holders: dict[int, list] = {}
+        self.steps = [self._step(i, node) for i, node in enumerate(self.nodes)]
+
+    def _arg(self, a: Any, env: list) -> Any:
+        if isinstance(a, _Val):
+            return self._tensor(a.vid, env)
+        if type(a) is tuple:
+            return tuple(self._arg(v, env) for v in a)
+        return a
+
+    def _tensor(self, vid: int, env: list) -> Tensor:
+        """The tensor behind a value: a parameter itself, this call's argument, or a
+        wrapper of an intermediate array."""
+        ext = self.externals.get(vid)
+        if ext is not None:
+            return ext
+        pos = self.arg_pos.get(vid)
+        return env[-2][pos] if pos is not None else Tensor._make(env[vid])
+
+    def _step(self, i: int, node: Node) -> Callable[[list], None]:
+        frees = self.frees[i]
+        ins, outs = node.ins, node.outs
+        kind = node.kind
+        if kind == "call":
+            return self._call_step(i, node, frees)
+        if kind == "vjp":
+            return self._vjp_step(node, frees)
+        if kind == "add":
+            a, b = ins
+            (o,) = outs
+            if i in self.inplace:
+                x, y = (a, b) if self.inplace[i] == 0 else (b, a)
+
+                def step(env: list) -> None:
+                    env[o] = np.add(env[x], env[y], out=env[x])
+                    for v in frees:
+                        env[v] = None
+            else:
+                def step(env: list) -> None:
+                    env[o] = env[a] + env[b]
+                    for v in frees:
+                        env[v] = None
+            return step
+        if kind == "copy":
+            (a,), (o,), dtype = ins, outs, node.fn
+
+            def step(env: list) -> None:
+                env[o] = env[a].astype(dtype, copy=True)
+                for v in frees:
+                    env[v] = None
+            return step
+        if kind == "leaf":
+            (a,), (o,), x = ins, outs, node.target
+            pos = self.arg_ids.get(id(x))
+            if pos is not None:  # a gradient for a tensor argument: this call's argument
+                def step(env: list) -> None:
+                    t = env[-2][pos]
+                    to_leaf(t, Tensor._make(env[a]), False, env[-1])
+                    env[o] = t.grad.data
+                    for v in frees:
+                        env[v] = None
+                return step
+
+            def step(env: list) -> None:
+                to_leaf(x, Tensor._make(env[a]), False, env[-1])
+                env[o] = x.grad.data
+                for v in frees:
+                    env[v] = None
+            return step
+        if kind == "mutate":
+            target, method, args, kwargs = ins[0], node.fn, node.args, node.kwargs
+            (o,) = outs
+
+            def step(env: list) -> None:
+                t = self._tensor(target, env)
+                method(t, *[self._arg(a, env) for a in args], **kwargs)
+                env[o] = t.data
+                for v in frees:
+                    env[v] = None
+            return step
+        # opaque
+        method, args, kwargs = node.fn, node.args, node.kwargs
+        o = outs[0] if outs else None
+
+        def step(env: list) -> None:
+            result = method(*[self._arg(a, env) for a in args],
+                            **{k: self._arg(v, env) for k, v in kwargs.items()})
+            if o is not None:
+                env[o] = result.data
+            for v in frees:
+                env[v] = None
+        return step
+
+    def _call_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
+        step = self._plain_call_step(i, node, frees)
+        if not node.attrs:
+            return step
+        fn, attrs = node.fn, [(name, ref if type(ref) is int else tuple(ref))
+                              for name, ref in node.attrs]
+
+        def rebinding_step(env: list) -> None:
+            for name, ref in attrs:
+                if type(ref) is int:
+                    setattr(fn, name, env[ref])
+                else:
+                    old = getattr(fn, name)
+                    setattr(fn, name, tuple(o if r is None else env[r]
+                                            for o, r in zip(old, ref)))
+            step(env)
+        return rebinding_step
+
+    def _plain_call_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
+        fn, ins, outs, multi = node.fn, node.ins, node.outs, node.multi
+        forward = fn.forward
+        if i in self.inplace:
+            pos = self.inplace[i]
+            o = outs[0]
+            kernel = _UNARY.get(type(fn))
+            if kernel is not None:
+                (a,) = ins
+
+                def step(env: list) -> None:
+                    env[o] = kernel(env[a], out=env[a])
+                    for v in frees:
+                        env[v] = None
+                return step
+            kernel = _BINARY[type(fn)]
+            a, b = ins
+            dst = ins[pos]
+
+            def step(env: list) -> None:
+                env[o] = kernel(env[a], env[b], out=env[dst])
+                for v in frees:
+                    env[v] = None
+            return step
+        if self._has_vjp(node):
+            req = node.req
+            holder: list = []
+            node_holder = holder  # the vjp step reads the output tensors kept here
+
+            def step(env: list) -> None:
+                xs = [env[v] for v in ins]
+                ys = forward(*xs)
+                ys = ys if multi else (ys,)
+                ts = []
+                for v, y in zip(outs, ys):
+                    if type(y) is not np.ndarray and isinstance(y, np.generic):
+                        y = np.asarray(y)
+                    env[v] = y
+                    ts.append(Tensor._make(y))
+                fn.inputs = tuple([Tensor._make(x, r) for x, r in zip(xs, req)])
+                fn.outputs = [weakref.ref(t) for t in ts]
+                node_holder[:] = ts
+                for v in frees:
+                    env[v] = None
+            self._holders[id(node)] = holder
+            return step
+        if not multi:
+            o = outs[0]
+            if len(ins) == 1:
+                (a,) = ins
+
+                def step(env: list) -> None:
+                    y = forward(env[a])
+                    env[o] = np.asarray(y) if type(y) is not np.ndarray else y
+                    for v in frees:
+                        env[v] = None
+                return step
+            if len(ins) == 2:
+                a, b = ins
+
+                def step(env: list) -> None:
+                    y = forward(env[a], env[b])
+                    env[o] = np.asarray(y) if type(y) is not np.ndarray else y
+                    for v in frees:
+                        env[v] = None
+                return step
+
+        def step(env: list) -> None:
+            ys = forward(*[env[v] for v in ins])
+            ys = ys if multi else (ys,)
+            for v, y in zip(outs, ys):
+                env[v] = np.asarray(y) if type(y) is not np.ndarray else y
+            for v in frees:
+                env[v] = None
+        return step
+
+    def _has_vjp(self, node: Node) -> bool:
+        return id(node) in self._vjp_of
+
+    def _vjp_step(self, node: Node, frees: list[int]) -> Callable[[list], None]:
+        fwd = node.fn
+        fn = fwd.fn
+        holder = self._holders[id(fwd)]
+        ins, outs, multi = node.ins, node.outs, node.multi
+        last_vjp = self._last_vjp(fwd)
+
+        def step(env: list) -> None:
+            gys = [None if v is None else Tensor._make(env[v]) for v in ins]
+            gxs = fn.backward(*gys)
+            if not multi:
+                gxs = (gxs,)
+            for v, g in zip(outs, gxs):
+                if v is not None:
+                    env[v] = g.data
+            if node is last_vjp:  # the op's last backward: let go of its tensors
+                fn.inputs = ()
+                fn.outputs = []
+                holder.clear()
+            for v in frees:
+                env[v] = None
+        return step
+
+    def _last_vjp(self, fwd: Node) -> Node:
+        return [n for n in self.nodes if n.kind == "vjp" and n.fn is fwd][-1]
+
+    def run(self, arrays: list[np.ndarray], tensors: list[Tensor]) -> Any:
+        env = list(self.template)
+        env.append(tensors)  # env[-2]: this call's tensor arguments
+        env.append(set())  # env[-1]: arrays handed to leaves' .grad in this call
+        for v, a in zip(self.arg_vids, arrays):
+            env[v] = a
+        for v, t in self.ext_loads:
+            env[v] = t.data
+        for v, a in self.fresh:
+            env[v] = a.copy()
+        prev = _state.grad_enabled
+        _state.grad_enabled = False
+        try:
+            for step in self.steps:
+                step(env)
+        finally:
+            _state.grad_enabled = prev
+        return _rebuild(self.out_template, env)
+
+
+# ---------------------------------------------------------------------- output structure
+def _template_vids(template: Any) -> list[int]:
+    kind = template[0]
+    if kind == "T":
+        return [template[1]]
+    if kind in ("tuple", "list"):
+        return [v for t in template[1] for v in _template_vids(t)]
+    if kind == "dict":
+        return [v for t in template[1].values() for v in _template_vids(t)]
+    return []
+
+
+def _map_template(template: Any, f: Callable[[int], int]) -> Any:
+    kind = template[0]
+    if kind == "T":
+        return ("T", f(template[1]))
+    if kind in ("tuple", "list"):
+        return (kind, [_map_template(t, f) for t in template[1]])
+    if kind == "dict":
+        return (kind, {k: _map_template(t, f) for k, t in template[1].items()})
+    return template
+
+
+def _rebuild(template: Any, env: list) -> Any:
+    kind = template[0]
+    if kind == "T":
+        return Tensor._make(env[template[1]])
+    if kind == "tuple":
+        return tuple(_rebuild(t, env) for t in template[1])
+    if kind == "list":
+        return [_rebuild(t, env) for t in template[1]]
+    if kind == "dict":
+        return {k: _rebuild(t, env) for k, t in template[1].items()}
+    return template[1]

@@ -1,0 +1,355 @@
+"""Tracing: run the function once, eagerly, and write down what it did, call by call.
+
+The tracer is installed in ``_config._state.tracer`` while the user's function runs. The
+library reports to it at a handful of places:
+
+* ``Function.__call__``            -> :meth:`Tracer.call`      (one op's forward)
+* the backward engine              -> :meth:`Tracer.backward`, :meth:`Tracer.add`,
+                                      :meth:`Tracer.leaf_grad`, :meth:`Tracer.seed`
+* in-place Tensor methods, ``.grad = ...``   -> :meth:`Tracer.mutate`
+* ``@opaque`` library calls (optimizer and scheduler steps, gradient clipping)
+                                   -> :meth:`Tracer.opaque`
+* factories and Python scalars     -> :meth:`Tracer.constant`
+* ``item()``, ``bool()``, ``numpy()``, random draws outside an op -> :meth:`Tracer.read` /
+  :meth:`Tracer.invalidate`
+
+While the tracer runs a reported call it sets ``_state.tracer`` back to None, so the op's own
+work (a fused op calling others, a backward rule built from ops) is one node, not many.
+
+Every array met is a *value*. A value comes from an argument of the function, a constant, an
+*external* tensor read by reference at each call (parameters, buffers), or a node. Arrays are
+known by identity (``id``); the tracer keeps them alive while it runs so identities stay unique.
+
+The trace is also the first call's result: the function really ran. When something can't be
+replayed (Python looked at a value, a random draw outside an op, a tensor made from raw data),
+the tracer only notes why (``invalid``) and lets the run finish eagerly, so nothing runs twice.
+"""
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import _config
+from ..autograd import to_leaf
+from ..tensor import Tensor
+
+_state = _config._state
+
+
+class Node:
+    """One step of a trace.
+
+    ``kind``: ``"call"`` (an op's forward: ``fn.forward``), ``"vjp"`` (that op's backward),
+    ``"add"`` (two gradients summed by the engine), ``"copy"`` (a gradient seed copied),
+    ``"leaf"`` (a gradient handed to a leaf's ``.grad``), ``"mutate"`` (an in-place method or
+    ``.grad = ...``), ``"opaque"`` (an ``@opaque`` library call). ``ins`` and ``outs`` are
+    value ids (None where a gradient is absent).
+    """
+
+    __slots__ = ("kind", "fn", "ins", "outs", "multi", "req", "key", "random", "target",
+                 "args", "kwargs", "owned", "attrs")
+
+    def __init__(self, kind: str, fn: Any, ins: list, outs: list) -> None:
+        self.kind = kind
+        self.fn = fn
+        self.ins = ins
+        self.outs = outs
+        self.multi = False     # call: forward returned a tuple
+        self.req = ()          # call: requires_grad of each input, as traced
+        self.key = None        # call: static description for common-subexpression elimination
+        self.random = False    # call: drew random numbers
+        self.target = None     # leaf / mutate: the Tensor whose .grad / data changes
+        self.args = ()         # mutate / opaque: arguments, values marked by _Val
+        self.kwargs = {}
+        self.owned = ()        # per output: a fresh array nobody else holds (may be reused)
+        self.attrs = ()        # call: (attribute name, value id or tuple of them) to rebind
+
+    def __repr__(self) -> str:
+        name = self.fn.__name__ if callable(self.fn) and hasattr(self.fn, "__name__") \
+            else type(self.fn).__name__
+        return f"<{self.kind} {name} {self.ins} -> {self.outs}>"
+
+
+class _Val:
+    """A tensor argument of a mutate / opaque call, replaced by its value at replay."""
+
+    __slots__ = ("vid",)
+
+    def __init__(self, vid: int) -> None:
+        self.vid = vid
+
+
+class Tracer:
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.meta: dict[int, tuple] = {}    # value id -> (shape, dtype) as traced
+        self.sources: list[tuple] = []      # per value: ("arg", i) | ("const", a) | ("ext", t)
+        self.by_array: dict[int, int] = {}  # id(array) -> value id
+        self.keep: list = []                # every array met (keeps ids unique)
+        self.const_ids: set[int] = set()    # arrays made from constants during the trace
+        self.invalid: str | None = None
+        self.modules: dict[int, tuple] = {}  # id -> (module, its training flag)
+        self.externals: dict[int, Tensor] = {}  # value id -> tensor read at every call
+        self.snapshots: list[tuple] = []    # (tensor, copy of its data at first use)
+        self.fn_node: dict[int, int] = {}   # id(Function) -> index of its call node
+        self.touched: set[int] = set()      # ids of tensors that mutate/opaque nodes change
+
+    # ------------------------------------------------------------------ values
+    def new_value(self, array: Any, source: tuple) -> int:
+        vid = len(self.sources)
+        self.sources.append(source)
+        self.meta[vid] = (array.shape, array.dtype)
+        self.by_array[id(array)] = vid
+        self.keep.append(array)
+        return vid
+
+    def value_of(self, t: Tensor) -> int:
+        a = t.data
+        vid = self.by_array.get(id(a))
+        if vid is not None:
+            return vid
+        if id(a) in self.const_ids:
+            return self.new_value(a, ("const", a))
+        vid = self.new_value(a, ("ext", None))
+        self.sources[vid] = ("ext", vid)
+        self.externals[vid] = t
+        if t.requires_grad and isinstance(a, np.ndarray):
+            self.snapshots.append((t, a.copy()))
+        return vid
+
+    def constant(self, array: Any) -> None:
+        self.const_ids.add(id(array))
+        self.keep.append(array)
+
+    def invalidate(self, why: str) -> None:
+        if self.invalid is None:
+            self.invalid = why
+
+    def read(self, t: Tensor, what: str) -> None:
+        vid = self.by_array.get(id(t.data))
+        if vid is None and id(t.data) in self.const_ids:
+            return  # a constant's value is the same at every call
+        if vid is not None and self.sources[vid][0] == "const":
+            return
+        self.invalidate(f"Python reads a tensor's value ({what}); the value can differ from "
+                        "call to call")
+
+    def module(self, m: Any) -> None:
+        self.modules[id(m)] = (m, m.training)
+
+    # ------------------------------------------------------------------ forward
+    def call(self, fn: Any, inputs: tuple) -> Any:
+        ins = [self.value_of(x) for x in inputs]
+        key = _static_key(fn, ins)
+        attrs = self._data_attributes(fn)
+        draws = _state.rng_draws
+        _state.tracer = None
+        try:
+            out = fn(*inputs)
+        finally:
+            _state.tracer = self
+        multi = type(out) is tuple
+        outs = out if multi else (out,)
+        node = Node("call", fn, ins, [])
+        node.multi = multi
+        node.req = tuple(x.requires_grad for x in inputs)
+        node.random = _state.rng_draws != draws
+        node.attrs = attrs
+        node.key = None if node.random or not fn.pure else key
+        in_ids = {id(x.data) for x in inputs}
+        node.owned = tuple(isinstance(o.data, np.ndarray) and o.data.flags.owndata
+                           and id(o.data) not in in_ids for o in outs)
+        k = len(self.nodes)
+        node.outs = [self.new_value(o.data, ("node", k)) for o in outs]
+        self.nodes.append(node)
+        self.fn_node[id(fn)] = k
+        return out
+
+    def _data_attributes(self, fn: Any) -> tuple:
+        """Arrays an op was given as attributes (class targets, embedding indices, index
+        arrays) that are values of this trace: a replay sets them to that call's values.
+        An attribute that is a view of such a value can't be followed: the trace is invalid."""
+        found = []
+        for name, a in vars(fn).items():
+            if isinstance(a, np.ndarray):
+                ref = self._attr_value(a, fn, name)
+                if ref is not None:
+                    found.append((name, ref))
+            elif type(a) is tuple and any(isinstance(v, np.ndarray) for v in a):
+                refs = tuple(self._attr_value(v, fn, name) if isinstance(v, np.ndarray)
+                             else None for v in a)
+                if any(r is not None for r in refs):
+                    found.append((name, refs))
+        return tuple(found)
+
+    def _attr_value(self, a: np.ndarray, fn: Any, name: str) -> int | None:
+        vid = self.by_array.get(id(a))
+        if vid is not None:
+            return None if self.sources[vid][0] == "const" else vid
+        base = a.base
+        while base is not None:
+            v = self.by_array.get(id(base))
+            if v is not None and self.sources[v][0] != "const":
+                self.invalidate(f"{type(fn).__name__} keeps a view of a traced value as its "
+                                f"attribute {name!r}")
+                return None
+            base = getattr(base, "base", None)
+        return None
+
+    # ------------------------------------------------------------------ backward
+    def seed(self, gradient: Any, seed: Tensor) -> Tensor:
+        if id(seed.data) in self.by_array:
+            return seed
+        if gradient is None or not isinstance(gradient, Tensor):
+            self.constant(seed.data)
+            return seed
+        src = self.value_of(gradient)
+        node = Node("copy", seed.data.dtype, [src], [])
+        node.owned = (True,)
+        node.outs = [self.new_value(seed.data, ("node", len(self.nodes)))]
+        self.nodes.append(node)
+        return seed
+
+    def backward(self, fn: Any, gys: list) -> Any:
+        k = self.fn_node.get(id(fn))
+        if k is None:
+            self.invalidate(f"backward reaches {type(fn).__name__}, an op run before the "
+                            "function was called")
+            return fn.backward(*gys)
+        ins = [None if g is None else self.value_of(g) for g in gys]
+        _state.tracer = None
+        try:
+            gxs = fn.backward(*gys)
+        finally:
+            _state.tracer = self
+        multi = type(gxs) is tuple
+        outs_t = gxs if multi else (gxs,)
+        node = Node("vjp", self.nodes[k], ins, [])
+        node.multi = multi
+        node.owned = tuple(False for _ in outs_t)  # a gradient may be the upstream one
+        n = len(self.nodes)
+        node.outs = [None if g is None else self.new_value(g.data, ("node", n)) for g in outs_t]
+        self.nodes.append(node)
+        return gxs
+
+    def add(self, a: Tensor, b: Tensor) -> Tensor:
+        ins = [self.value_of(a), self.value_of(b)]
+        out = Tensor._make(a.data + b.data)
+        node = Node("add", None, ins, [])
+        node.owned = (True,)
+        node.outs = [self.new_value(out.data, ("node", len(self.nodes)))]
+        self.nodes.append(node)
+        return out
+
+    def leaf_grad(self, x: Tensor, gx: Tensor, handed: set) -> None:
+        node = Node("leaf", None, [self.value_of(gx)], [])
+        _state.tracer = None
+        try:
+            to_leaf(x, gx, False, handed)
+        finally:
+            _state.tracer = self
+        node.target = x
+        node.outs = [self.new_value(x.grad.data, ("node", len(self.nodes)))]
+        self.nodes.append(node)
+
+    # ------------------------------------------------------------------ side effects
+    def mutate(self, t: Tensor, method: Callable, args: tuple, kwargs: dict) -> Any:
+        """An in-place method of ``t`` (or ``t.grad = value``): replayed by calling it again
+        on the value ``t`` has then."""
+        target = self.value_of(t)
+        margs = tuple(self._mark(a) for a in args)
+        _state.tracer = None
+        try:
+            result = method(t, *args, **kwargs)
+        finally:
+            _state.tracer = self
+        node = Node("mutate", method, [target] + _vals(margs), [])
+        node.target = t
+        node.args = margs
+        node.kwargs = kwargs
+        self.touched.add(id(t))
+        node.outs = [self.new_value(t.data, ("node", len(self.nodes)))]
+        self.nodes.append(node)
+        return result
+
+    def opaque(self, method: Callable, args: tuple, kwargs: dict) -> Any:
+        """A library call recorded as a whole (an optimizer's step): replayed by calling it
+        again with the same objects."""
+        args = tuple(list(a) if isinstance(a, (types.GeneratorType, map, filter)) else a
+                     for a in args)
+        margs = tuple(self._mark(a) for a in args)
+        mkw = {k: self._mark(v) for k, v in kwargs.items()}
+        _state.tracer = None
+        try:
+            result = method(*args, **kwargs)
+        finally:
+            _state.tracer = self
+        node = Node("opaque", method, _vals(margs) + _vals(tuple(mkw.values())), [])
+        node.args, node.kwargs = margs, mkw
+        for a in args:  # what the call may change: an optimizer's parameters
+            for group in getattr(a, "param_groups", ()):
+                self.touched.update(id(p) for p in group["params"])
+        if isinstance(result, Tensor):
+            node.outs = [self.new_value(result.data, ("node", len(self.nodes)))]
+        elif result is not None and not isinstance(result, (int, float, bool, str)):
+            self.invalidate(f"{getattr(method, '__qualname__', method)} returned "
+                            f"{type(result).__name__}, which a replay can't rebuild")
+        self.nodes.append(node)
+        return result
+
+    def _mark(self, a: Any) -> Any:
+        if isinstance(a, Tensor):
+            return _Val(self.value_of(a))
+        if type(a) is tuple and any(isinstance(v, Tensor) for v in a):
+            return tuple(_Val(self.value_of(v)) if isinstance(v, Tensor) else v for v in a)
+        return a
+
+    # ------------------------------------------------------------------ end
+    def finish(self) -> None:
+        """Checks that need the whole trace. Drops the tensors the recorded ops hold (a replay
+        sets them afresh) and the arrays kept alive while tracing."""
+        for node in self.nodes:
+            if node.kind == "call":
+                node.fn.inputs = ()
+                node.fn.outputs = []
+        self.keep = []
+        # A tensor that nobody but the trace holds any more was made during the call. Made by
+        # a factory or from a Python number it is a constant; otherwise it was computed from
+        # raw arrays, out of the trace's sight, and a replay would reuse a stale value.
+        for vid, t in self.externals.items():
+            if sys.getrefcount(t) <= 2 and id(t.data) not in self.const_ids:
+                self.invalidate(f"an op was given a tensor of shape {t.shape} computed "
+                                "outside the op library (from .data or NumPy)")
+                break
+        # A parameter changed in place outside any op or optimizer: e.g. p.data -= lr * g.
+        for t, before in self.snapshots:
+            if id(t) not in self.touched and not np.array_equal(t.data, before, equal_nan=True):
+                self.invalidate(f"a parameter of shape {t.shape} was changed outside the op "
+                                "library (e.g. p.data -= ...); use p -= ... under no_grad() "
+                                "or an optimizer")
+                break
+        self.snapshots = []
+
+
+def _vals(margs: tuple) -> list[int]:
+    out = []
+    for a in margs:
+        if isinstance(a, _Val):
+            out.append(a.vid)
+        elif type(a) is tuple:
+            out.extend(v.vid for v in a if isinstance(v, _Val))
+    return out
+
+
+def _static_key(fn: Any, ins: list[int]) -> Any:
+    """What makes two calls of an op interchangeable: its class, its attributes before
+    forward (hyperparameters) and its inputs. None when an attribute isn't hashable."""
+    try:
+        attrs = tuple(sorted(vars(fn).items()))
+        hash(attrs)
+    except TypeError:
+        return None
+    return (type(fn), attrs, tuple(ins))
