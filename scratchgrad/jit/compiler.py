@@ -108,6 +108,7 @@ class CompiledFunction:
                           f"runs eagerly for this input signature: {tracer.invalid}",
                           RuntimeWarning, stacklevel=3)
             return result
+        tracer.release()
         program = Program(tracer, arg_vids, template, meta,
                           {id(t): i for i, t in enumerate(tensors)})
         self._cache[key] = _Entry(program, list(tracer.modules.values()),

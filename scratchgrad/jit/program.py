@@ -61,6 +61,7 @@ class Program:
         self.nodes: list[Node] = list(tracer.nodes)
         self.sources = tracer.sources
         self.externals = tracer.externals
+        self.versions = tracer.versions
         self.arg_vids = arg_vids
         self.arg_pos = {v: i for i, v in enumerate(arg_vids)}  # value id -> argument index
         self.arg_ids = arg_ids  # id(tensor argument at trace time) -> argument index
@@ -175,13 +176,13 @@ class Program:
         escaped: set[int] = set(self.outputs)
         owned: set[int] = set()
         for node in self.nodes:
-            for v, own in zip(node.outs, node.owned or (False,) * len(node.outs)):
+            for v, own in zip(node.outs, node.owned or ((),) * len(node.outs)):
                 if v is None:
                     continue
-                if own:
+                if own is True:
                     owned.add(v)
-                else:
-                    shares[v] = self._reads(node)
+                elif own:
+                    shares[v] = [self._resolve(w) for w in own]
             if node.kind in ("leaf", "mutate", "opaque"):
                 escaped.update(self._reads(node))
         for v in sorted(shares, reverse=True):  # later values first: chains propagate back
@@ -239,6 +240,8 @@ class Program:
         """The tensor behind a value: a parameter itself, this call's argument, or a
         wrapper of an intermediate array."""
         ext = self.externals.get(vid)
+        if ext is None:
+            ext = self.versions.get(vid)
         if ext is not None:
             return ext
         pos = self.arg_pos.get(vid)
@@ -320,6 +323,12 @@ class Program:
 
     def _call_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
         step = self._plain_call_step(i, node, frees)
+        if node.restore:
+            inner, state, d = step, node.restore, vars(node.fn)
+
+            def step(env: list) -> None:
+                d.update(state)
+                inner(env)
         if not node.attrs:
             return step
         fn, attrs = node.fn, [(name, ref if type(ref) is int else tuple(ref))

@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import _config
 from ..autograd import to_leaf
-from ..tensor import Tensor
+from ..tensor import Tensor, _set_grad
 
 _state = _config._state
 
@@ -50,7 +50,7 @@ class Node:
     """
 
     __slots__ = ("kind", "fn", "ins", "outs", "multi", "req", "key", "random", "target",
-                 "args", "kwargs", "owned", "attrs")
+                 "args", "kwargs", "owned", "attrs", "restore")
 
     def __init__(self, kind: str, fn: Any, ins: list, outs: list) -> None:
         self.kind = kind
@@ -64,8 +64,11 @@ class Node:
         self.target = None     # leaf / mutate: the Tensor whose .grad / data changes
         self.args = ()         # mutate / opaque: arguments, values marked by _Val
         self.kwargs = {}
-        self.owned = ()        # per output: a fresh array nobody else holds (may be reused)
+        # per output: True for a fresh array that shares memory with nothing (it may be
+        # written into), else the ids of the values it may share memory with
+        self.owned = ()
         self.attrs = ()        # call: (attribute name, value id or tuple of them) to rebind
+        self.restore = {}      # call: attributes forward changed, as they were before it
 
     def __repr__(self) -> str:
         name = self.fn.__name__ if callable(self.fn) and hasattr(self.fn, "__name__") \
@@ -86,6 +89,7 @@ class Tracer:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.meta: dict[int, tuple] = {}    # value id -> (shape, dtype) as traced
+        self.arrays: list = []              # value id -> its array while tracing
         self.sources: list[tuple] = []      # per value: ("arg", i) | ("const", a) | ("ext", t)
         self.by_array: dict[int, int] = {}  # id(array) -> value id
         self.keep: list = []                # every array met (keeps ids unique)
@@ -96,12 +100,14 @@ class Tracer:
         self.snapshots: list[tuple] = []    # (tensor, copy of its data at first use)
         self.fn_node: dict[int, int] = {}   # id(Function) -> index of its call node
         self.touched: set[int] = set()      # ids of tensors that mutate/opaque nodes change
+        self.versions: dict[int, Tensor] = {}  # value id after an in-place change -> tensor
 
     # ------------------------------------------------------------------ values
     def new_value(self, array: Any, source: tuple) -> int:
         vid = len(self.sources)
         self.sources.append(source)
         self.meta[vid] = (array.shape, array.dtype)
+        self.arrays.append(array)
         self.by_array[id(array)] = vid
         self.keep.append(array)
         return vid
@@ -145,6 +151,7 @@ class Tracer:
         ins = [self.value_of(x) for x in inputs]
         key = _static_key(fn, ins)
         attrs = self._data_attributes(fn)
+        before = dict(vars(fn))
         draws = _state.rng_draws
         _state.tracer = None
         try:
@@ -158,15 +165,27 @@ class Tracer:
         node.req = tuple(x.requires_grad for x in inputs)
         node.random = _state.rng_draws != draws
         node.attrs = attrs
+        # A replay runs forward on the same object again: what forward changed (a cache such
+        # as Conv2dOp's col) must be as it was, or the second forward would reuse it.
+        after = vars(fn)
+        node.restore = {k: v for k, v in before.items() if after.get(k, k) is not v}
         node.key = None if node.random or not fn.pure else key
-        in_ids = {id(x.data) for x in inputs}
-        node.owned = tuple(isinstance(o.data, np.ndarray) and o.data.flags.owndata
-                           and id(o.data) not in in_ids for o in outs)
+        node.owned = tuple(self._sharing(o.data, ins) for o in outs)
         k = len(self.nodes)
         node.outs = [self.new_value(o.data, ("node", k)) for o in outs]
         self.nodes.append(node)
         self.fn_node[id(fn)] = k
         return out
+
+    def _sharing(self, a: Any, reads: list[int]) -> Any:
+        """True if ``a`` is a fresh array sharing memory with none of the values ``reads``
+        (found by identity along the ``.base`` chains), else the values it shares with. The
+        same code on the same shapes shares alike at every call."""
+        chain = _chain(a)
+        shares = tuple(v for v in reads if chain & _chain(self.arrays[v]))
+        if not shares and isinstance(a, np.ndarray) and a.flags.owndata:
+            return True
+        return shares
 
     def _data_attributes(self, fn: Any) -> tuple:
         """Arrays an op was given as attributes (class targets, embedding indices, index
@@ -229,7 +248,8 @@ class Tracer:
         outs_t = gxs if multi else (gxs,)
         node = Node("vjp", self.nodes[k], ins, [])
         node.multi = multi
-        node.owned = tuple(False for _ in outs_t)  # a gradient may be the upstream one
+        reads = [v for v in ins if v is not None] + self.nodes[k].ins + self.nodes[k].outs
+        node.owned = tuple(() if g is None else self._sharing(g.data, reads) for g in outs_t)
         n = len(self.nodes)
         node.outs = [None if g is None else self.new_value(g.data, ("node", n)) for g in outs_t]
         self.nodes.append(node)
@@ -270,8 +290,11 @@ class Tracer:
         node.target = t
         node.args = margs
         node.kwargs = kwargs
-        self.touched.add(id(t))
+        if method is not _set_grad:  # .grad = ... leaves the data alone
+            self.touched.add(id(t))
         node.outs = [self.new_value(t.data, ("node", len(self.nodes)))]
+        if target in self.externals or target in self.versions:
+            self.versions[node.outs[0]] = t  # still that parameter, changed
         self.nodes.append(node)
         return result
 
@@ -309,21 +332,29 @@ class Tracer:
 
     # ------------------------------------------------------------------ end
     def finish(self) -> None:
-        """Checks that need the whole trace. Drops the tensors the recorded ops hold (a replay
-        sets them afresh) and the arrays kept alive while tracing."""
+        """Checks that need the whole trace; drops the arrays kept alive while tracing."""
+        self.keep = []
+        self.arrays = []
+        held: dict[int, int] = {}  # id(tensor) -> how often recorded ops hold it as an input
         for node in self.nodes:
             if node.kind == "call":
-                node.fn.inputs = ()
-                node.fn.outputs = []
-        self.keep = []
+                for x in getattr(node.fn, "inputs", ()):
+                    held[id(x)] = held.get(id(x), 0) + 1
+        for x, _ in self.snapshots:
+            held[id(x)] = held.get(id(x), 0) + 1
         # A tensor that nobody but the trace holds any more was made during the call. Made by
         # a factory or from a Python number it is a constant; otherwise it was computed from
         # raw arrays, out of the trace's sight, and a replay would reuse a stale value.
-        for vid, t in self.externals.items():
-            if sys.getrefcount(t) <= 2 and id(t.data) not in self.const_ids:
-                self.invalidate(f"an op was given a tensor of shape {t.shape} computed "
-                                "outside the op library (from .data or NumPy)")
+        for vid in list(self.externals):
+            # the dict's, getrefcount's argument's, and the recorded ops' references
+            t = self.externals[vid]
+            if sys.getrefcount(t) <= 3 + held.get(id(t), 0) and \
+                    id(self.externals[vid].data) not in self.const_ids:
+                self.invalidate(f"an op was given a tensor of shape "
+                                f"{self.externals[vid].shape} computed outside the op library "
+                                "(from .data or NumPy)")
                 break
+            del t
         # A parameter changed in place outside any op or optimizer: e.g. p.data -= lr * g.
         for t, before in self.snapshots:
             if id(t) not in self.touched and not np.array_equal(t.data, before, equal_nan=True):
@@ -332,6 +363,23 @@ class Tracer:
                                 "or an optimizer")
                 break
         self.snapshots = []
+
+    def release(self) -> None:
+        """Drop the tensors the recorded ops hold from the traced call (a replay sets them
+        afresh): the traced step's activations would otherwise stay alive."""
+        for node in self.nodes:
+            if node.kind == "call":
+                node.fn.inputs = ()
+                node.fn.outputs = []
+
+
+def _chain(a: Any) -> set[int]:
+    """The ids of an array and of the arrays it is a view of."""
+    ids = set()
+    while a is not None:
+        ids.add(id(a))
+        a = getattr(a, "base", None)
+    return ids
 
 
 def _vals(margs: tuple) -> list[int]:

@@ -20,6 +20,7 @@ from ..ops.nn import dropout as _dropout
 from ..ops.rnn import (gru_cell, gru_sequence, lstm_cell, lstm_sequence, rnn_cell,
                        rnn_sequence)
 from ..ops.shape import cat, reshape, squeeze, unsqueeze
+from .. import factory as _factory
 from ..tensor import Parameter, Tensor
 from . import init
 from .module import Module
@@ -34,7 +35,7 @@ def _param(*shape: int, dtype: Any) -> Parameter:
 
 
 def _zeros_like_state(shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
-    return Tensor._make(np.zeros(shape, dtype=dtype))
+    return _factory.zeros(*shape, dtype=dtype)  # a factory: a constant to scratchgrad.compile
 
 
 class RNNBase(Module):

@@ -1,0 +1,330 @@
+"""scratchgrad.compile: replays equal eager mode, retraces when they must, fall back when they
+can't, and each optimisation pass does its work."""
+from __future__ import annotations
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+import scratchgrad as sg
+import scratchgrad.nn.functional as F
+from scratchgrad import nn, optim
+
+
+# ---------------------------------------------------------------------- models and data
+def mlp() -> nn.Module:
+    return nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+def cnn() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(16 * 7 * 7, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 10))
+
+
+class CharLM(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.rnn = nn.LSTM(8, 16, batch_first=True)
+        self.fc = nn.Linear(16, 20)
+
+    def forward(self, x: sg.Tensor) -> sg.Tensor:
+        h, _ = self.rnn(self.emb(x))
+        return self.fc(h)
+
+
+def batches(kind: str, n: int, seed: int = 0) -> list:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        b = 6 if i % 7 else 5  # a different batch size now and then: a second signature
+        if kind == "mlp":
+            x = rng.random((b, 784), dtype=np.float32)
+            y = rng.integers(0, 10, b)
+        elif kind == "cnn":
+            x = rng.random((b, 1, 28, 28), dtype=np.float32)
+            y = rng.integers(0, 10, b)
+        else:
+            x = rng.integers(0, 20, (b, 7))
+            y = rng.integers(0, 20, (b, 7))
+        out.append((sg.tensor(x), sg.tensor(y)))
+    return out
+
+
+def train(build, data, compiled: bool):
+    sg.manual_seed(0)
+    model = build()
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    sched = optim.lr_scheduler.StepLR(opt, 5, 0.5)
+
+    def step(x, y):
+        out = model(x)
+        loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        return loss
+
+    fn = sg.compile(step) if compiled else step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback to eager mode would fail the test
+        losses = [fn(x, y).item() for x, y in data]
+    return np.array(losses), model, opt, fn
+
+
+# ---------------------------------------------------------------------- equal to eager
+@pytest.mark.parametrize("kind,build", [("mlp", mlp), ("cnn", cnn), ("lstm", CharLM)])
+def test_training_steps_equal_eager_mode(kind, build):
+    """20 training steps (Adam, a scheduler, gradient clipping; BatchNorm and dropout in the
+    CNN) give the losses, weights, buffers and optimizer state of eager mode."""
+    data = batches(kind, 20)
+    l_eager, m_eager, o_eager, _ = train(build, data, compiled=False)
+    l_comp, m_comp, o_comp, fn = train(build, data, compiled=True)
+    np.testing.assert_allclose(l_comp, l_eager, rtol=1e-5, atol=1e-6)
+    for (name, a), b in zip(m_eager.state_dict().items(), m_comp.state_dict().values()):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+    for pa, pb in zip(m_eager.parameters(), m_comp.parameters()):
+        for key in ("exp_avg", "exp_avg_sq"):
+            np.testing.assert_allclose(o_comp.state[pb][key], o_eager.state[pa][key],
+                                       rtol=1e-5, atol=1e-7)
+    assert fn.traces == 2  # batch sizes 6 and 5: one trace each, every other call replayed
+
+
+def test_forward_only_under_no_grad_equals_eager_and_retraces_on_eval():
+    sg.manual_seed(0)
+    model = cnn()
+    f = sg.compile(model)
+    x = sg.randn(3, 1, 28, 28)
+    with sg.no_grad():
+        model.train()
+        f(x)
+        model.eval()
+        y1 = f(x)      # train -> eval: the guard fails, a new trace
+        y2 = f(x * 2)  # replay
+        ref1, ref2 = model(x), model(x * 2)
+    assert f.traces == 2
+    np.testing.assert_allclose(y2.numpy(), ref2.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(y1.numpy(), ref1.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_retraces_when_input_shape_or_dtype_changes():
+    f = sg.compile(lambda x: (x * 2.0).sum())
+    assert f(sg.ones(3)).item() == 6.0
+    assert f(sg.ones(3)).item() == 6.0
+    assert f(sg.ones(4)).item() == 8.0
+    assert f(sg.ones(4, dtype=sg.float64)).item() == 8.0
+    assert f.traces == 3
+
+
+def test_manual_sgd_with_inplace_updates_and_grad_reset():
+    """The books' hand-written loop: w -= lr * w.grad under no_grad, then w.grad = None."""
+    def run(compiled):
+        sg.manual_seed(0)
+        w = sg.randn(3, 1, requires_grad=True)
+        b = sg.zeros(1, requires_grad=True)
+        x, y = sg.randn(16, 3), sg.randn(16, 1)
+
+        def step(x, y):
+            nonlocal w, b
+            loss = ((x @ w + b - y) ** 2).mean()
+            loss.backward()
+            with sg.no_grad():
+                w -= 0.1 * w.grad
+                b -= 0.1 * b.grad
+            w.grad = None
+            b.grad = None
+            return loss
+
+        f = sg.compile(step) if compiled else step
+        return [f(x, y).item() for _ in range(10)], w.detach().numpy().copy()
+
+    (l1, w1), (l2, w2) = run(False), run(True)
+    np.testing.assert_allclose(l2, l1, rtol=1e-6)
+    np.testing.assert_allclose(w2, w1, rtol=1e-6)
+
+
+def test_gradient_of_an_argument_goes_to_this_calls_argument():
+    f = sg.compile(lambda x: (x ** 3).sum().backward())
+    for v in (1.0, 2.0, 3.0):
+        x = sg.tensor([v], requires_grad=True)
+        f(x)
+        assert x.grad.item() == pytest.approx(3 * v * v)
+
+
+def test_labels_are_read_at_every_call_and_checked():
+    f = sg.compile(lambda x, y: F.cross_entropy(x, y))
+    x = sg.zeros(2, 3)
+    x.data[:, 0] = 5.0
+    with sg.no_grad():
+        low = f(x, sg.tensor([0, 0])).item()
+        high = f(x, sg.tensor([1, 2])).item()
+        assert high > low + 4
+        with pytest.raises(IndexError, match="out of bounds"):
+            f(x, sg.tensor([0, 3]))
+
+
+# ---------------------------------------------------------------------- falling back
+@pytest.mark.parametrize("body,reason", [
+    (lambda x: x * 2 if x.sum().item() > 0 else x * 3, "reads a tensor's value"),
+    (lambda x: x + sg.randn(*x.shape), "random numbers outside an op"),
+    (lambda x: x * 2 if (x.numpy() > 0).all() else x, "reads a tensor's value"),
+    # library code that computes on raw arrays between ops looks like this (the safety net
+    # for the op library itself; a user's sg.tensor(x.data ...) is documented as a constant)
+    (lambda x: x * sg.Tensor._make(x.data * 2), "outside the op library"),
+])
+def test_untraceable_functions_run_eagerly_with_a_warning(body, reason):
+    f = sg.compile(body)
+    x = sg.ones(3)
+    with sg.no_grad():
+        with pytest.warns(RuntimeWarning, match=reason):
+            first = f(x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # warned once per signature
+            second = f(x)
+    assert first.shape == second.shape == (3,)
+
+
+def test_parameter_changed_through_data_falls_back():
+    w = sg.ones(2, requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sum()
+        loss.backward()
+        w.data -= 0.5 * w.grad.data   # invisible to a trace
+        w.grad = None
+        return loss
+
+    f = sg.compile(step)
+    with pytest.warns(RuntimeWarning, match="changed outside the op library"):
+        f(sg.ones(2))
+    f(sg.ones(2))  # eager: the update happens
+    np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0])
+
+
+def test_returning_a_graph_without_backward_falls_back():
+    w = sg.ones(2, requires_grad=True)
+    f = sg.compile(lambda x: (w * x).sum())
+    with pytest.warns(RuntimeWarning, match="requires grad"):
+        out = f(sg.ones(2))
+    out.backward()  # eager result: still differentiable
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0])
+
+
+# ---------------------------------------------------------------------- the passes
+def test_dead_code_is_eliminated():
+    def fn(x):
+        unused = (x.exp() * 3).sum()  # noqa: F841
+        return x * 2
+
+    f = sg.compile(fn)
+    with sg.no_grad():
+        f(sg.ones(4))
+        np.testing.assert_allclose(f(sg.full((4,), 3.0)).numpy(), [6.0] * 4)
+    (program,) = f.programs
+    assert program.stats["dead"] == 3 and program.stats["kept"] == 1
+
+
+def test_constants_are_folded():
+    def fn(x):
+        scale = (sg.arange(4.0) + 1.0).exp()  # no input: computed once, at compile time
+        return x * scale
+
+    f = sg.compile(fn)
+    with sg.no_grad():
+        f(sg.ones(4))
+        y = f(sg.full((4,), 2.0))
+    np.testing.assert_allclose(y.numpy(), 2 * np.exp(np.arange(4.0) + 1), rtol=1e-6)
+    assert f.programs[0].stats["folded"] == 2
+
+
+def test_common_subexpressions_are_merged():
+    def fn(x):
+        return x.tanh() * x.tanh() + x.tanh()
+
+    f = sg.compile(fn)
+    x = sg.randn(5)
+    with sg.no_grad():
+        f(x)
+        y = f(x)
+    np.testing.assert_allclose(y.numpy(), fn(x).numpy(), rtol=1e-6)
+    assert f.programs[0].stats["merged"] == 2
+
+
+def test_common_subexpressions_in_a_training_step_keep_gradients_right():
+    w = sg.tensor([0.5, -1.0], requires_grad=True)
+
+    def step(x):
+        loss = (w * x).sigmoid().sum() + (w * x).sigmoid().mean()
+        loss.backward()
+        return loss
+
+    def grads(compiled):
+        w.grad = None
+        f = sg.compile(step) if compiled else step
+        out = []
+        for v in (1.0, 2.0):
+            f(sg.tensor([v, v]))
+            out.append(w.grad.numpy().copy())
+            w.grad = None
+        return out, f
+
+    eager, _ = grads(False)
+    comp, f = grads(True)
+    np.testing.assert_allclose(comp, eager, rtol=1e-6)
+    assert f.programs[0].stats["merged"] == 2
+
+
+def test_elementwise_chain_runs_in_place_with_equal_results():
+    def gelu_tanh(x):
+        inner = (x + 0.044715 * x ** 3) * 0.7978845608
+        return 0.5 * x * (1.0 + inner.tanh())
+
+    f = sg.compile(gelu_tanh)
+    x = sg.randn(64, 64)
+    with sg.no_grad():
+        f(x)
+        y = f(x)
+    np.testing.assert_allclose(y.numpy(), gelu_tanh(x).numpy(), rtol=1e-6, atol=1e-7)
+    assert f.programs[0].stats["in_place"] >= 4
+
+
+def test_compiled_cnn_step_peak_memory_is_not_higher_than_eager():
+    data = batches("cnn", 3)
+
+    def peak(compiled):
+        sg.manual_seed(0)
+        model = cnn()
+        opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+        def step(x, y):
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = sg.compile(step) if compiled else step
+        f(*data[0])
+        f(*data[1])  # optimizer state and workspaces exist now
+        tracemalloc.start()
+        f(*data[2])
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    assert peak(True) <= peak(False)
+
+
+def test_compile_works_as_a_decorator_and_keeps_the_name():
+    @sg.compile
+    def loss_of(x):
+        return (x * x).sum()
+
+    assert loss_of.__name__ == "loss_of"
+    assert loss_of(sg.tensor([3.0])).item() == 9.0
