@@ -328,3 +328,25 @@ def test_compile_works_as_a_decorator_and_keeps_the_name():
 
     assert loss_of.__name__ == "loss_of"
     assert loss_of(sg.tensor([3.0])).item() == 9.0
+
+
+def test_plan_is_a_graph_that_draws():
+    from scratchgrad.graph.draw import to_dot
+
+    model = nn.Linear(3, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    @sg.compile
+    def step(x):
+        loss = model(x).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    step(sg.ones(4, 3))
+    types = [op.type for op in step.graph().get_operations()]
+    assert types.count("Placeholder") == 1 and types.count("VariableV2") == 2
+    assert "LinearGrad" in types and types[-1] == "ApplyOptimizer_step"
+    dot = to_dot(step.graph())
+    assert "SumGrad" in dot and "4x3 float32" in dot

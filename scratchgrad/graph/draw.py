@@ -86,14 +86,16 @@ def to_dot(graph_or_fetches: Any, verbose: bool = True) -> str:
                          f'color={color}, style=filled];')
             out_of[n] = f"n{n._id}"
             continue
-        dashed = isinstance(n, _VJPNode) or n.type in _DASHED or n.type.startswith("Apply")
+        dashed = (isinstance(n, _VJPNode) or n.type in _DASHED or n.type.startswith("Apply")
+                  or n.type.endswith("Grad"))
         style = '"filled,dashed"' if dashed else "filled"
         label = f"{n.type}\\n{_esc(n.name)}" if verbose else n.type
         lines.append(f'  f{n._id} [label="{label}", shape=box, color=lightgrey, '
                      f'style={style}];')
         for x in n.inputs:
             lines.append(f"  {out_of[x]} -> f{n._id};")
-        if isinstance(n, _VJPNode) or n.type == "NoOp" or n.type.startswith("Apply"):
+        if isinstance(n, _VJPNode) or n.type == "NoOp" or n.type.startswith("Apply") or \
+                (n.type.endswith("Grad") and n.shape is None):
             out_of[n] = f"f{n._id}"        # no tensor: a tuple of gradients, or nothing
         else:
             lines.append(f'  t{n._id} [label="{_value_label(n, verbose, False)}", '

@@ -69,6 +69,27 @@ class CompiledFunction:
     def programs(self) -> list[Program]:
         return [e.program for e in self._cache.values() if isinstance(e, _Entry)]
 
+    def plot(self, path: str = "compiled.png", index: int = -1) -> str:
+        """Draw the plan of a cached signature (the latest by default) with Graphviz."""
+        from ..graph.draw import plot_graph
+
+        return plot_graph(self.graph(index), path)
+
+    def graph(self, index: int = -1) -> Any:
+        """The plan of a cached signature as a ``scratchgrad.graph.Graph``.
+
+        >>> import scratchgrad as sg
+        >>> f = sg.compile(lambda x: x.tanh().sum())
+        >>> _ = f(sg.ones(2))
+        >>> [op.type for op in f.graph().get_operations()]
+        ['Placeholder', 'Tanh', 'Sum']
+        """
+        programs = self.programs
+        if not programs:
+            raise RuntimeError("CompiledFunction.graph: nothing traced yet; call the function "
+                               "first")
+        return programs[index].to_graph()
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _state.tracer is not None:  # called from a function being traced: inline it
             return self.fn(*args, **kwargs)

@@ -450,6 +450,59 @@ class Program:
     def _last_vjp(self, fwd: Node) -> Node:
         return [n for n in self.nodes if n.kind == "vjp" and n.fn is fwd][-1]
 
+    # ------------------------------------------------------------------ pictures
+    def to_graph(self) -> Any:
+        """The optimised plan as a :class:`scratchgrad.graph.Graph`, for pictures
+        (``scratchgrad.graph.plot_graph``): arguments are placeholders, parameters variables,
+        backward steps dashed ``<Op>Grad`` boxes, library calls ``Apply...`` boxes."""
+        from ..graph import core as gc
+
+        graph = gc.Graph()
+        made: dict[int, Any] = {}
+
+        def value(v: int) -> Any:
+            if v not in made:
+                kind = self.sources[v][0]
+                shape, dtype = self.meta.get(v, (None, None))
+                if kind == "arg":
+                    made[v] = gc.Placeholder(dtype, shape, name=f"arg{self.arg_pos[v]}")
+                elif kind == "ext":
+                    t = self.externals[v]
+                    made[v] = gc.Variable(t.data, name="param", trainable=t.requires_grad)
+                elif kind == "const":
+                    made[v] = gc.Constant(self.sources[v][1], name="const")
+                else:  # a version made by an in-place change that was dropped: no picture
+                    made[v] = gc.Constant(np.zeros(shape, dtype), name="value")
+            return made[v]
+
+        with graph.as_default():
+            for node in self.nodes:
+                ins = [value(v) for v in node.ins if v is not None]
+                if node.kind == "call":
+                    op_type = type(node.fn).__name__
+                elif node.kind == "vjp":
+                    op_type = type(node.fn.fn).__name__ + "Grad"
+                    ins += [value(v) for v in node.fn.outs[:1]]
+                elif node.kind == "opaque":
+                    op_type = "Apply" + getattr(node.fn, "__qualname__", "Call").replace(".", "_")
+                else:
+                    op_type = {"add": "AddN", "copy": "Identity", "leaf": "AssignAdd",
+                               "mutate": "Assign"}[node.kind]
+                outs = [v for v in node.outs if v is not None]
+                shape, dtype = self.meta.get(outs[0], (None, None)) if len(outs) == 1 \
+                    else (None, None)
+                op = gc.Operation(op_type, ins, None, None, op_type, shape, dtype,
+                                  graph=graph)
+                if len(outs) == 1 and node.kind != "opaque":
+                    made[outs[0]] = op
+                else:
+                    for j, v in enumerate(outs):
+                        s, d = self.meta.get(v, (None, None))
+                        made[v] = gc.Operation("GradientSelect" if node.kind == "vjp"
+                                               else "Output", [op], None, None, f"out{j}",
+                                               s, d, graph=graph)
+        return graph
+
     def run(self, arrays: list[np.ndarray], tensors: list[Tensor]) -> Any:
         env = list(self.template)
         env.append(tensors)  # env[-2]: this call's tensor arguments
