@@ -124,3 +124,14 @@ def test_06_autoencoder_reconstructs(tmp_path):
     assert errors[-1] < 0.6 * errors[0]
     assert out["train_losses"][-1] < out["train_losses"][0]
     _assert_png(out["png"])
+
+
+@needs_fashion
+def test_07_graph_mode_eager_and_compiled_train_the_same_mlp(tmp_path, capsys):
+    out = _load("07_graph_and_compile").main(
+        ["--epochs", "1", "--limit", "1024", "--test-limit", "500", "--out", str(tmp_path)])
+    assert set(out["accuracy"]) == {"graph mode", "eager", "compiled"}
+    assert out["weight_diff"] < 1e-6       # compiled replays the eager step
+    assert min(out["accuracy"].values()) > 0.5   # all three learn (chance is 0.1)
+    _assert_png(out["png"])
+    assert "largest weight difference" in capsys.readouterr().out
