@@ -18,7 +18,8 @@ work (a fused op calling others, a backward rule built from ops) is one node, no
 
 Every array met is a *value*. A value comes from an argument of the function, a constant, an
 *external* tensor read by reference at each call (parameters, buffers), or a node. Arrays are
-known by identity (``id``); the tracer keeps them alive while it runs so identities stay unique.
+known by identity (``id``); a weak reference per array forgets the id when the array is freed
+(CPython reuses ids), so tracing keeps nothing alive that eager mode would free.
 
 The trace is also the first call's result: the function really ran. When something can't be
 replayed (Python looked at a value, a random draw outside an op, a tensor made from raw data),
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import sys
 import types
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -89,10 +91,11 @@ class Tracer:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.meta: dict[int, tuple] = {}    # value id -> (shape, dtype) as traced
-        self.arrays: list = []              # value id -> its array while tracing
+        self.arrays: list = []              # value id -> weak reference to its array
         self.sources: list[tuple] = []      # per value: ("arg", i) | ("const", a) | ("ext", t)
         self.by_array: dict[int, int] = {}  # id(array) -> value id
-        self.keep: list = []                # every array met (keeps ids unique)
+        self.refs: dict[int, Any] = {}      # id(array) -> weak reference to it
+        self.keep: list = []                # arrays that can't be weakly referenced
         self.const_ids: set[int] = set()    # arrays made from constants during the trace
         self.invalid: str | None = None
         self.modules: dict[int, tuple] = {}  # id -> (module, its training flag)
@@ -107,10 +110,29 @@ class Tracer:
         vid = len(self.sources)
         self.sources.append(source)
         self.meta[vid] = (array.shape, array.dtype)
-        self.arrays.append(array)
+        self.arrays.append(self._watch(array))
         self.by_array[id(array)] = vid
-        self.keep.append(array)
         return vid
+
+    def _watch(self, array: Any) -> Any:
+        """A weak reference to ``array`` that makes the tracer forget its id when it dies."""
+        key = id(array)
+        ref = self.refs.get(key)
+        if ref is not None and ref() is array:
+            return ref
+        try:
+            ref = weakref.ref(array, lambda r, k=key: self._forget(k, r))
+        except TypeError:  # not weakly referenceable: keep it alive instead
+            self.keep.append(array)
+            return lambda: array
+        self.refs[key] = ref
+        return ref
+
+    def _forget(self, key: int, ref: Any) -> None:
+        if self.refs.get(key) is ref:
+            del self.refs[key]
+            self.by_array.pop(key, None)
+            self.const_ids.discard(key)
 
     def value_of(self, t: Tensor) -> int:
         a = t.data
@@ -128,7 +150,7 @@ class Tracer:
 
     def constant(self, array: Any) -> None:
         self.const_ids.add(id(array))
-        self.keep.append(array)
+        self._watch(array)
 
     def invalidate(self, why: str) -> None:
         if self.invalid is None:
@@ -182,7 +204,7 @@ class Tracer:
         (found by identity along the ``.base`` chains), else the values it shares with. The
         same code on the same shapes shares alike at every call."""
         chain = _chain(a)
-        shares = tuple(v for v in reads if chain & _chain(self.arrays[v]))
+        shares = tuple(v for v in reads if chain & _chain(self.arrays[v]()))
         if not shares and isinstance(a, np.ndarray) and a.flags.owndata:
             return True
         return shares
@@ -335,6 +357,7 @@ class Tracer:
         """Checks that need the whole trace; drops the arrays kept alive while tracing."""
         self.keep = []
         self.arrays = []
+        self.refs = {}
         held: dict[int, int] = {}  # id(tensor) -> how often recorded ops hold it as an input
         for node in self.nodes:
             if node.kind == "call":
