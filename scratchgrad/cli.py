@@ -201,7 +201,7 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
     val_loader = DataLoader(TensorDataset(*val), batch_size=512) if val else None
     sched, step = _make_scheduler(args.scheduler, opt, args.epochs, len(train_loader), lr)
     trainer = Trainer(model, nn.CrossEntropyLoss(), opt, sched, progress=not args.quiet,
-                      scheduler_step=step, meta=meta,
+                      scheduler_step=step, meta=meta, compile=args.compile,
                       scheduler_monitor=None if val_loader else "loss")
     n_params = sum(p.numel() for p in model.parameters())
     say(f"model {args.model} ({n_params:,} parameters), {args.optimizer} lr {lr:g}, "
@@ -435,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default=None, metavar="DIR",
                    help="run folder for the checkpoint, history and curves (default: "
                         "runs/<dataset>-<model>)")
+    t.add_argument("--compile", action="store_true",
+                   help="run the training step under scratchgrad.compile: traced once per "
+                        "batch shape, then replayed without building the autograd graph; the "
+                        "same results, less Python overhead per step")
     t.add_argument("--resume", action="store_true",
                    help="continue from DIR/checkpoint.npz after its last finished epoch; the "
                         "result is bit-identical to an uninterrupted run with the same flags")

@@ -226,3 +226,26 @@ def test_tensor_dataset_loader_and_models_fit():
     model = mlp(in_features=16, hidden=(32,), num_classes=2)
     history = _trainer(model, lr=0.02).fit(loader, epochs=6)
     assert history["accuracy"][-1] > 0.8
+
+
+def test_compiled_training_equals_eager_training():
+    """Trainer(compile=True): the same losses and weights as eager mode, with dropout and a
+    per-batch scheduler (the last batch of each epoch is smaller: a second trace)."""
+    def run(compile_):
+        sg.manual_seed(0)
+        train, val = _spiral_loaders(batch_size=50)
+        model = _model(dropout=0.2)
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        sched = lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+        trainer = Trainer(model, nn.CrossEntropyLoss(), opt, sched, progress=False,
+                          scheduler_step="batch", compile=compile_)
+        history = trainer.fit(train, epochs=3, val_loader=val)
+        return history, [p.data.copy() for p in model.parameters()], trainer
+
+    h_eager, w_eager, _ = run(False)
+    h_comp, w_comp, trainer = run(True)
+    np.testing.assert_allclose(h_comp["loss"], h_eager["loss"], rtol=1e-6)
+    np.testing.assert_allclose(h_comp["val_accuracy"], h_eager["val_accuracy"])
+    for a, b in zip(w_eager, w_comp):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+    assert trainer._train_step.traces == 2  # batches of 50 and the last one of 30

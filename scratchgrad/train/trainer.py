@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .._config import no_grad
+from .. import jit as _jit
 from ..factory import as_tensor
 from ..ops import cat
 from ..optim.lr_scheduler import ReduceLROnPlateau
@@ -191,6 +192,7 @@ class Trainer:
     - ``progress``: a tqdm bar per epoch on a terminal (a plain line per epoch otherwise);
       False prints nothing.
     - ``meta``: JSON-like facts saved in every checkpoint (model name, dataset, ...).
+    - ``compile``: run the training step under :func:`scratchgrad.compile` (same results).
 
     >>> import scratchgrad as sg
     >>> from scratchgrad import nn, optim
@@ -206,7 +208,7 @@ class Trainer:
                  metrics: Sequence[str | Metric | Callable[[Any, Any], Any]] = ("accuracy",),
                  device: Any = None, progress: bool = True, scheduler_step: str = "epoch",
                  scheduler_monitor: str | None = None,
-                 meta: Mapping[str, Any] | None = None) -> None:
+                 meta: Mapping[str, Any] | None = None, compile: bool = False) -> None:
         if scheduler_step not in ("epoch", "batch"):
             raise ValueError(f"Trainer: scheduler_step should be 'epoch' or 'batch', got "
                              f"{scheduler_step!r}")
@@ -232,6 +234,9 @@ class Trainer:
         self.history = History()
         self.epoch = 0  # finished epochs
         self.early_stopping: EarlyStopping | None = None
+        # compile=True: the training step (forward, loss, backward, optimizer and per-batch
+        # scheduler) runs under scratchgrad.compile, traced once per batch shape.
+        self._train_step = _jit.compile(self._step) if compile else self._step
 
     # ------------------------------------------------------------------ helpers
     def _metrics(self) -> list[Metric]:
@@ -355,13 +360,7 @@ class Trainer:
         for batch in loader:
             x, y = _split_batch(batch)
             x, y = self._to_device(x), self._to_device(y)
-            out = self.model(x)
-            loss = self.loss_fn(out, y)
-            self.optimizer.zero_grad()
-            loss.backward()
-            self.optimizer.step()
-            if self.scheduler is not None and self.scheduler_step == "batch":
-                self.scheduler.step()
+            out, loss = self._train_step(x, y)
             n = _num_samples(y)
             value = float(loss.item())
             if not math.isfinite(value):
@@ -383,6 +382,17 @@ class Trainer:
         row.update({m.name: m.compute() for m in metrics})
         row["_samples"] = seen
         return row
+
+    def _step(self, x: Any, y: Any) -> tuple[Tensor, Tensor]:
+        """One training step; returns the model's output and the loss."""
+        out = self.model(x)
+        loss = self.loss_fn(out, y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        if self.scheduler is not None and self.scheduler_step == "batch":
+            self.scheduler.step()
+        return out, loss
 
     def _step_scheduler_epoch(self, row: Mapping[str, Any], monitor: str) -> None:
         if self.scheduler is None or self.scheduler_step != "epoch":
