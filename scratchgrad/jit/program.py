@@ -198,10 +198,9 @@ class Program:
         has_vjp = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
         self.inplace: dict[int, int] = {}  # node index -> position of the input to overwrite
         for i, node in enumerate(self.nodes):
-            if node.kind == "add":
-                pass
-            elif node.kind != "call" or id(node) in has_vjp or \
-                    type(node.fn) not in _UNARY and type(node.fn) not in _BINARY:
+            elementwise = (node.kind == "call" and id(node) not in has_vjp
+                           and (type(node.fn) in _UNARY or type(node.fn) in _BINARY))
+            if node.kind != "add" and not elementwise:
                 continue
             out_meta = self.meta.get(node.outs[0])
             for pos, v in enumerate(node.ins):
