@@ -350,3 +350,50 @@ def test_plan_is_a_graph_that_draws():
     assert "LinearGrad" in types and types[-1] == "ApplyOptimizer_step"
     dot = to_dot(step.graph())
     assert "SumGrad" in dot and "4x3 float32" in dot
+
+
+# ---------------------------------------------------------------------- more layers
+class GRULM(nn.Module):
+    def __init__(s):
+        super().__init__(); s.emb = nn.Embedding(20, 8, padding_idx=0); s.rnn = nn.GRU(8, 16, num_layers=2, batch_first=True, bidirectional=True); s.ln = nn.LayerNorm(32); s.fc = nn.Linear(32, 20)
+    def forward(s, x):
+        h, _ = s.rnn(s.emb(x)); return s.fc(s.ln(h).tanh())
+class AE(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.enc = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.GELU(), nn.AvgPool2d(2))
+        s.dec = nn.Sequential(nn.ConvTranspose2d(4, 1, 4, stride=4), nn.Sigmoid())
+        s.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10), nn.LogSoftmax(dim=1))
+    def forward(s, x):
+        z = s.enc(x); return s.dec(z), s.head(z)
+def run_gru(compiled):
+    sg.manual_seed(0); m = GRULM(); o = optim.AdamW(m.parameters(), lr=1e-2)
+    def step(x, y):
+        out = m(x); loss = F.cross_entropy(out.reshape(-1, 20), y.reshape(-1), label_smoothing=0.1, ignore_index=0)
+        o.zero_grad(); loss.backward(); nn.utils.clip_grad_value_(m.parameters(), 0.5); o.step(); return loss
+    f = sg.compile(step) if compiled else step
+    r = np.random.default_rng(1)
+    ls = [f(sg.tensor(r.integers(0,20,(3,5))), sg.tensor(r.integers(0,20,(3,5)))).item() for _ in range(5)]
+    return ls, [p.data.copy() for p in m.parameters()]
+def run_ae(compiled):
+    sg.manual_seed(0); m = AE(); o = optim.RMSprop(m.parameters(), lr=1e-3, momentum=0.9)
+    def step(x, y):
+        rec, logp = m(x); loss = F.mse_loss(rec, x) + F.nll_loss(logp, y) + F.binary_cross_entropy(rec, x) * 0.1
+        o.zero_grad(); loss.backward(); o.step(); return loss, rec.mean()
+    f = sg.compile(step) if compiled else step
+    r = np.random.default_rng(1)
+    ls = [f(sg.tensor(r.random((2,1,16,16), dtype=np.float32)), sg.tensor(r.integers(0,10,2)))[0].item() for _ in range(5)]
+    return ls, [p.data.copy() for p in m.parameters()]
+
+
+@pytest.mark.parametrize("run", [run_gru, run_ae])
+def test_more_layers_losses_and_optimizers_equal_eager(run):
+    """A 2-layer bidirectional GRU with padding_idx, LayerNorm, label smoothing, ignore_index,
+    AdamW and value clipping; strided conv, GELU, AvgPool, ConvTranspose2d, AdaptiveAvgPool,
+    MSE + NLL + BCE, RMSprop with momentum, a tuple returned."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (l1, w1), (l2, w2) = run(False), run(True)
+    np.testing.assert_allclose(l2, l1, rtol=1e-6)
+    for a, b in zip(w1, w2):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
