@@ -224,8 +224,7 @@ class Program:
                     template[v] = src[1]
         self.template = template
         self.ext_loads = [(v, t) for v, t in self.externals.items()]
-        self._vjp_of = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
-        self._holders: dict[int, list] = {}
+        self._ctx: dict[int, tuple] = {}  # id(forward node) -> tensors its backward reads
         self.steps = [self._step(i, node) for i, node in enumerate(self.nodes)]
 
     def _arg(self, a: Any, env: list) -> Any:
@@ -368,28 +367,6 @@ class Program:
                 for v in frees:
                     env[v] = None
             return step
-        if self._has_vjp(node):
-            req = node.req
-            holder: list = []
-            node_holder = holder  # the vjp step reads the output tensors kept here
-
-            def step(env: list) -> None:
-                xs = [env[v] for v in ins]
-                ys = forward(*xs)
-                ys = ys if multi else (ys,)
-                ts = []
-                for v, y in zip(outs, ys):
-                    if type(y) is not np.ndarray and isinstance(y, np.generic):
-                        y = np.asarray(y)
-                    env[v] = y
-                    ts.append(Tensor._make(y))
-                fn.inputs = tuple([Tensor._make(x, r) for x, r in zip(xs, req)])
-                fn.outputs = [weakref.ref(t) for t in ts]
-                node_holder[:] = ts
-                for v in frees:
-                    env[v] = None
-            self._holders[id(node)] = holder
-            return step
         if not multi:
             o = outs[0]
             if len(ins) == 1:
@@ -420,34 +397,40 @@ class Program:
                 env[v] = None
         return step
 
-    def _has_vjp(self, node: Node) -> bool:
-        return id(node) in self._vjp_of
-
     def _vjp_step(self, node: Node, frees: list[int]) -> Callable[[list], None]:
+        """A backward rule, run on tensors made once (at build time) whose ``.data`` is set
+        to this call's arrays, and emptied again afterwards so nothing outlives the step."""
         fwd = node.fn
         fn = fwd.fn
-        holder = self._holders[id(fwd)]
-        ins, outs, multi = node.ins, node.outs, node.multi
-        last_vjp = self._last_vjp(fwd)
+        if id(fwd) not in self._ctx:  # the op's own inputs and outputs, shared by its vjps
+            xs = [Tensor._make(None, r) for r in fwd.req]
+            ys = [Tensor._make(None) for _ in fwd.outs]
+            self._ctx[id(fwd)] = (tuple(xs), list(zip(xs, fwd.ins)), ys,
+                                  [weakref.ref(y) for y in ys], list(zip(ys, fwd.outs)))
+        inputs, in_pairs, ys, out_refs, out_pairs = self._ctx[id(fwd)]
+        gys = [None if v is None else Tensor._make(None) for v in node.ins]
+        gy_pairs = [(t, v) for t, v in zip(gys, node.ins) if v is not None]
+        pairs = in_pairs + out_pairs + gy_pairs
+        outs, multi = node.outs, node.multi
 
         def step(env: list) -> None:
-            gys = [None if v is None else Tensor._make(env[v]) for v in ins]
+            for t, v in pairs:
+                t.data = env[v]
+            fn.inputs = inputs
+            fn.outputs = out_refs
             gxs = fn.backward(*gys)
             if not multi:
                 gxs = (gxs,)
             for v, g in zip(outs, gxs):
                 if v is not None:
                     env[v] = g.data
-            if node is last_vjp:  # the op's last backward: let go of its tensors
-                fn.inputs = ()
-                fn.outputs = []
-                holder.clear()
+            for t, _ in pairs:
+                t.data = None
+            fn.inputs = ()
             for v in frees:
                 env[v] = None
+        step.keep = ys  # the output tensors fn.outputs points to (weakly)
         return step
-
-    def _last_vjp(self, fwd: Node) -> Node:
-        return [n for n in self.nodes if n.kind == "vjp" and n.fn is fwd][-1]
 
     # ------------------------------------------------------------------ pictures
     def to_graph(self) -> Any:
