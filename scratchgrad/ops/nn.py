@@ -544,8 +544,9 @@ class CrossEntropy(Function):
     ``(softmax(x) * Q - q) * g``, where ``q`` is each row's weighted target distribution and
     ``Q`` its sum, instead of backpropagating through log-softmax, a gather and a mean.
     Attributes: ``target`` (M,) int64, ``weight`` (C,) or None, hyperparameters; forward saves
-    the per-row ``row_max`` and ``log_sum`` (M, 1) and the mean denominator ``denom``. A
-    first-order backward computes softmax from them in place; with ``create_graph=True`` it
+    the per-row ``row_max`` and ``log_sum`` (M, 1), the mean denominator ``denom`` and the
+    resolved ``targets``. A first-order backward computes softmax from them in place; with
+    ``create_graph=True`` it
     recomputes softmax from the input with Tensor ops, so second derivatives are right.
 
     >>> import numpy as np, scratchgrad as sg
@@ -559,7 +560,7 @@ class CrossEntropy(Function):
         self.ignore_index, self.eps, self.reduction = ignore_index, label_smoothing, reduction
 
     def forward(self, x):
-        t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
+        t = self.targets = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
         _check_targets(self.target, t.valid_bool, x.shape[1], "cross_entropy")
         self.denom = t.denom
         self.row_max = x.max(axis=1, keepdims=True)
@@ -584,7 +585,7 @@ class CrossEntropy(Function):
             return self._backward_graph(gy)
         x = self.inputs[0].data
         M, C = x.shape
-        t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
+        t = self.targets  # resolved by forward
         if self.reduction == "none":
             g = gy.data.reshape(-1)
         elif self.reduction == "mean":  # as _upstream, on arrays
