@@ -546,8 +546,8 @@ class CrossEntropy(Function):
     Attributes: ``target`` (M,) int64, ``weight`` (C,) or None, hyperparameters; forward saves
     the per-row ``row_max`` and ``log_sum`` (M, 1), the mean denominator ``denom`` and the
     resolved ``targets``. A first-order backward computes softmax from them in place; with
-    ``create_graph=True`` it
-    recomputes softmax from the input with Tensor ops, so second derivatives are right.
+    ``create_graph=True`` it recomputes softmax from the input with Tensor ops, so second
+    derivatives are right.
 
     >>> import numpy as np, scratchgrad as sg
     >>> CrossEntropy(np.array([0, 1]), None, -100, 0.0, "sum")(sg.zeros(2, 2))
