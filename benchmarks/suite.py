@@ -391,6 +391,10 @@ def format_console(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _reps(results: dict[str, Any]) -> str:
     n = results["repeats"]
     return f"{n} interleaved repetition{'s' if n != 1 else ''}"
@@ -400,7 +404,7 @@ def format_markdown(results: dict[str, Any]) -> str:
     """The README's results table, from a results JSON alone."""
     out = [f"Measured {results['machine']['date_utc'][:10]} with `{results['command']}` "
            f"({results['mode']}, {_reps(results)}, medians) on: "
-           f"{machine_line(results['machine'])}. {results['memory_method'].capitalize()}.", "",
+           f"{machine_line(results['machine'])}. {_sentence(results['memory_method'])}.", "",
            "| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
     for header, body in rows(results):
         out.append(f"| **{header}** |" + " |" * (len(HEAD) - 1))
@@ -420,17 +424,23 @@ def plot(results: dict[str, Any], path: str) -> bool:
     except ImportError:
         return False
     keys = [e["key"] for e in results["workloads"]]
-    names = [n for n in ORDER if any(n in e["frameworks"] for e in results["workloads"])]
+
+    def ratio(e: dict[str, Any], name: str) -> float:
+        f = e["frameworks"].get(name)
+        return f.get("ratio_vs_pytorch", math.nan) if f and f["status"] == "ok" else math.nan
+
+    # only frameworks with at least one bar (an n/a compiled column gets none, and no legend)
+    names = [n for n in ORDER if any(not math.isnan(ratio(e, n)) for e in results["workloads"])]
+    colors = dict(zip(ORDER, ("tab:blue", "tab:cyan", "tab:red", "tab:orange", "tab:purple")))
     fig, ax = plt.subplots(figsize=(11, 4.5))
     width = 0.8 / max(len(names), 1)
     for i, name in enumerate(names):
         xs, ys = [], []
         for j, e in enumerate(results["workloads"]):
-            f = e["frameworks"].get(name)
-            if f and f["status"] == "ok" and not math.isnan(f.get("ratio_vs_pytorch", math.nan)):
+            if not math.isnan(ratio(e, name)):
                 xs.append(j + (i - (len(names) - 1) / 2) * width)
-                ys.append(f["ratio_vs_pytorch"])
-        ax.bar(xs, ys, width, label=name)
+                ys.append(ratio(e, name))
+        ax.bar(xs, ys, width, label=name, color=colors[name])
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_yscale("log")
     ax.set_xticks(range(len(keys)), keys)
