@@ -35,8 +35,15 @@ demo: sysdeps $(STAMP)
 test: sysdeps $(STAMP)
 	$(PY) -m pytest
 
+# Every workload against PyTorch and DeZero, one table, benchmarks/results/latest.json and
+# ratios.png; about 10-15 min on 2 cores. `make bench BENCH_ARGS=--quick` for a short run.
 bench: $(STAMP)
-	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/suite.py $(BENCH_ARGS)
+
+# Every workload for a couple of steps (suite.py --smoke, through its pytest file, so the
+# figures are checked); `make test` runs the same file with the rest of the suite.
+bench-smoke: $(STAMP)
+	$(PY) -m pytest -q tests/test_benchmarks_smoke.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

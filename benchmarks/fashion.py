@@ -32,13 +32,15 @@ import argparse
 import json
 import os
 import sys
+import time
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _common import import_dezero, import_torch, interleaved, report, timed  # noqa: E402
+from _common import (COMPILED, NO_COMPILE, add_suite_arguments, has_compile,  # noqa: E402
+                     import_dezero, import_torch, measure, timed, wanted)
 
 from scratchgrad.data import FashionMNIST  # noqa: E402
 
@@ -145,10 +147,11 @@ def pin_malloc_thresholds() -> bool:
 
 
 # ---------------------------------------------------------------------- the benchmark
-def add_arguments(p: argparse.ArgumentParser, steps: int, repeats: int) -> None:
-    """The flags both benchmarks take."""
+def add_arguments(p: argparse.ArgumentParser, steps: int, repeats: int,
+                  batch_size: int = 128) -> None:
+    """The flags the Fashion-MNIST training benchmarks take."""
     p.add_argument("--steps", type=int, default=steps, help="training steps per run")
-    p.add_argument("--batch-size", type=int, default=128, help="samples per step")
+    p.add_argument("--batch-size", type=int, default=batch_size, help="samples per step")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
     p.add_argument("--repeats", type=int, default=repeats, help="interleaved repetitions")
     p.add_argument("--warmup", type=int, default=10, help="steps per framework before timing")
@@ -157,6 +160,7 @@ def add_arguments(p: argparse.ArgumentParser, steps: int, repeats: int) -> None:
     p.add_argument("--default-malloc", action="store_true",
                    help="leave glibc malloc's thresholds alone (see pin_malloc_thresholds)")
     p.add_argument("--json", help="write the figures to this JSON file")
+    add_suite_arguments(p)
 
 
 def run(title: str, images: bool, build_scratchgrad: Callable[[], Any],
@@ -168,6 +172,9 @@ def run(title: str, images: bool, build_scratchgrad: Callable[[], Any],
     The model and the optimizer are built before the clock starts (a fresh seeded model each
     repetition); the clock covers slicing the batches, forward, loss, backward and the update.
     ``build_torch(torch)`` / ``build_dezero(dezero)`` are skipped when the framework is missing.
+    When ``scratchgrad.compile`` exists, "scratchgrad compiled" runs the same step through it:
+    the compiled function is made afresh with each fresh model, so its clock includes the
+    first call's tracing; that first call is also timed on its own (``first_call_s``).
     """
     import scratchgrad as sg
     import scratchgrad.nn.functional as sgF
@@ -195,9 +202,41 @@ def run(title: str, images: bool, build_scratchgrad: Callable[[], Any],
 
         return timed(loop)
 
-    runners: dict[str, Callable[[int], float]] = {"scratchgrad": scratchgrad_run}
+    def compiled_run(n: int) -> float:
+        sg.manual_seed(0)
+        model = build_scratchgrad()
+        opt = sg.optim.Adam(model.parameters(), lr=args.lr)
+        batches = steps_of(n)
 
-    torch = import_torch() if build_torch is not None else None
+        def train_step(xb, yb):
+            loss = sgF.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        step = sg.compile(train_step)
+        first = [0.0]
+
+        def loop() -> None:
+            for i, idx in enumerate(batches):
+                t0 = time.perf_counter()
+                loss = step(sg.from_numpy(x[idx]), sg.from_numpy(y[idx]))
+                if i == 0:
+                    first[0] = time.perf_counter() - t0
+            final_loss[COMPILED] = loss.item()
+
+        seconds = timed(loop)
+        notes[COMPILED] = f"first call (tracing included) {first[0]:.3f} s"
+        return seconds
+
+    runners: dict[str, Callable[[int], float]] = {}
+    if wanted("scratchgrad", args.only):
+        runners["scratchgrad"] = scratchgrad_run
+    if has_compile() and wanted(COMPILED, args.only):
+        runners[COMPILED] = compiled_run
+
+    torch = import_torch() if build_torch is not None and wanted("pytorch", args.only) else None
     if torch is not None:
         def torch_run(n: int) -> float:
             torch.manual_seed(0)
@@ -219,7 +258,7 @@ def run(title: str, images: bool, build_scratchgrad: Callable[[], Any],
 
         runners["pytorch"] = torch_run
 
-    dezero = import_dezero() if build_dezero is not None else None
+    dezero = import_dezero() if build_dezero is not None and wanted("dezero", args.only) else None
     if dezero is not None:
         variant = args.dezero_variant
         name = f"dezero ({variant})"
@@ -251,18 +290,21 @@ def run(title: str, images: bool, build_scratchgrad: Callable[[], Any],
     print(f"{title}: {args.steps} steps of batch {args.batch_size}, Adam lr {args.lr}, "
           f"{args.repeats} interleaved repetitions after {args.warmup} warm-up steps; malloc "
           f"thresholds {'pinned' if pinned else 'left to glibc'}")
-    for run_one in runners.values():
-        run_one(min(args.warmup, args.steps))
-    times = interleaved({k: (lambda r=r: r(args.steps)) for k, r in runners.items()},
-                        args.repeats)
-    figures = report(title, times, 1.0, "s")
+    if not has_compile():
+        print(f"{COMPILED}: {NO_COMPILE}")
+    warm = min(args.warmup, args.steps)
+    figures = measure(title, {k: (lambda r=r: r(args.steps)) for k, r in runners.items()},
+                      argparse.Namespace(**{**vars(args), "json": None}),
+                      warmups={k: (lambda r=r: r(warm)) for k, r in runners.items()})
     for k in figures:
-        figures[k]["final_loss"] = final_loss[k]
         figures[k]["malloc_pinned"] = pinned
-        note = f"  ({notes[k]})" if k in notes else ""
-        print(f"  {k:<20} loss after the last step {final_loss[k]:.4f}{note}")
+        if k in final_loss:
+            figures[k]["final_loss"] = final_loss[k]
         if k in notes:
             figures[k]["note"] = notes[k]
+        if not args.memory and "median_s" in figures[k]:
+            note = f"  ({notes[k]})" if k in notes else ""
+            print(f"  {k:<20} loss after the last step {final_loss[k]:.4f}{note}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(figures, f, indent=2)

@@ -28,10 +28,12 @@ import contextlib
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _common import import_dezero, import_torch, interleaved, limit_threads, report, timed  # noqa
+from _common import (COMPILED, NO_COMPILE, add_suite_arguments, has_compile,  # noqa: E402
+                     import_dezero, import_torch, limit_threads, measure, timed, wanted)
 
 limit_threads()
 import numpy as np  # noqa: E402
@@ -85,6 +87,37 @@ def run_scratchgrad(steps: int, losses: dict) -> float:
         losses["scratchgrad"] = loss.item()
 
     return timed(run)
+
+
+def run_compiled(steps: int, losses: dict, notes: dict) -> float:
+    """The scratchgrad step through ``scratchgrad.compile``: made afresh with each fresh model,
+    so the clock includes the first call's tracing (also reported on its own)."""
+    sg.manual_seed(0)
+    model = CharLSTM()
+    opt = sg.optim.Adam(model.parameters(), lr=1e-3)
+    data = [(sg.tensor(x), sg.tensor(y)) for x, y in _batches(steps)]
+
+    def train_step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x).reshape(-1, VOCAB), y.reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss
+
+    step = sg.compile(train_step)
+    first = [0.0]
+
+    def run() -> None:
+        for i, (x, y) in enumerate(data):
+            t0 = time.perf_counter()
+            loss = step(x, y)
+            if i == 0:
+                first[0] = time.perf_counter() - t0
+        losses[COMPILED] = loss.item()
+
+    seconds = timed(run)
+    notes[COMPILED] = f"first call (tracing included) {first[0]:.3f} s"
+    return seconds
 
 
 # ---------------------------------------------------------------------- pytorch
@@ -240,33 +273,44 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--dezero-variant", choices=DEZERO_VARIANTS + ("none",), default="float32",
                    help="how DeZero's dtypes are kept (see run_dezero); 'none' leaves it out")
     p.add_argument("--json", help="write the figures to this JSON file")
+    add_suite_arguments(p)
     args = p.parse_args(argv)
     losses: dict[str, float] = {}
     notes: dict[str, str] = {}
-    runners = {"scratchgrad": lambda n: run_scratchgrad(n, losses)}
-    torch = import_torch()
-    if torch is not None:
+    runners = {}
+    if wanted("scratchgrad", args.only):
+        runners["scratchgrad"] = lambda n: run_scratchgrad(n, losses)
+    if has_compile() and wanted(COMPILED, args.only):
+        runners[COMPILED] = lambda n: run_compiled(n, losses, notes)
+    wants_torch = wanted("pytorch", args.only) or wanted("pytorch LSTMCell loop", args.only)
+    torch = import_torch() if wants_torch else None
+    if torch is not None and wanted("pytorch", args.only):
         runners["pytorch"] = lambda n: run_torch(torch, n, losses)
+    if torch is not None and wanted("pytorch LSTMCell loop", args.only):
         runners["pytorch LSTMCell loop"] = lambda n: run_torch_cell(torch, n, losses)
-    dezero = None if args.dezero_variant == "none" else import_dezero()
+    wants_dezero = args.dezero_variant != "none" and wanted("dezero", args.only)
+    dezero = import_dezero() if wants_dezero else None
     if dezero is not None:
         variant = args.dezero_variant
         runners[f"dezero ({variant})"] = lambda n: run_dezero(dezero, n, variant, losses, notes)
-    for run in runners.values():
-        run(max(min(args.warmup, args.steps), 1))
-    times = interleaved({k: (lambda r=r: r(args.steps)) for k, r in runners.items()},
-                        args.repeats)
+    if not has_compile():
+        print(f"{COMPILED}: {NO_COMPILE}")
     title = (f"LSTM LM training: embed {EMBED}, hidden {HIDDEN}, vocab {VOCAB}, seq {SEQ}, "
              f"batch {BATCH}, Adam, full BPTT: time of {args.steps} steps, "
              f"{args.repeats} interleaved repetitions")
-    figures = report(title, times, 1.0, "s")
+    warm = max(min(args.warmup, args.steps), 1)
+    figures = measure(title, {k: (lambda r=r: r(args.steps)) for k, r in runners.items()},
+                      argparse.Namespace(**{**vars(args), "json": None}),
+                      warmups={k: (lambda r=r: r(warm)) for k, r in runners.items()})
     for k in figures:
-        figures[k]["final_loss"] = losses[k]
-        note = f"  ({notes[k]})" if k in notes else ""
-        print(f"  {k:<24} loss after the last step {losses[k]:.4f}{note}")
+        if k in losses:
+            figures[k]["final_loss"] = losses[k]
         if k in notes:
             figures[k]["note"] = notes[k]
-    if "pytorch LSTMCell loop" in figures:
+        if not args.memory and "median_s" in figures[k]:
+            note = f"  ({notes[k]})" if k in notes else ""
+            print(f"  {k:<24} loss after the last step {losses[k]:.4f}{note}")
+    if "pytorch LSTMCell loop" in figures and "scratchgrad" in figures and not args.memory:
         ratio = figures["scratchgrad"]["median_s"] / figures["pytorch LSTMCell loop"]["median_s"]
         figures["scratchgrad"]["ratio_vs_pytorch_lstmcell_loop"] = ratio
         print(f"scratchgrad / pytorch LSTMCell loop: {ratio:.2f}x")

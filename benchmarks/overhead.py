@@ -10,13 +10,13 @@ in one process; DeZero's constants are float32 arrays so it is not slowed by flo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _common import import_dezero, import_torch, interleaved, limit_threads, report, timed  # noqa
+from _common import (add_suite_arguments, import_dezero, import_torch, limit_threads,  # noqa
+                     measure, timed, wanted)
 
 limit_threads()
 import numpy as np  # noqa: E402
@@ -76,25 +76,21 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--length", type=int, default=1000, help="iterations of (add, mul, sin)")
     p.add_argument("--repeats", type=int, default=7, help="interleaved repetitions")
     p.add_argument("--json", help="write the figures to this JSON file")
+    add_suite_arguments(p)
     args = p.parse_args(argv)
     n = args.length
-    runners = {"scratchgrad": lambda: chain_scratchgrad(n)}
-    torch = import_torch()
+    runners = {}
+    if wanted("scratchgrad", args.only):
+        runners["scratchgrad"] = lambda: chain_scratchgrad(n)
+    torch = import_torch() if wanted("pytorch", args.only) else None
     if torch is not None:
         runners["pytorch"] = lambda: chain_torch(torch, n)
-    dezero = import_dezero()
+    dezero = import_dezero() if wanted("dezero", args.only) else None
     if dezero is not None:
         runners["dezero (float32)"] = lambda: chain_dezero(dezero, n)
-    for run in runners.values():  # warm-up
-        run()
-    times = interleaved(runners, args.repeats)
     n_ops = 3 * n + 1
-    figures = report(f"autograd overhead per op (fwd+bwd), chain of {n_ops} ops on 10 elements",
-                     times, 1e-6 * n_ops, "us")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(figures, f, indent=2)
-    return figures
+    return measure(f"autograd overhead per op (fwd+bwd), chain of {n_ops} ops on 10 elements",
+                   runners, args, 1e-6 * n_ops, "us")
 
 
 if __name__ == "__main__":
