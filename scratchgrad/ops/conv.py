@@ -298,7 +298,11 @@ def _conv_grad_weight(col: np.ndarray, gy_op: np.ndarray, w_shape: Sequence[int]
     if g.batched:
         gW = np.matmul(gy_op, _mT(_batch_view(col, g))).sum(axis=0)
     else:
-        gW = np.matmul(gy_op, _mT(col if g.groups == 1 else col.reshape(g.groups, -1, g.M)))
+        # (col @ gy.T).T rather than gy @ col.T: the same product, but OpenBLAS runs this
+        # long-inner-dimension shape (K x M times M x OC, M ~ 27,000) much faster with the long
+        # operand untransposed (measured 2-5x on the reference CNN's second layer).
+        colg = col if g.groups == 1 else col.reshape(g.groups, -1, g.M)
+        gW = _mT(np.matmul(colg, _mT(gy_op)))
     return gW.reshape(w_shape)
 
 
