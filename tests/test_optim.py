@@ -486,3 +486,44 @@ def test_repr_lists_groups():
     opt = optim.SGD([sg.Parameter(sg.ones(1))], lr=0.1)
     text = repr(opt)
     assert text.startswith("SGD (") and "Parameter Group 0" in text and "lr: 0.1" in text
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.01), dict(lr=0.01, amsgrad=True, weight_decay=0.1),
+                                    dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True,
+                                         maximize=True)])
+def test_adam_flat_update_is_bit_identical_to_the_per_parameter_one(monkeypatch, kwargs):
+    """Adam updates a group on flat buffers (the per-parameter state entries are views into
+    them). It must give exactly the per-parameter results, also when a parameter has no
+    gradient (the flat layout is rebuilt; once steps differ, per parameter) and after
+    load_state_dict replaced the state arrays."""
+    flat_steps = []
+
+    def run(fused: bool) -> list[np.ndarray]:
+        if not fused:
+            monkeypatch.setattr(optim.Adam, "_fusable", lambda self, pairs, amsgrad: False)
+        else:
+            step_flat = optim.Adam._step_flat
+            monkeypatch.setattr(optim.Adam, "_step_flat", lambda self, *a: (
+                flat_steps.append(1), step_flat(self, *a)))
+        rng = np.random.default_rng(7)
+        ps = [sg.Parameter(sg.tensor(rng.standard_normal(s).astype(np.float32)))
+              for s in [(3, 4), (4,), (2, 2, 2), (5,)]]
+        opt = optim.Adam(ps, **kwargs)
+        for step in range(12):
+            for i, p in enumerate(ps):
+                skip = i == 1 and step >= 10  # no gradient any more: a new flat layout
+                p.grad = None if skip else sg.tensor(rng.standard_normal(p.shape)
+                                                     .astype(np.float32))
+            opt.step()
+            if step == 5:  # new state arrays: the flat buffers are rebuilt
+                opt.load_state_dict(opt.state_dict())
+        monkeypatch.undo()
+        return [p.data.copy() for p in ps] + [v for s in opt.state.values()
+                                              for v in s.values() if isinstance(v, np.ndarray)]
+
+    fused, single = run(True), run(False)
+    assert len(flat_steps) == 12  # every step: from step 10 on, three parameters (rebuilt)
+    assert len(fused) == len(single)
+    for a, b in zip(fused, single):
+        assert a.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
