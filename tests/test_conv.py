@@ -86,6 +86,20 @@ def test_conv2d_matches_torch(torch, layout, xs, ws, stride, padding, dilation, 
             lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw), arrays)
 
 
+@pytest.mark.parametrize("chunk_samples", [1, 2])
+def test_conv2d_col2im_in_chunks_of_samples_matches_torch(torch, layout, monkeypatch,
+                                                          chunk_samples):
+    """col2im (the input gradient) runs over chunks of samples: one each, and two with a
+    shorter last chunk, for padded, strided, dilated and grouped convolutions."""
+    monkeypatch.setattr(sys.modules[__name__], "RNG", np.random.default_rng(6))
+    monkeypatch.setattr(C, "_chunk", lambda n, sample_bytes: min(n, chunk_samples))
+    for xs, ws, kw in [((5, 4, 7, 6), (6, 4, 3, 3), dict(padding=1)),
+                       ((5, 4, 9, 7), (4, 2, 3, 2), dict(stride=2, padding=(1, 0), groups=2)),
+                       ((3, 2, 9, 9), (3, 2, 3, 3), dict(padding=2, dilation=2))]:
+        _parity(torch, lambda x, w: C.conv2d(x, w, **kw),
+                lambda x, w: torch.nn.functional.conv2d(x, w, **kw), [_arr(*xs), _arr(*ws)])
+
+
 def test_conv2d_unbatched_and_float64(torch):
     x, w = _arr(3, 6, 7), _arr(4, 3, 3, 3)
     y = C.conv2d(sg.tensor(x), sg.tensor(w), padding=1)

@@ -79,6 +79,15 @@ class _Workspace(threading.local):
 
 _workspace = _Workspace()
 
+# Passes over large activations (pooling, col2im) run in chunks of samples of about this many
+# bytes: the chunk and its temporaries stay in the L2 cache across the passes.
+_CHUNK_BYTES = 1 << 19
+
+
+def _chunk(n: int, sample_bytes: int) -> int:
+    """How many of ``n`` samples of ``sample_bytes`` each make one chunk (at least 1)."""
+    return max(1, min(n, _CHUNK_BYTES // max(sample_bytes, 1)))
+
 
 # ---------------------------------------------------------------------- arguments
 def _pair(value: Any, name: str, op: str, minimum: int = 0) -> tuple[int, int]:
@@ -179,12 +188,6 @@ class _Geom:
         return buf[:, :, :self.Hp * self.Wr].reshape(buf.shape[0], buf.shape[1], self.Hp,
                                                      self.Wr)
 
-    def crop(self, buf: np.ndarray) -> np.ndarray:
-        """The unpadded (N, C, H, W) part of a flat padded buffer, as a new contiguous array
-        (never a view: the buffer is workspace memory)."""
-        p = self.plane(buf)[:, :, self.pt:self.pt + self.H, self.pl:self.pl + self.W]
-        return np.array(p, order="C")
-
     def offset_view(self, buf: np.ndarray, i: int, j: int) -> np.ndarray:
         """(N, C, OH, Wv) view of a flat padded buffer at kernel offset (i, j): the values that
         offset meets at every output position. Writeable: col2im adds through it."""
@@ -209,24 +212,32 @@ def _im2col(x: np.ndarray, g: _Geom) -> np.ndarray:
 
 def _col2im(gcol: np.ndarray, g: _Geom, kmajor: bool = True) -> np.ndarray:
     """Inverse layout of :func:`_im2col`, summing overlaps: one strided add per kernel offset.
-    ``gcol`` is (C*KH*KW, N*OH*Wv) (``kmajor``) or (N, C*KH*KW, OH*Wv) (batched layout)."""
-    gbuf = _workspace.take("col2im", (g.N, g.C, g.P), gcol.dtype)
-    gbuf.fill(0)
-    # Walk target and source in the source's memory order (NumPy does not reorder the outer
-    # loops of a strided add for us; the wrong order measured 1.5x slower).
+    ``gcol`` is (C*KH*KW, N*OH*Wv) (``kmajor``) or (N, C*KH*KW, OH*Wv) (batched layout).
+
+    Runs over chunks of samples (see ``_CHUNK_BYTES``): zero fill, the KH*KW adds and the crop
+    of one chunk touch the same few hundred KB, which then stay in cache."""
+    B = _chunk(g.N, g.C * g.P * gcol.itemsize)
+    gbuf = _workspace.take("col2im", (B, g.C, g.P), gcol.dtype)
+    out = np.empty((g.N, g.C, g.H, g.W), dtype=gcol.dtype)
     if kmajor:
         src = gcol.reshape(g.C, g.KH, g.KW, g.N, g.OH, g.Wv)
-        for i in range(g.KH):
-            for j in range(g.KW):
-                target = g.offset_view(gbuf, i, j).transpose(1, 0, 2, 3)
-                target += src[:, i, j]
     else:
         src = gcol.reshape(g.N, g.C, g.KH, g.KW, g.OH, g.Wv)
+    for s0 in range(0, g.N, B):
+        n = min(B, g.N - s0)
+        sl = slice(s0, s0 + n)
+        buf = gbuf[:n]
+        buf.fill(0)
+        # Walk target and source in the source's memory order (NumPy does not reorder the
+        # outer loops of a strided add for us; the wrong order measured 1.5x slower).
         for i in range(g.KH):
             for j in range(g.KW):
-                target = g.offset_view(gbuf, i, j)
-                target += src[:, :, i, j]
-    return g.crop(gbuf)
+                if kmajor:
+                    g.offset_view(buf, i, j).transpose(1, 0, 2, 3)[...] += src[:, i, j, sl]
+                else:
+                    g.offset_view(buf, i, j)[...] += src[sl, :, i, j]
+        out[sl] = g.plane(buf)[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W]
+    return out
 
 
 def _batch_view(col: np.ndarray, g: _Geom) -> np.ndarray:
@@ -683,16 +694,6 @@ class _PoolGeom:
             for j in range(self.KW):
                 r, c = i * self.dh, j * self.dw
                 yield i * self.KW + j, buf[:, :, r:r + hs:self.sh, c:c + ws:self.sw]
-
-
-# Elementwise passes over large activations run in chunks of samples of about this many bytes:
-# the chunk and its temporaries stay in the L2 cache across the passes.
-_CHUNK_BYTES = 1 << 19
-
-
-def _chunk(n: int, sample_bytes: int) -> int:
-    """How many of ``n`` samples of ``sample_bytes`` each make one chunk (at least 1)."""
-    return max(1, min(n, _CHUNK_BYTES // max(sample_bytes, 1)))
 
 
 class MaxPool2dOp(Function):
