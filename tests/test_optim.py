@@ -500,7 +500,7 @@ def test_adam_flat_update_is_bit_identical_to_the_per_parameter_one(monkeypatch,
 
     def run(fused: bool) -> list[np.ndarray]:
         if not fused:
-            monkeypatch.setattr(optim.Adam, "_fusable", lambda self, pairs, amsgrad: False)
+            monkeypatch.setattr(optim.Adam, "_fusable", lambda self, pairs: False)
         else:
             step_flat = optim.Adam._step_flat
             monkeypatch.setattr(optim.Adam, "_step_flat", lambda self, *a: (

@@ -58,10 +58,10 @@ class Adam(Optimizer):
     def _step_group(self, group: dict[str, Any]) -> None:
         h = _Hyper(group)
         pairs = list(self._params_with_grad(group))
-        fresh = [p for p, _ in pairs if not self.state[p]]
-        for p in fresh:
-            self._init_state(p, h.amsgrad)
-        if len(pairs) > 1 and self._fusable(pairs, h.amsgrad):
+        for p, _ in pairs:
+            if not self.state[p]:
+                self._init_state(p, h.amsgrad)
+        if len(pairs) > 1 and self._fusable(pairs):
             self._step_flat(group, pairs, h)
             return
         for p, g in pairs:
@@ -100,7 +100,7 @@ class Adam(Optimizer):
     # so the results are bit-identical to the one-parameter path. Why: with many small
     # parameters (an MLP's biases, an LSTM's gates) the per-call cost of those passes was a
     # large part of a step.
-    def _fusable(self, pairs: list, amsgrad: bool) -> bool:
+    def _fusable(self, pairs: list) -> bool:
         """One flat update works when all parameters are NumPy arrays of one dtype that have
         taken the same number of steps."""
         x0 = pairs[0][0].data
@@ -120,8 +120,10 @@ class Adam(Optimizer):
                 self.state[p].get(k) is v and v.base is flat.get(k)
                 for k in keys for p, v in zip(params, flat["views"][k])):
             return flat
-        sizes = [p.data.size for p in params]
-        offsets = np.cumsum([0] + sizes)
+        live = {id(g) for g in self.param_groups}  # drop layouts of replaced groups
+        for key in [key for key in self._flat if key not in live]:
+            del self._flat[key]
+        offsets = np.cumsum([0] + [p.data.size for p in params])
         dtype = params[0].data.dtype
         flat = {"params": [id(p) for p in params], "offsets": offsets, "views": {}}
         for k in keys:
