@@ -20,7 +20,8 @@ How a convolution runs (chosen for speed on NumPy + OpenBLAS; see ``benchmarks/c
   a leading batch axis of the same ``matmul``. When K = C/groups*KH*KW is small (a first layer
   on 1-3 channels, depthwise) the products run per sample instead (``_Geom.batched``).
 * **col2im** adds the ``KH*KW`` slices of the column gradient into a zero buffer, one strided
-  slice per kernel offset (never ``np.add.at``), and crops the padding.
+  slice per kernel offset (never ``np.add.at``), and crops the padding, chunk by chunk of
+  samples (``_CHUNK_BYTES``) so that its passes stay in cache.
 
 Backward passes are themselves Functions (``Conv2dGradInput``, ``Conv2dGradWeight``) whose own
 backward passes are convolutions again, so double backward works (``create_graph=True``).
@@ -28,7 +29,8 @@ backward passes are convolutions again, so double backward works (``create_graph
 Pooling reads ``KH*KW`` strided slices of the (padded) input, one per kernel offset (for 2x2
 windows with stride 2 these are the four slices of the (N, C, OH, 2, OW, 2) reshape), and keeps
 the running maximum and the offset that produced it (first occurrence wins, like PyTorch), so
-the argmax costs nothing extra and backward is one masked product per offset.
+the argmax costs nothing extra and backward is one masked product per offset. Both run chunk
+by chunk of samples, like col2im; without autograd the argmax is skipped.
 """
 from __future__ import annotations
 
