@@ -86,6 +86,20 @@ def test_conv2d_matches_torch(torch, layout, xs, ws, stride, padding, dilation, 
             lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kw), arrays)
 
 
+@pytest.mark.parametrize("chunk_samples", [1, 2])
+def test_conv2d_col2im_in_chunks_of_samples_matches_torch(torch, layout, monkeypatch,
+                                                          chunk_samples):
+    """col2im (the input gradient) runs over chunks of samples: one each, and two with a
+    shorter last chunk, for padded, strided, dilated and grouped convolutions."""
+    monkeypatch.setattr(sys.modules[__name__], "RNG", np.random.default_rng(6))
+    monkeypatch.setattr(C, "_chunk", lambda n, sample_bytes: min(n, chunk_samples))
+    for xs, ws, kw in [((5, 4, 7, 6), (6, 4, 3, 3), dict(padding=1)),
+                       ((5, 4, 9, 7), (4, 2, 3, 2), dict(stride=2, padding=(1, 0), groups=2)),
+                       ((3, 2, 9, 9), (3, 2, 3, 3), dict(padding=2, dilation=2))]:
+        _parity(torch, lambda x, w: C.conv2d(x, w, **kw),
+                lambda x, w: torch.nn.functional.conv2d(x, w, **kw), [_arr(*xs), _arr(*ws)])
+
+
 def test_conv2d_unbatched_and_float64(torch):
     x, w = _arr(3, 6, 7), _arr(4, 3, 3, 3)
     y = C.conv2d(sg.tensor(x), sg.tensor(w), padding=1)
@@ -203,6 +217,30 @@ def test_max_pool2d_ties_dilation_and_indices_match_torch(torch):
     ty, tidx = F.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
     assert idx.dtype == np.int64
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 700, 1 << 30])
+def test_max_pool2d_in_chunks_of_samples_matches_torch(torch, monkeypatch, chunk_bytes):
+    """Pooling runs over chunks of samples: one sample each, several with a shorter last chunk
+    (5 samples of 3*8*8*4 = 768 bytes, 700 -> chunks of 1; 1 << 30 -> one chunk), with ties
+    (ReLU zeros) and overlapping padded windows; without grad the argmax is skipped but the
+    values are the same."""
+    monkeypatch.setattr(C, "_CHUNK_BYTES", chunk_bytes)
+    F = torch.nn.functional
+    # its own generator: drawing from RNG would change the data of the tests after it
+    monkeypatch.setattr(sys.modules[__name__], "RNG", np.random.default_rng(5))
+    relu = np.maximum(_arr(5, 3, 8, 8), 0)
+    _parity(torch, lambda x: C.max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [relu])
+    _parity(torch, lambda x: C.max_pool2d(x, 3, 2, 1), lambda x: F.max_pool2d(x, 3, 2, 1),
+            [relu])
+    monkeypatch.setattr(C, "_CHUNK_BYTES", 2 * relu[:1].nbytes)  # chunks of 2, 2, 1
+    _parity(torch, lambda x: C.max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [relu])
+    with sg.no_grad():
+        y = C.max_pool2d(sg.tensor(relu, requires_grad=True), 3, 2, 1)
+    np.testing.assert_array_equal(_np(y), F.max_pool2d(torch.tensor(relu), 3, 2, 1).numpy())
+    y, idx = C.max_pool2d(sg.tensor(relu), 2, return_indices=True)  # no grad, indices asked
+    np.testing.assert_array_equal(idx.numpy(), F.max_pool2d(torch.tensor(relu), 2,
+                                                            return_indices=True)[1].numpy())
 
 
 @pytest.mark.parametrize("xs,k,s,p", POOL_CASES)
