@@ -29,8 +29,11 @@ sysdeps:
 		echo "note: missing Debian packages:$$missing (run 'sudo apt-get install$$missing')"; \
 	fi
 
+# `make demo DEVICE=cuda` trains on the GPU (needs CuPy: pip install -e ".[cuda12]").
+DEVICE ?= cpu
+
 demo: sysdeps $(STAMP)
-	$(PY) -m scratchgrad demo
+	$(PY) -m scratchgrad demo --device $(DEVICE)
 
 test: sysdeps $(STAMP)
 	$(PY) -m pytest

@@ -25,7 +25,7 @@ from .ops import (abs, add, all, amax, amin, any, argmax, argmin, broadcast_to, 
                   sum_to, t, tanh, transpose, unsqueeze, var, view, where)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from . import utils  # noqa: E402  (needs the names above)
-from . import data, graph, nn, optim, train  # noqa: E402
+from . import cuda, data, graph, nn, optim, train  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
 
 float = float32  # noqa: A001  (PyTorch's aliases: sg.float, sg.double, sg.long)
@@ -39,7 +39,8 @@ half = float16
 __version__ = "0.1.0"
 
 __all__ = [
-    "autograd", "utils", "data", "graph", "nn", "optim", "train", "save", "load", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "autograd", "cuda", "utils", "data", "graph", "nn", "optim", "train", "save", "load",
+    "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
     "device", "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full",
     "full_like", "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
     "randn_like", "randperm", "tensor", "zeros", "zeros_like", "Function", "abs", "add", "all",
