@@ -198,6 +198,31 @@ def to_device_array(array: Any, dev: Any) -> Any:
     return cupy.asarray(array)
 
 
+# Where factories put tensors when no device= is given (PyTorch's set_default_device); None
+# means the CPU. The test suite's ``device`` fixture sets it, so that every tensor a test makes
+# lands on the device under test.
+_default_device: device | None = None
+
+
+def set_default_device(dev: Any) -> None:
+    """Make factories (``tensor``, ``zeros``, ``randn``, ``Tensor(...)``...) create on ``dev``
+    when no ``device=`` is given; ``None`` or ``"cpu"`` restores the CPU.
+
+    >>> set_default_device("cpu"); get_default_device()
+    device(type='cpu')
+    """
+    global _default_device
+    dev = None if dev is None else dev if isinstance(dev, device) else device(dev)
+    if dev is not None and dev.type == "cuda":
+        cupy_module("set_default_device")  # fail now, clearly, not at the first tensor
+    _default_device = None if dev is None or dev.type == "cpu" else dev
+
+
+def get_default_device() -> device:
+    """The device factories create on when no ``device=`` is given."""
+    return _default_device or CPU
+
+
 def to_numpy(array: Any) -> np.ndarray:
     """A host NumPy array for any array (a no-op on the CPU).
 

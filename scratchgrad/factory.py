@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from . import backend as _backend
 from . import random as _random
-from .backend import array_module, to_device_array
+from .backend import to_device_array
 from .ops._util import shape_arg
 from .random import Generator, rng
 from .tensor import Tensor, _to_array, as_dtype, float32, int64
@@ -18,7 +19,9 @@ from .tensor import Tensor, _to_array, as_dtype, float32, int64
 
 def _finish(array: Any, requires_grad: bool, device: Any = None) -> Tensor:
     """Wrap ``array`` as a leaf tensor on ``device`` (moved there first, so the result is a
-    leaf even when it requires grad)."""
+    leaf even when it requires grad); no device: the default device."""
+    if device is None:
+        device = _backend._default_device
     if device is not None:
         array = to_device_array(array, device)
     t = Tensor._make(array)
@@ -28,10 +31,10 @@ def _finish(array: Any, requires_grad: bool, device: Any = None) -> Tensor:
 
 
 def _xp(device: Any, like: Tensor | None = None) -> Any:
-    """The array module to create on: ``device``'s, else ``like``'s, else NumPy."""
-    if device is None and like is not None:
-        return array_module(like.device)
-    return array_module(device)
+    """The array module to create on: ``device``'s, else ``like``'s, else the default's."""
+    if device is None:
+        device = like.device if like is not None else _backend._default_device
+    return _backend.array_module(device)
 
 
 def _dt(dtype: Any, default: Any = float32) -> np.dtype:
@@ -156,7 +159,9 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
 
 
 def _on_gpu(device: Any) -> bool:
-    return device is not None and array_module(device) is not np
+    if device is None:
+        device = _backend._default_device
+    return device is not None and _backend.array_module(device) is not np
 
 
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
@@ -165,7 +170,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
     ``device="cuda"``)."""
     shape = shape_arg(size, "rand")
     if _on_gpu(device):
-        return _finish(_random.uniform(array_module(device), shape, np.float64, generator)
+        return _finish(_random.uniform(_xp(device), shape, np.float64, generator)
                        .astype(_dt(dtype)), requires_grad)
     return _finish(rng(generator).random(shape, dtype=np.float64).astype(_dt(dtype)),
                    requires_grad)
@@ -177,7 +182,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
     ``device="cuda"``)."""
     shape = shape_arg(size, "randn")
     if _on_gpu(device):
-        return _finish(_random.standard_normal(array_module(device), shape, np.float64,
+        return _finish(_random.standard_normal(_xp(device), shape, np.float64,
                                                generator).astype(_dt(dtype)), requires_grad)
     return _finish(rng(generator).standard_normal(shape).astype(_dt(dtype)), requires_grad)
 

@@ -11,6 +11,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from . import _config
+from . import backend as _backend
 from .backend import device as _device
 from .backend import device_of, get_array_module
 
@@ -101,6 +102,8 @@ class Tensor:
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
         self.data = _to_array(data, dtype)
+        if _backend._default_device is not None:  # set_default_device("cuda")
+            self.data = _backend.to_device_array(self.data, _backend._default_device)
         self.grad: Tensor | None = None
         self.creator = None
         self.generation = 0

@@ -38,3 +38,57 @@ def _seed():
     sg.manual_seed(0)
     np.random.seed(0)
     yield
+
+
+# ---------------------------------------------------------------------- devices
+# Device tests are one parametrized fixture, ``device``, never copied files. A test (or a whole
+# module, with ``pytestmark = pytest.mark.usefixtures("device")``) that uses it runs once per
+# device under test, with that device as the default device, so every tensor the test makes
+# (sg.tensor, sg.randn, Tensor(...)) lands there without touching the test's code.
+#
+# SCRATCHGRAD_TEST_DEVICE picks the devices:
+#   auto (default): cpu, plus cuda when scratchgrad.cuda.is_available();
+#   cuda: cuda only (the GPU machine's run; an error when CUDA is missing);
+#   cpu: cpu only;
+#   all: cpu and cuda, cuda skipped with the reason when it is missing.
+# Without CUDA, "auto" does not add a skipped copy of every test (that would double the
+# collected count of a CPU run); test_cuda_suite_status in test_device.py is skipped instead,
+# with the reason, so a CPU run says once that the CUDA half did not run.
+_CUDA = sg.cuda.is_available()
+_MODE = os.environ.get("SCRATCHGRAD_TEST_DEVICE", "auto").strip().lower() or "auto"
+if _MODE not in ("auto", "cuda", "cpu", "all"):
+    raise pytest.UsageError(f"SCRATCHGRAD_TEST_DEVICE={_MODE!r}: expected auto, cuda, cpu "
+                            "or all")
+if _MODE == "cuda" and not _CUDA:
+    raise pytest.UsageError("SCRATCHGRAD_TEST_DEVICE=cuda but CUDA is not available: "
+                            f"{sg.cuda.unavailable_reason()}")
+TEST_DEVICES = {"auto": ["cpu"] + (["cuda"] if _CUDA else []), "cuda": ["cuda"],
+                "cpu": ["cpu"], "all": ["cpu", "cuda"]}[_MODE]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cpu_only(reason): a device test that checks CPU-only "
+                                       "internals (NumPy memory, workspace); skipped on cuda")
+
+
+def pytest_generate_tests(metafunc):
+    if "device" in metafunc.fixturenames:
+        metafunc.parametrize("device", TEST_DEVICES, indirect=True)
+
+
+@pytest.fixture
+def device(request):
+    """The device under test ("cpu" or "cuda"), also set as the default device."""
+    dev = request.param
+    if dev == "cuda":
+        if not _CUDA:
+            pytest.skip(f"CUDA is not available: {sg.cuda.unavailable_reason()}")
+        marker = request.node.get_closest_marker("cpu_only")
+        if marker is not None:
+            pytest.skip(f"CPU only: {marker.args[0] if marker.args else 'CPU internals'}")
+    previous = sg.get_default_device()
+    sg.set_default_device(dev)
+    try:
+        yield dev
+    finally:
+        sg.set_default_device(previous)

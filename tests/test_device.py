@@ -183,3 +183,98 @@ def test_optimizer_made_after_module_to_steps_on_the_parameters_device():
         for v in state.values():
             if hasattr(v, "shape"):
                 assert backend.device_of(v) == model.weight.device
+
+
+# ---------------------------------------------------------------------- GPU paths, run on NumPy
+# scratchgrad/_gpu_ops.py holds the CuPy paths of the ops whose CPU code is NumPy-specific. Its
+# generic (kernel-free) code takes any xp, so it is checked here on NumPy arrays against the
+# CPU ops: the layouts and index arithmetic of the GPU fallback are tested on every machine.
+CONV_GEOMETRIES = [  # (x shape, W shape, stride, padding (t, b, l, r), dilation, groups)
+    ((2, 3, 7, 6), (4, 3, 3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1),
+    ((1, 4, 9, 8), (6, 2, 3, 2), (2, 1), (0, 1, 2, 0), (1, 2), 2),
+    ((3, 2, 5, 5), (2, 2, 1, 1), (2, 2), (0, 0, 0, 0), (1, 1), 1),
+    ((2, 4, 8, 8), (4, 1, 3, 3), (1, 2), (2, 2, 1, 1), (2, 1), 4),
+]
+
+
+@pytest.mark.parametrize("geom", CONV_GEOMETRIES, ids=lambda g: f"{g[0]}-{g[1]}-s{g[2]}")
+def test_gpu_conv_path_matches_the_cpu_conv(geom):
+    from scratchgrad import _gpu_ops
+    from scratchgrad.ops import conv as C
+
+    xs, ws, stride, padding, dilation, groups = geom
+    rng = np.random.default_rng(0)
+    x, W, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    args = C._ConvArgs(stride, padding, dilation, groups)
+    g = C._Geom(x.shape, W.shape[2:], args)
+    y_cpu, col_cpu = C._conv_forward(x, W, b, g)
+    y, col = _gpu_ops.conv_forward(x, W, b, g)
+    np.testing.assert_allclose(y, y_cpu, rtol=1e-10, atol=1e-10)
+    assert y.flags.c_contiguous and col.shape == (x.shape[1] * ws[2] * ws[3],
+                                                   xs[0] * g.OH * g.OW)
+    gy = rng.standard_normal(y.shape)
+    gx_cpu = C._conv_grad_input(C._gy_operand(gy, g), W, g)
+    gw_cpu = C._conv_grad_weight(col_cpu, C._gy_operand(gy, g), W.shape, g)
+    gy_op = _gpu_ops.gy_operand(gy, g)
+    np.testing.assert_allclose(_gpu_ops.conv_grad_input(gy_op, W, g), gx_cpu, rtol=1e-10,
+                               atol=1e-10)
+    np.testing.assert_allclose(_gpu_ops.conv_grad_weight(col, gy_op, W.shape, g), gw_cpu,
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_gpu_col2im_is_the_adjoint_of_im2col():
+    from scratchgrad import _gpu_ops
+    from scratchgrad.ops import conv as C
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 6, 7))
+    g = C._Geom(x.shape, (3, 2), C._ConvArgs((2, 1), (1, 0, 1, 1), (1, 2), 1))
+    col = _gpu_ops.im2col(x, g)
+    c = rng.standard_normal(col.shape)
+    # <im2col(x), c> == <x, col2im(c)> for every x and c
+    np.testing.assert_allclose((col * c).sum(), (x * _gpu_ops.col2im(c, g)).sum(), rtol=1e-10)
+
+
+def test_gpu_embedding_scatter_matches_the_cpu():
+    from scratchgrad import _gpu_ops
+    from scratchgrad.ops.nn import _scatter_rows
+
+    rng = np.random.default_rng(2)
+    idx = rng.integers(0, 5, 20)
+    rows = rng.standard_normal((20, 3))
+    for pad in (None, 2):
+        np.testing.assert_allclose(_gpu_ops.scatter_rows(idx, rows, 6, pad),
+                                   _scatter_rows(idx, rows, 6, pad), rtol=1e-12)
+
+
+def test_kernels_switch_off_with_the_env_var(monkeypatch):
+    from scratchgrad import _cuda_kernels
+
+    monkeypatch.setenv("SCRATCHGRAD_CUDA_KERNELS", "0")
+    assert not sg.cuda.kernels_enabled() and _cuda_kernels.get("im2col") is None
+    monkeypatch.setenv("SCRATCHGRAD_CUDA_KERNELS", "1")
+    assert sg.cuda.kernels_enabled()
+    assert set(_cuda_kernels._SOURCES) == {"im2col", "col2im", "lstm_step", "ce_forward",
+                                           "ce_backward"}
+
+
+@pytest.mark.skipif(not CUDA, reason=f"CUDA is not available ({sg.cuda.unavailable_reason()}): "
+                    "the device-parametrized tests (ops, layers, losses, conv, rnn, optim) ran "
+                    "on cpu only; on a GPU machine run SCRATCHGRAD_TEST_DEVICE=cuda pytest")
+def test_cuda_suite_status():
+    assert sg.cuda.device_count() >= 1
+
+
+def test_the_device_fixture_sets_the_default_device(device):
+    assert sg.get_default_device() == device
+    assert sg.tensor([1.0]).device == device and sg.Tensor([1.0]).device == device
+    assert sg.randn(2).device == device and sg.zeros(1).device == device
+    assert sg.from_numpy(np.ones(1)).device == "cpu"  # shares host memory by definition
+
+
+def test_default_device_is_restored_to_the_cpu():
+    assert sg.get_default_device() == "cpu" and sg.tensor([1.0]).device == "cpu"
+    if not CUDA:
+        with pytest.raises(RuntimeError, match="set_default_device: CUDA is not available"):
+            sg.set_default_device("cuda")
+        assert sg.get_default_device() == "cpu"

@@ -15,6 +15,9 @@ from scratchgrad.nn.utils import detach_state, pad_sequence, sequence_mask
 from scratchgrad.ops import rnn as R
 from scratchgrad.utils import gradcheck, gradgradcheck
 
+# Every test here runs once per device under test (tests/conftest.py: the device fixture).
+pytestmark = pytest.mark.usefixtures("device")
+
 T, N, I, H = 5, 3, 4, 6
 ATOL, RTOL = 2e-5, 1e-4
 KINDS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
