@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # list for the character-level language model.
 APT_PACKAGES := dataset-fashion-mnist graphviz wamerican
 
-.PHONY: demo test bench bench-smoke sysdeps clean
+.PHONY: demo test bench bench-smoke sysdeps clean gpu-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: sysdeps $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
+
+# The prepared GPU check (docs/gpu.md): tests on cuda, accuracy cuda vs cpu, benchmarks.
+# Uses the Python on PATH (the GPU machine's, with CuPy), not the venv; outputs in $(OUT).
+OUT ?= gpu-check-out
+gpu-check:
+	OUT=$(OUT) bash scripts/gpu_check.sh
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
