@@ -162,8 +162,8 @@ def cross_entropy_forward(fn: Any, x: Any, t: Any) -> Any:
     row_max = xp.empty(M, dtype=x.dtype)
     log_sum = xp.empty(M, dtype=x.dtype)
     picked = xp.empty(M, dtype=x.dtype)
-    _cuda_kernels.get("ce_forward")(xp.ascontiguousarray(x), t.safe, x.shape[1], row_max,
-                                    log_sum, picked)
+    _kernel(xp, "ce_forward")(xp.ascontiguousarray(x), t.safe, x.shape[1], row_max, log_sum,
+                              picked)
     fn.row_max, fn.log_sum = row_max[:, None], log_sum[:, None]
     return -t.w_t * (picked - row_max - log_sum)
 
@@ -174,8 +174,8 @@ def cross_entropy_backward(fn: Any, x: Any, t: Any, g: Any) -> Any:
     # w_t (M,) times g: per row (reduction "none") or a scalar (sum, mean): (M,) either way
     coef = xp.ascontiguousarray((t.w_t * g).astype(x.dtype, copy=False).reshape(-1))
     gx = xp.empty_like(x)
-    _cuda_kernels.get("ce_backward")(x, fn.row_max.reshape(-1), fn.log_sum.reshape(-1),
-                                     t.safe, coef, x.shape[1], gx)
+    _kernel(xp, "ce_backward")(x, fn.row_max.reshape(-1), fn.log_sum.reshape(-1), t.safe, coef,
+                               x.shape[1], gx)
     return gx
 
 

@@ -232,6 +232,20 @@ def to_numpy(array: Any) -> np.ndarray:
     return array.get() if _is_cuda_array(array) else np.asarray(array)
 
 
+def like(value: Any, array: Any) -> Any:
+    """``value`` ready to be written into ``array``: itself on the CPU; on the GPU, host data
+    copied to the device first (CuPy refuses a NumPy array on the right of ``a[...] = v``).
+
+    >>> a = np.zeros(2); v = np.ones(2); like(v, a) is v
+    True
+    """
+    if type(array) is np.ndarray or not _is_cuda_array(array) or _is_cuda_array(value):
+        return value
+    if isinstance(value, (int, float, bool, complex)):
+        return value
+    return cupy_module("copy to the GPU").asarray(value)
+
+
 def check_same_device(op: str, arrays: Any) -> None:
     """Raise a RuntimeError naming ``op`` and both devices when ``arrays`` live on different
     devices (the check behind every op; only run when some input is not a NumPy array).
@@ -261,8 +275,10 @@ def add_at(xp: Any, target: Any, index: Any, values: Any) -> None:
     """
     if xp is np:
         np.add.at(target, index, values)
+    elif hasattr(xp.add, "at"):  # CuPy >= 12: atomic adds
+        xp.add.at(target, index, values)
     else:
-        import cupyx  # noqa: PLC0415  (ships with CuPy)
+        import cupyx  # noqa: PLC0415  (ships with CuPy; older name of the same operation)
 
         cupyx.scatter_add(target, index, values)
 

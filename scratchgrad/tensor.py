@@ -485,7 +485,8 @@ class Tensor:
 
     def fill_(self, value: Any) -> "Tensor":
         self._check_inplace("fill_")
-        self.data[...] = value.data if isinstance(value, Tensor) else value
+        self.data[...] = _backend.like(value.data if isinstance(value, Tensor) else value,
+                                       self.data)
         return self
 
     def copy_(self, src: Any) -> "Tensor":
@@ -493,7 +494,7 @@ class Tensor:
         self._check_inplace("copy_")
         value = src.data if isinstance(src, Tensor) else np.asarray(src)
         try:
-            self.data[...] = value
+            self.data[...] = _backend.like(value, self.data)
         except ValueError:
             raise ValueError(f"copy_: can't copy a value of shape {np.shape(value)} into a "
                              f"tensor of shape {self.shape}") from None
