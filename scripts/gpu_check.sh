@@ -3,7 +3,8 @@
 #
 #   1. environment: versions, the GPU, what is missing (pytest, hypothesis, torch CUDA, data);
 #   2. scripts/gpu_smoke.py: every GPU path once, cpu vs cuda, kernels on and off (PASS/FAIL);
-#   3. the whole test suite with cuda as the device under test (SCRATCHGRAD_TEST_DEVICE=cuda);
+#   3. the whole test suite with cuda as the device under test (SCRATCHGRAD_TEST_DEVICE=cuda),
+#      in three groups: device tests, the op harness, the rest;
 #   4. the conv/loss/rnn tests again with the CUDA kernels off (the generic CuPy path);
 #   5. a short CNN training on Fashion-MNIST on cuda and on the CPU (the CPU run starts first,
 #      in the background, while the GPU runs the tests): the test accuracies must agree;
@@ -76,29 +77,46 @@ else
 fi
 
 # ---------------------------------------------------------------------- 2. smoke
-timeout 120 $PY scripts/gpu_smoke.py > "$OUT/smoke.txt" 2>&1
+timeout 75 $PY scripts/gpu_smoke.py > "$OUT/smoke.txt" 2>&1
 note "2 smoke: exit $? ($(grep -c '^PASS' "$OUT/smoke.txt") passed, $(grep -c '^FAIL' "$OUT/smoke.txt") failed) [$(elapsed)]"
 grep '^FAIL' "$OUT/smoke.txt" | tee -a "$SUMMARY"
 
 # ---------------------------------------------------------------------- 3-4. tests on cuda
+# In groups, each with its own time limit, the device tests first: a group that runs out of
+# time still leaves the others' results (and pytest prints failures only when a run ends).
+# CuPy compiles every distinct kernel once; the cache (CUPY_CACHE_DIR, .cupy-cache/ here)
+# makes a second run on the same machine faster, and can be carried to the next one.
+export CUPY_CACHE_DIR=${CUPY_CACHE_DIR:-$PWD/.cupy-cache}
 if [ $HAVE_PYTEST = 1 ]; then
+  PAR=(); $PY -c "import xdist" 2>/dev/null && PAR=(-n 8)  # pytest-xdist, if there
   IGNORE=(); [ $HAVE_HYPO = 1 ] || IGNORE=(--ignore=tests/test_broadcast.py)
-  SCRATCHGRAD_TEST_DEVICE=cuda timeout 230 $PY -m pytest -q -p no:cacheprovider -rfE \
-    --junitxml="$OUT/pytest_cuda.xml" "${IGNORE[@]}" > "$OUT/pytest_cuda.txt" 2>&1
-  rc=$?
-  [ $rc = 124 ] && note "3 suite on cuda: TIMED OUT after 230s; pytest_cuda.txt has the progress"
-  note "3 suite on cuda: exit $rc: $(tail -n 1 "$OUT/pytest_cuda.txt") [$(elapsed)]"
-  grep -E '^(FAILED|ERROR)' "$OUT/pytest_cuda.txt" | head -40 | tee -a "$SUMMARY"
-  SCRATCHGRAD_TEST_DEVICE=cuda SCRATCHGRAD_CUDA_KERNELS=0 timeout 60 $PY -m pytest -q \
-    -p no:cacheprovider -rfE tests/test_conv.py tests/test_losses.py tests/test_rnn.py \
-    > "$OUT/pytest_cuda_kernels_off.txt" 2>&1
-  note "4 conv/loss/rnn on cuda, kernels off: exit $?: $(tail -n 1 "$OUT/pytest_cuda_kernels_off.txt") [$(elapsed)]"
-  grep -E '^(FAILED|ERROR)' "$OUT/pytest_cuda_kernels_off.txt" | head -20 | tee -a "$SUMMARY"
+  DEVICE_FILES=(tests/test_device.py tests/test_cuda_kernels.py tests/test_nn_layers.py
+                tests/test_losses.py tests/test_conv.py tests/test_rnn.py tests/test_optim.py)
+  run_group() {  # name, time limit, pytest arguments...
+    local name=$1 limit=$2; shift 2
+    SCRATCHGRAD_TEST_DEVICE=cuda timeout "$limit" $PY -m pytest -q -p no:cacheprovider -rfE \
+      --tb=short "${PAR[@]}" "${IGNORE[@]}" "$@" > "$OUT/pytest_$name.txt" 2>&1
+    local rc=$?
+    [ $rc = 124 ] && note "3 $name: TIMED OUT after ${limit}s (pytest_$name.txt has the progress)"
+    note "3 $name on cuda: exit $rc: $(tail -n 1 "$OUT/pytest_$name.txt") [$(elapsed)]"
+    grep -E '^(FAILED|ERROR)' "$OUT/pytest_$name.txt" | head -30 | tee -a "$SUMMARY"
+  }
+  run_group devices 110 "${DEVICE_FILES[@]}"
+  run_group ops 110 tests/test_ops.py
+  rest=(); for f in tests/test_*.py; do
+    case " ${DEVICE_FILES[*]} tests/test_ops.py " in *" $f "*) ;; *) rest+=("$f") ;; esac
+  done
+  run_group rest 40 "${rest[@]}"
+  SCRATCHGRAD_TEST_DEVICE=cuda SCRATCHGRAD_CUDA_KERNELS=0 timeout 40 $PY -m pytest -q \
+    -p no:cacheprovider -rfE --tb=short "${PAR[@]}" tests/test_conv.py tests/test_losses.py \
+    tests/test_rnn.py > "$OUT/pytest_kernels_off.txt" 2>&1
+  note "4 conv/loss/rnn on cuda, kernels off: exit $?: $(tail -n 1 "$OUT/pytest_kernels_off.txt") [$(elapsed)]"
+  grep -E '^(FAILED|ERROR)' "$OUT/pytest_kernels_off.txt" | head -20 | tee -a "$SUMMARY"
 fi
 
 # ---------------------------------------------------------------------- 5. accuracy cuda vs cpu
 if [ -n "$DATA" ]; then
-  timeout 90 $PY -m scratchgrad "${TRAIN_ARGS[@]}" --data-root "$DATA" --device cuda \
+  timeout 60 $PY -m scratchgrad "${TRAIN_ARGS[@]}" --data-root "$DATA" --device cuda \
     --out "$OUT/train-cuda" > "$OUT/train_cuda.txt" 2>&1
   note "5 CNN on cuda: exit $?: $(grep 'test accuracy' "$OUT/train_cuda.txt" | tail -n 1) [$(elapsed)]"
   wait $CPU_TRAIN_PID
@@ -121,7 +139,7 @@ EOF
 fi
 
 # ---------------------------------------------------------------------- 6. benchmarks
-timeout 150 $PY benchmarks/gpu.py --json "$OUT/gpu_bench.json" > "$OUT/gpu_bench.txt" 2>&1
+timeout 110 $PY benchmarks/gpu.py --json "$OUT/gpu_bench.json" > "$OUT/gpu_bench.txt" 2>&1
 note "6 benchmarks: exit $? [$(elapsed)]"
 cat "$OUT/gpu_bench.txt" | tee -a "$SUMMARY"
 

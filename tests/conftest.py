@@ -54,11 +54,19 @@ def _seed():
 # Without CUDA, "auto" does not add a skipped copy of every test (that would double the
 # collected count of a CPU run); test_cuda_suite_status in test_device.py is skipped instead,
 # with the reason, so a CPU run says once that the CUDA half did not run.
-_CUDA = sg.cuda.is_available()
+#   fakecuda: cuda only, on tests/_fakecupy.py (NumPy with CuPy's strictness about host
+#     arrays), CUDA kernels off: finds NumPy-only code on the GPU paths without a GPU.
 _MODE = os.environ.get("SCRATCHGRAD_TEST_DEVICE", "auto").strip().lower() or "auto"
-if _MODE not in ("auto", "cuda", "cpu", "all"):
-    raise pytest.UsageError(f"SCRATCHGRAD_TEST_DEVICE={_MODE!r}: expected auto, cuda, cpu "
-                            "or all")
+if _MODE not in ("auto", "cuda", "cpu", "all", "fakecuda"):
+    raise pytest.UsageError(f"SCRATCHGRAD_TEST_DEVICE={_MODE!r}: expected auto, cuda, cpu, "
+                            "all or fakecuda")
+if _MODE == "fakecuda":
+    import _fakecupy
+
+    _fakecupy.install()
+    os.environ["SCRATCHGRAD_CUDA_KERNELS"] = "0"
+    _MODE = "cuda"
+_CUDA = sg.cuda.is_available()
 if _MODE == "cuda" and not _CUDA:
     raise pytest.UsageError("SCRATCHGRAD_TEST_DEVICE=cuda but CUDA is not available: "
                             f"{sg.cuda.unavailable_reason()}")
@@ -88,7 +96,35 @@ def device(request):
             pytest.skip(f"CPU only: {marker.args[0] if marker.args else 'CPU internals'}")
     previous = sg.get_default_device()
     sg.set_default_device(dev)
+    patches = _host_assertions() if dev == "cuda" else []
     try:
         yield dev
     finally:
         sg.set_default_device(previous)
+        for owner, name, original in patches:
+            setattr(owner, name, original)
+
+
+# NumPy's comparison helpers want host arrays and CuPy refuses the implicit conversion, so on
+# cuda the fixture lets them take device arrays (copied to the host), and the tests compare
+# ``t.data`` or ``x.grad.data`` with NumPy or PyTorch results exactly as they do on the CPU.
+_HOST_ASSERTIONS = [(np.testing, "assert_allclose"), (np.testing, "assert_array_equal"),
+                    (np.testing, "assert_array_almost_equal"), (np.testing, "assert_equal"),
+                    (np, "allclose"), (np, "array_equal"), (np, "isclose")]
+
+
+def _host_assertions() -> list:
+    from scratchgrad.backend import to_numpy
+
+    def host(a):
+        return to_numpy(a) if type(a).__module__.startswith("cupy") else a
+
+    patches = []
+    for owner, name in _HOST_ASSERTIONS:
+        original = getattr(owner, name)
+
+        def wrapper(*args, _f=original, **kwargs):
+            return _f(*[host(a) for a in args], **kwargs)
+        patches.append((owner, name, original))
+        setattr(owner, name, wrapper)
+    return patches

@@ -67,7 +67,7 @@ class _Sg:
         return loss.item()
 
     def values(self):
-        return [p.data.copy() for p in self.params]
+        return [np.array(sg.backend.to_numpy(p.data)) for p in self.params]  # on the host
 
 
 class _Torch:

@@ -425,6 +425,7 @@ def test_wrong_dtype_and_config_errors():
 
 
 # ---------------------------------------------------------------------- the example
+@pytest.mark.cpu_only("the example is a CPU script: its NumPy code meets the model's outputs")
 def test_sine_rnn_example_runs_and_plots(tmp_path):
     import importlib.util
     from pathlib import Path

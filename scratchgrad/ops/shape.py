@@ -133,7 +133,7 @@ class Split(Function):
         self.sizes, self.axis = sizes, axis
 
     def forward(self, x):
-        bounds = np.cumsum(self.sizes)[:-1]
+        bounds = np.cumsum(self.sizes)[:-1].tolist()  # host ints, fine for CuPy too
         return tuple(np.split(x, bounds, axis=self.axis))
 
     def backward(self, *gys):
