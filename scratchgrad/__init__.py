@@ -40,8 +40,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "autograd", "cuda", "utils", "data", "graph", "nn", "optim", "train", "save", "load",
-    "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
-    "device", "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full",
+    "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "device",
+    "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",
+    "eye", "from_numpy", "full",
     "full_like", "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
     "randn_like", "randperm", "tensor", "zeros", "zeros_like", "Function", "abs", "add", "all",
     "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "cat", "chunk", "clamp", "clip",

@@ -94,10 +94,13 @@ if [ $HAVE_PYTEST = 1 ]; then
                 tests/test_losses.py tests/test_conv.py tests/test_rnn.py tests/test_optim.py)
   run_group() {  # name, time limit, pytest arguments...
     local name=$1 limit=$2; shift 2
-    SCRATCHGRAD_TEST_DEVICE=cuda timeout "$limit" $PY -m pytest -q -p no:cacheprovider -rfE \
-      --tb=short "${PAR[@]}" "${IGNORE[@]}" "$@" > "$OUT/pytest_$name.txt" 2>&1
+    # SIGINT at the limit: pytest stops and still prints the failures so far; --maxfail ends
+    # a run early when something systematic breaks (the smoke step says what).
+    SCRATCHGRAD_TEST_DEVICE=cuda timeout -s INT -k 20 "$limit" $PY -m pytest -q \
+      -p no:cacheprovider -rfE --tb=short --maxfail=30 "${PAR[@]}" "${IGNORE[@]}" "$@" \
+      > "$OUT/pytest_$name.txt" 2>&1
     local rc=$?
-    [ $rc = 124 ] && note "3 $name: TIMED OUT after ${limit}s (pytest_$name.txt has the progress)"
+    [ $rc = 124 ] && note "3 $name: TIMED OUT after ${limit}s (stopped; failures so far in pytest_$name.txt)"
     note "3 $name on cuda: exit $rc: $(tail -n 1 "$OUT/pytest_$name.txt") [$(elapsed)]"
     grep -E '^(FAILED|ERROR)' "$OUT/pytest_$name.txt" | head -30 | tee -a "$SUMMARY"
   }
@@ -107,8 +110,8 @@ if [ $HAVE_PYTEST = 1 ]; then
     case " ${DEVICE_FILES[*]} tests/test_ops.py " in *" $f "*) ;; *) rest+=("$f") ;; esac
   done
   run_group rest 40 "${rest[@]}"
-  SCRATCHGRAD_TEST_DEVICE=cuda SCRATCHGRAD_CUDA_KERNELS=0 timeout 40 $PY -m pytest -q \
-    -p no:cacheprovider -rfE --tb=short "${PAR[@]}" tests/test_conv.py tests/test_losses.py \
+  SCRATCHGRAD_TEST_DEVICE=cuda SCRATCHGRAD_CUDA_KERNELS=0 timeout -s INT -k 20 40 $PY -m pytest \
+    -q -p no:cacheprovider -rfE --tb=short --maxfail=30 "${PAR[@]}" tests/test_conv.py tests/test_losses.py \
     tests/test_rnn.py > "$OUT/pytest_kernels_off.txt" 2>&1
   note "4 conv/loss/rnn on cuda, kernels off: exit $?: $(tail -n 1 "$OUT/pytest_kernels_off.txt") [$(elapsed)]"
   grep -E '^(FAILED|ERROR)' "$OUT/pytest_kernels_off.txt" | head -20 | tee -a "$SUMMARY"
