@@ -39,10 +39,8 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import _gpu_ops
+from .. import _config, _gpu_ops
 from ..backend import get_array_module
-
-from .. import _config
 from ..function import Function
 from ..tensor import Tensor
 from ._util import to_tensor

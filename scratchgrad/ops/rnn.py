@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .._config import is_grad_enabled
 from .. import _gpu_ops
+from .._config import is_grad_enabled
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
