@@ -278,3 +278,27 @@ def test_default_device_is_restored_to_the_cpu():
         with pytest.raises(RuntimeError, match="set_default_device: CUDA is not available"):
             sg.set_default_device("cuda")
         assert sg.get_default_device() == "cpu"
+
+
+def test_loader_trainer_and_optimizer_follow_the_device(device, tmp_path):
+    """A model built on the CPU, moved by the Trainer, fed by a DataLoader that moves batches,
+    with an optimizer made before the move: parameters, gradients, optimizer state, outputs
+    and the saved checkpoint all end up where they should."""
+    from scratchgrad.data import DataLoader, TensorDataset
+    from scratchgrad.train import Trainer
+
+    sg.set_default_device("cpu")  # build on the host, as a user would
+    x, y = sg.randn(32, 4), sg.tensor(np.arange(32) % 3)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    loader = DataLoader(TensorDataset(x, y), batch_size=8, device=device)
+    assert all(xb.device == device and yb.device == device for xb, yb in loader)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), opt, device=device, progress=False)
+    history = trainer.fit(loader, 2, checkpoint_dir=str(tmp_path))
+    assert len(history) == 2 and model[0].weight.device == device
+    assert model[0].weight.grad is None or model[0].weight.grad.device == device
+    for state in opt.state.values():
+        assert all(backend.device_of(v) == device for v in state.values() if hasattr(v, "shape"))
+    assert trainer.predict(x).device == device
+    saved = sg.load(str(tmp_path / "checkpoint.npz"))
+    assert type(saved["model"]["0.weight"]) is np.ndarray  # checkpoints hold host arrays
