@@ -9,9 +9,10 @@ place where an op builds a NumPy array (``np.zeros``, ``np.arange``...) and meet
 array fails here as it would on a GPU. Only ``asarray`` / ``array`` / ``ascontiguousarray``
 copy host data in, as ``cupy.asarray`` does.
 
-What it cannot catch: ``np.asarray(device_array)`` (NumPy views a subclass silently, where CuPy
-raises), CUDA kernels (``ElementwiseKernel`` runs the generic path: kernels report off), and
-CuPy's own gaps (functions or arguments NumPy has and CuPy lacks).
+``ElementwiseKernel`` compiles the kernel body for the host (tests/_hostkernels.py, needs a C++
+compiler), so the CUDA kernels' index arithmetic runs here too. What it cannot catch:
+``np.asarray(device_array)`` (NumPy views a subclass silently, where CuPy raises), CUDA itself,
+and CuPy's own gaps (functions or arguments NumPy has and CuPy lacks).
 """
 from __future__ import annotations
 
@@ -164,10 +165,38 @@ class _RandomState:
 
 
 class _ElementwiseKernel:
-    """CuPy would compile; here kernels are reported unavailable (the generic paths run)."""
+    """CuPy's ElementwiseKernel, run on the host: the body is compiled with the C++ compiler
+    (tests/_hostkernels.py) on the first call, when the scalar parameters are known. Arrays go
+    in as C-contiguous copies when they are not; non-contiguous outputs are copied back."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        raise RuntimeError("fake cupy: no CUDA kernels (run with SCRATCHGRAD_CUDA_KERNELS=0)")
+    def __init__(self, in_params: str, out_params: str, operation: str, name: str,
+                 **kwargs: Any) -> None:
+        self.spec = (in_params, out_params, operation, name)
+        self._host = None
+
+    def __call__(self, *args):
+        from _hostkernels import HostKernel, params
+
+        names = [n for _, _, n in params(self.spec[0]) + params(self.spec[1])]
+        if self._host is None:
+            scalars = {n for n, a in zip(names, args) if not isinstance(a, np.ndarray)}
+            self._host = HostKernel(*self.spec, scalars)
+        n_in = len(params(self.spec[0]))
+        host_args, write_back = [], []
+        for k, a in enumerate(args):
+            if isinstance(a, np.ndarray):
+                view = _unwrap(a)
+                if not view.flags.c_contiguous:
+                    copy = np.ascontiguousarray(view)
+                    if k >= n_in:
+                        write_back.append((view, copy))
+                    view = copy
+                host_args.append(view)
+            else:
+                host_args.append(a)
+        self._host(*host_args)
+        for view, copy in write_back:
+            view[...] = copy
 
 
 class _Module(types.ModuleType):

@@ -55,16 +55,19 @@ def _seed():
 # collected count of a CPU run); test_cuda_suite_status in test_device.py is skipped instead,
 # with the reason, so a CPU run says once that the CUDA half did not run.
 #   fakecuda: cuda only, on tests/_fakecupy.py (NumPy with CuPy's strictness about host
-#     arrays), CUDA kernels off: finds NumPy-only code on the GPU paths without a GPU.
+#     arrays; the CUDA kernels built for the host when there is a C++ compiler): finds
+#     NumPy-only code on the GPU paths without a GPU. SCRATCHGRAD_CUDA_KERNELS=0 as usual.
 _MODE = os.environ.get("SCRATCHGRAD_TEST_DEVICE", "auto").strip().lower() or "auto"
 if _MODE not in ("auto", "cuda", "cpu", "all", "fakecuda"):
     raise pytest.UsageError(f"SCRATCHGRAD_TEST_DEVICE={_MODE!r}: expected auto, cuda, cpu, "
                             "all or fakecuda")
 if _MODE == "fakecuda":
     import _fakecupy
+    import _hostkernels
 
     _fakecupy.install()
-    os.environ["SCRATCHGRAD_CUDA_KERNELS"] = "0"
+    if _hostkernels.CXX is None:  # the fake runs kernels through the host C++ compiler
+        os.environ["SCRATCHGRAD_CUDA_KERNELS"] = "0"
     _MODE = "cuda"
 _CUDA = sg.cuda.is_available()
 if _MODE == "cuda" and not _CUDA:

@@ -7,17 +7,10 @@ patched to hand out the host build). So the kernels' index arithmetic and math, 
 code around them, are checked against the CPU ops on every machine with a compiler; only CUDA
 itself (launch, memory) is left for a GPU. Skipped without a C++ compiler.
 
-The host wrapper mirrors what ElementwiseKernel gives a body: ``i`` runs over the elements of
-the (C-contiguous) output in C order; a non-raw parameter is the element ``i`` of its array
-(an out parameter a reference to it); a raw parameter is indexed by the body; a scalar is a
-value. All arrays passed must be C-contiguous (the wrapper checks; the GPU paths ensure it).
+The host wrapper (tests/_hostkernels.py) mirrors what ElementwiseKernel gives a body; all
+arrays passed must be C-contiguous (the wrapper checks; the GPU paths ensure it).
 """
 from __future__ import annotations
-
-import ctypes
-import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -27,101 +20,22 @@ from scratchgrad import _cuda_kernels, _gpu_ops
 from scratchgrad.ops import conv as C
 from scratchgrad.ops import nn as N
 
-CXX = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+from _hostkernels import CXX, HostKernel
+
 pytestmark = pytest.mark.skipif(CXX is None, reason="no C++ compiler to build the kernels on "
                                                     "the host")
 
-_CTYPES = {"T": "T", "int64": "long long", "int32": "int"}
-_NP = {"int64": np.int64, "int32": np.int32}
-
-
-def _params(spec: str) -> list[tuple[bool, str, str]]:
-    out = []
-    for p in spec.split(","):
-        toks = p.split()
-        raw = toks[0] == "raw"
-        out.append((raw, *(toks[1:] if raw else toks)))
-    return out
-
-
-def _source(name: str, ctype: str, scalars: set[str]) -> str:
-    ins, outs, body, kname = _cuda_kernels._SOURCES[name]
-    args, binds = [], []
-    for raw, t, n in _params(ins):
-        ct = _CTYPES[t]
-        if raw:
-            args.append(f"Raw<{ct}> {n}")
-        elif n in scalars:
-            args.append(f"const {ct} {n}")
-        else:
-            args.append(f"const {ct}* _raw_{n}")
-            binds.append(f"const {ct} {n} = _raw_{n}[i];")
-    for _, t, n in _params(outs):
-        ct = _CTYPES[t]
-        args.append(f"{ct}* _raw_{n}")
-        binds.append(f"{ct} &{n} = _raw_{n}[i];")
-    return (f"namespace {kname}_{ctype} {{\ntypedef {ctype} T;\n"
-            f"extern \"C\" void {kname}_{ctype}({', '.join(args)}, long long _n) {{\n"
-            f"  for (long long i = 0; i < _n; ++i) {{ {' '.join(binds)} {{ {body} }} }}\n}}\n}}\n")
-
-
 # Which parameters are scalars (the GPU paths pass Python ints for them).
-_SCALARS = {"im2col": {"C", "H", "W", "KH", "KW", "OH", "OW", "sh", "sw", "pt", "pl", "dh", "dw",
-                       "M"},
-            "col2im": {"C", "H", "W", "KH", "KW", "OH", "OW", "sh", "sw", "pt", "pl", "dh", "dw",
-                       "M"},
-            "lstm_step": set(), "ce_forward": {"C"}, "ce_backward": {"C"}}
-
-
-class HostKernel:
-    """Callable like a CuPy ElementwiseKernel: inputs then outputs, positionally."""
-
-    def __init__(self, lib: ctypes.CDLL, name: str) -> None:
-        self.lib, self.name = lib, name
-        ins, outs, _, self.kname = _cuda_kernels._SOURCES[name]
-        self.ins, self.outs = _params(ins), _params(outs)
-
-    def __call__(self, *args):
-        assert len(args) == len(self.ins) + len(self.outs), f"{self.name}: wrong arity"
-        outs = args[len(self.ins):]
-        n = outs[0].size
-        dtype = None
-        cargs = []
-        for (raw, t, name), a in zip(self.ins + self.outs, args):
-            if name in _SCALARS[self.name]:
-                assert isinstance(a, (int, np.integer)), f"{self.name}: {name} must be an int"
-                cargs.append(ctypes.c_longlong(int(a)))
-                continue
-            assert isinstance(a, np.ndarray) and a.flags.c_contiguous, \
-                f"{self.name}: {name} must be a C-contiguous array"
-            if t == "T":
-                assert dtype is None or a.dtype == dtype, f"{self.name}: mixed dtypes"
-                dtype = a.dtype
-            else:
-                assert a.dtype == _NP[t], f"{self.name}: {name} must be {t}, got {a.dtype}"
-            if not raw:
-                assert a.size == n, f"{self.name}: {name} has {a.size} elements, output {n}"
-            cargs.append(ctypes.c_void_p(a.ctypes.data))
-        assert all(o.shape == outs[0].shape for o in outs)
-        ctype = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}[dtype]
-        getattr(self.lib, f"{self.kname}_{ctype}")(*cargs, ctypes.c_longlong(n))
+_GEOM_INTS = {"C", "H", "W", "KH", "KW", "OH", "OW", "sh", "sw", "pt", "pl", "dh", "dw", "M"}
+_SCALARS = {"im2col": _GEOM_INTS, "col2im": _GEOM_INTS, "lstm_step": set(),
+            "ce_forward": {"C"}, "ce_backward": {"C"}}
 
 
 @pytest.fixture(scope="module")
 def host_kernels(tmp_path_factory) -> dict[str, HostKernel]:
-    src = ["#include <cmath>", "using std::exp; using std::log; using std::tanh;",
-           "template<typename U> struct Raw { U* p; U& operator[](long long k) const "
-           "{ return p[k]; } };"]
-    for name in _cuda_kernels._SOURCES:
-        for ctype in ("float", "double"):
-            src.append(_source(name, ctype, _SCALARS[name]))
-    d = tmp_path_factory.mktemp("kernels")
-    (d / "k.cpp").write_text("\n".join(src))
-    lib_path = str(d / "k.so")
-    subprocess.run([CXX, "-O1", "-shared", "-fPIC", "-o", lib_path, str(d / "k.cpp")],
-                   check=True, capture_output=True)
-    lib = ctypes.CDLL(lib_path)
-    return {name: HostKernel(lib, name) for name in _cuda_kernels._SOURCES}
+    d = str(tmp_path_factory.mktemp("kernels"))
+    return {name: HostKernel(ins, outs, body, kname, _SCALARS[name], d)
+            for name, (ins, outs, body, kname) in _cuda_kernels._SOURCES.items()}
 
 
 @pytest.fixture
