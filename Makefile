@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # list for the character-level language model.
 APT_PACKAGES := dataset-fashion-mnist graphviz wamerican
 
-.PHONY: demo test bench bench-smoke sysdeps clean
+.PHONY: demo test bench bench-smoke sysdeps clean gpu-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,14 +29,23 @@ sysdeps:
 		echo "note: missing Debian packages:$$missing (run 'sudo apt-get install$$missing')"; \
 	fi
 
+# `make demo DEVICE=cuda` trains on the GPU (needs CuPy: pip install -e ".[cuda12]").
+DEVICE ?= cpu
+
 demo: sysdeps $(STAMP)
-	$(PY) -m scratchgrad demo
+	$(PY) -m scratchgrad demo --device $(DEVICE)
 
 test: sysdeps $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
+
+# The prepared GPU check (docs/gpu.md): tests on cuda, accuracy cuda vs cpu, benchmarks.
+# Uses the Python on PATH (the GPU machine's, with CuPy), not the venv; outputs in $(OUT).
+OUT ?= gpu-check-out
+gpu-check:
+	OUT=$(OUT) bash scripts/gpu_check.sh
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
