@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # list for the character-level language model.
 APT_PACKAGES := dataset-fashion-mnist graphviz wamerican
 
-.PHONY: demo test bench bench-smoke sysdeps clean
+.PHONY: demo test bench bench-smoke sysdeps clean gpu-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,11 @@ sysdeps:
 		echo "note: missing Debian packages:$$missing (run 'sudo apt-get install$$missing')"; \
 	fi
 
+# `make demo DEVICE=cuda` trains on the GPU (needs CuPy: pip install -e ".[cuda12]").
+DEVICE ?= cpu
+
 demo: sysdeps $(STAMP)
-	$(PY) -m scratchgrad demo
+	$(PY) -m scratchgrad demo --device $(DEVICE)
 
 test: sysdeps $(STAMP)
 	$(PY) -m pytest
@@ -44,6 +47,12 @@ bench: $(STAMP)
 # figures are checked); `make test` runs the same file with the rest of the suite.
 bench-smoke: $(STAMP)
 	$(PY) -m pytest -q tests/test_benchmarks_smoke.py
+
+# The prepared GPU check (docs/gpu.md): tests on cuda, accuracy cuda vs cpu, benchmarks.
+# Uses the Python on PATH (the GPU machine's, with CuPy), not the venv; outputs in $(OUT).
+OUT ?= gpu-check-out
+gpu-check:
+	OUT=$(OUT) bash scripts/gpu_check.sh
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

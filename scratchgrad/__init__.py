@@ -11,7 +11,7 @@ tensor([2., 4.])
 from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, int32, int64, uint8)
 from . import autograd
 from ._config import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import device
+from .backend import device, get_default_device, set_default_device
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                       linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                       randperm, tensor, zeros, zeros_like)
@@ -25,7 +25,7 @@ from .ops import (abs, add, all, amax, amin, any, argmax, argmin, broadcast_to, 
                   sum_to, t, tanh, transpose, unsqueeze, var, view, where)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from . import utils  # noqa: E402  (needs the names above)
-from . import data, graph, nn, optim, train  # noqa: E402
+from . import cuda, data, graph, nn, optim, train  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
 from . import jit  # noqa: E402
 from .jit import compile  # noqa: E402,A004  (PyTorch's name: torch.compile)
@@ -41,9 +41,10 @@ half = float16
 __version__ = "0.1.0"
 
 __all__ = [
-    "autograd", "utils", "data", "graph", "nn", "optim", "train", "jit", "compile", "save",
-    "load", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
-    "device", "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full",
+    "autograd", "cuda", "utils", "data", "graph", "nn", "optim", "train", "jit", "compile",
+    "save", "load", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "device",
+    "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",
+    "eye", "from_numpy", "full",
     "full_like", "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
     "randn_like", "randperm", "tensor", "zeros", "zeros_like", "Function", "abs", "add", "all",
     "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "cat", "chunk", "clamp", "clip",

@@ -31,6 +31,7 @@ import numpy as np
 
 from . import __version__, nn, optim
 from . import random as sg_random
+from .backend import device
 from .data import DataLoader, DatasetUnavailableError, FashionMNIST, MNIST, Spiral, TensorDataset
 from .models import build_model
 from .optim import lr_scheduler
@@ -201,11 +202,12 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
     val_loader = DataLoader(TensorDataset(*val), batch_size=512) if val else None
     sched, step = _make_scheduler(args.scheduler, opt, args.epochs, len(train_loader), lr)
     trainer = Trainer(model, nn.CrossEntropyLoss(), opt, sched, progress=not args.quiet,
-                      scheduler_step=step, meta=meta, compile=args.compile,
+                      scheduler_step=step, meta=meta, device=args.device,
+                      compile=args.compile,
                       scheduler_monitor=None if val_loader else "loss")
     n_params = sum(p.numel() for p in model.parameters())
     say(f"model {args.model} ({n_params:,} parameters), {args.optimizer} lr {lr:g}, "
-        f"batch {args.batch_size}, {args.epochs} epoch(s) -> {args.out}")
+        f"batch {args.batch_size}, {args.epochs} epoch(s) on {args.device} -> {args.out}")
     early = None
     if args.patience is not None:
         if not val_loader:
@@ -253,7 +255,7 @@ def cmd_eval(args: argparse.Namespace) -> dict[str, Any]:
     meta = ckpt["meta"]
     x_test, y_test = _test_arrays(meta, args.data_root)
     trainer = Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters()),
-                      progress=False)
+                      progress=False, device=args.device)
     result = trainer.evaluate(DataLoader(TensorDataset(x_test, y_test),
                                          batch_size=args.batch_size))
     print(f"{meta['model']} on {meta['dataset']} (epoch {ckpt['epoch']}): test loss "
@@ -289,8 +291,8 @@ def cmd_predict(args: argparse.Namespace) -> list[tuple[str, float]]:
     model = _rebuild(ckpt)
     x = _prepare_image(args.image, meta, args.invert)
     trainer = Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters()),
-                      progress=False)
-    logits = trainer.predict(x).data[0].astype(np.float64)
+                      progress=False, device=args.device)
+    logits = trainer.predict(x).detach().cpu().numpy()[0].astype(np.float64)
     probs = np.exp(logits - logits.max())
     probs /= probs.sum()
     classes = meta["classes"]
@@ -352,7 +354,7 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
     train_args = build_parser().parse_args([
         "train", "--dataset", dataset, "--model", model, "--epochs", str(args.epochs),
         "--batch-size", str(args.batch_size), "--optimizer", "adam", "--val-split", "0.1",
-        "--seed", str(args.seed), "--out", args.out,
+        "--seed", str(args.seed), "--out", args.out, "--device", args.device,
         "--limit-train", str(args.limit_train if dataset != "spiral" else 0),
         *(["--lr", "0.01"] if dataset == "spiral" else []),
         *(["--data-root", args.data_root] if args.data_root else []),
@@ -372,7 +374,27 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _device_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="cpu", metavar="DEVICE",
+                   help="cpu, or cuda to run on an NVIDIA GPU (needs CuPy: pip install "
+                        "'scratchgrad[cuda12]'). Default: %(default)s")
+
+
+def _check_device(name: str) -> None:
+    """A clear CLI error for a device that does not exist here (before any data is loaded)."""
+    from . import cuda  # noqa: PLC0415
+
+    try:
+        dev = device(name)
+    except ValueError:
+        raise CLIError(f"--device: expected cpu or cuda, got {name!r}") from None
+    if dev.type == "cuda" and not cuda.is_available():
+        raise CLIError(f"--device {name}: CUDA is not available ({cuda.unavailable_reason()}); "
+                       "use --device cpu")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
+    _device_flag(p)
     p.add_argument("--data-root", default=None, metavar="DIR",
                    help="folder holding the dataset's IDX .gz files (default: "
                         "/usr/share/datasets/<name>, then the download cache "
@@ -466,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
                                  "palette, not interlaced)")
     p.add_argument("--top-k", type=_positive_int, default=3,
                    help="how many classes to print. Default: %(default)s")
+    _device_flag(p)
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
                    help="the training images are light on black: 'auto' inverts an image whose "
                         "border is mostly light. Default: %(default)s")
@@ -505,6 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out = os.path.join("runs", f"{args.dataset}-{args.model}")
     commands = {"train": cmd_train, "eval": cmd_eval, "predict": cmd_predict, "demo": cmd_demo}
     try:
+        _check_device(args.device)
         commands[args.command](args)
     except (CLIError, CheckpointError, SerializationError, PNGError, FileNotFoundError) as e:
         print(f"scratchgrad {args.command}: error: {e}", file=sys.stderr)

@@ -1,4 +1,8 @@
-"""Functions that create tensors: from data, filled with constants, ranges and random draws."""
+"""Functions that create tensors: from data, filled with constants, ranges and random draws.
+
+Every factory takes ``device=`` (``"cpu"``, ``"cuda"``); constants and random draws are made
+directly on that device (``xp.zeros``, the GPU's own random stream), data is copied there once.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,22 +10,34 @@ from typing import Any
 import numpy as np
 
 from . import _config
+from . import backend as _backend
+from . import random as _random
+from .backend import to_device_array
 from .ops._util import shape_arg
 from .random import Generator, rng
 from .tensor import Tensor, _to_array, as_dtype, float32, int64
 
 
-def _finish(array: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
+def _finish(array: Any, requires_grad: bool, device: Any = None) -> Tensor:
+    """Wrap ``array`` as a leaf tensor on ``device`` (moved there first, so the result is a
+    leaf even when it requires grad); no device: the default device."""
+    if device is None:
+        device = _backend._default_device
+    if device is not None:
+        array = to_device_array(array, device)
     if _config._state.tracer is not None:  # a constant made inside a compiled function
         _config._state.tracer.constant(array)
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad_(True)
-    if device is not None:
-        t = t.to(device)
-        if requires_grad:
-            t.requires_grad_(True)
     return t
+
+
+def _xp(device: Any, like: Tensor | None = None) -> Any:
+    """The array module to create on: ``device``'s, else ``like``'s, else the default's."""
+    if device is None:
+        device = like.device if like is not None else _backend._default_device
+    return _backend.array_module(device)
 
 
 def _dt(dtype: Any, default: Any = float32) -> np.dtype:
@@ -45,7 +61,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a NumPy array when no conversion is needed."""
-    if isinstance(data, Tensor) and (dtype is None or as_dtype(dtype) == data.dtype):
+    if (isinstance(data, Tensor) and (dtype is None or as_dtype(dtype) == data.dtype)
+            and (device is None or data.device == device)):
         return data
     return _finish(_to_array(data, dtype), False, device)
 
@@ -65,13 +82,13 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
           ) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _finish(np.zeros(shape_arg(size, "zeros"), _dt(dtype)), requires_grad, device)
+    return _finish(_xp(device).zeros(shape_arg(size, "zeros"), _dt(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
          ) -> Tensor:
     """A tensor of ones."""
-    return _finish(np.ones(shape_arg(size, "ones"), _dt(dtype)), requires_grad, device)
+    return _finish(_xp(device).ones(shape_arg(size, "ones"), _dt(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
@@ -87,34 +104,37 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  int64 if isinstance(fill_value, int) else float32)
     size = (size,) if isinstance(size, int) else tuple(size)
-    return _finish(np.full(size, fill_value, as_dtype(dtype)), requires_grad, device)
+    return _finish(_xp(device).full(size, fill_value, as_dtype(dtype)), requires_grad)
 
 
 def _like(x: Tensor, dtype: Any) -> np.dtype:
     return as_dtype(dtype) if dtype is not None else x.dtype
 
 
-def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape (and dtype) of ``x``."""
-    return _finish(np.zeros(x.shape, _like(x, dtype)), requires_grad)
+def zeros_like(x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False
+               ) -> Tensor:
+    """Zeros with the shape (and dtype and device) of ``x``."""
+    return _finish(_xp(device, x).zeros(x.shape, _like(x, dtype)), requires_grad)
 
 
-def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones with the shape (and dtype) of ``x``."""
-    return _finish(np.ones(x.shape, _like(x, dtype)), requires_grad)
-
-
-def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False
+def ones_like(x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False
               ) -> Tensor:
-    """``fill_value`` everywhere, with the shape (and dtype) of ``x``."""
-    return _finish(np.full(x.shape, fill_value, _like(x, dtype)), requires_grad)
+    """Ones with the shape (and dtype and device) of ``x``."""
+    return _finish(_xp(device, x).ones(x.shape, _like(x, dtype)), requires_grad)
 
 
-def empty_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros_like(x, dtype, requires_grad)
+def full_like(x: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere, with the shape (and dtype and device) of ``x``."""
+    return _finish(_xp(device, x).full(x.shape, fill_value, _like(x, dtype)), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+def empty_like(x: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False
+               ) -> Tensor:
+    return zeros_like(x, dtype, device, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Values from ``start`` up to (not including) ``end``; int64 for integer arguments.
 
@@ -126,55 +146,74 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = int64 if is_int else float32
-    return _finish(np.arange(start, end, step).astype(as_dtype(dtype)), requires_grad)
+    return _finish(np.arange(start, end, step).astype(as_dtype(dtype)), requires_grad, device)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None,
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    return _finish(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad)
+    return _finish(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False
-        ) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
     """The identity matrix."""
-    return _finish(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
+    return _finish(_xp(device).eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
+def _on_gpu(device: Any) -> bool:
+    if device is None:
+        device = _backend._default_device
+    return device is not None and _backend.array_module(device) is not np
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) from the seeded global generator."""
+    """Uniform samples in [0, 1) from the seeded global generator (the GPU's own stream for
+    ``device="cuda"``)."""
     shape = shape_arg(size, "rand")
+    if _on_gpu(device):
+        return _finish(_random.uniform(_xp(device), shape, np.float64, generator)
+                       .astype(_dt(dtype)), requires_grad)
     return _finish(rng(generator).random(shape, dtype=np.float64).astype(_dt(dtype)),
                    requires_grad)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the seeded global generator."""
+    """Standard normal samples from the seeded global generator (the GPU's own stream for
+    ``device="cuda"``)."""
     shape = shape_arg(size, "randn")
+    if _on_gpu(device):
+        return _finish(_random.standard_normal(_xp(device), shape, np.float64,
+                                               generator).astype(_dt(dtype)), requires_grad)
     return _finish(rng(generator).standard_normal(shape).astype(_dt(dtype)), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Any = (), generator: Generator | None = None,
-            dtype: Any = None) -> Tensor:
+            dtype: Any = None, device: Any = None) -> Tensor:
     """Random integers in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
     if high is None:
         low, high = 0, low
     elif not isinstance(high, (int, np.integer)) and size == ():
         low, high, size = 0, low, high  # randint(high, size), as in PyTorch
     size = (size,) if isinstance(size, int) else tuple(size)
+    if _on_gpu(device):
+        _random._note_draw()
+        g = (generator or _random.default_generator).cuda_rng()
+        return _finish(g.randint(low, high, size, dtype=np.int64).astype(_dt(dtype, int64)),
+                       False)
     return _finish(rng(generator).integers(low, high, size).astype(_dt(dtype, int64)), False)
 
 
-def rand_like(x: Tensor, dtype: Any = None) -> Tensor:
-    return rand(*x.shape, dtype=_like(x, dtype))
+def rand_like(x: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    return rand(*x.shape, dtype=_like(x, dtype), device=x.device if device is None else device)
 
 
-def randn_like(x: Tensor, dtype: Any = None) -> Tensor:
-    return randn(*x.shape, dtype=_like(x, dtype))
+def randn_like(x: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
+    return randn(*x.shape, dtype=_like(x, dtype), device=x.device if device is None else device)
 
 
-def randperm(n: int, generator: Generator | None = None) -> Tensor:
-    """A random permutation of 0..n-1."""
-    return Tensor._make(rng(generator).permutation(n).astype(np.int64))
+def randperm(n: int, generator: Generator | None = None, device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 (drawn on the CPU stream, then moved)."""
+    return _finish(rng(generator).permutation(n).astype(np.int64), False, device)

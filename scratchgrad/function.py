@@ -55,10 +55,14 @@ class Function:
         try:
             ys = self.forward(*[x.data for x in inputs])
         except (ValueError, IndexError, TypeError) as e:
+            _check_same_device(self, inputs)  # CuPy refuses NumPy inputs with a TypeError
             raise _input_error(self, inputs, e) from None
         if type(ys) is not tuple:
-            if type(ys) is not _ndarray and isinstance(ys, np.generic):
-                ys = np.asarray(ys)  # NumPy turns 0-d results into scalars; keep arrays
+            if type(ys) is not _ndarray:  # never taken on the all-NumPy path but for scalars
+                if isinstance(ys, np.generic):
+                    ys = np.asarray(ys)  # NumPy turns 0-d results into scalars; keep arrays
+                else:
+                    _check_same_device(self, inputs)
             out = Tensor._make(ys)
             if _state.grad_enabled:
                 for x in inputs:
@@ -74,6 +78,8 @@ class Function:
                 out.generation = gen + 1
                 self.outputs = [weakref.ref(out)]
             return out
+        if ys and type(ys[0]) is not _ndarray and not isinstance(ys[0], np.generic):
+            _check_same_device(self, inputs)
         outs = tuple(Tensor._make(np.asarray(y) if isinstance(y, np.generic) else y)
                      for y in ys)
         if _state.grad_enabled and any([x.requires_grad for x in inputs]):
@@ -104,6 +110,14 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+def _check_same_device(fn: Function, inputs: tuple) -> None:
+    """Raise "<op>: expected all tensors on the same device, got cpu and cuda:0" when inputs
+    are on different devices (run only off the all-NumPy path, so it costs the CPU nothing)."""
+    from .backend import check_same_device  # noqa: PLC0415  (off the hot path)
+
+    check_same_device(type(fn).__name__.lower(), [x.data for x in inputs])
 
 
 def _input_error(fn: Function, inputs: tuple, e: Exception) -> Exception:

@@ -11,6 +11,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from . import _config
+from . import backend as _backend
 from .backend import device as _device
 from .backend import device_of, get_array_module
 
@@ -101,6 +102,8 @@ class Tensor:
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
         self.data = _to_array(data, dtype)
+        if _backend._default_device is not None:  # set_default_device("cuda")
+            self.data = _backend.to_device_array(self.data, _backend._default_device)
         self._grad: Tensor | None = None
         self.creator = None
         self.generation = 0
@@ -524,7 +527,8 @@ class Tensor:
         if _config._state.tracer is not None:
             return _config._state.tracer.mutate(self, Tensor.fill_, (value,), {})
         self._check_inplace("fill_")
-        self.data[...] = value.data if isinstance(value, Tensor) else value
+        self.data[...] = _backend.like(value.data if isinstance(value, Tensor) else value,
+                                       self.data)
         return self
 
     def copy_(self, src: Any) -> "Tensor":
@@ -534,7 +538,7 @@ class Tensor:
         self._check_inplace("copy_")
         value = src.data if isinstance(src, Tensor) else np.asarray(src)
         try:
-            self.data[...] = value
+            self.data[...] = _backend.like(value, self.data)
         except ValueError:
             raise ValueError(f"copy_: can't copy a value of shape {np.shape(value)} into a "
                              f"tensor of shape {self.shape}") from None

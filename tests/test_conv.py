@@ -15,6 +15,9 @@ from scratchgrad import nn
 from scratchgrad.ops import conv as C
 from scratchgrad.utils import gradcheck, gradgradcheck
 
+# Every test here runs once per device under test (tests/conftest.py: the device fixture).
+pytestmark = pytest.mark.usefixtures("device")
+
 RNG = np.random.default_rng(1234)
 
 
@@ -124,6 +127,7 @@ def test_conv2d_without_input_grad_and_repeated_backward(torch):
     np.testing.assert_allclose(first, tw.grad.numpy(), atol=1e-4)
 
 
+@pytest.mark.cpu_only("the workspace is NumPy memory; the GPU path does not use it")
 def test_results_never_alias_workspace_memory(layout):
     """Temporaries live in reused per-thread buffers; no result may be a view of one."""
     outs = []

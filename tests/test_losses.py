@@ -11,6 +11,9 @@ import scratchgrad.nn.functional as F
 from scratchgrad import nn
 from scratchgrad.utils import gradcheck, gradgradcheck
 
+# Every test here runs once per device under test (tests/conftest.py: the device fixture).
+pytestmark = pytest.mark.usefixtures("device")
+
 RNG = np.random.default_rng(99)
 REDUCTIONS = ["mean", "sum", "none"]
 

@@ -12,6 +12,9 @@ import scratchgrad.nn.functional as F
 from scratchgrad import nn
 from scratchgrad.utils import gradcheck, gradgradcheck
 
+# Every test here runs once per device under test (tests/conftest.py: the device fixture).
+pytestmark = pytest.mark.usefixtures("device")
+
 RNG = np.random.default_rng(1234)
 
 
@@ -160,9 +163,9 @@ def test_dropout_statistics_and_eval_identity():
     drop = nn.Dropout(0.3)
     x = sg.ones(200, 500, requires_grad=True)
     y = drop(x)
-    kept = y.data != 0
+    kept = np.asarray(y) != 0  # on the host (y may live on the GPU)
     assert abs(kept.mean() - 0.7) < 0.01
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(y)[kept], 1 / 0.7, rtol=1e-6)
     assert y.dtype == np.float32
     gy = randn(200, 500)
     y.backward(sg.tensor(gy))

@@ -28,6 +28,9 @@ import pytest
 import scratchgrad as sg
 from scratchgrad.utils import gradcheck, gradgradcheck
 
+# Every test here runs once per device under test (tests/conftest.py: the device fixture).
+pytestmark = pytest.mark.usefixtures("device")
+
 Arrays = Callable[[np.random.Generator], list]
 
 

@@ -14,6 +14,9 @@ import pytest
 import scratchgrad as sg
 from scratchgrad import optim
 
+# Every test here runs once per device under test (tests/conftest.py: the device fixture).
+pytestmark = pytest.mark.usefixtures("device")
+
 RTOL = 1e-5
 NAMES = ("W", "b", "s")
 
@@ -64,7 +67,7 @@ class _Sg:
         return loss.item()
 
     def values(self):
-        return [p.data.copy() for p in self.params]
+        return [np.array(sg.backend.to_numpy(p.data)) for p in self.params]  # on the host
 
 
 class _Torch:
@@ -102,7 +105,7 @@ def _assert_float32(opt):
             assert p.data.dtype == np.float32, p.data.dtype
     for state in opt.state.values():
         for key, value in state.items():
-            if isinstance(value, np.ndarray):
+            if hasattr(value, "dtype") and hasattr(value, "shape"):  # NumPy or CuPy
                 assert value.dtype == np.float32, (key, value.dtype)
             else:
                 assert key == "step" and isinstance(value, float), (key, type(value))

@@ -15,6 +15,9 @@ from scratchgrad.nn.utils import detach_state, pad_sequence, sequence_mask
 from scratchgrad.ops import rnn as R
 from scratchgrad.utils import gradcheck, gradgradcheck
 
+# Every test here runs once per device under test (tests/conftest.py: the device fixture).
+pytestmark = pytest.mark.usefixtures("device")
+
 T, N, I, H = 5, 3, 4, 6
 ATOL, RTOL = 2e-5, 1e-4
 KINDS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
@@ -422,6 +425,7 @@ def test_wrong_dtype_and_config_errors():
 
 
 # ---------------------------------------------------------------------- the example
+@pytest.mark.cpu_only("the example is a CPU script: its NumPy code meets the model's outputs")
 def test_sine_rnn_example_runs_and_plots(tmp_path):
     import importlib.util
     from pathlib import Path

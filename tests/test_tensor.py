@@ -151,8 +151,12 @@ def test_dtype_conversions():
     assert x.to("cpu") is x
     (x.double() * 2).sum().backward()
     assert x.grad.dtype == sg.float32 and x.grad.tolist() == [2.0, 2.0]
-    with pytest.raises(RuntimeError, match="CUDA"):
-        x.to("cuda")
+    if sg.cuda.is_available():  # a GPU machine: the move works and is differentiable
+        y = x.to("cuda")
+        assert y.device == "cuda" and y.requires_grad and y.cpu().tolist() == [1.5, -2.5]
+    else:
+        with pytest.raises(RuntimeError, match="CUDA"):
+            x.to("cuda")
 
 
 def test_ndarray_on_the_left_gives_a_tensor():

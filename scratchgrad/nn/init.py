@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import like as _like
 from ..random import Generator, rng
 from ..tensor import Tensor
 
@@ -24,7 +25,7 @@ def _fill(tensor: Tensor, values: Any, op: str) -> Tensor:
     initialisation of a parameter that requires grad is not an operation to record)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
-    tensor.data[...] = values
+    tensor.data[...] = _like(values, tensor.data)  # host values into a CUDA tensor: copied
     return tensor
 
 

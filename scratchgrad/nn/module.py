@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 
 from .._config import _state, no_grad, opaque
+from ..backend import like, to_device_array
 from ..tensor import Parameter, Tensor, as_dtype
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict"]
@@ -516,9 +517,10 @@ class Module:
             for key, array in values.items():
                 target = slots[key]
                 if assign:
-                    target.data = np.array(array, dtype=target.dtype, copy=True)
-                else:
-                    target.data[...] = array  # casts to the model's dtype (float32 stays)
+                    target.data = to_device_array(np.array(array, dtype=target.dtype,
+                                                            copy=True), target.device)
+                else:  # casts to the model's dtype (float32 stays); host data to the GPU
+                    target.data[...] = like(array, target.data)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ modes and flags

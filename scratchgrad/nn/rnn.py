@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import get_array_module
 from ..ops import stack, transpose
 from ..ops._util import to_tensor
 from ..ops.nn import dropout as _dropout
@@ -34,8 +35,9 @@ def _param(*shape: int, dtype: Any) -> Parameter:
     return Parameter(np.empty(shape, dtype=np.float32 if dtype is None else dtype))
 
 
-def _zeros_like_state(shape: tuple[int, ...], dtype: np.dtype) -> Tensor:
-    return _factory.zeros(*shape, dtype=dtype)  # a factory: a constant to scratchgrad.compile
+def _zeros_like_state(shape: tuple[int, ...], dtype: np.dtype, like: Tensor) -> Tensor:
+    """Zeros on ``like``'s device, from a factory: a constant to scratchgrad.compile."""
+    return _factory.zeros(*shape, dtype=dtype, device=like.device)
 
 
 class RNNBase(Module):
@@ -178,7 +180,8 @@ class RNNBase(Module):
         LD = self.num_layers * (2 if self.bidirectional else 1)
         shape = (LD, N, self.hidden_size) if batched else (LD, self.hidden_size)
         if hx is None:
-            zero = _zeros_like_state((N, self.hidden_size), dtype)
+            zero = _zeros_like_state((N, self.hidden_size), dtype,
+                                     next(iter(self._parameters.values())))
             return [[zero] * LD for _ in range(n_states)]
         if n_states == 2:
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -363,7 +366,7 @@ class RNNCellBase(Module):
 
     def _state(self, state: Any, what: str, batched: bool, N: int, like: Tensor) -> Tensor:
         if state is None:
-            return _zeros_like_state((N, self.hidden_size), like.dtype)
+            return _zeros_like_state((N, self.hidden_size), like.dtype, like)
         t = to_tensor(state)
         expected = (N, self.hidden_size) if batched else (self.hidden_size,)
         if t.shape != expected:

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import get_array_module
 from ..function import Function, binary_operands
 from ..tensor import Tensor
 from .shape import sum_to
@@ -298,7 +299,7 @@ class Where(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        zero = Tensor._make(np.zeros((), dtype=gy.data.dtype))
+        zero = Tensor._make(get_array_module(gy.data).zeros((), dtype=gy.data.dtype))
         c = Tensor._make(self.cond)
         return (sum_to(where(c, gy, zero), a.data.shape),
                 sum_to(where(c, zero, gy), b.data.shape))

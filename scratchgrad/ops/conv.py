@@ -41,7 +41,8 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import _config
+from .. import _config, _gpu_ops
+from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
 from ._util import to_tensor
@@ -201,6 +202,8 @@ class _Geom:
 
 def _im2col(x: np.ndarray, g: _Geom) -> np.ndarray:
     """The column matrix (C*KH*KW, N*OH*Wv) of ``x``: one strided view, one copy."""
+    if type(x) is not np.ndarray:  # CuPy: its own layout, scratchgrad/_gpu_ops.py
+        return _gpu_ops.im2col(x, g)
     buf = g.padded(x)
     it = buf.itemsize
     sN, sC = buf.strides[0], buf.strides[1]
@@ -262,6 +265,8 @@ def _gy_operand(gy: np.ndarray, g: _Geom, scratch: bool = False) -> np.ndarray:
     layout (no copy when contiguous); else (OC, N*OH*Wv), transposed by one copy, with zeros in
     the Wv - OW garbage columns so they add nothing to the gradients (grouped when groups>1).
     ``scratch``: the copy may live in workspace memory (the caller drops it before returning)."""
+    if type(gy) is not np.ndarray:
+        return _gpu_ops.gy_operand(gy, g)
     N, OC, OH, OW = gy.shape
     G = g.groups
     if g.batched:
@@ -276,6 +281,8 @@ def _gy_operand(gy: np.ndarray, g: _Geom, scratch: bool = False) -> np.ndarray:
 
 def _conv_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, g: _Geom,
                   col: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    if type(x) is not np.ndarray:
+        return _gpu_ops.conv_forward(x, W, b, g, col)
     if col is None:
         col = _im2col(x, g)
     OC = W.shape[0]
@@ -298,6 +305,8 @@ def _conv_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, g: _Geom,
 
 
 def _conv_grad_input(gy_op: np.ndarray, W: np.ndarray, g: _Geom) -> np.ndarray:
+    if type(gy_op) is not np.ndarray:
+        return _gpu_ops.conv_grad_input(gy_op, W, g)
     Wt = _mT(_weight_matrix(W, g.groups))
     shape = np.broadcast_shapes(Wt.shape[:-2], gy_op.shape[:-2]) + (Wt.shape[-2], gy_op.shape[-1])
     gcol = np.matmul(Wt, gy_op, out=_workspace.take("product", shape, gy_op.dtype))
@@ -308,6 +317,8 @@ def _conv_grad_input(gy_op: np.ndarray, W: np.ndarray, g: _Geom) -> np.ndarray:
 
 def _conv_grad_weight(col: np.ndarray, gy_op: np.ndarray, w_shape: Sequence[int],
                       g: _Geom) -> np.ndarray:
+    if type(col) is not np.ndarray:
+        return _gpu_ops.conv_grad_weight(col, gy_op, w_shape, g)
     if g.batched:
         gW = np.matmul(gy_op, _mT(_batch_view(col, g))).sum(axis=0)
     else:
@@ -674,20 +685,21 @@ class _PoolGeom:
         if self.ph == 0 and self.pw == 0:
             return x
         N, C, H, W = x.shape
-        buf = np.full((N, C, H + 2 * self.ph, W + 2 * self.pw), fill, dtype=x.dtype)
+        xp = get_array_module(x)
+        buf = xp.full((N, C, H + 2 * self.ph, W + 2 * self.pw), fill, dtype=x.dtype)
         buf[:, :, self.ph:self.ph + H, self.pw:self.pw + W] = x
         return buf
 
-    def grad_buffer(self, dtype: np.dtype) -> np.ndarray:
+    def grad_buffer(self, dtype: np.dtype, xp: Any = np) -> np.ndarray:
         N, C, H, W = self.x_shape
         shape = (N, C, H + 2 * self.ph, W + 2 * self.pw)
-        return np.empty(shape, dtype) if self.tiles else np.zeros(shape, dtype)
+        return xp.empty(shape, dtype) if self.tiles else xp.zeros(shape, dtype)
 
     def crop(self, buf: np.ndarray) -> np.ndarray:
         if self.ph == 0 and self.pw == 0:
             return buf
         H, W = self.x_shape[2:]
-        return np.ascontiguousarray(buf[:, :, self.ph:self.ph + H, self.pw:self.pw + W])
+        return buf[:, :, self.ph:self.ph + H, self.pw:self.pw + W].copy()  # NumPy or CuPy
 
     def views(self, buf: np.ndarray):
         """(k, view) for each kernel offset k = i * KW + j, in PyTorch's scan order."""
@@ -719,17 +731,18 @@ class MaxPool2dOp(Function):
         self.geom = g = _PoolGeom(x.shape, self.k, self.s, self.p, self.d)
         views = [v for _, v in g.views(g.padded(x, -np.inf))]
         N = x.shape[0]
-        y = np.empty((N,) + views[0].shape[1:], dtype=x.dtype)
+        xp = get_array_module(x)
+        y = xp.empty((N,) + views[0].shape[1:], dtype=x.dtype)
         itype = np.uint8 if g.KH * g.KW <= 256 else np.int32
-        self.index = index = np.empty(y.shape, dtype=itype) if self.with_index else None
+        self.index = index = xp.empty(y.shape, dtype=itype) if self.with_index else None
         # Samples in chunks of about _CHUNK_BYTES of input, so that the strided reads and the
         # temporaries of one chunk stay in cache across the KH*KW passes (1.4x faster than
         # whole arrays at the reference CNN's 12.8 MB activations).
         B = _chunk(N, x[:1].nbytes)
-        m = np.empty((B,) + y.shape[1:], dtype=x.dtype)
+        m = xp.empty((B,) + y.shape[1:], dtype=x.dtype)
         if index is not None:
-            better = np.empty(m.shape, dtype=bool)
-            step = np.empty(m.shape, dtype=itype)
+            better = xp.empty(m.shape, dtype=bool)
+            step = xp.empty(m.shape, dtype=itype)
         for s0 in range(0, N, B):
             sl = slice(s0, s0 + B)
             n = min(B, N - s0)
@@ -776,12 +789,13 @@ class MaxPool2dGrad(Function):
 
     def forward(self, gy):
         g = self.geom
-        buf = g.grad_buffer(gy.dtype)
+        xp = get_array_module(gy)
+        buf = g.grad_buffer(gy.dtype, xp)
         views = list(g.views(buf))
         N = gy.shape[0]
         B = _chunk(N, buf[:1].nbytes)  # in chunks of samples that stay in cache
-        mask = np.empty((B,) + gy.shape[1:], dtype=bool)
-        tmp = None if g.disjoint else np.empty(mask.shape, dtype=gy.dtype)
+        mask = xp.empty((B,) + gy.shape[1:], dtype=bool)
+        tmp = None if g.disjoint else xp.empty(mask.shape, dtype=gy.dtype)
         for s0 in range(0, N, B):
             sl = slice(s0, s0 + B)
             n = min(B, N - s0)
@@ -813,7 +827,7 @@ class MaxPool2dGather(Function):
 
     def forward(self, x):
         g = self.geom
-        y = np.zeros(self.index.shape, dtype=x.dtype)
+        y = get_array_module(x).zeros(self.index.shape, dtype=x.dtype)
         for k, v in g.views(g.padded(x, 0.0)):
             y = np.where(self.index == k, v, y)
         return y
@@ -823,7 +837,7 @@ class MaxPool2dGather(Function):
 
 
 def _pool_divisor(g: _PoolGeom, count_include_pad: bool, divisor_override: int | None,
-                  dtype: np.dtype) -> np.ndarray | float:
+                  dtype: np.dtype, xp: Any = np) -> np.ndarray | float:
     """What each window's sum is divided by: ``divisor_override``, KH*KW, or the number of real
     (unpadded) pixels in the window."""
     if divisor_override is not None:
@@ -831,8 +845,8 @@ def _pool_divisor(g: _PoolGeom, count_include_pad: bool, divisor_override: int |
     if count_include_pad or (g.ph == 0 and g.pw == 0):
         return float(g.KH * g.KW)
     H, W = g.x_shape[2:]
-    ones = g.padded(np.ones((1, 1, H, W), dtype=dtype), 0.0)
-    count = np.zeros((1, 1, g.OH, g.OW), dtype=dtype)
+    ones = g.padded(xp.ones((1, 1, H, W), dtype=dtype), 0.0)
+    count = xp.zeros((1, 1, g.OH, g.OW), dtype=dtype)
     for _, v in g.views(ones):
         count += v
     return count
@@ -857,10 +871,11 @@ class AvgPool2dOp(Function):
     def forward(self, x):
         self.geom = g = _PoolGeom(x.shape, self.k, self.s, self.p)
         views = g.views(g.padded(x, 0.0))
-        y = np.array(next(views)[1])
+        y = next(views)[1].copy()
         for _, v in views:
             y += v
-        y /= _pool_divisor(g, self.count_include_pad, self.divisor_override, x.dtype)
+        y /= _pool_divisor(g, self.count_include_pad, self.divisor_override, x.dtype,
+                           get_array_module(x))
         return y
 
     def backward(self, gy):
@@ -883,8 +898,10 @@ class AvgPool2dGrad(Function):
 
     def forward(self, gy):
         g = self.geom
-        share = gy / _pool_divisor(g, self.count_include_pad, self.divisor_override, gy.dtype)
-        buf = g.grad_buffer(gy.dtype)
+        xp = get_array_module(gy)
+        share = gy / _pool_divisor(g, self.count_include_pad, self.divisor_override, gy.dtype,
+                                   xp)
+        buf = g.grad_buffer(gy.dtype, xp)
         for _, v in g.views(buf):
             if g.disjoint:
                 np.copyto(v, share)
@@ -935,9 +952,10 @@ def max_pool2d(input: Any, kernel_size: IntPair, stride: IntPair | None = None,
     if not return_indices:
         return y
     g = fn.geom
-    i, j = np.divmod(fn.index.astype(np.int64), g.KW)
-    rows = np.arange(g.OH).reshape(-1, 1) * g.sh - g.ph + i * g.dh
-    cols = np.arange(g.OW) * g.sw - g.pw + j * g.dw
+    xp = get_array_module(fn.index)
+    i, j = xp.divmod(fn.index.astype(np.int64), g.KW)
+    rows = xp.arange(g.OH).reshape(-1, 1) * g.sh - g.ph + i * g.dh
+    cols = xp.arange(g.OW) * g.sw - g.pw + j * g.dw
     flat = Tensor._make(rows * x.shape[3] + cols)
     return y, _unbatched(flat, squeeze)
 
@@ -998,7 +1016,8 @@ def adaptive_avg_pool2d(input: Any, output_size: int | None | tuple[int | None, 
         k = (H // oh, W // ow)
         y = AvgPool2dOp(k, k, (0, 0))(x)
     else:
-        dt = x.dtype
-        y = matmul(Tensor._make(_adaptive_matrix(H, oh, dt)), x)
-        y = matmul(y, Tensor._make(np.ascontiguousarray(_adaptive_matrix(W, ow, dt).T)))
+        dt, xp = x.dtype, get_array_module(x.data)
+        y = matmul(Tensor._make(xp.asarray(_adaptive_matrix(H, oh, dt))), x)
+        y = matmul(y, Tensor._make(xp.asarray(np.ascontiguousarray(_adaptive_matrix(W, ow,
+                                                                                   dt).T))))
     return _unbatched(y, squeeze)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._config import is_grad_enabled
+from ..backend import get_array_module
 from ..function import Function, binary_operands
 from ..tensor import Tensor
 from .arithmetic import abs as _abs
@@ -258,7 +259,7 @@ class Clamp(Function):
 
     def backward(self, gy):
         x = self.inputs[0].data
-        mask = np.ones(x.shape, dtype=bool)
+        mask = get_array_module(x).ones(x.shape, dtype=bool)
         if self.lo is not None:
             mask &= x >= self.lo
         if self.hi is not None:

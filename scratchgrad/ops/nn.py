@@ -14,9 +14,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import _gpu_ops
 from .._config import is_grad_enabled, no_grad
+from ..backend import check_same_device, get_array_module, put_along_axis
 from ..function import Function
-from ..random import Generator, rng
+from ..random import Generator, uniform
 from ..tensor import Tensor
 from ._util import to_tensor
 from .elementwise import clamp, log, sigmoid, softplus
@@ -128,6 +130,8 @@ def _scatter_rows(indices: np.ndarray, rows: np.ndarray, num: int,
     """Sum ``rows[i]`` into row ``indices[i]`` of a (num, dim) zero matrix. A stable sort and
     ``np.add.reduceat`` over runs of equal indices: several times faster than ``np.add.at``
     and deterministic (each row is summed in input order)."""
+    if type(rows) is not np.ndarray:
+        return _gpu_ops.scatter_rows(indices, rows, num, padding_idx)
     out = np.zeros((num, rows.shape[1]), dtype=rows.dtype)
     if indices.size == 0:
         return out
@@ -240,9 +244,9 @@ class Dropout(Function):
 
     def forward(self, x):
         if self.p >= 1:
-            self.mask = np.zeros(x.shape, dtype=x.dtype)
-        else:
-            u = rng(self.generator).random(x.shape, dtype=np.float32)
+            self.mask = get_array_module(x).zeros(x.shape, dtype=x.dtype)
+        else:  # drawn on x's device (the GPU has its own stream)
+            u = uniform(get_array_module(x), x.shape, np.float32, self.generator)
             self.mask = (u >= self.p).astype(x.dtype)
             self.mask *= 1.0 / (1.0 - self.p)
         return x * self.mask
@@ -563,6 +567,9 @@ class CrossEntropy(Function):
         t = self.targets = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
         _check_targets(self.target, t.valid_bool, x.shape[1], "cross_entropy")
         self.denom = t.denom
+        if type(x) is not np.ndarray and _gpu_ops.cross_entropy_kernel_ok(self):
+            return _reduce_rows(_gpu_ops.cross_entropy_forward(self, x, t), self.reduction,
+                                self.denom)
         self.row_max = x.max(axis=1, keepdims=True)
         z = x - self.row_max
         # log-probabilities are z - log_sum; only the picked ones (and for label smoothing
@@ -592,6 +599,8 @@ class CrossEntropy(Function):
             g = gy.data * (float(1 / self.denom) if self.denom else 0.0)
         else:
             g = gy.data
+        if type(x) is not np.ndarray and _gpu_ops.cross_entropy_kernel_ok(self):
+            return _const(_gpu_ops.cross_entropy_backward(self, x, t, g))
         gx = x - self.row_max
         gx -= self.log_sum
         np.exp(gx, out=gx)  # softmax
@@ -600,7 +609,7 @@ class CrossEntropy(Function):
             w_total = C if self.weight is None else self.weight.sum()
             row = row + (self.eps / C) * w_total * t.valid
         gx *= (row * g)[:, None]
-        gx[np.arange(M), t.safe] -= (1 - self.eps) * t.w_t * g
+        gx[get_array_module(x).arange(M), t.safe] -= (1 - self.eps) * t.w_t * g
         if self.eps > 0:
             spread = ((self.eps / C) * t.valid * g)[:, None]
             gx -= spread if self.weight is None else spread * self.weight
@@ -611,10 +620,11 @@ class CrossEntropy(Function):
         x = self.inputs[0]
         M, C = x.shape
         t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
-        q = np.zeros((M, C), dtype=x.dtype)
-        q[np.arange(M), t.safe] = (1 - self.eps) * t.w_t
+        xp = get_array_module(x.data)
+        q = xp.zeros((M, C), dtype=x.dtype)
+        q[xp.arange(M), t.safe] = (1 - self.eps) * t.w_t
         if self.eps > 0:
-            w = np.ones(C, x.dtype) if self.weight is None else self.weight
+            w = xp.ones(C, x.dtype) if self.weight is None else self.weight
             q += (self.eps / C) * w * t.valid[:, None]
         Q = q.sum(axis=1, keepdims=True)
         g = _upstream(gy, self.reduction, self.denom)
@@ -692,8 +702,9 @@ class NLLLoss(Function):
         x = self.inputs[0]
         M, C = x.shape
         t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
-        q = np.zeros((M, C), dtype=x.dtype)
-        q[np.arange(M), t.safe] = -t.w_t
+        xp = get_array_module(x.data)
+        q = xp.zeros((M, C), dtype=x.dtype)
+        q[xp.arange(M), t.safe] = -t.w_t
         return _const(q) * _upstream(gy, self.reduction, self.denom)
 
 
@@ -713,6 +724,8 @@ def _class_targets(x: Tensor, target: Any, op: str, ignore_index: int
     also return the shape of an unreduced loss. The flat int64 targets are made with ops
     (reshape, cast), so that a compiled function sees where they come from."""
     tgt = _index_array(target, op)
+    if type(tgt) is not type(x.data):  # off the all-NumPy path
+        check_same_device(op, [x.data, tgt])
     if x.ndim == 0:
         raise ValueError(f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), "
                          "got a scalar")
@@ -981,7 +994,8 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         bad = int(labels.min()) if labels.min() < 0 else int(labels.max())
         raise ValueError(f"one_hot: label {bad} is out of range for num_classes={num_classes} "
                          f"(expected 0 <= label < {num_classes})")
-    out = np.zeros(labels.shape + (num_classes,), dtype=np.int64)
-    np.put_along_axis(out, labels[..., None].astype(np.int64), 1, axis=-1)
+    xp = get_array_module(labels)
+    out = xp.zeros(labels.shape + (num_classes,), dtype=np.int64)
+    put_along_axis(xp, out, labels[..., None].astype(np.int64), 1, axis=-1)
     return Tensor._make(out)
 

@@ -8,6 +8,7 @@ import builtins
 
 import numpy as np
 
+from ..backend import get_array_module, put_along_axis
 from ..function import Function
 from ..tensor import Tensor
 from .shape import broadcast_to, reshape
@@ -77,8 +78,8 @@ class Max(Function):
         else:
             (axis,) = self.axes
             idx = (x.argmin if self.is_min else x.argmax)(axis=axis, keepdims=True)
-            mask = np.zeros_like(x)
-            np.put_along_axis(mask, idx, 1, axis=axis)
+            mask = np.zeros_like(x)  # dispatches to CuPy for CuPy arrays
+            put_along_axis(get_array_module(x), mask, idx, 1, axis=axis)
         return _expand_back(gy, x.shape, self.axes, self.keepdims) * Tensor._make(mask)
 
 
@@ -238,7 +239,8 @@ def _max_min(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: 
     # a 0-d tensor reduces over no axis: the value is the input and its gradient passes through
     values = Max((d,), keepdim, False, is_min)(x) if x.ndim else Max((), keepdim, True, is_min)(x)
     arg = x.data.argmin if is_min else x.data.argmax
-    indices = arg(axis=d, keepdims=keepdim) if x.ndim else np.zeros((), np.int64)
+    indices = (arg(axis=d, keepdims=keepdim) if x.ndim
+               else get_array_module(x.data).zeros((), np.int64))
     return values_indices(values, Tensor._make(indices.astype(np.int64)))
 
 
@@ -288,14 +290,15 @@ def _arg(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: bool
     if keepdims is not None:
         keepdim = keepdims
     f = x.data.argmin if is_min else x.data.argmax
+    xp = get_array_module(x.data)
     if dim is None:
-        out = np.asarray(f())
+        out = xp.asarray(f())
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
         d = normalize_dim(dim, x.ndim, "argmin" if is_min else "argmax")
-        out = f(axis=d, keepdims=keepdim) if x.ndim else np.zeros((), np.int64)
-    return Tensor._make(np.asarray(out, dtype=np.int64))
+        out = f(axis=d, keepdims=keepdim) if x.ndim else xp.zeros((), np.int64)
+    return Tensor._make(xp.asarray(out, dtype=np.int64))
 
 
 def argmax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
@@ -360,11 +363,11 @@ def any(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where any element (along ``dim``) is nonzero."""
     x = to_tensor(x)
     axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "any")
-    return Tensor._make(np.asarray(x.data.any(axis=axes, keepdims=keep)))
+    return Tensor._make(get_array_module(x.data).asarray(x.data.any(axis=axes, keepdims=keep)))
 
 
 def all(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where all elements (along ``dim``) are nonzero."""
     x = to_tensor(x)
     axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "all")
-    return Tensor._make(np.asarray(x.data.all(axis=axes, keepdims=keep)))
+    return Tensor._make(get_array_module(x.data).asarray(x.data.all(axis=axes, keepdims=keep)))

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _gpu_ops
 from .._config import is_grad_enabled
 from ..backend import get_array_module
 from ..function import Function
@@ -436,9 +437,13 @@ class LSTMSequence(_Recurrence):
         rec = xp.empty((4,) + h0.shape, dtype=h0.dtype)
         ig = xp.empty_like(h0)
         o = self._o
+        fused = _gpu_ops.lstm_step_kernel(xp)  # one CUDA kernel per step on the GPU
         for t in self._steps(T):
             a = gates[:, t]
             xp.matmul(hx[t + 1 - o], W_hhT, out=rec)  # one product per gate: (4, N, H)
+            if fused is not None:
+                fused(a, rec, cx[t + 1 - o], cx[t + o], tc[t], hx[t + o])
+                continue
             a += rec
             a *= half
             xp.tanh(a, out=a)

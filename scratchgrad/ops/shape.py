@@ -6,6 +6,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _config
+from ..backend import add_at, get_array_module
 from ..function import Function
 from ..tensor import Tensor
 from ._util import index_arrays, normalize_dim, shape_arg, to_tensor
@@ -65,8 +66,9 @@ def _is_basic(index: Any) -> bool:
     """True when ``index`` has no integer arrays (so no element is selected twice)."""
     items = index if isinstance(index, tuple) else (index,)
     for i in items:
-        if isinstance(i, (list, np.ndarray)) or hasattr(i, "__array_interface__"):
-            if np.asarray(i).dtype != np.bool_:
+        if isinstance(i, (list, np.ndarray)) or hasattr(i, "__array_interface__") or hasattr(
+                i, "__cuda_array_interface__"):  # a CuPy array has only the CUDA interface
+            if (i.dtype if hasattr(i, "dtype") else np.asarray(i).dtype) != np.bool_:
                 return False
     return True
 
@@ -89,11 +91,12 @@ class GetItemGrad(Function):
         self.index, self.shape = index, shape
 
     def forward(self, gy):
-        gx = np.zeros(self.shape, dtype=gy.dtype)
+        xp = get_array_module(gy)
+        gx = xp.zeros(self.shape, dtype=gy.dtype)
         if _is_basic(self.index):
             gx[self.index] = gy
         else:
-            np.add.at(gx, self.index, gy)
+            add_at(xp, gx, self.index, gy)
         return gx
 
     def backward(self, ggx):
@@ -131,7 +134,7 @@ class Split(Function):
         self.sizes, self.axis = sizes, axis
 
     def forward(self, x):
-        bounds = np.cumsum(self.sizes)[:-1]
+        bounds = np.cumsum(self.sizes)[:-1].tolist()  # host ints, fine for CuPy too
         return tuple(np.split(x, bounds, axis=self.axis))
 
     def backward(self, *gys):
@@ -141,7 +144,7 @@ class Split(Function):
             if g is None:
                 shape = list(x.shape)
                 shape[self.axis] = size
-                g = Tensor._make(np.zeros(shape, dtype=x.dtype))
+                g = Tensor._make(get_array_module(x).zeros(shape, dtype=x.dtype))
             parts.append(g)
         return cat(parts, self.axis)
 
@@ -454,8 +457,7 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
 
 
 def to_device(x: Tensor, device: Any) -> Tensor:
-    """Move to another device (the CPU is the only one without CuPy)."""
-    if device.type == "cuda":
-        raise RuntimeError("to: CUDA is not available in this build; install CuPy and run on "
-                           "a machine with an NVIDIA GPU (scratchgrad.cuda.is_available())")
-    return x
+    """Move to another device (differentiable; see scratchgrad/_transfer.py)."""
+    from .._transfer import to_device as _to_device  # noqa: PLC0415  (device code lives there)
+
+    return _to_device(x, device)

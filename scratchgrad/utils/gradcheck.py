@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import autograd
+from ..backend import device_of, to_device_array, to_numpy
 from ..tensor import Tensor
 
 
@@ -21,6 +22,11 @@ class GradcheckError(AssertionError):
 
 def _as_list(x: Any) -> list:
     return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _like(values: np.ndarray, t: Tensor) -> Any:
+    """Host random numbers moved to ``t``'s device (the same numbers on every device)."""
+    return to_device_array(values, device_of(t.data))
 
 
 def _prepare(inputs: Any) -> list[Tensor]:
@@ -57,13 +63,15 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     outs = [o for o in outs if isinstance(o, Tensor) and o.requires_grad]
     if not outs:
         raise GradcheckError("gradcheck: no output depends on an input that requires grad")
-    us = [Tensor._make(rng.standard_normal(o.shape)) for o in outs]
+    us = [Tensor._make(_like(rng.standard_normal(o.shape), o)) for o in outs]
     grads = autograd.grad(outs, diff, grad_outputs=us, allow_unused=True)
-    grads = [np.zeros(x.shape) if g is None else g.data for x, g in zip(diff, grads)]
+    grads = [np.zeros(x.shape) if g is None else to_numpy(g.data) for x, g in zip(diff, grads)]
+    us_host = [to_numpy(u.data) for u in us]
 
     def project(values: Any) -> float:
         vals = [v for v, keep in zip(_as_list(values), fn_outputs_mask) if keep]
-        return float(sum(np.sum(v.data.astype(np.float64) * u.data) for v, u in zip(vals, us)))
+        return float(sum(np.sum(to_numpy(v.data).astype(np.float64) * u)
+                         for v, u in zip(vals, us_host)))
 
     fn_outputs_mask = [isinstance(o, Tensor) and o.requires_grad for o in _as_list(fn(*xs))]
     for k in range(n_directions):
@@ -71,11 +79,12 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
         originals = [x.data.copy() for x in diff]
         # not under no_grad: fn may itself differentiate (gradgradcheck's vector-Jacobian
         # product does)
-        for x, v, o in zip(diff, vs, originals):
-            x.data = o + eps * v
+        steps = [_like(eps * v, x) for x, v in zip(diff, vs)]
+        for x, s, o in zip(diff, steps, originals):
+            x.data = o + s
         f_plus = project(fn(*xs))
-        for x, v, o in zip(diff, vs, originals):
-            x.data = o - eps * v
+        for x, s, o in zip(diff, steps, originals):
+            x.data = o - s
         f_minus = project(fn(*xs))
         for x, o in zip(diff, originals):
             x.data = o
@@ -106,7 +115,8 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: 
     xs = _prepare(inputs)
     n = len(xs)
     outs = [o for o in _as_list(fn(*xs)) if isinstance(o, Tensor) and o.requires_grad]
-    us = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs]
+    us = [Tensor._make(_like(rng.standard_normal(o.shape), o), requires_grad=True)
+          for o in outs]
     diff_idx = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
 
     def vjp(*args: Any) -> tuple:

@@ -125,10 +125,12 @@ def _as_array(value: Any) -> np.ndarray | None:
     """The NumPy array behind a Tensor / ndarray / CuPy array, or None for other values."""
     if isinstance(value, Tensor):
         value = value.data
+    if type(value).__module__.startswith("cupy"):  # a CuPy array: copy to the host
+        return value.get()
     if isinstance(value, np.ndarray):
         return value
     if hasattr(value, "get") and hasattr(value, "dtype") and hasattr(value, "shape"):
-        return value.get()  # a CuPy array: copy to the host
+        return value.get()  # another device array with CuPy's interface
     return None
 
 

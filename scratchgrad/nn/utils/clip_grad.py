@@ -8,6 +8,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..._config import opaque
+from ...backend import get_array_module
 from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -55,7 +56,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if coef < 1.0:
         for g in grads:
             g.data *= coef  # a Python float: the gradient stays in its dtype
-    return Tensor._make(np.asarray(total, dtype=dtype))
+    return Tensor._make(get_array_module(grads[0].data).asarray(total, dtype=dtype))
 
 
 @opaque

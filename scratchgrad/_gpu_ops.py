@@ -1,0 +1,194 @@
+"""The GPU (CuPy) paths of the ops whose NumPy code is tuned for the CPU.
+
+The CPU convolution reads a strided view of a padded buffer held in reusable workspace memory,
+in layouts chosen for OpenBLAS; the embedding gradient uses ``np.add.reduceat``; the fused
+cross-entropy indexes with host ranges. On the GPU the same ops run here instead, with one
+hook line in each NumPy function (``if type(x) is not np.ndarray: return _gpu_ops...``), so the
+CPU code stays exactly as it is. Each function uses a hand-written kernel from
+``_cuda_kernels.py`` when one is available and enabled, else a generic CuPy path of a few large
+array operations; both give the same results (``SCRATCHGRAD_CUDA_KERNELS=0`` selects the
+generic path).
+
+Convolution layout here (simpler than the CPU's: no garbage columns, no per-sample layout):
+``col`` is (C*KH*KW, N*OH*OW) with row (c, ki, kj) and column (n, oh, ow); ``gy_op`` is gy
+(N, OC, OH, OW) transposed to (groups, OC/groups, N*OH*OW). Products are batched over groups
+and run on cuBLAS.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _cuda_kernels
+from .backend import add_at, get_array_module
+
+
+def _kernel(xp: Any, name: str) -> Any:
+    """The CUDA kernel ``name``, or None for NumPy arrays (so the generic paths here also run,
+    and are tested, on the CPU) or when kernels are switched off."""
+    return None if xp is np else _cuda_kernels.get(name)
+
+
+# ---------------------------------------------------------------------- convolution
+def _geom_ints(g: Any) -> tuple:
+    """The integers the im2col/col2im kernels take, from the CPU op's ``_Geom``."""
+    return (g.C, g.H, g.W, g.KH, g.KW, g.OH, g.OW, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw,
+            g.N * g.OH * g.OW)
+
+
+def _window(start: int, step: int, count: int) -> slice:
+    return slice(start, start + step * (count - 1) + 1, step)
+
+
+def _padded(x: Any, g: Any) -> Any:
+    """x in a zero buffer of the padded size (N, C, Hp, Wp) (x itself without padding)."""
+    xp = get_array_module(x)
+    if g.Hp == g.H and g.Wp == g.W:
+        return x
+    buf = xp.zeros((g.N, g.C, g.Hp, g.Wp), dtype=x.dtype)
+    buf[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x
+    return buf
+
+
+def im2col(x: Any, g: Any) -> Any:
+    """The column matrix (C*KH*KW, N*OH*OW) of x (N, C, H, W) for geometry ``g``.
+
+    Generic path: one strided slice of the padded input per kernel offset, copied into
+    ``col[:, ki, kj]`` (KH*KW copies)."""
+    xp = get_array_module(x)
+    K, M = g.C * g.KH * g.KW, g.N * g.OH * g.OW
+    kernel = _kernel(xp, "im2col")
+    if kernel is not None:
+        col = xp.empty((K, M), dtype=x.dtype)
+        kernel(xp.ascontiguousarray(x), *_geom_ints(g), col)
+        return col
+    buf = _padded(x, g)
+    col = xp.empty((g.C, g.KH, g.KW, g.N, g.OH, g.OW), dtype=x.dtype)
+    for ki in range(g.KH):
+        rows = _window(ki * g.dh, g.sh, g.OH)
+        for kj in range(g.KW):
+            cols = _window(kj * g.dw, g.sw, g.OW)
+            col[:, ki, kj] = buf[:, :, rows, cols].transpose(1, 0, 2, 3)
+    return col.reshape(K, M)
+
+
+def col2im(gcol: Any, g: Any) -> Any:
+    """The adjoint of :func:`im2col`: (C*KH*KW, N*OH*OW) -> (N, C, H, W), overlaps summed.
+
+    Generic path: one strided add per kernel offset into a zero padded buffer, then a crop."""
+    xp = get_array_module(gcol)
+    kernel = _kernel(xp, "col2im")
+    if kernel is not None:
+        gx = xp.empty((g.N, g.C, g.H, g.W), dtype=gcol.dtype)
+        kernel(xp.ascontiguousarray(gcol), *_geom_ints(g), gx)
+        return gx
+    buf = xp.zeros((g.N, g.C, g.Hp, g.Wp), dtype=gcol.dtype)
+    src = gcol.reshape(g.C, g.KH, g.KW, g.N, g.OH, g.OW)
+    for ki in range(g.KH):
+        rows = _window(ki * g.dh, g.sh, g.OH)
+        for kj in range(g.KW):
+            cols = _window(kj * g.dw, g.sw, g.OW)
+            buf[:, :, rows, cols] += src[:, ki, kj].transpose(1, 0, 2, 3)
+    return buf[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W].copy()
+
+
+def gy_operand(gy: Any, g: Any) -> Any:
+    """gy (N, OC, OH, OW) as (groups, OC/groups, N*OH*OW), by one transposing copy."""
+    N, OC, OH, OW = gy.shape
+    m = gy.transpose(1, 0, 2, 3).copy()
+    return m.reshape(g.groups, OC // g.groups, N * OH * OW)
+
+
+def _weights(W: Any, groups: int) -> Any:
+    """(OC, C/groups, KH, KW) -> (groups, OC/groups, C/groups*KH*KW)."""
+    return W.reshape(groups, W.shape[0] // groups, -1)
+
+
+def conv_forward(x: Any, W: Any, b: Any, g: Any, col: Any = None) -> tuple[Any, Any]:
+    """y = conv(x, W) + b, and the column matrix (kept for the weight gradient)."""
+    xp = get_array_module(x)
+    if col is None:
+        col = im2col(x, g)
+    OC, G = W.shape[0], g.groups
+    Y = xp.matmul(_weights(W, G), col.reshape(G, -1, g.N * g.OH * g.OW))  # (G, OC/G, M)
+    view = Y.reshape(OC, g.N, g.OH, g.OW).transpose(1, 0, 2, 3)
+    y = xp.empty((g.N, OC, g.OH, g.OW), dtype=Y.dtype)  # one copy to contiguous NCHW
+    if b is None:
+        xp.copyto(y, view)
+    else:
+        xp.add(view, b.reshape(OC, 1, 1), out=y)
+    return y, col
+
+
+def conv_grad_input(gy_op: Any, W: Any, g: Any) -> Any:
+    """gx = col2im(W^T @ gy) for the convolution's input."""
+    xp = get_array_module(gy_op)
+    gcol = xp.matmul(_weights(W, g.groups).transpose(0, 2, 1), gy_op)  # (G, K/G, M)
+    return col2im(gcol.reshape(-1, gcol.shape[-1]), g)
+
+
+def conv_grad_weight(col: Any, gy_op: Any, w_shape: Sequence[int], g: Any) -> Any:
+    """gW = gy @ col^T, per group."""
+    xp = get_array_module(col)
+    cols = col.reshape(g.groups, -1, col.shape[-1]).transpose(0, 2, 1)  # (G, M, K/G)
+    return xp.matmul(gy_op, cols).reshape(tuple(w_shape))
+
+
+# ---------------------------------------------------------------------- embedding
+def scatter_rows(indices: Any, rows: Any, num: int, padding_idx: int | None) -> Any:
+    """Sum ``rows[i]`` into row ``indices[i]`` of a (num, dim) zero matrix (atomic adds)."""
+    xp = get_array_module(rows)
+    out = xp.zeros((num, rows.shape[1]), dtype=rows.dtype)
+    if indices.size:
+        add_at(xp, out, xp.asarray(indices), rows)
+    if padding_idx is not None:
+        out[padding_idx] = 0
+    return out
+
+
+# ---------------------------------------------------------------------- cross-entropy
+def cross_entropy_kernel_ok(fn: Any) -> bool:
+    """The fused kernels cover cross-entropy without label smoothing (any weight, reduction,
+    ignore_index); smoothing takes the generic path."""
+    return fn.eps == 0 and _cuda_kernels.enabled()
+
+
+def cross_entropy_forward(fn: Any, x: Any, t: Any) -> Any:
+    """Per-row loss ``-w_t * (x[t] - max - log_sum)``; saves ``row_max`` and ``log_sum``
+    (M, 1) on ``fn`` as the CPU forward does. ``t`` is the op's ``_IndexTargets``."""
+    xp = get_array_module(x)
+    M = x.shape[0]
+    row_max = xp.empty(M, dtype=x.dtype)
+    log_sum = xp.empty(M, dtype=x.dtype)
+    picked = xp.empty(M, dtype=x.dtype)
+    _kernel(xp, "ce_forward")(xp.ascontiguousarray(x), t.safe, x.shape[1], row_max, log_sum,
+                              picked)
+    fn.row_max, fn.log_sum = row_max[:, None], log_sum[:, None]
+    return -t.w_t * (picked - row_max - log_sum)
+
+
+def cross_entropy_backward(fn: Any, x: Any, t: Any, g: Any) -> Any:
+    """gx = softmax(x) * w_t g - onehot(t) * w_t g (no label smoothing)."""
+    xp = get_array_module(x)
+    # w_t (M,) times g: per row (reduction "none") or a scalar (sum, mean): (M,) either way
+    coef = xp.ascontiguousarray((t.w_t * g).astype(x.dtype, copy=False).reshape(-1))
+    gx = xp.empty_like(x)
+    _kernel(xp, "ce_backward")(x, fn.row_max.reshape(-1), fn.log_sum.reshape(-1), t.safe, coef,
+                               x.shape[1], gx)
+    return gx
+
+
+# ---------------------------------------------------------------------- LSTM
+def lstm_step_kernel(xp: Any) -> Any:
+    """The fused LSTM step (see ``_cuda_kernels._LSTM_STEP``) as a function of the step's
+    arrays, or None on the CPU or with kernels off."""
+    kernel = _kernel(xp, "lstm_step")
+    if kernel is None:
+        return None
+
+    def step(a: Any, rec: Any, c_prev: Any, c: Any, tc: Any, h: Any) -> None:
+        # a (4, N, H): gate pre-activations in, activated gates out
+        kernel(rec[0], rec[1], rec[2], rec[3], c_prev, a[0], a[1], a[2], a[3], c, tc, h)
+
+    return step
