@@ -397,3 +397,32 @@ def test_more_layers_losses_and_optimizers_equal_eager(run):
     np.testing.assert_allclose(l2, l1, rtol=1e-6)
     for a, b in zip(w1, w2):
         np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+
+
+def test_max_pool_moved_before_relu_keeps_values_and_gradients():
+    """max_pool2d(relu(x)) is replayed as relu(max_pool2d(x)): windows that are all negative,
+    ties at zero and ties between equal positives give the same values and gradients."""
+    conv = nn.Conv2d(1, 2, 3, padding=1)
+
+    def step(x, w):
+        y = F.max_pool2d(F.relu(conv(x)), 2)
+        (y * w).sum().backward()
+        return y
+
+    f = sg.compile(step)
+    rng = np.random.default_rng(1)
+    for i in range(4):
+        x = rng.standard_normal((3, 1, 6, 6)).astype(np.float32)
+        x[0, 0, :2, :2] = -1.0          # an all-negative window after the conv, most likely
+        x[1, 0, 2:4, 2:4] = 0.5          # equal values: ties
+        w = sg.tensor(rng.standard_normal((3, 2, 3, 3)).astype(np.float32))
+        grads = []
+        for fn in (step, f):
+            conv.zero_grad()
+            xt = sg.tensor(x, requires_grad=True)
+            y = fn(xt, w)
+            grads.append((y.detach().numpy().copy(), xt.grad.numpy().copy(),
+                          conv.weight.grad.numpy().copy()))
+        for a, b in zip(*grads):
+            np.testing.assert_array_equal(b, a)
+    assert f.programs[0].stats["pool_before_relu"] == 1

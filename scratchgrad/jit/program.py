@@ -1,13 +1,15 @@
 """A traced function as a program: its optimisation passes and its replay.
 
 A :class:`Program` is the list of nodes a :class:`~scratchgrad.jit.trace.Tracer` wrote down,
-rewritten by four passes and then turned into one Python closure per step:
+rewritten by these passes and then turned into one Python closure per step:
 
 1. **dead-code elimination**: calls whose results nobody uses (and that change nothing) go;
 2. **constant folding**: pure calls on constants only are computed once, now;
 3. **common-subexpression elimination**: a pure call repeated on the same inputs with the same
    hyperparameters is made once;
-4. **memory planning**: each value is dropped right after its last use (including its use by
+4. **max pooling before ReLU**: ``max_pool2d(relu(x))`` runs as ``relu(max_pool2d(x))``
+   (the same values and gradients; ReLU on a quarter of the elements);
+5. **memory planning**: each value is dropped right after its last use (including its use by
    the backward of the op that read it), and an elementwise op or a gradient sum whose input
    dies there and that nobody else can see writes its result into that input (``out=``): a
    chain of elementwise ops then runs in one buffer, which is this NumPy compiler's fusion.
@@ -26,6 +28,7 @@ import numpy as np
 from .. import _config
 from ..autograd import to_leaf
 from ..ops import arithmetic as _ar
+from ..ops import conv as _conv
 from ..ops import elementwise as _el
 from ..tensor import Tensor
 from .trace import Node, Tracer, _Val
@@ -73,6 +76,7 @@ class Program:
         self._eliminate_dead_code()
         self._fold_constants()
         self._eliminate_common_subexpressions()
+        self._pool_before_relu()
         self._eliminate_dead_code()
         self.stats["kept"] = len(self.nodes)
         self._plan_memory()
@@ -163,6 +167,50 @@ class Program:
         self.out_template = _map_template(self.out_template, self._resolve)
         self.stats["merged"] = merged
         self.nodes = kept
+
+    def _pool_before_relu(self) -> None:
+        """``max_pool2d(relu(x))`` becomes ``relu(max_pool2d(x))``, backward rules swapped
+        alike: the same values (max commutes with the monotone ReLU) and the same gradients
+        (where a window's maximum is positive both pick the same element; where it is not, ReLU
+        gives no gradient either way), with ReLU's passes over a quarter of the elements for a
+        2x2 pool. Done when the ReLU's result feeds only that pool."""
+        readers: dict[int, list[Node]] = {}
+        for node in self.nodes:
+            for v in self._reads(node):
+                readers.setdefault(v, []).append(node)
+        vjp = {id(n.fn): n for n in self.nodes if n.kind == "vjp"}
+        swapped = 0
+        for i, relu in enumerate(self.nodes):
+            if relu.kind != "call" or type(relu.fn) is not _el.ReLU or relu.attrs:
+                continue
+            r = relu.outs[0]
+            users = [n for n in readers.get(r, []) if n.kind == "call"]
+            if len(users) != 1 or r in self.outputs:
+                continue
+            pool = users[0]
+            if type(pool.fn) is not _conv.MaxPool2dOp or pool.ins != [r] or pool.attrs:
+                continue
+            v_relu, v_pool = vjp.get(id(relu)), vjp.get(id(pool))
+            expected = {id(pool)} | {id(n) for n in (v_relu, v_pool) if n is not None}
+            if (v_relu is None) != (v_pool is None) or \
+                    {id(n) for n in readers[r]} != expected:
+                continue
+            x, p = relu.ins[0], pool.outs[0]
+            j = self.nodes.index(pool)
+            pool.ins, pool.outs = [x], [r]      # r now names the pooled x
+            relu.ins, relu.outs = [r], [p]
+            self.nodes[i], self.nodes[j] = pool, relu
+            self.meta[r] = self.meta[p]
+            if v_relu is not None:              # gp -> relu's rule -> g_r -> pool's rule -> gx
+                (gp,), (g_r,) = v_pool.ins, v_pool.outs
+                (gx,) = v_relu.outs
+                v_relu.ins, v_relu.outs, v_relu.owned = [gp], [g_r], ((),)
+                v_pool.ins, v_pool.outs, v_pool.owned = [g_r], [gx], ((),)
+                a, b = self.nodes.index(v_pool), self.nodes.index(v_relu)
+                self.nodes[a], self.nodes[b] = v_relu, v_pool
+                self.meta[g_r] = self.meta[gp]
+            swapped += 1
+        self.stats["pool_before_relu"] = swapped
 
     def _plan_memory(self) -> None:
         """Last use of each value, and which steps may write into a dying input."""
