@@ -28,68 +28,23 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import scratchgrad as sg  # noqa: E402
 import scratchgrad.nn.functional as F  # noqa: E402
-from scratchgrad import nn  # noqa: E402
+
+import cnn  # noqa: E402  (the benchmark scripts beside this one)
+import lstm  # noqa: E402
+import mlp  # noqa: E402
 
 BATCH_CNN, BATCH_MLP = 128, 128
 MLP_EPOCH_STEPS = 469  # 60,000 samples at batch 128
-VOCAB, EMBED, HIDDEN, SEQ, BATCH_LSTM = 65, 64, 256, 64, 32
+VOCAB, EMBED, HIDDEN, SEQ, BATCH_LSTM = lstm.VOCAB, lstm.EMBED, lstm.HIDDEN, lstm.SEQ, lstm.BATCH
 
 
 # ---------------------------------------------------------------------- models
-def sg_cnn() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+# The networks of the CPU benchmarks, taken from their scripts so that both measure the same.
+sg_cnn, torch_cnn = cnn.build_scratchgrad, cnn.build_torch
+sg_mlp, torch_mlp = mlp.build_scratchgrad, mlp.build_torch
+SgCharLSTM, torch_char_lstm = lstm.CharLSTM, lstm.build_torch
 
 
-def torch_cnn(torch: Any) -> Any:
-    t = torch.nn
-    return t.Sequential(
-        t.Conv2d(1, 32, 3, padding=1), t.ReLU(), t.MaxPool2d(2),
-        t.Conv2d(32, 64, 3, padding=1), t.ReLU(), t.MaxPool2d(2),
-        t.Flatten(), t.Linear(3136, 128), t.ReLU(), t.Linear(128, 10))
-
-
-def sg_mlp() -> nn.Module:
-    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
-                         nn.Linear(256, 10))
-
-
-def torch_mlp(torch: Any) -> Any:
-    t = torch.nn
-    return t.Sequential(t.Linear(784, 256), t.ReLU(), t.Linear(256, 256), t.ReLU(),
-                        t.Linear(256, 10))
-
-
-class SgCharLSTM(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.embed = nn.Embedding(VOCAB, EMBED)
-        self.lstm = nn.LSTM(EMBED, HIDDEN)
-        self.head = nn.Linear(HIDDEN, VOCAB)
-
-    def forward(self, tokens: sg.Tensor) -> sg.Tensor:
-        out, _ = self.lstm(self.embed(tokens))
-        return self.head(out)
-
-
-def torch_char_lstm(torch: Any) -> Any:
-    class TorchCharLSTM(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.embed = torch.nn.Embedding(VOCAB, EMBED)
-            self.lstm = torch.nn.LSTM(EMBED, HIDDEN)
-            self.head = torch.nn.Linear(HIDDEN, VOCAB)
-
-        def forward(self, tokens: Any) -> Any:
-            out, _ = self.lstm(self.embed(tokens))
-            return self.head(out)
-
-    return TorchCharLSTM()
-
-
-# ---------------------------------------------------------------------- data (host arrays)
 def host_batches(kind: str, n: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(seed)
     out = []

@@ -121,8 +121,8 @@ def run_compiled(steps: int, losses: dict, notes: dict) -> float:
 
 
 # ---------------------------------------------------------------------- pytorch
-def run_torch(torch, steps: int, losses: dict) -> float:
-    torch.manual_seed(0)
+def build_torch(torch):
+    """The same network in PyTorch, with nn.LSTM."""
 
     class Net(torch.nn.Module):
         def __init__(self) -> None:
@@ -135,7 +135,12 @@ def run_torch(torch, steps: int, losses: dict) -> float:
             out, _ = self.lstm(self.embed(tokens))
             return self.head(out)
 
-    return _torch_loop(torch, Net(), steps, losses, "pytorch")
+    return Net()
+
+
+def run_torch(torch, steps: int, losses: dict) -> float:
+    torch.manual_seed(0)
+    return _torch_loop(torch, build_torch(torch), steps, losses, "pytorch")
 
 
 def run_torch_cell(torch, steps: int, losses: dict) -> float:
