@@ -17,39 +17,20 @@ import ctypes
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 
+from _hostkernels import bindings  # noqa: E402  (parameters bound as ElementwiseKernel does)
 from scratchgrad import _cuda_kernels  # noqa: E402
 
 # Parameters the GPU paths pass as Python ints (everything else is an array).
 SCALARS = {"C", "H", "W", "KH", "KW", "OH", "OW", "sh", "sw", "pt", "pl", "dh", "dw", "M"}
-CTYPES = {"T": "T", "int64": "long long", "int32": "int"}
-
-
-def _params(spec: str) -> list[tuple[bool, str, str]]:
-    out = []
-    for p in spec.split(","):
-        toks = p.split()
-        raw = toks[0] == "raw"
-        out.append((raw, *(toks[1:] if raw else toks)))
-    return out
 
 
 def source(name: str, ctype: str) -> str:
     ins, outs, body, kname = _cuda_kernels._SOURCES[name]
-    args, binds = [], []
-    for raw, t, n in _params(ins):
-        ct = CTYPES[t]
-        if raw:
-            args.append(f"Raw<{ct}> {n}")
-        elif n in SCALARS:
-            args.append(f"const {ct} {n}")
-        else:
-            args.append(f"const {ct}* _raw_{n}")
-            binds.append(f"const {ct} {n} = _raw_{n}[i];")
-    for _, t, n in _params(outs):
-        args.append(f"{CTYPES[t]}* _raw_{n}")
-        binds.append(f"{CTYPES[t]} &{n} = _raw_{n}[i];")
+    args, binds = bindings(ins, outs, SCALARS)
     return (f"typedef {ctype} T;\n"
             "template<typename U> struct Raw { U* p; "
             "__device__ U& operator[](long long k) const { return p[k]; } };\n"

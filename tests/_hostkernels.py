@@ -36,9 +36,10 @@ def params(spec: str) -> list[tuple[bool, str, str]]:
     return out
 
 
-def source(in_params: str, out_params: str, body: str, fname: str, ctype: str,
-           scalars: set[str]) -> str:
-    """One host function ``fname`` running ``body`` for every element, with T = ``ctype``."""
+def bindings(in_params: str, out_params: str, scalars: set[str]
+             ) -> tuple[list[str], list[str]]:
+    """The C parameter list of a kernel and the statements binding element ``i``, as CuPy's
+    ElementwiseKernel does it (shared with scripts/kernels_nvrtc.py's CUDA wrapper)."""
     args, binds = [], []
     for raw, t, n in params(in_params):
         ct = _CTYPES[t]
@@ -53,6 +54,13 @@ def source(in_params: str, out_params: str, body: str, fname: str, ctype: str,
         ct = _CTYPES[t]
         args.append(f"{ct}* _raw_{n}")
         binds.append(f"{ct} &{n} = _raw_{n}[i];")
+    return args, binds
+
+
+def source(in_params: str, out_params: str, body: str, fname: str, ctype: str,
+           scalars: set[str]) -> str:
+    """One host function ``fname`` running ``body`` for every element, with T = ``ctype``."""
+    args, binds = bindings(in_params, out_params, scalars)
     return (f"namespace ns_{fname} {{\ntypedef {ctype} T;\n"
             f"extern \"C\" void {fname}({', '.join(args)}, long long _n) {{\n"
             f"  for (long long i = 0; i < _n; ++i) {{ {' '.join(binds)} {{ {body} }} }}\n}}\n}}\n")
