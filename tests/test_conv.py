@@ -95,7 +95,7 @@ def test_conv2d_col2im_in_chunks_of_samples_matches_torch(torch, layout, monkeyp
     """col2im (the input gradient) runs over chunks of samples: one each, and two with a
     shorter last chunk, for padded, strided, dilated and grouped convolutions."""
     monkeypatch.setattr(sys.modules[__name__], "RNG", np.random.default_rng(6))
-    monkeypatch.setattr(C, "_chunk", lambda n, sample_bytes: min(n, chunk_samples))
+    monkeypatch.setattr(C, "_chunk", lambda n, sample_bytes, *_: min(n, chunk_samples))
     for xs, ws, kw in [((5, 4, 7, 6), (6, 4, 3, 3), dict(padding=1)),
                        ((5, 4, 9, 7), (4, 2, 3, 2), dict(stride=2, padding=(1, 0), groups=2)),
                        ((3, 2, 9, 9), (3, 2, 3, 3), dict(padding=2, dilation=2))]:

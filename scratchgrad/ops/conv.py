@@ -87,9 +87,10 @@ _workspace = _Workspace()
 _CHUNK_BYTES = 1 << 19
 
 
-def _chunk(n: int, sample_bytes: int) -> int:
-    """How many of ``n`` samples of ``sample_bytes`` each make one chunk (at least 1)."""
-    return max(1, min(n, _CHUNK_BYTES // max(sample_bytes, 1)))
+def _chunk(n: int, sample_bytes: int, chunk_bytes: int = _CHUNK_BYTES) -> int:
+    """How many of ``n`` samples of ``sample_bytes`` each make one chunk of about
+    ``chunk_bytes`` (at least 1)."""
+    return max(1, min(n, chunk_bytes // max(sample_bytes, 1)))
 
 
 # ---------------------------------------------------------------------- arguments
@@ -145,7 +146,8 @@ class _Geom:
     """
 
     __slots__ = ("N", "C", "H", "W", "KH", "KW", "sh", "sw", "pt", "pl", "dh", "dw", "OH",
-                 "OW", "Hp", "Wp", "Wr", "Wv", "P", "M", "groups", "batched")
+                 "OW", "Hp", "Wp", "Wr", "Wv", "P", "M", "groups", "batched",
+                 "flat")
 
     def __init__(self, x_shape: Sequence[int], k_hw: Sequence[int], a: _ConvArgs,
                  out_hw: Sequence[int] | None = None) -> None:
@@ -172,6 +174,8 @@ class _Geom:
         last = ((self.OH - 1) * self.sh + (self.KH - 1) * self.dh) * self.Wr \
             + (self.Wv - 1) * self.sw + (self.KW - 1) * self.dw
         self.P = max(self.Hp * self.Wr, last + 1)
+        # Output rows back to back in the planes: offset views are plain slices.
+        self.flat = self.sh == 1 and self.Wv == self.Wr
         self.M = self.N * self.OH * self.Wv
 
     def padded(self, x: np.ndarray) -> np.ndarray:
@@ -187,15 +191,20 @@ class _Geom:
         return buf
 
     def plane(self, buf: np.ndarray) -> np.ndarray:
-        """The (N, C, Hp, Wr) view of a flat padded buffer (Wr: the row pitch)."""
+        """The (N, C, Hp, Wr) view of a flat padded buffer (Wr: the row pitch); (C, N, ...) for a
+        buffer laid out channel first."""
         return buf[:, :, :self.Hp * self.Wr].reshape(buf.shape[0], buf.shape[1], self.Hp,
                                                      self.Wr)
 
     def offset_view(self, buf: np.ndarray, i: int, j: int) -> np.ndarray:
-        """(N, C, OH, Wv) view of a flat padded buffer at kernel offset (i, j): the values that
-        offset meets at every output position. Writeable: col2im adds through it."""
+        """(N, C, OH, Wv) view ((C, N, ...) for a channel-first buffer) of a flat padded buffer at
+        kernel offset (i, j): the values that offset meets at every output position; (N, C,
+        OH*Wv) when ``flat``. Writeable: col2im adds through it."""
         it = buf.itemsize
-        start = buf[:, :, i * self.dh * self.Wr + j * self.dw:]
+        off = i * self.dh * self.Wr + j * self.dw
+        if self.flat:
+            return buf[:, :, off:off + self.OH * self.Wv]
+        start = buf[:, :, off:]
         return as_strided(start, buf.shape[:2] + (self.OH, self.Wv),
                           buf.strides[:2] + (self.sh * self.Wr * it, self.sw * it))
 
@@ -207,9 +216,12 @@ def _im2col(x: np.ndarray, g: _Geom) -> np.ndarray:
     buf = g.padded(x)
     it = buf.itemsize
     sN, sC = buf.strides[0], buf.strides[1]
-    view = as_strided(buf, (g.C, g.KH, g.KW, g.N, g.OH, g.Wv),
-                      (sC, g.dh * g.Wr * it, g.dw * it, sN, g.sh * g.Wr * it, g.sw * it),
-                      writeable=False)
+    if g.flat:  # rows back to back: 1-D runs of OH*Wv (see _col2im)
+        shape, strides = (g.OH * g.Wv,), (it,)
+    else:
+        shape, strides = (g.OH, g.Wv), (g.sh * g.Wr * it, g.sw * it)
+    view = as_strided(buf, (g.C, g.KH, g.KW, g.N) + shape,
+                      (sC, g.dh * g.Wr * it, g.dw * it, sN) + strides, writeable=False)
     col = np.empty(view.shape, dtype=x.dtype)
     np.copyto(col, view)
     return col.reshape(g.C * g.KH * g.KW, g.M)
@@ -220,28 +232,32 @@ def _col2im(gcol: np.ndarray, g: _Geom, kmajor: bool = True) -> np.ndarray:
     ``gcol`` is (C*KH*KW, N*OH*Wv) (``kmajor``) or (N, C*KH*KW, OH*Wv) (batched layout).
 
     Runs over chunks of samples (see ``_CHUNK_BYTES``): zero fill, the KH*KW adds and the crop
-    of one chunk touch the same few hundred KB, which then stay in cache."""
-    B = _chunk(g.N, g.C * g.P * gcol.itemsize)
-    gbuf = _workspace.take("col2im", (B, g.C, g.P), gcol.dtype)
+    of one chunk touch the same few hundred KB, which then stay in cache. The chunk buffer is
+    laid out like the source, (C, n, P) for ``kmajor`` and (n, C, P) otherwise, so that every
+    add walks target and source in the same order (NumPy does not reorder the outer loops of a
+    strided add for us; the (n, C, P) target under a ``kmajor`` source measured 1.4-1.8x
+    slower at the reference CNN's second layer); the crop then transposes the chunk once."""
+    B = _chunk(g.N, g.C * g.P * gcol.itemsize, 2 * _CHUNK_BYTES)
     out = np.empty((g.N, g.C, g.H, g.W), dtype=gcol.dtype)
+    # On the wide grid (stride 1, Wv == Wr) an offset's rows run on into each other: the add
+    # is then over (C, n, OH*Wv) runs, not 4-D views with 15-wide rows (1.3-1.6x faster).
+    tail = (g.OH * g.Wv,) if g.flat else (g.OH, g.Wv)
     if kmajor:
-        src = gcol.reshape(g.C, g.KH, g.KW, g.N, g.OH, g.Wv)
+        src = gcol.reshape((g.C, g.KH, g.KW, g.N) + tail)
+        gbuf = _workspace.take("col2im", (g.C, B, g.P), gcol.dtype)
     else:
-        src = gcol.reshape(g.N, g.C, g.KH, g.KW, g.OH, g.Wv)
+        src = gcol.reshape((g.N, g.C, g.KH, g.KW) + tail)
+        gbuf = _workspace.take("col2im", (B, g.C, g.P), gcol.dtype)
     for s0 in range(0, g.N, B):
         n = min(B, g.N - s0)
         sl = slice(s0, s0 + n)
-        buf = gbuf[:n]
+        buf = gbuf[:, :n] if kmajor else gbuf[:n]
         buf.fill(0)
-        # Walk target and source in the source's memory order (NumPy does not reorder the
-        # outer loops of a strided add for us; the wrong order measured 1.5x slower).
         for i in range(g.KH):
             for j in range(g.KW):
-                if kmajor:
-                    g.offset_view(buf, i, j).transpose(1, 0, 2, 3)[...] += src[:, i, j, sl]
-                else:
-                    g.offset_view(buf, i, j)[...] += src[sl, :, i, j]
-        out[sl] = g.plane(buf)[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W]
+                g.offset_view(buf, i, j)[...] += src[:, i, j, sl] if kmajor else src[sl, :, i, j]
+        crop = g.plane(buf)[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W]
+        out[sl] = crop.transpose(1, 0, 2, 3) if kmajor else crop
     return out
 
 
