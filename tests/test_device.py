@@ -214,7 +214,9 @@ def test_gpu_conv_path_matches_the_cpu_conv(geom):
                                                    xs[0] * g.OH * g.OW)
     gy = rng.standard_normal(y.shape)
     gx_cpu = C._conv_grad_input(C._gy_operand(gy, g), W, g)
-    gw_cpu = C._conv_grad_weight(col_cpu, C._gy_operand(gy, g), W.shape, g)
+    K = x.shape[1] * ws[2] * ws[3]  # the CPU's col carries the bias as a row of ones
+    assert col_cpu.shape[0] == (K + 1 if groups == 1 else K)
+    gw_cpu = C._conv_grad_weight(col_cpu[:K], C._gy_operand(gy, g), W.shape, g)
     gy_op = _gpu_ops.gy_operand(gy, g)
     np.testing.assert_allclose(_gpu_ops.conv_grad_input(gy_op, W, g), gx_cpu, rtol=1e-10,
                                atol=1e-10)

@@ -209,8 +209,10 @@ class _Geom:
                           buf.strides[:2] + (self.sh * self.Wr * it, self.sw * it))
 
 
-def _im2col(x: np.ndarray, g: _Geom) -> np.ndarray:
-    """The column matrix (C*KH*KW, N*OH*Wv) of ``x``: one strided view, one copy."""
+def _im2col(x: np.ndarray, g: _Geom, ones: bool = False) -> np.ndarray:
+    """The column matrix (C*KH*KW, N*OH*Wv) of ``x``: one strided view, one copy. ``ones``
+    appends a row of ones (NumPy only), which carries the bias through the products: see
+    :func:`_conv_forward`."""
     if type(x) is not np.ndarray:  # CuPy: its own layout, scratchgrad/_gpu_ops.py
         return _gpu_ops.im2col(x, g)
     buf = g.padded(x)
@@ -222,9 +224,12 @@ def _im2col(x: np.ndarray, g: _Geom) -> np.ndarray:
         shape, strides = (g.OH, g.Wv), (g.sh * g.Wr * it, g.sw * it)
     view = as_strided(buf, (g.C, g.KH, g.KW, g.N) + shape,
                       (sC, g.dh * g.Wr * it, g.dw * it, sN) + strides, writeable=False)
-    col = np.empty(view.shape, dtype=x.dtype)
-    np.copyto(col, view)
-    return col.reshape(g.C * g.KH * g.KW, g.M)
+    K = g.C * g.KH * g.KW
+    col = np.empty((K + ones, g.M), dtype=x.dtype)
+    np.copyto(col[:K].reshape(view.shape), view)
+    if ones:
+        col[K] = 1
+    return col
 
 
 def _col2im(gcol: np.ndarray, g: _Geom, kmajor: bool = True) -> np.ndarray:
@@ -299,10 +304,19 @@ def _conv_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, g: _Geom,
                   col: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     if type(x) is not np.ndarray:
         return _gpu_ops.conv_forward(x, W, b, g, col)
-    if col is None:
-        col = _im2col(x, g)
     OC = W.shape[0]
     Wm = _weight_matrix(W, g.groups)
+    if col is None and b is not None and g.groups == 1:
+        # The bias as one more column of the weights against a row of ones in col: the
+        # product adds it (no pass over the output), and the weight-gradient product then
+        # gives the bias gradient too (see Conv2dOp.backward). At the reference CNN's first
+        # layer (K = 9 -> 10): 4.9 -> 2.5 ms for product and bias; its bias gradient, a
+        # 1.9 ms reduction over a 12.8 MB gradient, comes free.
+        col = _im2col(x, g, ones=True)
+        Wm = np.concatenate([Wm, b.reshape(OC, 1).astype(Wm.dtype, copy=False)], axis=1)
+        b = None
+    elif col is None:
+        col = _im2col(x, g)
     if g.batched:
         y = np.matmul(Wm, _batch_view(col, g)).reshape(g.N, OC, g.OH, g.OW)
         if b is not None:
@@ -331,8 +345,11 @@ def _conv_grad_input(gy_op: np.ndarray, W: np.ndarray, g: _Geom) -> np.ndarray:
     return _col2im(gcol.reshape(-1, g.M), g)
 
 
-def _conv_grad_weight(col: np.ndarray, gy_op: np.ndarray, w_shape: Sequence[int],
+def _conv_grad_weight(col: np.ndarray, gy_op: np.ndarray, w_shape: Sequence[int] | None,
                       g: _Geom) -> np.ndarray:
+    """The weight gradient (``w_shape``), or with ``w_shape=None`` (groups == 1) the (OC, rows
+    of col) matrix: with a ``col`` that has a row of ones, its last column is the bias
+    gradient."""
     if type(col) is not np.ndarray:
         return _gpu_ops.conv_grad_weight(col, gy_op, w_shape, g)
     if g.batched:
@@ -343,6 +360,8 @@ def _conv_grad_weight(col: np.ndarray, gy_op: np.ndarray, w_shape: Sequence[int]
         # operand untransposed (measured 2-5x on the reference CNN's second layer).
         colg = col if g.groups == 1 else col.reshape(g.groups, -1, g.M)
         gW = _mT(np.matmul(colg, _mT(gy_op)))
+    if w_shape is None:
+        return gW.reshape(gW.shape[-2:])
     return gW.reshape(w_shape)
 
 
@@ -377,17 +396,28 @@ class Conv2dOp(Function):
         x, W = self.inputs[:2]
         g, a = self.geom, self.args
         gx = gW = gb = None
+        need_gb = len(self.inputs) == 3 and self.inputs[2].requires_grad
+        col, K = self.col, g.C * g.KH * g.KW  # rows of col (all groups)
+        with_ones = col is not None and col.shape[0] == K + 1  # see _conv_forward
         if x.requires_grad or W.requires_grad:
+            first_order = not _config.is_grad_enabled()
             # One transposing copy shared by both gradients; workspace memory unless the
             # gradient Functions are recorded (create_graph) and keep it.
-            gy_op = _gy_operand(gy.data, g, scratch=not _config.is_grad_enabled())
+            gy_op = _gy_operand(gy.data, g, scratch=first_order)
             if x.requires_grad:
                 gx = Conv2dGradInput(a, x.shape[2:], gy_op)(gy, W)
-            if W.requires_grad:
-                col = self.col if self.col is not None else _im2col(x.data, g)
-                gW = Conv2dGradWeight(a, W.shape[2:], col, gy_op)(x, gy)
+            if W.requires_grad and with_ones and first_order:
+                # One product gives both: the ones row of col sums gy into the last column.
+                gWb = _conv_grad_weight(col, gy_op, None, g)
+                gW = Tensor._make(np.ascontiguousarray(gWb[:, :K]).reshape(W.shape))
+                if need_gb:
+                    gb = Tensor._make(np.ascontiguousarray(gWb[:, K]))
+            elif W.requires_grad:
+                if col is None:
+                    col = _im2col(x.data, g)
+                gW = Conv2dGradWeight(a, W.shape[2:], col[:K], gy_op)(x, gy)
         self.col = None  # memory: the graph may outlive backward; recomputing is cheap
-        if len(self.inputs) == 3 and self.inputs[2].requires_grad:
+        if need_gb and gb is None:
             gb = gy.sum(dim=(0, 2, 3))
         return gx, gW, gb
 
