@@ -162,6 +162,38 @@ def test_follows_torch_for_50_steps(torch, case):
     _assert_float32(ours.opt)
 
 
+ADAM_CASES = [c for c in CASES if c[0] in ("Adam", "AdamW")]
+
+
+@pytest.mark.parametrize("case", ADAM_CASES, ids=[_case_id(c) for c in ADAM_CASES])
+def test_adam_in_chunks_equals_whole_arrays_bit_for_bit(monkeypatch, case):
+    """Adam updates large parameters chunk by chunk (optimizer._chunked); with chunks of 5
+    elements (the 12-element W in three chunks, the last one short; b and s whole) every value
+    equals the whole-array update, and the chunks really ran."""
+    from scratchgrad.optim import adam as A
+    from scratchgrad.optim import optimizer as O
+
+    name, kwargs, sign = case
+    runs = []
+    for chunk, w_sizes in ((1 << 30, [12]), (5, [5, 5, 2])):
+        monkeypatch.setattr(O, "_CHUNK", chunk)
+        sizes = []
+
+        def counted(arrays):
+            for part in O._chunked(arrays):
+                sizes.append(part[0].size)
+                yield part
+
+        monkeypatch.setattr(A, "_chunked", counted)
+        ours = _Sg(name, kwargs, sign=sign)
+        for _ in range(10):
+            ours.step()
+        runs.append([v.copy() for v in ours.values()])
+        assert sizes[:len(w_sizes) + 2] == w_sizes + [3, 4]  # W, then b and s whole
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
 GROUP_CASES = [
     ("SGD", dict(lr=0.05), [([0], dict(lr=0.1)), ([1, 2], dict(momentum=0.9, nesterov=True))]),
     ("Adam", dict(lr=0.01), [([0, 2], dict(betas=(0.8, 0.95))), ([1], dict(lr=0.05,

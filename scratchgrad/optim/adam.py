@@ -5,7 +5,7 @@ import math
 from typing import Any
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_range, _lerp_
+from .optimizer import Optimizer, ParamsT, _check_range, _chunked, _lerp_
 
 __all__ = ["Adam", "AdamW"]
 
@@ -70,36 +70,40 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = xp.zeros_like(x)
                 if amsgrad:
                     state["max_exp_avg_sq"] = xp.zeros_like(x)
-            gbuf, tmp = self._scratch(x, 0), self._scratch(x, 1)
             state["step"] += 1.0
             t = state["step"]
-            if weight_decay != 0 and decoupled:
-                x *= 1.0 - lr * weight_decay
-                g = self._grad_with_decay(g, x, 0.0, maximize, out=gbuf, tmp=tmp)
-            else:
-                g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)
-
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            _lerp_(exp_avg, g, 1.0 - beta1, tmp)
-            exp_avg_sq *= beta2
-            xp.multiply(g, 1.0 - beta2, out=tmp)  # PyTorch's addcmul: (value * g) * g
-            tmp *= g
-            exp_avg_sq += tmp
-
             # Scalars in double precision, as PyTorch computes them in Python.
             step_size = lr / (1.0 - beta1 ** t)
             bias_correction2_sqrt = math.sqrt(1.0 - beta2 ** t)
+            arrays = [x, g, state["exp_avg"], state["exp_avg_sq"]]
             if amsgrad:
-                second = state["max_exp_avg_sq"]
-                xp.maximum(second, exp_avg_sq, out=second)
-            else:
-                second = exp_avg_sq
-            denom = xp.sqrt(second, out=tmp)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            upd = xp.multiply(exp_avg, -step_size, out=gbuf)
-            upd /= denom
-            x += upd
+                arrays.append(state["max_exp_avg_sq"])
+            # The passes below run chunk by chunk, each chunk's arrays in L2 (see _chunked).
+            for x, g, exp_avg, exp_avg_sq, *vmax in _chunked(arrays):
+                gbuf, tmp = self._scratch(x, 0), self._scratch(x, 1)
+                if weight_decay != 0 and decoupled:
+                    x *= 1.0 - lr * weight_decay
+                    g = self._grad_with_decay(g, x, 0.0, maximize, out=gbuf, tmp=tmp)
+                else:
+                    g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)
+
+                _lerp_(exp_avg, g, 1.0 - beta1, tmp)
+                exp_avg_sq *= beta2
+                xp.multiply(g, 1.0 - beta2, out=tmp)  # PyTorch's addcmul: (value * g) * g
+                tmp *= g
+                exp_avg_sq += tmp
+
+                if amsgrad:
+                    second = vmax[0]
+                    xp.maximum(second, exp_avg_sq, out=second)
+                else:
+                    second = exp_avg_sq
+                denom = xp.sqrt(second, out=tmp)
+                denom /= bias_correction2_sqrt
+                denom += eps
+                upd = xp.multiply(exp_avg, -step_size, out=gbuf)
+                upd /= denom
+                x += upd
 
 
 class AdamW(Adam):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Iterator, Union
 
 import numpy as np
 
@@ -378,6 +378,31 @@ def _check_range(opt: Optimizer, group: dict[str, Any], key: str, low: float,
         span = f">= {low}" if high is None else f"in [{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f"{type(opt).__name__}: invalid {key}: expected a value {span}, "
                          f"got {value!r}")
+
+
+# Elements per chunk of an update (see _chunked): 128 KB of float32 per array, so Adam's six
+# arrays (parameter, gradient, two averages, two scratch) stay in a 1.25 MB L2 cache.
+_CHUNK = 1 << 15
+
+
+def _chunked(arrays: list[Any]) -> Iterator[list[Any]]:
+    """Matching flat slices of ``arrays`` (NumPy, same size, C-contiguous), ``_CHUNK``
+    elements at a time; the arrays themselves, once, when they are small, not NumPy or not
+    contiguous.
+
+    Why: an update of a large parameter makes a dozen elementwise passes; over whole arrays
+    each pass streams all of them through the cache, chunk by chunk they stay in L2. Adam
+    over the MLP 784-256-256-10's parameters: 1.30-1.60 -> 1.12 ms per step (interleaved
+    medians, ``/tmp``-style script in the commit message). The results are the same bit for
+    bit: every element sees the same operations."""
+    n = arrays[0].size
+    if n <= _CHUNK or type(arrays[0]) is not np.ndarray or \
+            not all(a.flags.c_contiguous for a in arrays):
+        yield arrays
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    for s in range(0, n, _CHUNK):
+        yield [f[s:s + _CHUNK] for f in flat]
 
 
 def _lerp_(a: Any, b: Any, weight: float, tmp: Any) -> Any:
