@@ -165,6 +165,7 @@ def test_follows_torch_for_50_steps(torch, case):
 ADAM_CASES = [c for c in CASES if c[0] in ("Adam", "AdamW")]
 
 
+@pytest.mark.cpu_only("chunks are for the CPU's caches; CuPy arrays are updated whole")
 @pytest.mark.parametrize("case", ADAM_CASES, ids=[_case_id(c) for c in ADAM_CASES])
 def test_adam_in_chunks_equals_whole_arrays_bit_for_bit(monkeypatch, case):
     """Adam updates large parameters chunk by chunk (optimizer._chunked); with chunks of 5

@@ -529,14 +529,15 @@ class _IndexTargets:
                  dtype: np.dtype) -> None:
         valid = target != ignore_index
         self.valid_bool = valid
-        self.safe = np.where(valid, target, 0)
+        # The common case, every target counted and no class weights, skips a few small
+        # reductions and copies (a loss is one of them per step).
+        self.plain = weight is None and bool(valid.all())
+        self.safe = target if self.plain else np.where(valid, target, 0)
         # As a float array: a bool array times a Python float would be float64.
         self.valid = valid.astype(dtype)
-        if weight is None:
-            self.w_t = valid.astype(dtype)
-        else:
-            self.w_t = weight[self.safe] * valid
-        self.denom = self.w_t.sum()  # mean divides by the total weight of non-ignored targets
+        self.w_t = self.valid if weight is None else weight[self.safe] * valid
+        # mean divides by the total weight of non-ignored targets
+        self.denom = target.shape[0] if self.plain else self.w_t.sum()
 
 
 class CrossEntropy(Function):
@@ -574,13 +575,16 @@ class CrossEntropy(Function):
         z = x - self.row_max
         # log-probabilities are z - log_sum; only the picked ones (and for label smoothing
         # their row sums) are needed, so z is exponentiated in place afterwards.
-        picked = np.take_along_axis(z, t.safe[:, None], axis=1)[:, 0]
+        picked = z[get_array_module(z).arange(z.shape[0]), t.safe]
         if self.eps > 0:
             z_sum = z.sum(axis=1) if self.weight is None else z @ self.weight
         np.exp(z, out=z)
         self.log_sum = np.log(z.sum(axis=1, keepdims=True))
         log_sum = self.log_sum[:, 0]
-        loss = -(1 - self.eps) * t.w_t * (picked - log_sum)
+        if t.plain and self.eps == 0:
+            loss = log_sum - picked
+        else:
+            loss = -(1 - self.eps) * t.w_t * (picked - log_sum)
         if self.eps > 0:
             w_total = x.shape[1] if self.weight is None else self.weight.sum()
             smooth = z_sum - log_sum * w_total  # sum_c w_c * log p_c
@@ -604,6 +608,12 @@ class CrossEntropy(Function):
         gx = x - self.row_max
         gx -= self.log_sum
         np.exp(gx, out=gx)  # softmax
+        if t.plain and self.eps == 0:  # (softmax - one_hot) * g, the general formula's order
+            g = g[:, None] if self.reduction == "none" else g
+            gx *= g
+            rows = get_array_module(x).arange(M)
+            gx[rows, t.safe] -= g[:, 0] if self.reduction == "none" else g
+            return _const(gx)
         row = (1 - self.eps) * t.w_t  # Q, the total target weight of each row
         if self.eps > 0:
             w_total = C if self.weight is None else self.weight.sum()
@@ -711,7 +721,8 @@ class NLLLoss(Function):
 def _check_targets(flat: np.ndarray, valid: np.ndarray, C: int, op: str) -> None:
     """Class indices must lie in [0, C) unless ignored. Checked in the op's forward, so that
     a compiled function (which replays forward, not this wrapper) checks every batch."""
-    bad = valid & ((flat < 0) | (flat >= C))
+    bad = flat.view(np.uint64) >= C  # negative values wrap around to huge ones
+    bad &= valid
     if bad.any():
         value = int(flat[np.argmax(bad)])
         raise IndexError(f"{op}: target {value} is out of bounds for {C} classes (expected "
