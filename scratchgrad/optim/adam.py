@@ -75,12 +75,12 @@ class Adam(Optimizer):
             # Scalars in double precision, as PyTorch computes them in Python.
             step_size = lr / (1.0 - beta1 ** t)
             bias_correction2_sqrt = math.sqrt(1.0 - beta2 ** t)
-            arrays = [x, g, state["exp_avg"], state["exp_avg_sq"]]
+            arrays = [x, g, state["exp_avg"], state["exp_avg_sq"], self._scratch(x, 0),
+                      self._scratch(x, 1)]
             if amsgrad:
                 arrays.append(state["max_exp_avg_sq"])
             # The passes below run chunk by chunk, each chunk's arrays in L2 (see _chunked).
-            for x, g, exp_avg, exp_avg_sq, *vmax in _chunked(arrays):
-                gbuf, tmp = self._scratch(x, 0), self._scratch(x, 1)
+            for x, g, exp_avg, exp_avg_sq, gbuf, tmp, *vmax in _chunked(arrays):
                 if weight_decay != 0 and decoupled:
                     x *= 1.0 - lr * weight_decay
                     g = self._grad_with_decay(g, x, 0.0, maximize, out=gbuf, tmp=tmp)
