@@ -223,6 +223,32 @@ def test_batchnorm_options_match_torch(torch, affine, track):
     assert repr(m) == repr(tmod)
 
 
+def test_batchnorm_gradients_with_an_offset_input_and_a_frozen_weight_match_torch(torch):
+    """The per-channel backward (gx from the bias and weight gradients) on inputs whose mean
+    is 80 standard deviations from zero (40 + N(0, 0.5^2): the gradient must not cancel) and
+    with the weight frozen, on a batch large enough for the sums to take thousands of terms.
+    (At 1000 standard deviations the forward's float32 mean itself is a few ulps off
+    PyTorch's, before and after the per-channel backward.)"""
+    tmod = torch.nn.BatchNorm2d(4)
+    m = nn.BatchNorm2d(4)
+    with torch.no_grad():
+        tmod.weight.copy_(torch.tensor(randn(4)))
+        tmod.bias.copy_(torch.tensor(randn(4)))
+    copy_from_torch(m, tmod)
+    run_pair(torch, m, tmod, randn(32, 4, 9, 9) * 0.5 + 40, atol=1e-4)
+    m.zero_grad()
+    tmod.zero_grad()
+    m.weight.requires_grad_(False)
+    tmod.weight.requires_grad_(False)
+    x_np, gy = randn(32, 4, 9, 9) * 3 - 2, randn(32, 4, 9, 9)
+    x, xt = sg.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    m(x).backward(sg.tensor(gy))
+    tmod(xt).backward(torch.tensor(gy))
+    assert m.weight.grad is None
+    close(x.grad, xt.grad, 1e-4, 1e-4)
+    close(m.bias.grad, tmod.bias.grad, 1e-4, 1e-4)
+
+
 def test_batchnorm_errors():
     with pytest.raises(ValueError, match=r"BatchNorm1d\(4.*4 channels.*\(8, 3\)"):
         nn.BatchNorm1d(4)(sg.randn(8, 3))

@@ -317,9 +317,13 @@ class _Normalize(Function):
         y = x - mean
         var = self._stat(y, y)
         invstd = 1 / np.sqrt(var + self.eps)
-        y *= invstd
-        if self.has_w:
-            y *= wb[0].reshape(self.param_shape)
+        if self.has_w and self.param_axes == self.axes:
+            # BatchNorm: invstd and w are both per channel, one scale and one pass
+            y *= invstd * wb[0].reshape(self.param_shape)
+        else:
+            y *= invstd
+            if self.has_w:
+                y *= wb[0].reshape(self.param_shape)
         if self.has_b:
             y += wb[-1].reshape(self.param_shape)
         self.mean, self.var, self.invstd = mean, var, invstd
@@ -328,6 +332,8 @@ class _Normalize(Function):
     def backward(self, gy):
         if is_grad_enabled():
             return self._backward_graph(gy)
+        if self.param_axes == self.axes:
+            return self._backward_per_channel(gy)
         x = self.inputs[0].data
         g = gy.data
         xhat = x - self.mean
@@ -351,6 +357,44 @@ class _Normalize(Function):
             np.subtract(gxhat, gx, out=gx)
             gx -= self._stat(gxhat)
             gx *= self.invstd
+            grads[0] = _const(gx)
+        return tuple(grads)
+
+    def _backward_per_channel(self, gy: Tensor) -> tuple:
+        """First-order backward when w and b are constant over each normalised group
+        (BatchNorm: statistics and parameters both per channel). Then the mean of w * g over a
+        group is w times the mean of g, and the gradient folds into per-channel constants:
+
+            gx = k * (g - sum(g) / M - xhat * sum(g * xhat) / M),    k = w * invstd
+
+        where sum(g) and sum(g * xhat) are the bias and weight gradients. Seven passes over
+        the activation (one temporary, x - mean) instead of eleven: the reference CNN with
+        BatchNorm spent 45 ms of a 169 ms step in this backward."""
+        x = self.inputs[0].data
+        g = gy.data
+        shape = self.param_shape
+        count = max(int(np.prod([x.shape[a] for a in self.axes])), 1)
+        sub = _einsum_sum(x.ndim, self.axes, 2)
+        sum_only = sub.split(",")[0] + "->" + sub.split("->")[1]
+        invstd = self.invstd.reshape(shape)
+        xc = x - self.mean
+        sum_g = np.einsum(sum_only, g).reshape(shape)
+        sum_gxhat = np.einsum(sub, g, xc).reshape(shape) * invstd
+        grads: list = [None]
+        if self.has_w:
+            w = self.inputs[1]
+            grads.append(_const(sum_gxhat.reshape(w.shape).astype(x.dtype, copy=False))
+                         if w.requires_grad else None)
+        if self.has_b:
+            b = self.inputs[-1]
+            grads.append(_const(sum_g.reshape(b.shape).astype(x.dtype, copy=False))
+                         if b.requires_grad else None)
+        if self.inputs[0].requires_grad:
+            k = invstd * self.inputs[1].data.reshape(shape) if self.has_w else invstd
+            gx = np.multiply(g, k)
+            gx -= k * (sum_g / count)
+            xc *= -k * invstd * (sum_gxhat / count)
+            gx += xc
             grads[0] = _const(gx)
         return tuple(grads)
 
