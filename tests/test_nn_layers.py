@@ -225,10 +225,9 @@ def test_batchnorm_options_match_torch(torch, affine, track):
 
 def test_batchnorm_gradients_with_an_offset_input_and_a_frozen_weight_match_torch(torch):
     """The per-channel backward (gx from the bias and weight gradients) on inputs whose mean
-    is 80 standard deviations from zero (40 + N(0, 0.5^2): the gradient must not cancel) and
-    with the weight frozen, on a batch large enough for the sums to take thousands of terms.
-    (At 1000 standard deviations the forward's float32 mean itself is a few ulps off
-    PyTorch's, before and after the per-channel backward.)"""
+    is 80 and 1000 standard deviations from zero (the gradient must not cancel; the mean,
+    accumulated in float64, must not be ulps off) and with the weight frozen, on a batch large
+    enough for the sums to take thousands of terms."""
     tmod = torch.nn.BatchNorm2d(4)
     m = nn.BatchNorm2d(4)
     with torch.no_grad():
@@ -236,6 +235,9 @@ def test_batchnorm_gradients_with_an_offset_input_and_a_frozen_weight_match_torc
         tmod.bias.copy_(torch.tensor(randn(4)))
     copy_from_torch(m, tmod)
     run_pair(torch, m, tmod, randn(32, 4, 9, 9) * 0.5 + 40, atol=1e-4)
+    m.zero_grad()
+    tmod.zero_grad()
+    run_pair(torch, m, tmod, randn(32, 4, 9, 9) + 1000, atol=1e-4)
     m.zero_grad()
     tmod.zero_grad()
     m.weight.requires_grad_(False)

@@ -309,6 +309,11 @@ class _Normalize(Function):
         x = arrays[0]
         count = int(np.prod([x.shape[a] for a in self.axes]))
         keep = tuple(1 if i in self.axes else s for i, s in enumerate(x.shape))
+        if len(arrays) == 1 and type(x) is np.ndarray and x.dtype == np.float32:
+            # The mean accumulates in float64, as PyTorch's CPU kernel does: in float32 an
+            # input at 1000 +- 1 came out 9 ulps off (5e-4). Costs 1.3 ms at 12.8 MB.
+            total = np.einsum(_einsum_sum(x.ndim, self.axes, 1), x, dtype=np.float64)
+            return (total * (1.0 / max(count, 1))).astype(x.dtype).reshape(keep)
         total = np.einsum(_einsum_sum(x.ndim, self.axes, len(arrays)), *arrays)
         return (total * (1.0 / max(count, 1))).reshape(keep)
 
