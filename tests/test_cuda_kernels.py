@@ -143,7 +143,7 @@ def test_cross_entropy_kernels_match_the_cpu_op(reduction, weighted, kernels_on_
         gx_cpu_fast = cpu.backward(sg.tensor(up)).data
 
     fn = N.CrossEntropy(target, weight, -100, 0.0, reduction)
-    t = N._IndexTargets(target, weight, -100, x.dtype)
+    t = N._IndexTargets(target, weight, -100, x.dtype, x.shape[1], "cross_entropy")
     fn.denom = t.denom
     loss = N._reduce_rows(_gpu_ops.cross_entropy_forward(fn, x, t), reduction, fn.denom)
     np.testing.assert_allclose(loss, loss_cpu.data, rtol=1e-5, atol=1e-6)

@@ -572,21 +572,57 @@ def _upstream(gy: Tensor, reduction: str, denom: Any) -> Tensor:
 class _IndexTargets:
     """What the index-target losses share: targets, weights and ignore_index resolved to
     per-row arrays (``safe`` targets are 0 where ignored, ``w_t`` the weight of each row's
-    target, 0 where ignored)."""
+    target, 0 where ignored; ``valid`` 1.0 where counted), after checking that every target
+    not ignored is a class index in [0, C) (``op`` names the loss in the error). Built in the
+    op's forward, so that a compiled function (which replays forward, not the wrapper)
+    checks every batch.
+
+    The common case, every target a class and ``ignore_index`` none of them, costs two small
+    NumPy calls (``plain`` when there are no class weights either): inside a training loop
+    each small call on a cold path costs 10-30 us, and the loss ran twenty of them."""
 
     def __init__(self, target: np.ndarray, weight: np.ndarray | None, ignore_index: int,
-                 dtype: np.dtype) -> None:
-        valid = target != ignore_index
+                 dtype: np.dtype, C: int, op: str) -> None:
+        self.dtype = dtype
+        out = target.view(np.uint64) >= C  # negative values wrap around to huge ones
+        if 0 <= ignore_index < C or out.any():
+            valid = target != ignore_index
+            out &= valid
+            if out.any():
+                value = int(target[np.argmax(out)])
+                raise IndexError(f"{op}: target {value} is out of bounds for {C} classes "
+                                 f"(expected 0 <= target < {C}, or ignore_index)")
+        else:  # no target is ignore_index (it is not a class, and every target is one)
+            valid = None
         self.valid_bool = valid
-        # The common case, every target counted and no class weights, skips a few small
-        # reductions and copies (a loss is one of them per step).
-        self.plain = weight is None and bool(valid.all())
-        self.safe = target if self.plain else np.where(valid, target, 0)
-        # As a float array: a bool array times a Python float would be float64.
-        self.valid = valid.astype(dtype)
-        self.w_t = self.valid if weight is None else weight[self.safe] * valid
+        self.plain = weight is None and valid is None
+        self.safe = target if valid is None else np.where(valid, target, 0)
+        self.weight = weight
+        self._valid: np.ndarray | None = None
+        self._w_t: np.ndarray | None = None
         # mean divides by the total weight of non-ignored targets
         self.denom = target.shape[0] if self.plain else self.w_t.sum()
+
+    @property
+    def w_t(self) -> np.ndarray:
+        """The weight of each row's target, 0.0 where ignored."""
+        if self._w_t is None:
+            if self.weight is None:
+                self._w_t = self.valid
+            else:
+                w = self.weight[self.safe]
+                self._w_t = w if self.valid_bool is None else w * self.valid_bool
+        return self._w_t
+
+    @property
+    def valid(self) -> np.ndarray:
+        """1.0 for the rows that count, 0.0 for ignored ones, in the input's float dtype (a
+        bool array times a Python float would be float64)."""
+        if self._valid is None:
+            xp = get_array_module(self.safe)
+            self._valid = (xp.ones(self.safe.shape, self.dtype) if self.valid_bool is None
+                           else self.valid_bool.astype(self.dtype))
+        return self._valid
 
 
 class CrossEntropy(Function):
@@ -614,8 +650,8 @@ class CrossEntropy(Function):
         self.ignore_index, self.eps, self.reduction = ignore_index, label_smoothing, reduction
 
     def forward(self, x):
-        t = self.targets = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
-        _check_targets(self.target, t.valid_bool, x.shape[1], "cross_entropy")
+        t = self.targets = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype,
+                                         x.shape[1], "cross_entropy")
         self.denom = t.denom
         if type(x) is not np.ndarray and _gpu_ops.cross_entropy_kernel_ok(self):
             return _reduce_rows(_gpu_ops.cross_entropy_forward(self, x, t), self.reduction,
@@ -678,7 +714,8 @@ class CrossEntropy(Function):
         """The same gradient as Tensor ops of x (create_graph=True: differentiable)."""
         x = self.inputs[0]
         M, C = x.shape
-        t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
+        t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype, C,
+                          "cross_entropy")
         xp = get_array_module(x.data)
         q = xp.zeros((M, C), dtype=x.dtype)
         q[xp.arange(M), t.safe] = (1 - self.eps) * t.w_t
@@ -751,8 +788,8 @@ class NLLLoss(Function):
         self.ignore_index, self.reduction = ignore_index, reduction
 
     def forward(self, x):
-        t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
-        _check_targets(self.target, t.valid_bool, x.shape[1], "nll_loss")
+        t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype, x.shape[1],
+                          "nll_loss")
         self.denom = t.denom
         picked = np.take_along_axis(x, t.safe[:, None], axis=1)[:, 0]
         return _reduce_rows(-t.w_t * picked, self.reduction, self.denom)
@@ -760,22 +797,11 @@ class NLLLoss(Function):
     def backward(self, gy):
         x = self.inputs[0]
         M, C = x.shape
-        t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype)
+        t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype, C, "nll_loss")
         xp = get_array_module(x.data)
         q = xp.zeros((M, C), dtype=x.dtype)
         q[xp.arange(M), t.safe] = -t.w_t
         return _const(q) * _upstream(gy, self.reduction, self.denom)
-
-
-def _check_targets(flat: np.ndarray, valid: np.ndarray, C: int, op: str) -> None:
-    """Class indices must lie in [0, C) unless ignored. Checked in the op's forward, so that
-    a compiled function (which replays forward, not this wrapper) checks every batch."""
-    bad = flat.view(np.uint64) >= C  # negative values wrap around to huge ones
-    bad &= valid
-    if bad.any():
-        value = int(flat[np.argmax(bad)])
-        raise IndexError(f"{op}: target {value} is out of bounds for {C} classes (expected "
-                         f"0 <= target < {C}, or ignore_index)")
 
 
 def _class_targets(x: Tensor, target: Any, op: str, ignore_index: int
