@@ -25,7 +25,7 @@ from .ops import (abs, add, all, amax, amin, any, argmax, argmin, broadcast_to, 
                   sum_to, t, tanh, transpose, unsqueeze, var, view, where)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from . import utils  # noqa: E402  (needs the names above)
-from . import cuda, data, graph, nn, optim, train  # noqa: E402
+from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
 from . import jit  # noqa: E402
 from .jit import compile  # noqa: E402,A004  (PyTorch's name: torch.compile)

@@ -33,6 +33,21 @@ def torch():
     return _TORCH
 
 
+@pytest.fixture
+def fused_kernels():
+    """scratchgrad.fused, when its Numba kernels can run; skips otherwise, except in CI (when
+    ``CI`` is set, Numba comes with the test extra and must be there)."""
+    from scratchgrad import fused
+
+    if not fused.available():
+        if os.environ.get("CI") and os.environ.get("SCRATCHGRAD_FUSED", "1") != "0":
+            raise RuntimeError("CI is set but Numba is not installed: the fused-kernel tests "
+                               "must run in CI (pip install numba)")
+        pytest.skip("fused kernels unavailable: Numba (the 'fast' extra) is not installed or "
+                    "SCRATCHGRAD_FUSED=0")
+    return fused
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     sg.manual_seed(0)

@@ -186,13 +186,88 @@ def test_adam_in_chunks_equals_whole_arrays_bit_for_bit(monkeypatch, case):
                 yield part
 
         monkeypatch.setattr(A, "_chunked", counted)
-        ours = _Sg(name, kwargs, sign=sign)
+        ours = _Sg(name, {**kwargs, "fused": False}, sign=sign)  # the NumPy path
         for _ in range(10):
             ours.step()
         runs.append([v.copy() for v in ours.values()])
         assert sizes[:len(w_sizes) + 2] == w_sizes + [3, 4]  # W, then b and s whole
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
+
+
+# The optimizers with a fused kernel: their cases, plus beta1 <= 0.5 (the other form of
+# Adam's lerp); each in float32 and float64.
+FUSED_CASES = [c for c in CASES if c[0] in ("SGD", "Adam", "AdamW")] + [
+    ("Adam", dict(lr=0.01, betas=(0.3, 0.9)), 1.0),
+    ("AdamW", dict(lr=0.01, betas=(0.5, 0.9), weight_decay=0.2), 1.0)]
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays; CuPy keeps its path")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", FUSED_CASES, ids=[_case_id(c) for c in FUSED_CASES])
+def test_fused_update_equals_the_numpy_path_bit_for_bit(monkeypatch, fused_kernels, case,
+                                                        dtype):
+    """fused=True (one Numba loop per parameter, scratchgrad.fused) gives the very values of
+    fused=False (NumPy's passes) after 30 steps: parameters and every state array. With
+    test_follows_torch_for_50_steps (the NumPy path at this problem's size) both follow
+    PyTorch."""
+    fused = fused_kernels
+
+    name, kwargs, sign = case
+    calls = []
+    kernel = "sgd_update" if name == "SGD" else "adam_update"
+    monkeypatch.setattr(fused, kernel, lambda *a, _f=getattr(fused, kernel), **k:
+                        calls.append(1) or _f(*a, **k))
+    values = {k: v.astype(dtype) for k, v in INIT.items()}
+    runs = [_Sg(name, {**kwargs, "fused": f}, sign=sign, values=values) for f in (False, True)]
+    for _ in range(30):
+        for r in runs:
+            r.step()
+    assert len(calls) == 30 * 3  # the fused run's three parameters, every step
+    numpy_run, fused_run = runs
+    for a, b in zip(numpy_run.values(), fused_run.values()):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+    for p, q in zip(numpy_run.params, fused_run.params):
+        sa, sb = numpy_run.opt.state[p], fused_run.opt.state[q]
+        assert sa.keys() == sb.keys()
+        for key in sa:
+            np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays; CuPy keeps its path")
+def test_default_fuses_only_groups_worth_loading_numba_for(monkeypatch, fused_kernels):
+    fused = fused_kernels
+
+    calls = []
+    for kernel in ("adam_update", "sgd_update"):
+        monkeypatch.setattr(fused, kernel, lambda *a, **k: calls.append(a[0].size))
+    n = fused.MIN_ELEMENTS
+    for make, sizes, expected in ((optim.Adam, [n - 10, 9], []),
+                                  (optim.Adam, [n - 10, 10], [n - 10, 10]),
+                                  (optim.SGD, [n - 1], []), (optim.SGD, [n], [n])):
+        params = [sg.Parameter(sg.ones(k)) for k in sizes]
+        opt = make(params)
+        sum((p * p).sum() for p in params).backward()
+        calls.clear()
+        opt.step()
+        assert calls == expected, (make.__name__, sizes)
+
+
+def test_fused_option_is_checked(monkeypatch):
+    from scratchgrad import fused
+
+    w = [sg.Parameter(sg.ones(3))]
+    with pytest.raises(TypeError, match="fused should be None, True or False, got 'yes'"):
+        optim.Adam(w, fused="yes")
+    monkeypatch.setattr(fused, "_status", [False])  # as without Numba, or SCRATCHGRAD_FUSED=0
+    with pytest.raises(RuntimeError, match=r"AdamW\(fused=True\) needs Numba"):
+        optim.AdamW(w, fused=True)
+    opt = optim.Adam(w, lr=0.5)  # the default falls back to NumPy
+    (w[0] * w[0]).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(w[0].detach().numpy(), 0.5, rtol=1e-6)
+    assert opt.param_groups[0]["fused"] is None
 
 
 GROUP_CASES = [

@@ -380,6 +380,20 @@ def _check_range(opt: Optimizer, group: dict[str, Any], key: str, low: float,
                          f"got {value!r}")
 
 
+def _check_fused(opt: Optimizer, group: dict[str, Any]) -> None:
+    """Check a group's ``fused`` option (None, True or False; True needs Numba)."""
+    from .. import fused as _fused
+
+    fused = group.get("fused")
+    if fused not in (None, True, False):
+        raise TypeError(f"{type(opt).__name__}: fused should be None, True or False, got "
+                        f"{fused!r}")
+    if fused and not _fused.available():
+        raise RuntimeError(f"{type(opt).__name__}(fused=True) needs Numba, which is not "
+                           "installed (pip install 'scratchgrad[fast]') or is turned off by "
+                           "SCRATCHGRAD_FUSED=0; use fused=None to fall back to NumPy")
+
+
 # Elements per chunk of an update (see _chunked): 128 KB of float32 per array, so Adam's six
 # arrays (parameter, gradient, two averages, two scratch) stay in a 1.25 MB L2 cache.
 _CHUNK = 1 << 15

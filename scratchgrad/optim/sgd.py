@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .. import fused as _fused
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_range
+from .optimizer import Optimizer, ParamsT, _check_range, _check_fused
 
 __all__ = ["SGD"]
 
@@ -21,6 +24,9 @@ class SGD(Optimizer):
 
     State per parameter: ``momentum_buffer`` (only when ``momentum != 0``).
 
+    ``fused``: as for :class:`~scratchgrad.optim.Adam`, the update as one compiled loop per
+    parameter when Numba is installed (the same results bit for bit).
+
     >>> import scratchgrad as sg
     >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))
     >>> opt = SGD([w], lr=0.1, momentum=0.9)
@@ -32,9 +38,10 @@ class SGD(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-                 *, maximize: bool = False) -> None:
+                 *, maximize: bool = False, fused: bool | None = None) -> None:
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
-                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "fused": fused}
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
@@ -44,6 +51,7 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"SGD: Nesterov momentum needs momentum > 0 and dampening = 0, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
+        _check_fused(self, group)
 
     def _step_group(self, group: dict[str, Any]) -> None:
         # Python floats: NumPy 2 treats them as weak, so float32 arrays stay float32.
@@ -53,8 +61,20 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov = bool(group["nesterov"])
         maximize = bool(group["maximize"])
+        fused = group.get("fused")
+        may_fuse = fused or (fused is None and _fused.worth_it(group["params"]))
         for p, g in self._params_with_grad(group):
             x = p.data
+            if may_fuse and _fused.applies(x, g):  # one compiled pass (scratchgrad.fused)
+                buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                first = momentum != 0 and buf is None
+                if first:
+                    buf = self.state[p]["momentum_buffer"] = np.empty_like(x)
+                if buf is None or _fused.applies(x, buf):
+                    _fused.sgd_update(x, g, buf, first=first, lr=lr, momentum=momentum,
+                                      dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize)
+                    continue
             xp = get_array_module(x)
             gbuf, tmp = self._scratch(x, 0), self._scratch(x, 1)
             g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)

@@ -1,0 +1,195 @@
+"""Fused CPU kernels: one loop over memory where NumPy makes a dozen passes.
+
+An optimizer update in NumPy is a chain of elementwise calls, each a full pass over the
+parameter, its gradient and its state: Adam makes 13. Inside a training loop those passes are
+the largest cost of a small model's step (``docs/performance.md``). A loop that reads each
+element once and does the whole update in registers moves a tenth of the memory.
+
+NumPy cannot express such a loop; Numba (an optional extra, ``pip install 'scratchgrad[fast]'``)
+compiles one written in Python. This file is the only one that imports Numba, lazily, at the
+first fused call: without it, or with ``SCRATCHGRAD_FUSED=0`` in the environment, every caller
+keeps its NumPy path.
+
+The kernels do, element by element, exactly the operations of the NumPy path, in the same
+order and in the array's dtype (the scalars are cast to it first, as NumPy casts a Python
+float), and Numba compiles them without fast-math or fused multiply-adds. So their results
+are the same bit for bit; the tests check that against the NumPy path.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["available", "adam_update", "sgd_update", "applies", "worth_it", "MIN_ELEMENTS"]
+
+#: Parameters in a group below which ``fused=None`` keeps NumPy's path. Loading Numba and the
+#: cached kernels takes about a second once per process; a toy model (a few hundred weights)
+#: never earns it back, a model with a 784x128 layer does within a few thousand steps.
+MIN_ELEMENTS = 1 << 15
+
+_kernels: dict[str, Callable[..., Any]] = {}
+_status: list[bool] = []  # [available?], decided at the first question
+
+
+def available() -> bool:
+    """True when fused kernels can run: Numba imports and ``SCRATCHGRAD_FUSED`` is not 0.
+
+    >>> import scratchgrad as sg
+    >>> isinstance(sg.fused.available(), bool)
+    True
+    """
+    if not _status:
+        ok = os.environ.get("SCRATCHGRAD_FUSED", "1").strip().lower() not in ("0", "false",
+                                                                                 "no", "off")
+        if ok:
+            try:
+                import numba  # noqa: F401
+            except Exception:  # missing, or built for another NumPy: NumPy's path then
+                ok = False
+        _status.append(ok)
+    return _status[0]
+
+
+def worth_it(params: list[Any]) -> bool:
+    """Whether ``fused=None`` should fuse the update of a group of parameters: Numba is there
+    and the group holds at least :data:`MIN_ELEMENTS` elements."""
+    total = 0
+    for p in params:
+        total += p.data.size
+    return total >= MIN_ELEMENTS and available()
+
+
+def applies(*arrays: Any) -> bool:
+    """True when a fused kernel can take these arrays in place: NumPy, C-contiguous, of one
+    float dtype (float32 or float64). Anything else (CuPy arrays, strided views) stays on the
+    NumPy path."""
+    dtype = arrays[0].dtype
+    if dtype != np.float32 and dtype != np.float64:
+        return False
+    for a in arrays:
+        if type(a) is not np.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
+            return False
+    return True
+
+
+def _compile(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    kernel = _kernels.get(name)
+    if kernel is None:
+        from numba import njit
+
+        # cache=True: compiled once per machine, then loaded from __pycache__ (or Numba's
+        # user cache when the package folder is read-only). No fastmath: no reassociation and
+        # no contraction into fused multiply-adds, so each operation rounds as NumPy's does.
+        kernel = _kernels[name] = njit(cache=True, nogil=True, error_model="numpy")(fn)
+    return kernel
+
+
+# ---------------------------------------------------------------------- Adam / AdamW
+# Flags of the Adam kernel, one int (each argument costs Numba's dispatcher a type check).
+_MAXIMIZE, _LERP_LOW, _AMSGRAD = 1, 2, 4
+
+
+def _adam_loop(x, g, m, v, vmax, c, flags):  # pragma: no cover - compiled by Numba
+    # One element at a time, the operations of Adam._step_group's NumPy path, in its order.
+    # c: the scalars in the arrays' dtype (see adam_update).
+    decay, wd, w, b2, omb2, neg_step, bc2s, eps = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+    neg = (flags & 1) != 0
+    lerp_low = (flags & 2) != 0
+    amsgrad = (flags & 4) != 0
+    for i in range(x.size):
+        xi = x[i]
+        if decay != 1:           # decoupled weight decay: x *= 1 - lr * weight_decay
+            xi = xi * decay
+        gi = g[i]
+        if neg:                  # maximize
+            gi = -gi
+        if wd != 0:              # coupled weight decay: g + x * weight_decay
+            gi = gi + xi * wd
+        mi = m[i]
+        d = gi - mi              # lerp, in PyTorch's two forms
+        if lerp_low:
+            mi = mi + d * w
+        else:
+            mi = gi - d * w
+        m[i] = mi
+        vi = v[i] * b2 + (gi * omb2) * gi   # PyTorch's addcmul: (value * g) * g
+        v[i] = vi
+        if amsgrad:              # np.maximum: NaN wins
+            a = vmax[i]
+            if vi > a or vi != vi:
+                a = vi
+            vmax[i] = a
+            vi = a
+        denom = np.sqrt(vi) / bc2s + eps
+        x[i] = xi + (mi * neg_step) / denom
+
+
+def adam_update(x: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+                max_exp_avg_sq: np.ndarray | None, *, lr: float, beta1: float, beta2: float,
+                eps: float, weight_decay: float, decoupled: bool, maximize: bool,
+                step_size: float, bias_correction2_sqrt: float) -> None:
+    """One Adam/AdamW update of ``x`` and its state, in place, in one pass (see
+    :meth:`scratchgrad.optim.Adam`). The arrays must pass :func:`applies`."""
+    kernel = _kernels.get("adam") or _compile("adam", _adam_loop)
+    weight = 1.0 - beta1
+    lerp_low = abs(weight) < 0.5
+    # Python floats cast to the arrays' dtype, as NumPy casts them in the NumPy path.
+    c = np.array((1.0 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0,
+                  0.0 if decoupled else weight_decay, weight if lerp_low else 1.0 - weight,
+                  beta2, 1.0 - beta2, -step_size, bias_correction2_sqrt, eps), x.dtype)
+    flags = maximize * _MAXIMIZE | lerp_low * _LERP_LOW
+    v = exp_avg_sq.reshape(-1)
+    if max_exp_avg_sq is not None:
+        flags |= _AMSGRAD
+        vmax = max_exp_avg_sq.reshape(-1)
+    else:
+        vmax = v
+    kernel(x.reshape(-1), g.reshape(-1), exp_avg.reshape(-1), v, vmax, c, flags)
+
+
+# ---------------------------------------------------------------------- SGD
+_FIRST, _PLAIN_SUM, _NESTEROV = 2, 4, 8  # and _MAXIMIZE
+
+
+def _sgd_loop(x, g, buf, c, flags):  # pragma: no cover - compiled by Numba
+    # One element at a time, the operations of SGD._step_group's NumPy path, in its order.
+    wd, momentum, damp, lr = c[0], c[1], c[2], c[3]
+    neg = (flags & 1) != 0
+    first = (flags & 2) != 0
+    plain_sum = (flags & 4) != 0
+    nesterov = (flags & 8) != 0
+    for i in range(x.size):
+        gi = g[i]
+        if neg:                  # maximize
+            gi = -gi
+        if wd != 0:              # g + x * weight_decay
+            gi = gi + x[i] * wd
+        if momentum != 0:
+            if first:            # the buffer starts as a copy of g
+                b = gi
+            elif plain_sum:      # dampening 0: buf * momentum + g
+                b = buf[i] * momentum + gi
+            else:
+                b = buf[i] * momentum + gi * damp
+            buf[i] = b
+            if nesterov:
+                gi = gi + b * momentum
+            else:
+                gi = b
+        x[i] = x[i] - gi * lr
+
+
+def sgd_update(x: np.ndarray, g: np.ndarray, momentum_buffer: np.ndarray | None, *,
+               first: bool, lr: float, momentum: float, dampening: float,
+               weight_decay: float, nesterov: bool, maximize: bool) -> None:
+    """One SGD update of ``x`` (and its momentum buffer, filled when ``first``), in place, in
+    one pass (see :class:`scratchgrad.optim.SGD`). The arrays must pass :func:`applies`."""
+    kernel = _kernels.get("sgd") or _compile("sgd", _sgd_loop)
+    flat = x.reshape(-1)
+    buf = flat if momentum_buffer is None else momentum_buffer.reshape(-1)
+    c = np.array((weight_decay, momentum, 1.0 - dampening, lr), x.dtype)
+    flags = (maximize * _MAXIMIZE | first * _FIRST | (dampening == 0) * _PLAIN_SUM
+             | nesterov * _NESTEROV)
+    kernel(flat, g.reshape(-1), buf, c, flags)
