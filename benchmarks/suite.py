@@ -54,7 +54,9 @@ DEFAULT_REPEATS = {"full": 5, "quick": 3, "smoke": 1}
 # the order rows appear in within a workload
 ORDER = ("scratchgrad", COMPILED, "pytorch", "pytorch LSTMCell loop", "dezero (float32)")
 MEMORY_NOTE = ("peak memory: rise of resident memory (VmHWM) above the RSS just before the run, "
-               "one fresh process per framework and workload")
+               "one fresh process per framework and workload; the baseline is taken after "
+               "the framework's import (for scratchgrad, after loading its Numba kernels, "
+               "scratchgrad.fused.warm_up())")
 
 
 @dataclass
