@@ -191,6 +191,13 @@ def machine_info() -> dict[str, Any]:
         info["dezero"] = version("dezero")
     except Exception:  # noqa: BLE001 - not installed: say so
         info["dezero"] = None
+    try:  # scratchgrad's fused optimizer kernels (scratchgrad.fused): on with Numba
+        import scratchgrad.fused
+
+        info["fused_kernels"] = scratchgrad.fused.available()
+        info["numba"] = version("numba") if info["fused_kernels"] else None
+    except Exception:  # noqa: BLE001 - not installed: say so
+        info["fused_kernels"], info["numba"] = False, None
     return info
 
 
@@ -201,7 +208,10 @@ def machine_line(m: dict[str, Any]) -> str:
     load = m.get("load_average_start")
     return (f"{m['cpu']}, {m['cpus_usable']} usable cores; NumPy {m['numpy']} ({blas}); "
             f"PyTorch {m['torch']} ({m.get('torch_threads')} threads); DeZero {m['dezero']}; "
-            f"Python {m['python']}; {m['date_utc']}"
+            + (f"scratchgrad's fused kernels on (Numba {m['numba']}); "
+               if m.get("fused_kernels") else
+               "scratchgrad's fused kernels off; " if "fused_kernels" in m else "")
+            + f"Python {m['python']}; {m['date_utc']}"
             + (f"; load average at start {load[0]:.1f}" if load else ""))
 
 
