@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = ["available", "warm_up", "adam_update", "sgd_update", "applies", "worth_it",
-           "MIN_ELEMENTS"]
+           "MIN_ELEMENTS", "pool_2x2_applies", "max_pool2d_2x2", "max_pool2d_2x2_grad"]
 
 #: Parameters in a group below which ``fused=None`` keeps NumPy's path. Loading Numba and the
 #: cached kernels takes about a second once per process; a toy model (a few hundred weights)
@@ -217,3 +217,99 @@ def sgd_update(x: np.ndarray, g: np.ndarray, momentum_buffer: np.ndarray | None,
     flags = (maximize * _MAXIMIZE | first * _FIRST | (dampening == 0) * _PLAIN_SUM
              | nesterov * _NESTEROV)
     kernel(flat, g.reshape(-1), buf, c, flags)
+
+
+# ---------------------------------------------------------------------- max pooling
+# 2x2 windows with stride 2 (no padding, no dilation): the pooling of nearly every CNN.
+# MaxPool2dOp's NumPy path scans each window's offsets k = 0..3 with m = np.maximum(cur, v)
+# and moves the index to k where m != cur. With no NaN that is the first maximum (a strict
+# ">" scan); a NaN anywhere makes the result NaN and, since NaN != NaN, the index the last
+# offset, 3. The loop below does exactly that, without a branch per element.
+def _max_pool_2x2_loop(x, y, index, with_index):  # pragma: no cover - compiled by Numba
+    N, C, OH, OW = y.shape
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                r0 = x[n, c, 2 * oh]
+                r1 = x[n, c, 2 * oh + 1]
+                yo = y[n, c, oh]
+                io = index[n, c, oh] if with_index else index[0, 0, 0]
+                for ow in range(OW):
+                    a = r0[2 * ow]
+                    b = r0[2 * ow + 1]
+                    c2 = r1[2 * ow]
+                    d = r1[2 * ow + 1]
+                    cur = a
+                    k = 0
+                    gt = b > cur
+                    cur = b if gt else cur
+                    k = 1 if gt else k
+                    gt = c2 > cur
+                    cur = c2 if gt else cur
+                    k = 2 if gt else k
+                    gt = d > cur
+                    cur = d if gt else cur
+                    k = 3 if gt else k
+                    nan = (a != a) | (b != b) | (c2 != c2) | (d != d)
+                    yo[ow] = (a + b + c2 + d) if nan else cur
+                    if with_index:
+                        io[ow] = 3 if nan else k
+
+
+def pool_2x2_applies(x: Any, kernel: tuple[int, int], stride: tuple[int, int],
+                     padding: tuple[int, int], dilation: tuple[int, int],
+                     input_size: int | None = None) -> bool:
+    """Whether :func:`max_pool2d_2x2` (or its gradient, given the pooling's output as ``x``
+    and its input's ``input_size``) takes this pooling: 2x2 windows, stride 2, no padding or
+    dilation, 4-d NumPy floats, an input large enough to repay loading Numba."""
+    size = x.size if input_size is None else input_size
+    return (kernel == (2, 2) and stride == (2, 2) and padding == (0, 0)
+            and dilation == (1, 1) and type(x) is np.ndarray and x.ndim == 4
+            and x.dtype in (np.float32, np.float64) and size >= MIN_ELEMENTS
+            and available())
+
+
+def max_pool2d_2x2(x: np.ndarray, y: np.ndarray, index: np.ndarray | None) -> None:
+    """2x2 max pooling with stride 2 of ``x`` (N, C, H, W) into ``y`` (N, C, H//2, W//2),
+    with each window's argmax offset (0-3, PyTorch's order) into ``index`` when given: the
+    values and indices of ``MaxPool2dOp``'s NumPy path, in one pass."""
+    kernel = _kernels.get("max_pool_2x2") or _compile("max_pool_2x2", _max_pool_2x2_loop)
+    with_index = index is not None
+    kernel(x, y, index if with_index else np.empty((1, 1, 1, 1), np.uint8), with_index)
+
+
+def _max_pool_2x2_grad_loop(gy, index, gx, zero):  # pragma: no cover - compiled by Numba
+    # Every position of every window: gy times (offset == index), as the NumPy path's
+    # np.multiply(gy, mask) writes them (so -0.0 for a negative gy, NaN spread as there).
+    # Flat indices into C-contiguous arrays, and a product rather than a choice of v or
+    # v * 0: each measured faster here.
+    N, C, OH, OW = gy.shape
+    H, W = gx.shape[2], gx.shape[3]
+    z = zero[0]
+    one = z + 1
+    g = gy.reshape(-1)
+    ix = index.reshape(-1)
+    out = gx.reshape(-1)
+    for p in range(N * C):
+        for oh in range(OH):
+            o = (p * OH + oh) * OW
+            r0 = (p * H + 2 * oh) * W
+            r1 = r0 + W
+            for ow in range(OW):
+                v = g[o + ow]
+                k = ix[o + ow]
+                out[r0 + 2 * ow] = v * (one if k == 0 else z)
+                out[r0 + 2 * ow + 1] = v * (one if k == 1 else z)
+                out[r1 + 2 * ow] = v * (one if k == 2 else z)
+                out[r1 + 2 * ow + 1] = v * (one if k == 3 else z)
+
+
+def max_pool2d_2x2_grad(gy: np.ndarray, index: np.ndarray, gx: np.ndarray) -> None:
+    """The input gradient of :func:`max_pool2d_2x2`, written into ``gx`` (N, C, H, W; any
+    content), in one pass. All three arrays C-contiguous."""
+    kernel = _kernels.get("max_pool_2x2_grad") or _compile("max_pool_2x2_grad",
+                                                            _max_pool_2x2_grad_loop)
+    kernel(gy, index, gx, np.zeros(1, gx.dtype))
+    OH, OW = gy.shape[2:]
+    gx[:, :, 2 * OH:] = 0  # an odd height or width: the last row or column is in no window
+    gx[:, :, :, 2 * OW:] = 0

@@ -247,6 +247,70 @@ def test_max_pool2d_in_chunks_of_samples_matches_torch(torch, monkeypatch, chunk
                                                             return_indices=True)[1].numpy())
 
 
+def _pool_both_paths(monkeypatch, fused, x, gy, with_grad=True):
+    """MaxPool2dOp's values, indices and input gradient with the fused 2x2 kernel and with
+    the NumPy path (fused kernels turned off)."""
+    runs = []
+    for on in (True, False):
+        monkeypatch.setattr(fused, "_status", [on])
+        op = C.MaxPool2dOp((2, 2), (2, 2), (0, 0), with_index=with_grad)
+        y = op.forward(x)
+        gx = C.MaxPool2dGrad(op.geom, op.index).forward(gy) if with_grad else None
+        runs.append((y, op.index, gx))
+    return runs
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 8, 32, 34), (3, 8, 37, 41)])  # even; odd H and W
+def test_fused_2x2_max_pool_equals_the_numpy_path(monkeypatch, fused_kernels, shape, dtype):
+    """The compiled 2x2/stride-2 pooling (scratchgrad.fused) gives the NumPy path's values,
+    argmax offsets and input gradients: ties (small integers, ReLU zeros), NaN anywhere in a
+    window (NaN, offset 3 there), -inf and +inf, a negative upstream gradient (-0.0 at the
+    other positions) and a NaN one, a strided input; with and without the argmax."""
+    calls = []
+    for name in ("max_pool2d_2x2", "max_pool2d_2x2_grad"):
+        monkeypatch.setattr(fused_kernels, name, lambda *a, _f=getattr(fused_kernels, name),
+                            _n=name: calls.append(_n) or _f(*a))
+    rng = np.random.default_rng(3)
+    x = rng.integers(-2, 3, shape).astype(dtype)
+    x[0, 0, 0, :8] = [np.nan, 1, 2, 0, 5, np.nan, -np.inf, np.inf]
+    x[0, 0, 1, :8] = [0, 0, np.nan, 1, 5, 5, -np.inf, -np.inf]
+    x[1, 1] = np.maximum(x[1, 1], 0)
+    x[2, 2, :2, :2] = -np.inf
+    OH, OW = shape[2] // 2, shape[3] // 2
+    gy = rng.standard_normal((shape[0], shape[1], OH, OW)).astype(dtype)
+    gy[0, 0, 0, :2] = [np.nan, -1.0]
+    assert x.size >= fused_kernels.MIN_ELEMENTS
+    for xin in (x, np.asfortranarray(x)):
+        (y1, i1, g1), (y0, i0, g0) = _pool_both_paths(monkeypatch, fused_kernels, xin, gy)
+        np.testing.assert_array_equal(y1, y0)
+        np.testing.assert_array_equal(i1, i0)
+        assert i1.dtype == i0.dtype == np.uint8 and y1.dtype == dtype
+        np.testing.assert_array_equal(g1, g0)  # NaN where NaN
+        assert np.array_equal(np.signbit(g1), np.signbit(g0))  # zeros of the same sign
+    # windows {nan, 1, 0, 0}, {2, 0, nan, 1}, {5, nan, 5, 5}: NaN at offset 3; {-inf, inf, ...}
+    assert np.isnan(y1[0, 0, 0, :3]).all() and y1[0, 0, 0, 3] == np.inf
+    assert i1[0, 0, 0, :4].tolist() == [3, 3, 3, 1]
+    (y1, i1, _), (y0, i0, _) = _pool_both_paths(monkeypatch, fused_kernels, x, gy, False)
+    np.testing.assert_array_equal(y1, y0)
+    assert i1 is None and i0 is None
+    assert calls.count("max_pool2d_2x2") == 3 and calls.count("max_pool2d_2x2_grad") == 2
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays")
+def test_fused_2x2_max_pool_matches_torch(torch, fused_kernels):
+    """A batch large enough for the fused kernel, through the module: values, input gradient
+    and return_indices against PyTorch."""
+    F = torch.nn.functional
+    relu = np.maximum(_arr(4, 16, 28, 28), 0)
+    assert relu.size >= fused_kernels.MIN_ELEMENTS
+    _parity(torch, lambda x: C.max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [relu])
+    _, idx = C.max_pool2d(sg.tensor(relu), 2, return_indices=True)
+    np.testing.assert_array_equal(idx.numpy(), F.max_pool2d(torch.tensor(relu), 2,
+                                                            return_indices=True)[1].numpy())
+
+
 @pytest.mark.parametrize("xs,k,s,p", POOL_CASES)
 @pytest.mark.parametrize("count_include_pad", [True, False])
 def test_avg_pool2d_matches_torch(torch, xs, k, s, p, count_include_pad):

@@ -42,6 +42,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .. import _config, _gpu_ops
+from .. import fused as _fused
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -775,6 +776,11 @@ class MaxPool2dOp(Function):
 
     def forward(self, x):
         self.geom = g = _PoolGeom(x.shape, self.k, self.s, self.p, self.d)
+        if _fused.pool_2x2_applies(x, self.k, self.s, self.p, self.d):  # one compiled pass
+            y = np.empty(x.shape[:2] + (g.OH, g.OW), dtype=x.dtype)
+            self.index = np.empty(y.shape, np.uint8) if self.with_index else None
+            _fused.max_pool2d_2x2(x, y, self.index)
+            return y
         views = [v for _, v in g.views(g.padded(x, -np.inf))]
         N = x.shape[0]
         xp = get_array_module(x)
@@ -835,6 +841,12 @@ class MaxPool2dGrad(Function):
 
     def forward(self, gy):
         g = self.geom
+        if _fused.pool_2x2_applies(gy, (g.KH, g.KW), (g.sh, g.sw), (g.ph, g.pw),
+                                   (g.dh, g.dw), math.prod(g.x_shape)) \
+                and gy.flags.c_contiguous and type(self.index) is np.ndarray:
+            gx = np.empty(g.x_shape, dtype=gy.dtype)  # every element is written
+            _fused.max_pool2d_2x2_grad(gy, self.index, gx)
+            return gx
         xp = get_array_module(gy)
         buf = g.grad_buffer(gy.dtype, xp)
         views = list(g.views(buf))
