@@ -313,3 +313,125 @@ def max_pool2d_2x2_grad(gy: np.ndarray, index: np.ndarray, gx: np.ndarray) -> No
     OH, OW = gy.shape[2:]
     gx[:, :, 2 * OH:] = 0  # an odd height or width: the last row or column is in no window
     gx[:, :, :, 2 * OW:] = 0
+
+
+# ---------------------------------------------------------------------- batch normalisation
+# Per-channel statistics and the normalisation of an (N, C, L) view of a C-contiguous input:
+# BatchNorm in training mode, ops.nn._Normalize. Sums accumulate in float64 (the NumPy path
+# accumulates the mean in float64 and the variance in the input's dtype), in any order: the
+# reductions are compiled with reassociation allowed, so LLVM vectorises them. The results
+# therefore differ from the NumPy path's in the last bits of the statistics (tests compare
+# both with PyTorch); the elementwise parts do the NumPy path's operations in its order.
+def _bn_stats_loop(x, mean, var):  # pragma: no cover - compiled by Numba
+    N, C, L = x.shape
+    inv = 1.0 / max(N * L, 1)
+    for c in range(C):
+        s = 0.0
+        for n in range(N):
+            for i in range(L):
+                s += np.float64(x[n, c, i])
+        mean[c] = s * inv                # cast to the input's dtype, as the NumPy path's
+        m = mean[c]
+        q = 0.0
+        for n in range(N):
+            for i in range(L):
+                d = np.float64(x[n, c, i] - m)   # x - mean in the input's dtype first
+                q += d * d
+        var[c] = q * inv
+
+
+def _bn_apply_loop(x, y, mean, scale, shift, has_shift):  # pragma: no cover - compiled by Numba
+    N, C, L = x.shape
+    for n in range(N):
+        for c in range(C):
+            m = mean[c]
+            a = scale[c]
+            b = shift[c]
+            for i in range(L):
+                v = (x[n, c, i] - m) * a     # as the NumPy path: (x - mean) * (invstd * w)
+                y[n, c, i] = v + b if has_shift else v
+
+
+def _bn_grad_sums_loop(g, x, mean, sum_g, sum_gxc):  # pragma: no cover - compiled by Numba
+    N, C, L = x.shape
+    for c in range(C):
+        m = mean[c]
+        s = 0.0
+        t = 0.0
+        for n in range(N):
+            for i in range(L):
+                gi = np.float64(g[n, c, i])
+                s += gi
+                t += gi * np.float64(x[n, c, i] - m)
+        sum_g[c] = s
+        sum_gxc[c] = t
+
+
+def _bn_grad_input_loop(g, x, gx, mean, k, a, b):  # pragma: no cover - compiled by Numba
+    N, C, L = x.shape
+    for n in range(N):
+        for c in range(C):
+            m, kc, ac, bc = mean[c], k[c], a[c], b[c]
+            for i in range(L):
+                # the NumPy path's gx = g * k; gx -= a; xc *= b; gx += xc
+                gx[n, c, i] = (g[n, c, i] * kc - ac) + (x[n, c, i] - m) * bc
+
+
+def _compile_reduction(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    kernel = _kernels.get(name)
+    if kernel is None:
+        from numba import njit
+
+        kernel = _kernels[name] = njit(cache=True, nogil=True, error_model="numpy",
+                                       fastmath={"reassoc"})(fn)
+    return kernel
+
+
+def batch_norm_applies(x: Any, axes: tuple[int, ...], param_axes: tuple[int, ...]) -> bool:
+    """Whether the fused batch norm takes ``x``: statistics per channel (dim 1) over every
+    other dim, a C-contiguous NumPy float array of at least :data:`MIN_ELEMENTS`."""
+    return (type(x) is np.ndarray and x.ndim >= 2 and axes == param_axes
+            and axes == (0,) + tuple(range(2, x.ndim)) and x.dtype in (np.float32, np.float64)
+            and x.flags.c_contiguous and x.size >= MIN_ELEMENTS and available())
+
+
+def _as_ncl(a: np.ndarray) -> np.ndarray:
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def batch_norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and biased variance of ``x`` (N, C, *), in ``x``'s dtype."""
+    kernel = _compile_reduction("bn_stats", _bn_stats_loop)
+    C = x.shape[1]
+    mean, var = np.empty(C, x.dtype), np.empty(C, x.dtype)
+    kernel(_as_ncl(x), mean, var)
+    return mean, var
+
+
+def batch_norm_apply(x: np.ndarray, mean: np.ndarray, scale: np.ndarray,
+                     shift: np.ndarray | None) -> np.ndarray:
+    """``(x - mean) * scale + shift`` per channel (C-sized vectors), a new array."""
+    kernel = _kernels.get("bn_apply") or _compile("bn_apply", _bn_apply_loop)
+    y = np.empty_like(x)
+    kernel(_as_ncl(x), _as_ncl(y), mean, scale, mean if shift is None else shift,
+           shift is not None)
+    return y
+
+
+def batch_norm_grad_sums(g: np.ndarray, x: np.ndarray,
+                         mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel, in float64: sum(g) and sum(g * (x - mean))."""
+    kernel = _compile_reduction("bn_grad_sums", _bn_grad_sums_loop)
+    C = x.shape[1]
+    sum_g, sum_gxc = np.empty(C), np.empty(C)
+    kernel(_as_ncl(g), _as_ncl(x), mean, sum_g, sum_gxc)
+    return sum_g, sum_gxc
+
+
+def batch_norm_grad_input(g: np.ndarray, x: np.ndarray, mean: np.ndarray, k: np.ndarray,
+                          a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(g * k - a) + (x - mean) * b`` per channel (C-sized vectors), a new array."""
+    kernel = _kernels.get("bn_grad_input") or _compile("bn_grad_input", _bn_grad_input_loop)
+    gx = np.empty_like(x)
+    kernel(_as_ncl(g), _as_ncl(x), _as_ncl(gx), mean, k, a, b)
+    return gx

@@ -251,6 +251,66 @@ def test_batchnorm_gradients_with_an_offset_input_and_a_frozen_weight_match_torc
     close(m.bias.grad, tmod.bias.grad, 1e-4, 1e-4)
 
 
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays")
+def test_fused_batchnorm_matches_torch_and_the_numpy_path(torch, fused_kernels, monkeypatch):
+    """Batches large enough for the fused batch norm (scratchgrad.fused: the statistics and the
+    gradient sums in float64, the elementwise passes as the NumPy path's): against PyTorch,
+    with inputs 80 and 1000 standard deviations off zero, BatchNorm1d and 2d, running
+    statistics, a frozen weight; and against the NumPy path, value by value."""
+    calls = []
+    for name in ("batch_norm_stats", "batch_norm_apply", "batch_norm_grad_sums",
+                 "batch_norm_grad_input"):
+        monkeypatch.setattr(fused_kernels, name, lambda *a, _f=getattr(fused_kernels, name),
+                            _n=name: calls.append(_n) or _f(*a))
+    shape2d = (32, 4, 16, 16)
+    assert math.prod(shape2d) >= fused_kernels.MIN_ELEMENTS
+    for cls, shape, xs in (("BatchNorm2d", shape2d, (randn(*shape2d) * 0.5 + 40,
+                                                      randn(*shape2d) + 1000,
+                                                      randn(*shape2d) * 3 - 2)),
+                           ("BatchNorm1d", (4096, 8), (randn(4096, 8) * 2 + 1,)),
+                           ("BatchNorm1d", (512, 8, 9), (randn(512, 8, 9),))):
+        C = shape[1]
+        tmod, m = getattr(torch.nn, cls)(C), getattr(nn, cls)(C)
+        with torch.no_grad():
+            tmod.weight.copy_(torch.tensor(randn(C)))
+            tmod.bias.copy_(torch.tensor(randn(C)))
+        copy_from_torch(m, tmod)
+        for x in xs:
+            run_pair(torch, m, tmod, x, atol=1e-4)
+            m.zero_grad()
+            tmod.zero_grad()
+        close(m.running_mean, tmod.running_mean, atol=1e-4)
+        close(m.running_var, tmod.running_var, atol=1e-4)
+    assert calls.count("batch_norm_stats") == 5 and calls.count("batch_norm_grad_input") == 5
+    # the NumPy path, on the same input: the same values but for the statistics' last bits
+    x_np, gy = randn(*shape2d) * 3 - 2, randn(*shape2d)
+    outs = []
+    for on in (True, False):
+        monkeypatch.setattr(fused_kernels, "_status", [on])
+        sg.manual_seed(0)
+        bn = nn.BatchNorm2d(4)
+        bn.weight.requires_grad_(False)  # and a frozen weight
+        x = sg.tensor(x_np, requires_grad=True)
+        y = bn(x)
+        y.backward(sg.tensor(gy))
+        outs.append((y.detach().numpy(), x.grad.numpy(), bn.bias.grad.numpy(),
+                     bn.running_var.numpy().copy()))
+        assert bn.weight.grad is None
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays")
+def test_fused_batchnorm_gradcheck(fused_kernels):
+    """Finite differences (float64) through the fused forward and backward."""
+    x = sg.randn(16, 3, 26, 27, dtype=sg.float64, requires_grad=True)
+    assert x.numel() >= fused_kernels.MIN_ELEMENTS
+    w = sg.randn(3, dtype=sg.float64, requires_grad=True)
+    b = sg.randn(3, dtype=sg.float64, requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True) ** 2,
+                     [x, w, b])
+
+
 def test_batchnorm_errors():
     with pytest.raises(ValueError, match=r"BatchNorm1d\(4.*4 channels.*\(8, 3\)"):
         nn.BatchNorm1d(4)(sg.randn(8, 3))

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _gpu_ops
+from .. import fused as _fused
 from .._config import is_grad_enabled, no_grad
 from ..backend import check_same_device, get_array_module, put_along_axis
 from ..function import Function
@@ -309,15 +310,19 @@ class _Normalize(Function):
         x = arrays[0]
         count = int(np.prod([x.shape[a] for a in self.axes]))
         keep = tuple(1 if i in self.axes else s for i, s in enumerate(x.shape))
-        if len(arrays) == 1 and type(x) is np.ndarray and x.dtype == np.float32:
+        if len(arrays) == 1 and x.dtype == np.float32:
             # The mean accumulates in float64, as PyTorch's CPU kernel does: in float32 an
             # input at 1000 +- 1 came out 9 ulps off (5e-4). Costs 1.3 ms at 12.8 MB.
-            total = np.einsum(_einsum_sum(x.ndim, self.axes, 1), x, dtype=np.float64)
+            # (CuPy: a float64 sum, the same on the GPU.)
+            total = (np.einsum(_einsum_sum(x.ndim, self.axes, 1), x, dtype=np.float64)
+                     if type(x) is np.ndarray else x.sum(axis=self.axes, dtype=np.float64))
             return (total * (1.0 / max(count, 1))).astype(x.dtype).reshape(keep)
         total = np.einsum(_einsum_sum(x.ndim, self.axes, len(arrays)), *arrays)
         return (total * (1.0 / max(count, 1))).reshape(keep)
 
     def forward(self, x, *wb):
+        if _fused.batch_norm_applies(x, self.axes, self.param_axes):
+            return self._forward_fused(x, *wb)
         mean = self._stat(x)
         y = x - mean
         var = self._stat(y, y)
@@ -331,6 +336,20 @@ class _Normalize(Function):
                 y *= wb[0].reshape(self.param_shape)
         if self.has_b:
             y += wb[-1].reshape(self.param_shape)
+        self.mean, self.var, self.invstd = mean, var, invstd
+        return y
+
+    def _forward_fused(self, x, *wb):
+        """BatchNorm in three compiled passes (scratchgrad.fused): the mean, the variance
+        around it, then the normalisation; the same formulas and per-channel constants as
+        below, with the sums in float64."""
+        shape = self.param_shape
+        mean, var = _fused.batch_norm_stats(x)
+        mean, var = mean.reshape(shape), var.reshape(shape)
+        invstd = 1 / np.sqrt(var + self.eps)
+        scale = invstd * wb[0].reshape(shape) if self.has_w else invstd
+        y = _fused.batch_norm_apply(x, mean.reshape(-1), scale.reshape(-1),
+                                    wb[-1].reshape(-1) if self.has_b else None)
         self.mean, self.var, self.invstd = mean, var, invstd
         return y
 
@@ -379,12 +398,19 @@ class _Normalize(Function):
         g = gy.data
         shape = self.param_shape
         count = max(int(np.prod([x.shape[a] for a in self.axes])), 1)
-        sub = _einsum_sum(x.ndim, self.axes, 2)
-        sum_only = sub.split(",")[0] + "->" + sub.split("->")[1]
         invstd = self.invstd.reshape(shape)
-        xc = x - self.mean
-        sum_g = np.einsum(sum_only, g).reshape(shape)
-        sum_gxhat = np.einsum(sub, g, xc).reshape(shape) * invstd
+        fused = (_fused.batch_norm_applies(x, self.axes, self.param_axes)
+                 and type(g) is np.ndarray and g.dtype == x.dtype and g.flags.c_contiguous)
+        if fused:  # two compiled passes (scratchgrad.fused): the sums, then gx
+            sums = _fused.batch_norm_grad_sums(g, x, self.mean.reshape(-1))
+            sum_g, sum_gxc = (s.astype(x.dtype).reshape(shape) for s in sums)
+            sum_gxhat = sum_gxc * invstd
+        else:
+            sub = _einsum_sum(x.ndim, self.axes, 2)
+            sum_only = sub.split(",")[0] + "->" + sub.split("->")[1]
+            xc = x - self.mean
+            sum_g = np.einsum(sum_only, g).reshape(shape)
+            sum_gxhat = np.einsum(sub, g, xc).reshape(shape) * invstd
         grads: list = [None]
         if self.has_w:
             w = self.inputs[1]
@@ -396,10 +422,15 @@ class _Normalize(Function):
                          if b.requires_grad else None)
         if self.inputs[0].requires_grad:
             k = invstd * self.inputs[1].data.reshape(shape) if self.has_w else invstd
-            gx = np.multiply(g, k)
-            gx -= k * (sum_g / count)
-            xc *= -k * invstd * (sum_gxhat / count)
-            gx += xc
+            a, b = k * (sum_g / count), -k * invstd * (sum_gxhat / count)
+            if fused:
+                gx = _fused.batch_norm_grad_input(g, x, self.mean.reshape(-1), k.reshape(-1),
+                                                  a.reshape(-1), b.reshape(-1))
+            else:
+                gx = np.multiply(g, k)
+                gx -= a
+                xc *= b
+                gx += xc
             grads[0] = _const(gx)
         return tuple(grads)
 
