@@ -3,17 +3,21 @@
 An optimizer update in NumPy is a chain of elementwise calls, each a full pass over the
 parameter, its gradient and its state: Adam makes 13. Inside a training loop those passes are
 the largest cost of a small model's step (``docs/performance.md``). A loop that reads each
-element once and does the whole update in registers moves a tenth of the memory.
+element once and does the whole update in registers moves a tenth of the memory. The same
+holds for max pooling (four strided passes and a mask per window offset) and batch norm
+(five passes forward, seven backward).
 
 NumPy cannot express such a loop; Numba (an optional extra, ``pip install 'scratchgrad[fast]'``)
 compiles one written in Python. This file is the only one that imports Numba, lazily, at the
 first fused call: without it, or with ``SCRATCHGRAD_FUSED=0`` in the environment, every caller
-keeps its NumPy path.
+keeps its NumPy path. Callers use a kernel only for arrays of at least :data:`MIN_ELEMENTS`.
 
-The kernels do, element by element, exactly the operations of the NumPy path, in the same
-order and in the array's dtype (the scalars are cast to it first, as NumPy casts a Python
-float), and Numba compiles them without fast-math or fused multiply-adds. So their results
-are the same bit for bit; the tests check that against the NumPy path.
+The optimizer and pooling kernels do, element by element, exactly the operations of the NumPy
+path, in the same order and in the array's dtype (the scalars are cast to it first, as NumPy
+casts a Python float), and Numba compiles them without fast-math or fused multiply-adds. So
+their results are the same bit for bit; the tests check that against the NumPy path. The batch
+norm's sums are the exception: they accumulate in float64 in an order of LLVM's choosing
+(section below), so its statistics agree with the NumPy path's to float32 rounding.
 """
 from __future__ import annotations
 
@@ -435,3 +439,4 @@ def batch_norm_grad_input(g: np.ndarray, x: np.ndarray, mean: np.ndarray, k: np.
     gx = np.empty_like(x)
     kernel(_as_ncl(g), _as_ncl(x), _as_ncl(gx), mean, k, a, b)
     return gx
+
