@@ -29,7 +29,8 @@ import numpy as np
 __all__ = ["available", "warm_up", "adam_update", "sgd_update", "applies", "worth_it",
            "MIN_ELEMENTS", "pool_2x2_applies", "max_pool2d_2x2", "max_pool2d_2x2_grad"]
 
-#: Parameters in a group below which ``fused=None`` keeps NumPy's path. Loading Numba and the
+#: Elements below which callers keep NumPy's path: a parameter group's total for the
+#: optimizers (``fused=None``), the input for pooling and batch norm. Loading Numba and the
 #: cached kernels takes about a second once per process; a toy model (a few hundred weights)
 #: never earns it back, a model with a 784x128 layer does within a few thousand steps.
 MIN_ELEMENTS = 1 << 15
@@ -102,15 +103,24 @@ def warm_up() -> bool:
     return True
 
 
+def _jit(fn: Callable[..., Any], **options: Any) -> Callable[..., Any]:
+    from numba import njit
+
+    # cache=True: compiled once per machine, then loaded from __pycache__ (or Numba's user
+    # cache when the package folder is read-only); where neither is writable Numba refuses to
+    # cache, and the kernel is compiled in each process instead.
+    try:
+        return njit(cache=True, nogil=True, error_model="numpy", **options)(fn)
+    except RuntimeError:
+        return njit(cache=False, nogil=True, error_model="numpy", **options)(fn)
+
+
 def _compile(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     kernel = _kernels.get(name)
     if kernel is None:
-        from numba import njit
-
-        # cache=True: compiled once per machine, then loaded from __pycache__ (or Numba's
-        # user cache when the package folder is read-only). No fastmath: no reassociation and
-        # no contraction into fused multiply-adds, so each operation rounds as NumPy's does.
-        kernel = _kernels[name] = njit(cache=True, nogil=True, error_model="numpy")(fn)
+        # No fastmath: no reassociation and no contraction into fused multiply-adds, so each
+        # operation rounds as NumPy's does.
+        kernel = _kernels[name] = _jit(fn)
     return kernel
 
 
@@ -384,10 +394,7 @@ def _bn_grad_input_loop(g, x, gx, mean, k, a, b):  # pragma: no cover - compiled
 def _compile_reduction(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     kernel = _kernels.get(name)
     if kernel is None:
-        from numba import njit
-
-        kernel = _kernels[name] = njit(cache=True, nogil=True, error_model="numpy",
-                                       fastmath={"reassoc"})(fn)
+        kernel = _kernels[name] = _jit(fn, fastmath={"reassoc"})
     return kernel
 
 

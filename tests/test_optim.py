@@ -597,3 +597,20 @@ def test_repr_lists_groups():
     opt = optim.SGD([sg.Parameter(sg.ones(1))], lr=0.1)
     text = repr(opt)
     assert text.startswith("SGD (") and "Parameter Group 0" in text and "lr: 0.1" in text
+
+
+def test_fused_kernels_compile_without_a_writable_cache(monkeypatch, fused_kernels):
+    """Where Numba finds no writable cache folder it refuses cache=True; the kernels are then
+    compiled in each process instead of failing."""
+    import numba
+
+    real = numba.njit
+
+    def njit(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file")
+        return real(*args, cache=cache, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", njit)
+    kernel = fused_kernels._jit(lambda a: a * 2.0)
+    assert kernel(np.float32(1.5)) == 3.0
