@@ -26,7 +26,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["available", "warm_up", "adam_update", "sgd_update", "applies", "worth_it",
+__all__ = ["available", "warm_up", "adam_update", "sgd_update", "rmsprop_update",
+           "adagrad_update", "applies", "worth_it",
            "MIN_ELEMENTS", "pool_2x2_applies", "max_pool2d_2x2", "max_pool2d_2x2_grad"]
 
 #: Elements below which callers keep NumPy's path: a parameter group's total for the
@@ -82,8 +83,8 @@ def applies(*arrays: Any) -> bool:
 
 def warm_up() -> bool:
     """Load Numba and every kernel now, for float32 and float64, instead of at the first fused
-    step; return :func:`available`. The first time on a machine this compiles (a few
-    seconds; the result is cached), afterwards it loads (about a second, and some 140 MB of
+    step; return :func:`available`. The first time on a machine this compiles (tens of
+    seconds; the result is cached), afterwards it loads (1.4 s here, and some 140 MB of
     resident memory for Numba and LLVM, once per process). Handy before timing a loop.
 
     >>> import scratchgrad as sg
@@ -100,6 +101,19 @@ def warm_up() -> bool:
         adam_update(a, a.copy(), a.copy(), a.copy(), None, lr=0.0, beta1=0.9, beta2=0.999,
                     eps=1e-8, weight_decay=0.0, decoupled=False, maximize=False,
                     step_size=0.0, bias_correction2_sqrt=1.0)
+        rmsprop_update(a, a.copy(), a.copy(), None, None, lr=0.0, alpha=0.99, eps=1e-8,
+                       weight_decay=0.0, momentum=0.0, maximize=False)
+        adagrad_update(a, a.copy(), a.copy(), clr=0.0, eps=1e-10, weight_decay=0.0,
+                       maximize=False)
+        x = np.zeros((1, 1, 2, 2), dtype)
+        y, index = np.empty((1, 1, 1, 1), dtype), np.empty((1, 1, 1, 1), np.uint8)
+        max_pool2d_2x2(x, y, index)
+        max_pool2d_2x2(x, y, None)
+        max_pool2d_2x2_grad(y, index, x)
+        mean, var = batch_norm_stats(x)
+        batch_norm_apply(x, mean, var, var)
+        batch_norm_grad_sums(x, x, mean)
+        batch_norm_grad_input(x, x, mean, var, var, var)
     return True
 
 
@@ -447,3 +461,84 @@ def batch_norm_grad_input(g: np.ndarray, x: np.ndarray, mean: np.ndarray, k: np.
     kernel(_as_ncl(g), _as_ncl(x), _as_ncl(gx), mean, k, a, b)
     return gx
 
+
+
+# ---------------------------------------------------------------------- RMSprop / Adagrad
+_CENTERED, _MOMENTUM = 8, 16  # and _MAXIMIZE, _LERP_LOW
+
+
+def _rmsprop_loop(x, g, sq, gavg, buf, c, flags):  # pragma: no cover - compiled by Numba
+    # One element at a time, the operations of RMSprop._step_group's NumPy path, in its order.
+    wd, alpha, omalpha, w, eps, momentum, lr = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+    neg = (flags & 1) != 0
+    lerp_low = (flags & 2) != 0
+    centered = (flags & 8) != 0
+    has_momentum = (flags & 16) != 0
+    for i in range(x.size):
+        gi = g[i]
+        if neg:
+            gi = -gi
+        if wd != 0:
+            gi = gi + x[i] * wd
+        s = sq[i] * alpha + (gi * omalpha) * gi
+        sq[i] = s
+        if centered:
+            ga = gavg[i]
+            d = gi - ga
+            if lerp_low:
+                ga = ga + d * w
+            else:
+                ga = gi - d * w
+            gavg[i] = ga
+            a = np.sqrt(s - ga * ga)
+        else:
+            a = np.sqrt(s)
+        a = a + eps
+        if has_momentum:
+            b = buf[i] * momentum + gi / a
+            buf[i] = b
+            x[i] = x[i] - b * lr
+        else:
+            x[i] = x[i] + (gi * -lr) / a
+
+
+def rmsprop_update(x: np.ndarray, g: np.ndarray, square_avg: np.ndarray,
+                   grad_avg: np.ndarray | None, momentum_buffer: np.ndarray | None, *,
+                   lr: float, alpha: float, eps: float, weight_decay: float, momentum: float,
+                   maximize: bool) -> None:
+    """One RMSprop update of ``x`` and its state, in place, in one pass (see
+    :class:`scratchgrad.optim.RMSprop`). The arrays must pass :func:`applies`."""
+    kernel = _kernels.get("rmsprop") or _compile("rmsprop", _rmsprop_loop)
+    weight = 1.0 - alpha
+    lerp_low = abs(weight) < 0.5
+    c = np.array((weight_decay, alpha, 1.0 - alpha, weight if lerp_low else 1.0 - weight, eps,
+                  momentum, lr), x.dtype)
+    flags = (maximize * _MAXIMIZE | lerp_low * _LERP_LOW | (grad_avg is not None) * _CENTERED
+             | (momentum_buffer is not None) * _MOMENTUM)
+    sq = square_avg.reshape(-1)
+    kernel(x.reshape(-1), g.reshape(-1), sq, sq if grad_avg is None else grad_avg.reshape(-1),
+           sq if momentum_buffer is None else momentum_buffer.reshape(-1), c, flags)
+
+
+def _adagrad_loop(x, g, acc, c, flags):  # pragma: no cover - compiled by Numba
+    # One element at a time, the operations of Adagrad._step_group's NumPy path, in its order.
+    wd, neg_clr, eps = c[0], c[1], c[2]
+    neg = (flags & 1) != 0
+    for i in range(x.size):
+        gi = g[i]
+        if neg:
+            gi = -gi
+        if wd != 0:
+            gi = gi + x[i] * wd
+        s = acc[i] + gi * gi
+        acc[i] = s
+        x[i] = x[i] + (gi * neg_clr) / (np.sqrt(s) + eps)
+
+
+def adagrad_update(x: np.ndarray, g: np.ndarray, state_sum: np.ndarray, *, clr: float,
+                   eps: float, weight_decay: float, maximize: bool) -> None:
+    """One Adagrad update of ``x`` and its sum of squares, in place, in one pass (see
+    :class:`scratchgrad.optim.Adagrad`; ``clr`` is the decayed learning rate)."""
+    kernel = _kernels.get("adagrad") or _compile("adagrad", _adagrad_loop)
+    c = np.array((weight_decay, -clr, eps), x.dtype)
+    kernel(x.reshape(-1), g.reshape(-1), state_sum.reshape(-1), c, maximize * _MAXIMIZE)

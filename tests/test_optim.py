@@ -197,7 +197,8 @@ def test_adam_in_chunks_equals_whole_arrays_bit_for_bit(monkeypatch, case):
 
 # The optimizers with a fused kernel: their cases, plus beta1 <= 0.5 (the other form of
 # Adam's lerp); each in float32 and float64.
-FUSED_CASES = [c for c in CASES if c[0] in ("SGD", "Adam", "AdamW")] + [
+FUSED_CASES = [c for c in CASES if c[0] in ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW")] + [
+    ("RMSprop", dict(lr=0.01, alpha=0.3, centered=True), 1.0),
     ("Adam", dict(lr=0.01, betas=(0.3, 0.9)), 1.0),
     ("AdamW", dict(lr=0.01, betas=(0.5, 0.9), weight_decay=0.2), 1.0)]
 
@@ -215,7 +216,8 @@ def test_fused_update_equals_the_numpy_path_bit_for_bit(monkeypatch, fused_kerne
 
     name, kwargs, sign = case
     calls = []
-    kernel = "sgd_update" if name == "SGD" else "adam_update"
+    kernel = {"SGD": "sgd_update", "Adagrad": "adagrad_update",
+              "RMSprop": "rmsprop_update"}.get(name, "adam_update")
     monkeypatch.setattr(fused, kernel, lambda *a, _f=getattr(fused, kernel), **k:
                         calls.append(1) or _f(*a, **k))
     values = {k: v.astype(dtype) for k, v in INIT.items()}

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import fused as _fused
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_range
+from .optimizer import Optimizer, ParamsT, _check_fused, _check_range
 
 __all__ = ["Adagrad"]
 
@@ -21,6 +22,9 @@ class Adagrad(Optimizer):
     State per parameter: ``step`` (a float) and ``sum`` (starts at
     ``initial_accumulator_value``). Like PyTorch, the state exists from construction.
 
+    ``fused``: as for :class:`~scratchgrad.optim.Adam`, the update as one compiled loop per
+    parameter when Numba is installed (the same results bit for bit).
+
     >>> import scratchgrad as sg
     >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))
     >>> opt = Adagrad([w], lr=0.5)
@@ -30,10 +34,11 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 eps: float = 1e-10, *, maximize: bool = False,
+                 fused: bool | None = None) -> None:
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
-                    "maximize": maximize}
+                    "maximize": maximize, "fused": fused}
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
@@ -43,6 +48,7 @@ class Adagrad(Optimizer):
         super()._validate_group(group)
         for key in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             _check_range(self, group, key, 0.0)
+        _check_fused(self, group)
 
     def _init_state(self, p: Any, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state[p]
@@ -58,10 +64,18 @@ class Adagrad(Optimizer):
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
         maximize = bool(group["maximize"])
+        fused = group.get("fused")
+        may_fuse = fused or (fused is None and _fused.worth_it(group["params"]))
         for p, g in self._params_with_grad(group):
             x = p.data
             xp = get_array_module(x)
             state = self._init_state(p, group)  # a group added later starts lazily
+            if may_fuse and _fused.applies(x, g, state["sum"]):  # one compiled pass
+                state["step"] += 1.0
+                clr = lr / (1.0 + (state["step"] - 1.0) * lr_decay)
+                _fused.adagrad_update(x, g, state["sum"], clr=clr, eps=eps,
+                                      weight_decay=weight_decay, maximize=maximize)
+                continue
             gbuf, tmp = self._scratch(x, 0), self._scratch(x, 1)
             g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)
             state["step"] += 1.0

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import fused as _fused
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_range, _lerp_
+from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _lerp_
 
 __all__ = ["RMSprop"]
 
@@ -24,6 +25,9 @@ class RMSprop(Optimizer):
     State per parameter: ``step``, ``square_avg``, ``momentum_buffer`` (momentum > 0),
     ``grad_avg`` (centered).
 
+    ``fused``: as for :class:`~scratchgrad.optim.Adam`, the update as one compiled loop per
+    parameter when Numba is installed (the same results bit for bit).
+
     >>> import scratchgrad as sg
     >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))
     >>> opt = RMSprop([w], lr=0.01, alpha=0.75)
@@ -33,15 +37,18 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
-                 centered: bool = False, *, maximize: bool = False) -> None:
+                 centered: bool = False, *, maximize: bool = False,
+                 fused: bool | None = None) -> None:
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
-                    "centered": centered, "weight_decay": weight_decay, "maximize": maximize}
+                    "centered": centered, "weight_decay": weight_decay, "maximize": maximize,
+                    "fused": fused}
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
         super()._validate_group(group)
         for key in ("eps", "momentum", "weight_decay", "alpha"):
             _check_range(self, group, key, 0.0)
+        _check_fused(self, group)
 
     def _step_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
@@ -51,6 +58,8 @@ class RMSprop(Optimizer):
         momentum = float(group["momentum"])
         centered = bool(group["centered"])
         maximize = bool(group["maximize"])
+        fused = group.get("fused")
+        may_fuse = fused or (fused is None and _fused.worth_it(group["params"]))
         for p, g in self._params_with_grad(group):
             x = p.data
             xp = get_array_module(x)
@@ -62,6 +71,19 @@ class RMSprop(Optimizer):
                     state["momentum_buffer"] = xp.zeros_like(x)
                 if centered:
                     state["grad_avg"] = xp.zeros_like(x)
+            grad_avg, buf = state.get("grad_avg"), state.get("momentum_buffer")
+            arrays = [a for a in (x, g, state["square_avg"], grad_avg if centered else None,
+                                  buf if momentum > 0 else None) if a is not None]
+            if (may_fuse and (grad_avg is not None or not centered)
+                    and (buf is not None or momentum <= 0)
+                    and _fused.applies(*arrays)):  # one compiled pass (scratchgrad.fused)
+                state["step"] += 1.0
+                _fused.rmsprop_update(x, g, state["square_avg"],
+                                      grad_avg if centered else None,
+                                      buf if momentum > 0 else None, lr=lr, alpha=alpha,
+                                      eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      maximize=maximize)
+                continue
             gbuf, tmp, avg = self._scratch(x, 0), self._scratch(x, 1), self._scratch(x, 2)
             g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)
             state["step"] += 1.0
