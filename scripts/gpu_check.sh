@@ -36,7 +36,7 @@ elapsed() { echo $(( $(date +%s) - began ))s; }
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1
   $PY - <<'EOF'
 import importlib
-for name in ("numpy", "cupy", "torch", "pytest", "hypothesis", "scipy"):
+for name in ("numpy", "cupy", "torch", "pytest", "hypothesis", "scipy", "numba"):
     try:
         m = importlib.import_module(name)
         print(f"{name}: {getattr(m, '__version__', '?')}")
@@ -50,6 +50,8 @@ except Exception:
 import scratchgrad as sg
 print(f"scratchgrad: {sg.__file__}; cuda.is_available: {sg.cuda.is_available()}"
       f"{'' if sg.cuda.is_available() else ' (' + str(sg.cuda.unavailable_reason()) + ')'}")
+# the CPU baselines (steps 5 and 6) use the fused kernels only with Numba
+print(f"scratchgrad.fused.available (CPU kernels, Numba): {sg.fused.available()}")
 EOF
 } > "$OUT/env.txt" 2>&1
 cat "$OUT/env.txt"
