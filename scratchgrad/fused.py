@@ -11,6 +11,9 @@ NumPy cannot express such a loop; Numba (an optional extra, ``pip install 'scrat
 compiles one written in Python. This file is the only one that imports Numba, lazily, at the
 first fused call: without it, or with ``SCRATCHGRAD_FUSED=0`` in the environment, every caller
 keeps its NumPy path. Callers use a kernel only for arrays of at least :data:`MIN_ELEMENTS`.
+The public names are :func:`available`, :func:`warm_up` and :data:`MIN_ELEMENTS`; the kernel
+wrappers below are the library's own, called by ``optim`` (``fused=``), ``ops.conv``
+(max pooling) and ``ops.nn`` (batch norm).
 
 The optimizer and pooling kernels do, element by element, exactly the operations of the NumPy
 path, in the same order and in the array's dtype (the scalars are cast to it first, as NumPy
@@ -26,9 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["available", "warm_up", "adam_update", "sgd_update", "rmsprop_update",
-           "adagrad_update", "applies", "worth_it",
-           "MIN_ELEMENTS", "pool_2x2_applies", "max_pool2d_2x2", "max_pool2d_2x2_grad"]
+__all__ = ["available", "warm_up", "MIN_ELEMENTS"]
 
 #: Elements below which callers keep NumPy's path: a parameter group's total for the
 #: optimizers (``fused=None``), the input for pooling and batch norm. Loading Numba and the

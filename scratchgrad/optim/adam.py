@@ -6,7 +6,8 @@ from typing import Any
 
 from .. import fused as _fused
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _chunked, _lerp_
+from .optimizer import (Optimizer, ParamsT, _check_fused, _check_range, _chunked, _lerp_,
+                        _may_fuse)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -68,8 +69,7 @@ class Adam(Optimizer):
         amsgrad = bool(group["amsgrad"])
         maximize = bool(group["maximize"])
         decoupled = bool(group["decoupled_weight_decay"])
-        fused = group.get("fused")
-        may_fuse = fused or (fused is None and _fused.worth_it(group["params"]))
+        may_fuse = _may_fuse(group)
         for p, g in self._params_with_grad(group):
             x = p.data
             xp = get_array_module(x)

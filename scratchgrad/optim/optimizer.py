@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Union
 
 import numpy as np
 
+from .. import fused as _fused
 from .._config import enable_grad, opaque
 from ..backend import get_array_module
 from ..tensor import Tensor
@@ -382,8 +383,6 @@ def _check_range(opt: Optimizer, group: dict[str, Any], key: str, low: float,
 
 def _check_fused(opt: Optimizer, group: dict[str, Any]) -> None:
     """Check a group's ``fused`` option (None, True or False; True needs Numba)."""
-    from .. import fused as _fused
-
     fused = group.get("fused")
     if fused not in (None, True, False):
         raise TypeError(f"{type(opt).__name__}: fused should be None, True or False, got "
@@ -392,6 +391,14 @@ def _check_fused(opt: Optimizer, group: dict[str, Any]) -> None:
         raise RuntimeError(f"{type(opt).__name__}(fused=True) needs Numba, which is not "
                            "installed (pip install 'scratchgrad[fast]') or is turned off by "
                            "SCRATCHGRAD_FUSED=0; use fused=None to fall back to NumPy")
+
+
+def _may_fuse(group: dict[str, Any]) -> bool:
+    """Whether a group's update may run as compiled loops (scratchgrad.fused): ``fused=True``,
+    or ``None`` (the default, also for groups saved before the option existed) when the group
+    is large enough to repay loading Numba. Each parameter still needs ``_fused.applies``."""
+    fused = group.get("fused")
+    return bool(fused) or (fused is None and _fused.worth_it(group["params"]))
 
 
 # Elements per chunk of an update (see _chunked): 128 KB of float32 per array, so Adam's six

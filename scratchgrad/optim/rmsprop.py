@@ -5,7 +5,7 @@ from typing import Any
 
 from .. import fused as _fused
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _lerp_
+from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _lerp_, _may_fuse
 
 __all__ = ["RMSprop"]
 
@@ -58,8 +58,7 @@ class RMSprop(Optimizer):
         momentum = float(group["momentum"])
         centered = bool(group["centered"])
         maximize = bool(group["maximize"])
-        fused = group.get("fused")
-        may_fuse = fused or (fused is None and _fused.worth_it(group["params"]))
+        may_fuse = _may_fuse(group)
         for p, g in self._params_with_grad(group):
             x = p.data
             xp = get_array_module(x)

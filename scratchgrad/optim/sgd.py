@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import fused as _fused
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_range, _check_fused
+from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _may_fuse
 
 __all__ = ["SGD"]
 
@@ -61,8 +61,7 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov = bool(group["nesterov"])
         maximize = bool(group["maximize"])
-        fused = group.get("fused")
-        may_fuse = fused or (fused is None and _fused.worth_it(group["params"]))
+        may_fuse = _may_fuse(group)
         for p, g in self._params_with_grad(group):
             x = p.data
             if may_fuse and _fused.applies(x, g):  # one compiled pass (scratchgrad.fused)
