@@ -237,6 +237,53 @@ def test_fused_update_equals_the_numpy_path_bit_for_bit(monkeypatch, fused_kerne
             np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)
 
 
+SUBNORMAL_CASES = [("Adam", dict(lr=1e-3)), ("AdamW", dict(lr=1e-3, weight_decay=0.0)),
+                   ("SGD", dict(lr=0.1, momentum=0.9)),
+                   ("SGD", dict(lr=0.1, momentum=0.5, dampening=0.5)),
+                   ("RMSprop", dict(lr=1e-3, alpha=0.5, centered=True, momentum=0.5))]
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays; CuPy keeps its path")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,kwargs", SUBNORMAL_CASES,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(SUBNORMAL_CASES)])
+def test_fused_update_flushes_subnormal_state_and_keeps_the_weights(fused_kernels, name,
+                                                                    kwargs, dtype):
+    """A weight whose gradient goes to zero after one step: its running averages decay into
+    the subnormal range (slow arithmetic on x86, scratchgrad.fused "subnormal state"). The
+    NumPy path keeps them subnormal; the fused kernel stores zero, and the weights stay the
+    same bit for bit."""
+    tiny = np.finfo(dtype).tiny
+    runs = []
+    for fused in (False, True):
+        w = sg.Parameter(sg.tensor(np.linspace(-1, 1, 64, dtype=dtype)))
+        runs.append((w, getattr(optim, name)([w], fused=fused, **kwargs)))
+
+    def state(run):
+        w, opt = run
+        return {key: s for key, s in opt.state[w].items()
+                if isinstance(s, np.ndarray) and s.shape == (64,)}
+
+    def subnormal(a):
+        return (a != 0) & (abs(a) < tiny)
+
+    for k in range(20000):  # until the NumPy path's state first holds a subnormal
+        for w, opt in runs:
+            w.grad = sg.tensor(np.full(64, 1e-3, dtype) if k == 0 else np.zeros(64, dtype))
+            opt.step()
+        if any(subnormal(s).any() for s in state(runs[0]).values()):
+            break
+    (w_np, state_np), (w_fused, state_fused) = [(w.data, state((w, o))) for w, o in runs]
+    np.testing.assert_array_equal(w_np, w_fused)
+    assert state_np.keys() == state_fused.keys() and state_np
+    assert k < 19999, "the NumPy path's state should have decayed into subnormals"
+    for key, s in state_fused.items():  # zero where the NumPy path's is subnormal
+        assert not subnormal(s).any(), key
+        flushed = subnormal(state_np[key])
+        np.testing.assert_array_equal(s[~flushed], state_np[key][~flushed], err_msg=key)
+        assert (s[flushed] == 0).all(), key
+
+
 @pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays; CuPy keeps its path")
 def test_default_fuses_only_groups_worth_loading_numba_for(monkeypatch, fused_kernels):
     fused = fused_kernels
