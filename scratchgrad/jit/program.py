@@ -9,7 +9,9 @@ rewritten by these passes and then turned into one Python closure per step:
    hyperparameters is made once;
 4. **max pooling before ReLU**: ``max_pool2d(relu(x))`` runs as ``relu(max_pool2d(x))``
    (the same values and gradients; ReLU on a quarter of the elements);
-5. **memory planning**: each value is dropped right after its last use (including its use by
+5. **the loss with its gradient**: a softmax cross-entropy whose backward runs in the same
+   program computes both in one compiled loop (``scratchgrad.fused``, when Numba is there);
+6. **memory planning**: each value is dropped right after its last use (including its use by
    the backward of the op that read it), and an elementwise op or a gradient sum whose input
    dies there and that nobody else can see writes its result into that input (``out=``): a
    chain of elementwise ops then runs in one buffer, which is this NumPy compiler's fusion.
@@ -26,10 +28,12 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _config
+from .. import fused as _fused
 from ..autograd import to_leaf
 from ..ops import arithmetic as _ar
 from ..ops import conv as _conv
 from ..ops import elementwise as _el
+from ..ops import nn as _nn
 from ..tensor import Tensor
 from .trace import Node, Tracer, _Val
 
@@ -72,6 +76,7 @@ class Program:
         self._pool_before_relu()
         self._eliminate_dead_code()
         self.stats["kept"] = len(self.nodes)
+        self._fuse_losses()
         self._plan_memory()
         self._build()
 
@@ -205,6 +210,26 @@ class Program:
             swapped += 1
         self.stats["pool_before_relu"] = swapped
 
+    def _fuse_losses(self) -> None:
+        """Pick the softmax cross-entropies whose forward and backward can run as one
+        compiled loop (``fused.cross_entropy_with_grad``): class-index targets without class
+        weights or label smoothing, a mean or a sum, 2-D float logits, and a backward in this
+        program. Eager mode can't do this: it runs the forward without knowing whether a
+        backward will follow. Compiled, the kernel is used at every size (a compiled function
+        is a hot loop: loading Numba, once, pays)."""
+        self._loss_slots: dict[int, list] = {}  # id(call node) -> [gradient, its scale]
+        has_vjp = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
+        for node in self.nodes:
+            fn = node.fn
+            if node.kind != "call" or type(fn) is not _nn.CrossEntropy or id(node) not in has_vjp:
+                continue
+            shape, dtype = self.meta.get(node.ins[0], ((), None))
+            if (fn.weight is None and fn.eps == 0 and fn.reduction in ("mean", "sum")
+                    and len(shape) == 2 and shape[1] > 0 and dtype in (np.float32, np.float64)
+                    and dict(node.attrs).keys() == {"target"} and _fused.available()):
+                self._loss_slots[id(node)] = [None, 0.0]
+        self.stats["fused_losses"] = len(self._loss_slots)
+
     def _plan_memory(self) -> None:
         """Last use of each value, and which steps may write into a dying input."""
         last: dict[int, int] = {}
@@ -291,8 +316,12 @@ class Program:
         ins, outs = node.ins, node.outs
         kind = node.kind
         if kind == "call":
+            if id(node) in self._loss_slots:
+                return self._fused_loss_step(i, node, frees)
             return self._call_step(i, node, frees)
         if kind == "vjp":
+            if id(node.fn) in self._loss_slots:
+                return self._fused_loss_grad_step(node, frees)
             return self._vjp_step(node, frees)
         if kind == "add":
             a, b = ins
@@ -434,6 +463,51 @@ class Program:
             ys = ys if multi else (ys,)
             for v, y in zip(outs, ys):
                 env[v] = np.asarray(y) if type(y) is not np.ndarray else y
+            for v in frees:
+                env[v] = None
+        return step
+
+    def _fused_loss_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
+        """A cross-entropy's forward that also computes its gradient, kept in the node's
+        slot for :meth:`_fused_loss_grad_step`. Arrays of another module (CuPy) take the op's
+        own step."""
+        slot, fn, eager = self._loss_slots[id(node)], node.fn, self._call_step(i, node, frees)
+        (x_v,), (o,), t_v = node.ins, node.outs, dict(node.attrs)["target"]
+        ignore_index, mean = fn.ignore_index, fn.reduction == "mean"
+
+        def step(env: list) -> None:
+            x = env[x_v]
+            if type(x) is not np.ndarray:
+                slot[0] = None
+                eager(env)
+                return
+            total, count, grad, bad = _fused.cross_entropy_with_grad(x, env[t_v], ignore_index)
+            if bad >= 0:
+                raise _nn.target_error("cross_entropy", int(env[t_v][bad]), x.shape[1])
+            slot[0] = grad
+            if not mean:
+                slot[1] = 1.0
+            elif count:
+                slot[1], total = 1.0 / count, total / count
+            else:  # every target ignored: nan, and no gradient, as the op
+                slot[1], total = 0.0, float("nan")
+            env[o] = np.array(total, x.dtype)
+            for v in frees:
+                env[v] = None
+        return step
+
+    def _fused_loss_grad_step(self, node: Node, frees: list[int]) -> Callable[[list], None]:
+        """The backward of a fused cross-entropy: its gradient times the upstream one."""
+        slot, eager = self._loss_slots[id(node.fn)], self._vjp_step(node, frees)
+        (gy,), (o,) = node.ins, node.outs
+
+        def step(env: list) -> None:
+            grad = slot[0]
+            if grad is None:
+                eager(env)
+                return
+            slot[0] = None
+            env[o] = np.multiply(grad, env[gy] * slot[1], out=grad)
             for v in frees:
                 env[v] = None
         return step

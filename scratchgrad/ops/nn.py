@@ -600,6 +600,12 @@ def _upstream(gy: Tensor, reduction: str, denom: Any) -> Tensor:
     return gy
 
 
+def target_error(op: str, value: int, C: int) -> IndexError:
+    """The error for a class-index target outside [0, C) (and not ignore_index)."""
+    return IndexError(f"{op}: target {value} is out of bounds for {C} classes "
+                      f"(expected 0 <= target < {C}, or ignore_index)")
+
+
 class _IndexTargets:
     """What the index-target losses share: targets, weights and ignore_index resolved to
     per-row arrays (``safe`` targets are 0 where ignored, ``w_t`` the weight of each row's
@@ -620,9 +626,7 @@ class _IndexTargets:
             valid = target != ignore_index
             out &= valid
             if out.any():
-                value = int(target[np.argmax(out)])
-                raise IndexError(f"{op}: target {value} is out of bounds for {C} classes "
-                                 f"(expected 0 <= target < {C}, or ignore_index)")
+                raise target_error(op, int(target[np.argmax(out)]), C)
         else:  # no target is ignore_index (it is not a class, and every target is one)
             valid = None
         self.valid_bool = valid
