@@ -40,6 +40,8 @@ __all__ = ["available", "warm_up", "MIN_ELEMENTS"]
 MIN_ELEMENTS = 1 << 15
 
 _kernels: dict[str, Callable[..., Any]] = {}
+# The smallest normal number of each float dtype (see "subnormal state").
+_TINY = {np.dtype(t): float(np.finfo(t).tiny) for t in (np.float32, np.float64)}
 _status: list[bool] = []  # [available?], decided at the first question
 
 
@@ -199,27 +201,39 @@ def _adam_loop(x, g, m, v, vmax, c, flags):  # pragma: no cover - compiled by Nu
         x[i] = xi + (mi * neg_step) / denom
 
 
+def adam_kernel() -> Callable[..., Any]:
+    """The compiled Adam loop: ``kernel(x, g, m, v, vmax, c, flags)`` on flat arrays, with
+    ``c, flags`` from :func:`adam_constants` (``vmax`` is ``v`` without AMSGrad)."""
+    return _kernels.get("adam") or _compile("adam", _adam_loop)
+
+
+def adam_constants(dtype: Any, *, lr: float, beta1: float, beta2: float, eps: float,
+                   weight_decay: float, decoupled: bool, maximize: bool, amsgrad: bool,
+                   step_size: float, bias_correction2_sqrt: float) -> tuple[np.ndarray, int]:
+    """The scalars of one Adam step in ``dtype`` (as NumPy casts Python floats in the NumPy
+    path) and the kernel's flags."""
+    weight = 1.0 - beta1
+    lerp_low = abs(weight) < 0.5
+    c = np.array((1.0 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0,
+                  0.0 if decoupled else weight_decay, weight if lerp_low else 1.0 - weight,
+                  beta2, 1.0 - beta2, -step_size, bias_correction2_sqrt, eps, _TINY[dtype],
+                  0.0), dtype)
+    return c, maximize * _MAXIMIZE | lerp_low * _LERP_LOW | amsgrad * _AMSGRAD
+
+
 def adam_update(x: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
                 max_exp_avg_sq: np.ndarray | None, *, lr: float, beta1: float, beta2: float,
                 eps: float, weight_decay: float, decoupled: bool, maximize: bool,
                 step_size: float, bias_correction2_sqrt: float) -> None:
     """One Adam/AdamW update of ``x`` and its state, in place, in one pass (see
     :meth:`scratchgrad.optim.Adam`). The arrays must pass :func:`applies`."""
-    kernel = _kernels.get("adam") or _compile("adam", _adam_loop)
-    weight = 1.0 - beta1
-    lerp_low = abs(weight) < 0.5
-    # Python floats cast to the arrays' dtype, as NumPy casts them in the NumPy path.
-    c = np.array((1.0 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0,
-                  0.0 if decoupled else weight_decay, weight if lerp_low else 1.0 - weight,
-                  beta2, 1.0 - beta2, -step_size, bias_correction2_sqrt, eps,
-                  np.finfo(x.dtype).tiny, 0.0), x.dtype)
-    flags = maximize * _MAXIMIZE | lerp_low * _LERP_LOW
+    kernel = _kernels.get("adam") or adam_kernel()
+    c, flags = adam_constants(x.dtype, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                              weight_decay=weight_decay, decoupled=decoupled,
+                              maximize=maximize, amsgrad=max_exp_avg_sq is not None,
+                              step_size=step_size, bias_correction2_sqrt=bias_correction2_sqrt)
     v = exp_avg_sq.reshape(-1)
-    if max_exp_avg_sq is not None:
-        flags |= _AMSGRAD
-        vmax = max_exp_avg_sq.reshape(-1)
-    else:
-        vmax = v
+    vmax = v if max_exp_avg_sq is None else max_exp_avg_sq.reshape(-1)
     kernel(x.reshape(-1), g.reshape(-1), exp_avg.reshape(-1), v, vmax, c, flags)
 
 
@@ -265,7 +279,7 @@ def sgd_update(x: np.ndarray, g: np.ndarray, momentum_buffer: np.ndarray | None,
     kernel = _kernels.get("sgd") or _compile("sgd", _sgd_loop)
     flat = x.reshape(-1)
     buf = flat if momentum_buffer is None else momentum_buffer.reshape(-1)
-    c = np.array((weight_decay, momentum, 1.0 - dampening, lr, np.finfo(x.dtype).tiny, 0.0),
+    c = np.array((weight_decay, momentum, 1.0 - dampening, lr, _TINY[x.dtype], 0.0),
                  x.dtype)
     flags = (maximize * _MAXIMIZE | first * _FIRST | (dampening == 0) * _PLAIN_SUM
              | nesterov * _NESTEROV)
@@ -599,7 +613,7 @@ def rmsprop_update(x: np.ndarray, g: np.ndarray, square_avg: np.ndarray,
     weight = 1.0 - alpha
     lerp_low = abs(weight) < 0.5
     c = np.array((weight_decay, alpha, 1.0 - alpha, weight if lerp_low else 1.0 - weight, eps,
-                  momentum, lr, np.finfo(x.dtype).tiny, 0.0), x.dtype)
+                  momentum, lr, _TINY[x.dtype], 0.0), x.dtype)
     flags = (maximize * _MAXIMIZE | lerp_low * _LERP_LOW | (grad_avg is not None) * _CENTERED
              | (momentum_buffer is not None) * _MOMENTUM)
     sq = square_avg.reshape(-1)

@@ -507,3 +507,50 @@ def test_fused_cross_entropy_checks_targets_and_leaves_other_losses_to_the_op(
     ref.backward()
     assert loss.item() == ref.item()
     np.testing.assert_array_equal(xt.grad.numpy(), xe.grad.numpy())
+
+
+@pytest.mark.cpu_only("the fused optimizer kernels are compiled for NumPy arrays")
+@pytest.mark.parametrize("make,replayed", [
+    (lambda ps: optim.Adam(ps, lr=0.05, fused=True), True),
+    (lambda ps: optim.AdamW(ps, lr=0.05, weight_decay=0.1, fused=True), True),
+    (lambda ps: optim.Adam(ps, lr=0.05, maximize=True, betas=(0.3, 0.9), fused=True), True),
+    (lambda ps: optim.Adam(ps, lr=0.05, amsgrad=True, fused=True), False),
+    (lambda ps: optim.Adam(ps, lr=0.05, fused=False), False)],
+    ids=["adam", "adamw", "maximize-lerp", "amsgrad", "numpy"])
+def test_optimizer_step_replayed_without_step_equals_eager_bit_for_bit(
+        fused_kernels, monkeypatch, make, replayed):
+    """A compiled plan runs Adam's _replay_step instead of step(): the same kernel on the same
+    state, so the same weights bit for bit, with two parameter groups and a scheduler changing
+    lr at every call; where it does not apply (AMSGrad, fused=False) the plan calls step()."""
+    calls = []
+    inner = optim.Adam._step_group
+    monkeypatch.setattr(optim.Adam, "_step_group",
+                        lambda self, group: calls.append(1) or inner(self, group))
+
+    def run(compiled):
+        sg.manual_seed(0)
+        a, b = nn.Linear(6, 5), nn.Linear(5, 3)
+        opt = make([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.02}])
+        sched = optim.lr_scheduler.ExponentialLR(opt, 0.8)
+
+        def step(x, y):
+            loss = ((b(a(x).tanh()) - y) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            return loss
+
+        f = sg.compile(step) if compiled else step
+        rng = np.random.default_rng(0)
+        calls.clear()
+        for _ in range(8):
+            f(sg.tensor(rng.standard_normal((4, 6)).astype(np.float32)),
+              sg.tensor(rng.standard_normal((4, 3)).astype(np.float32)))
+        return [p.data.copy() for p in (*a.parameters(), *b.parameters())], list(calls)
+
+    (w_eager, eager_calls), (w_comp, comp_calls) = run(False), run(True)
+    for u, v in zip(w_eager, w_comp):
+        np.testing.assert_array_equal(v, u)
+    assert len(eager_calls) == 8 * 2
+    assert len(comp_calls) == (2 if replayed else 8 * 2)  # replayed: step() only when traced

@@ -95,8 +95,14 @@ class CompiledFunction:
             return self.fn(*args, **kwargs)
         tensors: list[Tensor] = []
         try:
-            key = (_signature(args, tensors), _signature(kwargs, tensors),
-                   _state.grad_enabled)
+            if kwargs or not all(type(a) is Tensor for a in args):
+                key = (_signature(args, tensors), _signature(kwargs, tensors),
+                       _state.grad_enabled)
+            else:  # the common call, tensors only: _signature's key, made without recursion
+                tensors = list(args)
+                key = (("tuple",) + tuple([("T", a.data.shape, a.data.dtype.str,
+                                            a.requires_grad) for a in args]),
+                       ("dict",), _state.grad_enabled)
         except TypeError:
             return self.fn(*args, **kwargs)  # an argument we can't key on: stay eager
         entry = self._cache.get(key)

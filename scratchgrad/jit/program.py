@@ -379,6 +379,16 @@ class Program:
         # opaque
         method, args, kwargs = node.fn, node.args, node.kwargs
         o = outs[0] if outs else None
+        replay = _replay_step(method, args, kwargs)
+        if replay is not None:  # an optimizer's step, with its own fast replay
+            opt = args[0]
+
+            def step(env: list) -> None:
+                if not replay():
+                    method(opt)
+                for v in frees:
+                    env[v] = None
+            return step
 
         def step(env: list) -> None:
             result = method(*[self._arg(a, env) for a in args],
@@ -618,6 +628,19 @@ class Program:
         finally:
             _state.grad_enabled = prev
         return _rebuild(self.out_template, env)
+
+
+def _replay_step(method: Callable, args: tuple, kwargs: dict) -> Callable[[], bool] | None:
+    """The fast replay an optimizer offers for ``opt.step()`` (``_replay_step``, e.g.
+    :meth:`scratchgrad.optim.Adam._replay_step`), when the recorded call is exactly that: the
+    base class's ``step`` on the optimizer alone, without a closure."""
+    from ..optim.optimizer import Optimizer
+
+    if kwargs or len(args) != 1 or not isinstance(args[0], Optimizer) or \
+            method is not Optimizer.step.__wrapped__ or type(args[0]).step is not Optimizer.step:
+        return None
+    make = getattr(args[0], "_replay_step", None)
+    return make() if make is not None else None
 
 
 # ---------------------------------------------------------------------- output structure

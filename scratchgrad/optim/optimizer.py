@@ -198,6 +198,13 @@ class Optimizer:
             self._step_group(group)
         return loss
 
+    def _replay_step(self) -> Callable[[], bool] | None:
+        """For ``scratchgrad.compile``: a function that a compiled plan calls instead of
+        ``step()``, which updates as ``step()`` would and returns True, or changes nothing and
+        returns False (the plan then calls ``step()``). None (this default): the plan calls
+        ``step()``. :class:`~scratchgrad.optim.Adam` has one."""
+        return None
+
     def _step_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _step_group(group)")
 
