@@ -119,6 +119,10 @@ def warm_up() -> bool:
         batch_norm_apply(x, mean, var, var)
         batch_norm_grad_sums(x, x, mean)
         batch_norm_grad_input(x, x, mean, var, var, var)
+        h = np.zeros((1, 2), dtype)
+        cross_entropy_with_grad(h, np.zeros(1, np.int64), -100)
+        bias_relu(h, h[0], h)
+        relu_grad(h, h)
     return True
 
 
@@ -555,6 +559,42 @@ def cross_entropy_with_grad(x: np.ndarray, target: np.ndarray,
     out = np.empty(3)
     kernel(x, target, ignore_index, grad, out)
     return float(out[0]), int(out[1]), grad, int(out[2])
+
+
+# ---------------------------------------------------------------------- linear + ReLU
+# Also for the compiler: relu(x @ W.T + b) makes the bias add (inside Linear's forward) and
+# the ReLU two passes and two cold calls; its backward, gy * (h > 0), two more. One loop
+# each, with NumPy's results: np.maximum(h, 0) (NaN stays NaN, -0.0 becomes 0.0) and the
+# product with the mask as 1.0 or 0.0 (so inf or NaN times a masked 0 is NaN, as in NumPy).
+def _bias_relu_loop(h, b, y, zero):  # pragma: no cover - compiled by Numba
+    M, N = h.shape
+    z = zero[0]
+    for i in range(M):
+        for j in range(N):
+            v = h[i, j] + b[j]
+            h[i, j] = v
+            y[i, j] = v if v > z or v != v else z
+
+
+def bias_relu(h: np.ndarray, b: np.ndarray, y: np.ndarray) -> None:
+    """``h += b`` (b broadcast over the rows of the (M, N) ``h``) and ``y = max(h, 0)``, in
+    one pass; ``y`` may be ``h``. C-contiguous NumPy arrays of one float dtype."""
+    kernel = _kernels.get("bias_relu") or _compile("bias_relu", _bias_relu_loop)
+    kernel(h, b, y, np.zeros(1, h.dtype))
+
+
+def _relu_grad_loop(gy, x, gx, c):  # pragma: no cover - compiled by Numba
+    one, z = c[0], c[1]
+    for i in range(x.size):
+        gx[i] = gy[i] * (one if x[i] > z else z)
+
+
+def relu_grad(gy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``gy * (x > 0)``, a new array, in one pass (C-contiguous arrays of one dtype)."""
+    kernel = _kernels.get("relu_grad") or _compile("relu_grad", _relu_grad_loop)
+    gx = np.empty_like(gy)
+    kernel(gy.reshape(-1), x.reshape(-1), gx.reshape(-1), np.array((1.0, 0.0), gy.dtype))
+    return gx
 
 
 # ---------------------------------------------------------------------- RMSprop / Adagrad

@@ -554,3 +554,51 @@ def test_optimizer_step_replayed_without_step_equals_eager_bit_for_bit(
         np.testing.assert_array_equal(v, u)
     assert len(eager_calls) == 8 * 2
     assert len(comp_calls) == (2 if replayed else 8 * 2)  # replayed: step() only when traced
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays; CuPy keeps the ops")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_relu_and_relu_backward_kernels_equal_eager_bit_for_bit(fused_kernels, dtype):
+    """relu(linear(x)) runs as the product then one loop for bias and ReLU, and ReLU's backward
+    as one loop: the very values of the ops, NaN, inf and -0.0 included (a NaN stays NaN, a
+    masked inf gradient gives NaN, as NumPy's product with the 0/1 mask)."""
+    lin = nn.Linear(4, 6).to(dtype)
+    lin.bias.data[:] = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5]
+
+    def train(x, gy):
+        y = F.relu(lin(x))
+        (y * gy).sum().backward()
+        return y
+
+    def infer(x):
+        return F.relu(lin(x)) * 2.0
+
+    f, g = sg.compile(train), sg.compile(infer)
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        x = rng.standard_normal((5, 4)).astype(dtype)
+        x[0] = 0.0                    # h = bias: 0, -0.0 and negatives
+        x[1, 0] = np.nan              # a row of NaN
+        x[2, 0] = np.inf              # inf - inf: NaN, and +-inf
+        gy = rng.standard_normal((5, 6)).astype(dtype)
+        gy[3, :3] = [np.inf, -np.inf, np.nan]
+        results = []
+        for fn in (train, f):
+            lin.zero_grad()
+            xt = sg.tensor(x, requires_grad=True)
+            with np.errstate(invalid="ignore", over="ignore"):
+                y = fn(xt, sg.tensor(gy))
+            results.append([y.detach().numpy().copy(), xt.grad.numpy().copy(),
+                            lin.weight.grad.numpy().copy(), lin.bias.grad.numpy().copy()])
+        for a, b in zip(*results):
+            np.testing.assert_array_equal(b, a)
+            assert (np.signbit(a) == np.signbit(b)).all()
+        with sg.no_grad(), np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(g(sg.tensor(x)).numpy(), infer(sg.tensor(x)).numpy())
+    assert f.programs[0].stats["linear_relu"] == 1 and f.programs[0].stats["relu_grads"] == 1
+    assert g.programs[0].stats["linear_relu"] == 1
+    # The pre-activation read by something else: Linear keeps its bias add, ReLU its step.
+    h = sg.compile(lambda x: (F.relu(lin(x)), lin(x) * 1.0))
+    with sg.no_grad():
+        h(sg.ones(2, 4, dtype=dtype))
+    assert h.programs[0].stats["linear_relu"] == 0

@@ -9,8 +9,10 @@ rewritten by these passes and then turned into one Python closure per step:
    hyperparameters is made once;
 4. **max pooling before ReLU**: ``max_pool2d(relu(x))`` runs as ``relu(max_pool2d(x))``
    (the same values and gradients; ReLU on a quarter of the elements);
-5. **the loss with its gradient**: a softmax cross-entropy whose backward runs in the same
-   program computes both in one compiled loop (``scratchgrad.fused``, when Numba is there);
+5. **fused kernels** (``scratchgrad.fused``, when Numba is there): a softmax cross-entropy
+   whose backward runs in the same program computes loss and gradient in one loop;
+   ``relu(linear(x, W, b))`` adds the bias and applies ReLU in one loop after the matrix
+   product; ReLU's backward is one loop;
 6. **memory planning**: each value is dropped right after its last use (including its use by
    the backward of the op that read it), and an elementwise op or a gradient sum whose input
    dies there and that nobody else can see writes its result into that input (``out=``): a
@@ -77,6 +79,7 @@ class Program:
         self._eliminate_dead_code()
         self.stats["kept"] = len(self.nodes)
         self._fuse_losses()
+        self._fuse_linear_relu()
         self._plan_memory()
         self._build()
 
@@ -230,6 +233,42 @@ class Program:
                 self._loss_slots[id(node)] = [None, 0.0]
         self.stats["fused_losses"] = len(self._loss_slots)
 
+    def _fuse_linear_relu(self) -> None:
+        """Pick ``relu(linear(x, W, b))`` pairs whose pre-activation ``h`` nobody else reads
+        (Linear's backward does not use its output; ReLU's reads ``h``), to run as the matrix
+        product then one loop for the bias and ReLU; and every ReLU backward, to run as one
+        loop (``fused.bias_relu``, ``fused.relu_grad``)."""
+        self._linear_relu: dict[int, Node] = {}  # id(Linear call) -> its ReLU call
+        self._relu_done: set[int] = set()         # ids of ReLU calls their Linear's step does
+        self._relu_grads: set[int] = set()        # ids of ReLU backward nodes
+        if _fused.available():
+            readers: dict[int, list[Node]] = {}
+            for node in self.nodes:
+                for v in self._reads(node):
+                    readers.setdefault(v, []).append(node)
+            vjp = {id(n.fn): n for n in self.nodes if n.kind == "vjp"}
+            for lin in self.nodes:
+                if (lin.kind != "call" or type(lin.fn) is not _nn.Linear or len(lin.ins) != 3
+                        or lin.attrs or lin.restore or lin.outs[0] in self.outputs):
+                    continue
+                h = lin.outs[0]
+                shape, dtype = self.meta.get(h, ((), None))
+                users = [n for n in readers.get(h, []) if n.kind == "call"]
+                if len(shape) != 2 or dtype not in (np.float32, np.float64) or len(users) != 1:
+                    continue
+                relu = users[0]
+                if type(relu.fn) is not _el.ReLU or relu.attrs or relu.restore:
+                    continue
+                allowed = {id(n) for n in (relu, vjp.get(id(relu)), vjp.get(id(lin)))
+                           if n is not None}
+                if all(id(n) in allowed for n in readers[h]):
+                    self._linear_relu[id(lin)] = relu
+                    self._relu_done.add(id(relu))
+            self._relu_grads = {id(n) for n in self.nodes
+                                if n.kind == "vjp" and type(n.fn.fn) is _el.ReLU}
+        self.stats["linear_relu"] = len(self._linear_relu)
+        self.stats["relu_grads"] = len(self._relu_grads)
+
     def _plan_memory(self) -> None:
         """Last use of each value, and which steps may write into a dying input."""
         last: dict[int, int] = {}
@@ -318,10 +357,19 @@ class Program:
         if kind == "call":
             if id(node) in self._loss_slots:
                 return self._fused_loss_step(i, node, frees)
+            if id(node) in self._linear_relu:
+                return self._linear_relu_step(i, node, frees)
+            if id(node) in self._relu_done:  # done by its Linear's step
+                def step(env: list) -> None:
+                    for v in frees:
+                        env[v] = None
+                return step
             return self._call_step(i, node, frees)
         if kind == "vjp":
             if id(node.fn) in self._loss_slots:
                 return self._fused_loss_grad_step(node, frees)
+            if id(node) in self._relu_grads:
+                return self._relu_grad_step(node, frees)
             return self._vjp_step(node, frees)
         if kind == "add":
             a, b = ins
@@ -520,6 +568,49 @@ class Program:
             env[o] = np.multiply(grad, env[gy] * slot[1], out=grad)
             for v in frees:
                 env[v] = None
+        return step
+
+    def _linear_relu_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
+        """Linear's forward without the bias (the matrix product), then the bias and the
+        ReLU in one loop; the ReLU's own step only frees. Other arrays (CuPy, a bias of
+        another dtype) take the ops' own arithmetic."""
+        relu = self._linear_relu[id(node)]
+        (x, w, b), (h_v,), (y_v,) = node.ins, node.outs, relu.outs
+        forward, relu_forward = node.fn.forward, relu.fn.forward
+        # Without backward rules reading h, ReLU may overwrite it (as the in-place planning
+        # would do for the plain ReLU step).
+        in_place = not any(n.kind == "vjp" and n.fn in (node, relu) for n in self.nodes)
+
+        def step(env: list) -> None:
+            h, bias = forward(env[x], env[w]), env[b]
+            if (type(h) is np.ndarray and type(bias) is np.ndarray and bias.dtype == h.dtype
+                    and h.dtype in (np.float32, np.float64) and h.flags.c_contiguous
+                    and bias.flags.c_contiguous):
+                y = h if in_place else np.empty_like(h)
+                _fused.bias_relu(h, bias, y)
+            else:
+                h += bias
+                y = relu_forward(h)
+            env[h_v], env[y_v] = h, y
+            for v in frees:
+                env[v] = None
+        return step
+
+    def _relu_grad_step(self, node: Node, frees: list[int]) -> Callable[[list], None]:
+        """ReLU's backward ``gy * (x > 0)`` as one loop; the op's rule for other arrays."""
+        eager = self._vjp_step(node, frees)
+        (gy,), (o,), x_v = node.ins, node.outs, node.fn.ins[0]
+
+        def step(env: list) -> None:
+            g, x = env[gy], env[x_v]
+            if (type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype
+                    and g.shape == x.shape and x.dtype in (np.float32, np.float64)
+                    and g.flags.c_contiguous and x.flags.c_contiguous):
+                env[o] = _fused.relu_grad(g, x)
+                for v in frees:
+                    env[v] = None
+            else:
+                eager(env)
         return step
 
     def _vjp_step(self, node: Node, frees: list[int]) -> Callable[[list], None]:
