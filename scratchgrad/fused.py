@@ -512,8 +512,10 @@ def batch_norm_grad_input(g: np.ndarray, x: np.ndarray, mean: np.ndarray, k: np.
 # (M, C) logits computes both, where the op makes some ten NumPy calls forward (each a cold
 # code path inside a training loop, 5-10 us) and four backward. In float64 per row: the loss
 # and the softmax agree with the op's float32 arithmetic to rounding (the tests compare).
-def _cross_entropy_loop(x, t, ignore_index, grad, out):  # pragma: no cover - compiled by Numba
-    # out[0] = sum of the rows' losses, out[1] = rows counted, out[2] = first bad row or -1
+def _cross_entropy_loop(x, t, ignore_index, grad, out, sc):  # pragma: no cover - Numba
+    # out[0] = sum of the rows' losses, out[1] = rows counted, out[2] = first bad row or -1.
+    # sc (x's dtype): [upstream gradient, 1 for a mean (then 1/count) or 0 for a sum, flag]:
+    # with the flag set the gradient is scaled as the op's backward scales it, in the dtype.
     M, C = x.shape
     total = 0.0
     count = 0
@@ -544,20 +546,33 @@ def _cross_entropy_loop(x, t, ignore_index, grad, out):  # pragma: no cover - co
         count += 1
     out[0] = total
     out[1] = count
+    if sc[2] != 0:
+        if sc[1] != 0:  # mean: upstream * (1 / count), rounded to the dtype as NumPy does
+            sc[1] = 1.0 / count if count else 0.0
+        else:
+            sc[1] = 1.0
+        f = sc[0] * sc[1]
+        for i in range(M):
+            for j in range(C):
+                grad[i, j] = grad[i, j] * f
 
 
-def cross_entropy_with_grad(x: np.ndarray, target: np.ndarray,
-                            ignore_index: int) -> tuple[float, int, np.ndarray, int]:
+def cross_entropy_with_grad(x: np.ndarray, target: np.ndarray, ignore_index: int,
+                            upstream: float | None = None,
+                            mean: bool = False) -> tuple[float, int, np.ndarray, int]:
     """Softmax cross-entropy of (M, C) logits ``x`` with class indices ``target`` (rows whose
     target is ``ignore_index`` count for nothing): the sum of the rows' losses, the number of
     rows counted, and the gradient of that sum with respect to ``x`` (``softmax(x) - onehot``,
-    zero on ignored rows), an (M, C) array of ``x``'s dtype. The fourth result is -1, or the
-    first row whose target is neither a class nor ``ignore_index`` (nothing else is then
-    meaningful): the caller raises."""
+    zero on ignored rows), an (M, C) array of ``x``'s dtype; given the ``upstream`` gradient
+    (known ahead: a backward from the loss itself) that gradient comes scaled by it, and for a
+    ``mean`` by 1 / rows counted, already. The fourth result is -1, or the first row whose
+    target is neither a class nor ``ignore_index`` (nothing else is then meaningful): the
+    caller raises."""
     kernel = _kernels.get("cross_entropy") or _compile("cross_entropy", _cross_entropy_loop)
     grad = np.empty(x.shape, x.dtype)
     out = np.empty(3)
-    kernel(x, target, ignore_index, grad, out)
+    sc = np.array((0.0 if upstream is None else upstream, mean, upstream is not None), x.dtype)
+    kernel(x, target, ignore_index, grad, out, sc)
     return float(out[0]), int(out[1]), grad, int(out[2])
 
 

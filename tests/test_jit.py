@@ -438,18 +438,27 @@ CE_CASES = [dict(reduction="mean"), dict(reduction="sum"),
 
 @pytest.mark.cpu_only("the fused loss kernel is compiled for NumPy arrays; CuPy keeps the op")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("upstream", ["seed", "given", "product"])
 @pytest.mark.parametrize("case", CE_CASES, ids=[str(i) for i in range(len(CE_CASES))])
-def test_cross_entropy_and_its_gradient_fused_equal_eager(fused_kernels, case, dtype):
+def test_cross_entropy_and_its_gradient_fused_equal_eager(fused_kernels, case, dtype,
+                                                          upstream):
     """A compiled step computes the cross-entropy and its gradient in one kernel: the same
     loss and logit gradients as eager mode (to rounding), ignored rows included, and nan with
-    no gradient when every target is ignored, as the op (and PyTorch) give."""
+    no gradient when every target is ignored, as the op (and PyTorch) give. The upstream
+    gradient: loss.backward()'s seed (a constant of the plan: the kernel scales), a gradient
+    given to backward or a product's (the backward step scales)."""
     case = dict(case)
     all_ignored = case.pop("all_ignored", False)
     scale = sg.tensor(np.array(1.7, dtype))  # an upstream gradient other than 1
 
     def step(x, t):
         loss = F.cross_entropy(x, t, **case)
-        (loss * scale).backward()
+        if upstream == "seed":
+            loss.backward()
+        elif upstream == "given":
+            loss.backward(sg.tensor(np.array(-0.3, dtype)))
+        else:
+            (loss * scale).backward()
         return loss
 
     f = sg.compile(step)

@@ -220,7 +220,8 @@ class Program:
         program. Eager mode can't do this: it runs the forward without knowing whether a
         backward will follow. Compiled, the kernel is used at every size (a compiled function
         is a hot loop: loading Numba, once, pays)."""
-        self._loss_slots: dict[int, list] = {}  # id(call node) -> [gradient, its scale]
+        # id(call node) -> [gradient, its scale, whether the kernel scaled it already]
+        self._loss_slots: dict[int, list] = {}
         has_vjp = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
         for node in self.nodes:
             fn = node.fn
@@ -230,7 +231,7 @@ class Program:
             if (fn.weight is None and fn.eps == 0 and fn.reduction in ("mean", "sum")
                     and len(shape) == 2 and shape[1] > 0 and dtype in (np.float32, np.float64)
                     and dict(node.attrs).keys() == {"target"} and _fused.available()):
-                self._loss_slots[id(node)] = [None, 0.0]
+                self._loss_slots[id(node)] = [None, 0.0, False]
         self.stats["fused_losses"] = len(self._loss_slots)
 
     def _fuse_linear_relu(self) -> None:
@@ -532,6 +533,15 @@ class Program:
         slot, fn, eager = self._loss_slots[id(node)], node.fn, self._call_step(i, node, frees)
         (x_v,), (o,), t_v = node.ins, node.outs, dict(node.attrs)["target"]
         ignore_index, mean = fn.ignore_index, fn.reduction == "mean"
+        # The upstream gradient when the plan knows it (loss.backward(): a constant seed):
+        # the kernel then hands over the final gradient, and the backward step has nothing
+        # left to compute.
+        (gy,) = next(n for n in self.nodes if n.kind == "vjp" and n.fn is node).ins
+        src = self.sources[gy]
+        mutated = {n.ins[0] for n in self.nodes if n.kind == "mutate"}
+        upstream = float(src[1]) if (src[0] == "const" and np.size(src[1]) == 1
+                                     and gy not in mutated) else None
+        slot[2] = upstream is not None
 
         def step(env: list) -> None:
             x = env[x_v]
@@ -539,7 +549,8 @@ class Program:
                 slot[0] = None
                 eager(env)
                 return
-            total, count, grad, bad = _fused.cross_entropy_with_grad(x, env[t_v], ignore_index)
+            total, count, grad, bad = _fused.cross_entropy_with_grad(x, env[t_v], ignore_index,
+                                                                     upstream, mean)
             if bad >= 0:
                 raise _nn.target_error("cross_entropy", int(env[t_v][bad]), x.shape[1])
             slot[0] = grad
@@ -565,7 +576,7 @@ class Program:
                 eager(env)
                 return
             slot[0] = None
-            env[o] = np.multiply(grad, env[gy] * slot[1], out=grad)
+            env[o] = grad if slot[2] else np.multiply(grad, env[gy] * slot[1], out=grad)
             for v in frees:
                 env[v] = None
         return step
