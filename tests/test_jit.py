@@ -611,3 +611,21 @@ def test_linear_relu_and_relu_backward_kernels_equal_eager_bit_for_bit(fused_ker
     with sg.no_grad():
         h(sg.ones(2, 4, dtype=dtype))
     assert h.programs[0].stats["linear_relu"] == 0
+
+
+def test_zero_grad_replayed_as_a_loop_and_by_step_when_groups_change():
+    """The plan replays opt.zero_grad() as a loop over the parameters it listed; once the
+    groups change (a group added after tracing) it calls zero_grad() itself, which also
+    drops the new group's gradients."""
+    w = sg.Parameter(sg.ones(3))
+    opt = optim.SGD([w], lr=0.1)
+    f = sg.compile(lambda x: (opt.zero_grad(), (w * x).sum().backward())[1])
+    f(sg.ones(3))
+    f(sg.ones(3) * 2)
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0, 2.0])  # dropped, not summed
+    extra = sg.Parameter(sg.ones(2))
+    extra.grad = sg.ones(2)
+    opt.add_param_group({"params": [extra]})
+    f(sg.ones(3))
+    assert extra.grad is None and f.traces == 1
+    np.testing.assert_array_equal(w.grad.numpy(), [1.0, 1.0, 1.0])

@@ -409,8 +409,16 @@ class Program:
                 return step
 
             def step(env: list) -> None:
-                to_leaf(x, Tensor._make(env[a]), False, env[-1])
-                env[o] = x.grad.data
+                d = env[a]
+                # to_leaf's common case inline: the first gradient, an array of its own
+                if x._grad is None and d.base is None and d.flags.writeable and \
+                        id(d) not in env[-1]:
+                    env[-1].add(id(d))
+                    x._grad = Tensor._make(d)
+                    env[o] = d
+                else:
+                    to_leaf(x, Tensor._make(d), False, env[-1])
+                    env[o] = x._grad.data
                 for v in frees:
                     env[v] = None
             return step
@@ -429,7 +437,7 @@ class Program:
         method, args, kwargs = node.fn, node.args, node.kwargs
         o = outs[0] if outs else None
         replay = _replay_step(method, args, kwargs)
-        if replay is not None:  # an optimizer's step, with its own fast replay
+        if replay is not None:  # an optimizer's step or zero_grad, with its own fast replay
             opt = args[0]
 
             def step(env: list) -> None:
@@ -733,16 +741,19 @@ class Program:
 
 
 def _replay_step(method: Callable, args: tuple, kwargs: dict) -> Callable[[], bool] | None:
-    """The fast replay an optimizer offers for ``opt.step()`` (``_replay_step``, e.g.
-    :meth:`scratchgrad.optim.Adam._replay_step`), when the recorded call is exactly that: the
-    base class's ``step`` on the optimizer alone, without a closure."""
+    """The fast replay an optimizer offers for ``opt.step()`` or ``opt.zero_grad()``
+    (:meth:`~scratchgrad.optim.Optimizer._replay_step`, ``_replay_zero_grad``), when the
+    recorded call is exactly that: the base class's method on the optimizer alone, without
+    arguments."""
     from ..optim.optimizer import Optimizer
 
-    if kwargs or len(args) != 1 or not isinstance(args[0], Optimizer) or \
-            method is not Optimizer.step.__wrapped__ or type(args[0]).step is not Optimizer.step:
+    if kwargs or len(args) != 1 or not isinstance(args[0], Optimizer):
         return None
-    make = getattr(args[0], "_replay_step", None)
-    return make() if make is not None else None
+    for name in ("step", "zero_grad"):
+        base = getattr(Optimizer, name)
+        if method is base.__wrapped__ and getattr(type(args[0]), name) is base:
+            return getattr(args[0], "_replay_" + name)()
+    return None
 
 
 # ---------------------------------------------------------------------- output structure

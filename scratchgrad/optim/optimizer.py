@@ -198,6 +198,24 @@ class Optimizer:
             self._step_group(group)
         return loss
 
+    def _replay_zero_grad(self) -> Callable[[], bool] | None:
+        """For ``scratchgrad.compile``: ``zero_grad()`` (dropping the gradients) as a loop
+        over the parameters, listed once, while ``param_groups`` holds the same lists."""
+        groups = [(g, g["params"], len(g["params"])) for g in self.param_groups]
+        params = [p for _, ps, _ in groups for p in ps]
+
+        def run() -> bool:
+            pg = self.param_groups
+            if len(pg) != len(groups):
+                return False
+            for g, (g0, ps, n) in zip(pg, groups):
+                if g is not g0 or g["params"] is not ps or len(ps) != n:
+                    return False
+            for p in params:
+                p._grad = None
+            return True
+        return run
+
     def _replay_step(self) -> Callable[[], bool] | None:
         """For ``scratchgrad.compile``: a function that a compiled plan calls instead of
         ``step()``, which updates as ``step()`` would and returns True, or changes nothing and
