@@ -255,8 +255,9 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
 
-    def __hash__(self) -> int:
-        return id(self)
+    # By identity, as object's (tensors are dict keys: optimizer state, autograd's records);
+    # object's own, in C, because __eq__ (elementwise) would otherwise remove it.
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         a = np.asarray(self.__array__())

@@ -629,3 +629,41 @@ def test_zero_grad_replayed_as_a_loop_and_by_step_when_groups_change():
     f(sg.ones(3))
     assert extra.grad is None and f.traces == 1
     np.testing.assert_array_equal(w.grad.numpy(), [1.0, 1.0, 1.0])
+
+
+@pytest.mark.cpu_only("the fused optimizer kernels are compiled for NumPy arrays")
+def test_replayed_adam_step_follows_load_state_dict(fused_kernels):
+    """load_state_dict() gives the optimizer new state arrays: the replayed step updates
+    those, as step() does."""
+    def run(compiled):
+        sg.manual_seed(0)
+        lin = nn.Linear(4, 3)
+        opt = optim.Adam(lin.parameters(), lr=0.1, fused=True)
+
+        def step(x):
+            loss = (lin(x) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = sg.compile(step) if compiled else step
+        x = sg.tensor(np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4))
+        for _ in range(2):
+            f(x)
+        saved = opt.state_dict()
+        for _ in range(2):
+            f(x)
+        opt.load_state_dict(saved)  # the state of two steps ago, the weights of now
+        for _ in range(3):
+            f(x)
+        state = opt.state_dict()["state"]
+        return [p.data.copy() for p in lin.parameters()], state
+
+    (w_eager, s_eager), (w_comp, s_comp) = run(False), run(True)
+    for a, b in zip(w_eager, w_comp):
+        np.testing.assert_array_equal(b, a)
+    for k in s_eager:
+        assert s_comp[k]["step"] == s_eager[k]["step"] == 5
+        for key in ("exp_avg", "exp_avg_sq"):
+            np.testing.assert_array_equal(s_comp[k][key], s_eager[k][key])

@@ -145,16 +145,17 @@ class Adam(Optimizer):
         """
         if type(self)._step_group is not Adam._step_group or not _fused.available():
             return None
-        kernel, state, flat = _fused.adam_kernel(), self.state, {}
+        kernel, flat = _fused.adam_kernel(), {}
 
         def run() -> bool:
+            state = self.state  # load_state_dict() gives a new one
             todo = []
             for group in self.param_groups:
                 if group["amsgrad"] or group.get("fused") is False:
                     return False
                 items = []
                 for p in group["params"]:
-                    gt = p.grad
+                    gt = p._grad
                     if gt is None:
                         continue
                     x, g, st = p.data, gt.data, state.get(p)
@@ -174,13 +175,16 @@ class Adam(Optimizer):
                     items.append((st, views, g.reshape(-1)))
                 todo.append((self._hyper(group), items))
             for (lr, beta1, beta2, eps, wd, _, maximize, decoupled), items in todo:
+                made = None  # the scalars of the previous parameter: (step, dtype, c, flags)
                 for st, (x, _, _, xf, mf, vf), g in items:
                     step_size, bc2s = self._corrections(st, lr, beta1, beta2)
-                    c, flags = _fused.adam_constants(
-                        x.dtype, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=wd,
-                        decoupled=decoupled, maximize=maximize, amsgrad=False,
-                        step_size=step_size, bias_correction2_sqrt=bc2s)
-                    kernel(xf, g, mf, vf, vf, c, flags)
+                    if made is None or made[0] != st["step"] or made[1] != x.dtype:
+                        c, flags = _fused.adam_constants(
+                            x.dtype, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                            weight_decay=wd, decoupled=decoupled, maximize=maximize,
+                            amsgrad=False, step_size=step_size, bias_correction2_sqrt=bc2s)
+                        made = (st["step"], x.dtype, c, flags)
+                    kernel(xf, g, mf, vf, vf, made[2], made[3])
             return True
         return run
 
