@@ -371,6 +371,8 @@ class Program:
                 return self._fused_loss_grad_step(node, frees)
             if id(node) in self._relu_grads:
                 return self._relu_grad_step(node, frees)
+            if type(node.fn.fn) is _nn.Linear and node.ins[0] is not None:
+                return self._linear_grad_step(node, frees)
             return self._vjp_step(node, frees)
         if kind == "add":
             a, b = ins
@@ -611,6 +613,23 @@ class Program:
                 h += bias
                 y = relu_forward(h)
             env[h_v], env[y_v] = h, y
+            for v in frees:
+                env[v] = None
+        return step
+
+    def _linear_grad_step(self, node: Node, frees: list[int]) -> Callable[[list], None]:
+        """Linear's backward on the arrays (``Linear.grads``, which its rule calls too),
+        without the wrappers a generic backward step sets up."""
+        fwd = node.fn
+        (gy,), outs, (x, w) = node.ins, node.outs, fwd.ins[:2]
+        need = tuple(bool(r) and o is not None for r, o in zip(fwd.req, outs))
+        grads = _nn.Linear.grads
+        pairs = [(i, v) for i, v in enumerate(outs) if v is not None and need[i]]
+
+        def step(env: list) -> None:
+            gs = grads(env[gy], env[x], env[w], need)
+            for i, v in pairs:
+                env[v] = gs[i]
             for v in frees:
                 env[v] = None
         return step

@@ -79,14 +79,20 @@ class Linear(Function):
             y += b
         return y
 
+    @staticmethod
+    def grads(g: Any, x: Any, W: Any, need: tuple[bool, ...]) -> tuple:
+        """The first-order gradients, on arrays, for the inputs whose ``need`` flag is set
+        (x, W and, when ``need`` has three flags, b); None for the others. The backward below
+        and ``scratchgrad.compile``'s replay both use it."""
+        return (g @ W if need[0] else None, g.T @ x if need[1] else None,
+                *((g.sum(axis=0) if need[2] else None,) if len(need) == 3 else ()))
+
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
         if not is_grad_enabled():  # first order: the same products on arrays, no graph
-            g = gy.data
-            return (Tensor._make(g @ W.data) if x.requires_grad else None,
-                    Tensor._make(g.T @ x.data) if W.requires_grad else None,
-                    *((Tensor._make(g.sum(axis=0)) if self.inputs[2].requires_grad else None,)
-                      if len(self.inputs) == 3 else ()))
+            grads = self.grads(gy.data, x.data, W.data,
+                               tuple(t.requires_grad for t in self.inputs))
+            return tuple(None if a is None else Tensor._make(a) for a in grads)
         gx = matmul(gy, W) if x.requires_grad else None
         gW = matmul(gy.T, x) if W.requires_grad else None
         if len(self.inputs) == 2:
