@@ -100,7 +100,7 @@ class CompiledFunction:
                        _state.grad_enabled)
             else:  # the common call, tensors only: _signature's key, made without recursion
                 tensors = list(args)
-                key = (("tuple",) + tuple([("T", a.data.shape, a.data.dtype.str,
+                key = (("tuple",) + tuple([("T", a.data.shape, a.data.dtype,
                                             a.requires_grad) for a in args]),
                        ("dict",), _state.grad_enabled)
         except TypeError:
@@ -164,7 +164,7 @@ def _signature(obj: Any, tensors: list[Tensor]) -> Any:
     """A hashable description of the arguments; collects their tensors in order."""
     if isinstance(obj, Tensor):
         tensors.append(obj)
-        return ("T", obj.data.shape, obj.data.dtype.str, obj.requires_grad)
+        return ("T", obj.data.shape, obj.data.dtype, obj.requires_grad)
     if type(obj) in (tuple, list):
         return (type(obj).__name__,) + tuple(_signature(o, tensors) for o in obj)
     if type(obj) is dict:
