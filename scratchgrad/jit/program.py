@@ -55,6 +55,13 @@ _BINARY: dict[type, Callable] = {
 }
 
 
+# Logits (rows x classes) up to which the compiler fuses a cross-entropy with its gradient: the
+# kernel's scalar exp costs ~10 ns an element against NumPy's vectorised pass, so past some
+# 100k elements the op's ten calls win (/tmp/perf/ce_size.py: 32x10 9 against 83 us, 2048x65
+# about even, 256x1000 1.6 against 1.0 ms).
+_FUSED_LOSS_MAX = 1 << 16
+
+
 class Program:
     """The optimised plan of one traced signature, and how to run it."""
 
@@ -219,7 +226,7 @@ class Program:
         weights or label smoothing, a mean or a sum, 2-D float logits, and a backward in this
         program. Eager mode can't do this: it runs the forward without knowing whether a
         backward will follow. Compiled, the kernel is used at every size (a compiled function
-        is a hot loop: loading Numba, once, pays)."""
+        is a hot loop: loading Numba, once, pays), up to ``_FUSED_LOSS_MAX`` logits."""
         # id(call node) -> [gradient, its scale, whether the kernel scaled it already]
         self._loss_slots: dict[int, list] = {}
         has_vjp = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
@@ -230,6 +237,7 @@ class Program:
             shape, dtype = self.meta.get(node.ins[0], ((), None))
             if (fn.weight is None and fn.eps == 0 and fn.reduction in ("mean", "sum")
                     and len(shape) == 2 and shape[1] > 0 and dtype in (np.float32, np.float64)
+                    and shape[0] * shape[1] <= _FUSED_LOSS_MAX
                     and dict(node.attrs).keys() == {"target"} and _fused.available()):
                 self._loss_slots[id(node)] = [None, 0.0, False]
         self.stats["fused_losses"] = len(self._loss_slots)
