@@ -609,6 +609,7 @@ def test_linear_relu_and_relu_backward_kernels_equal_eager_bit_for_bit(fused_ker
         with sg.no_grad(), np.errstate(invalid="ignore"):
             np.testing.assert_array_equal(g(sg.tensor(x)).numpy(), infer(sg.tensor(x)).numpy())
     assert f.programs[0].stats["linear_relu"] == 1 and f.programs[0].stats["relu_grads"] == 1
+    assert f.programs[0].stats["bias_grads"] == 1  # the bias gradient summed by the kernel
     assert g.programs[0].stats["linear_relu"] == 1
     # The pre-activation read by something else: Linear keeps its bias add, ReLU its step.
     h = sg.compile(lambda x: (F.relu(lin(x)), lin(x) * 1.0))

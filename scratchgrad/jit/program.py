@@ -250,6 +250,8 @@ class Program:
         self._linear_relu: dict[int, Node] = {}  # id(Linear call) -> its ReLU call
         self._relu_done: set[int] = set()         # ids of ReLU calls their Linear's step does
         self._relu_grads: set[int] = set()        # ids of ReLU backward nodes
+        # id(ReLU backward) and id(its Linear's backward) -> one slot: the bias gradient
+        self._bias_grads: dict[int, list] = {}
         if _fused.available():
             readers: dict[int, list[Node]] = {}
             for node in self.nodes:
@@ -273,9 +275,17 @@ class Program:
                 if all(id(n) in allowed for n in readers[h]):
                     self._linear_relu[id(lin)] = relu
                     self._relu_done.add(id(relu))
+                    v_relu, v_lin = vjp.get(id(relu)), vjp.get(id(lin))
+                    if (v_relu is not None and v_lin is not None and lin.req[2]
+                            and v_lin.outs[2] is not None and v_lin.ins == v_relu.outs
+                            and len(readers.get(v_relu.outs[0], [])) == 1):
+                        # ReLU's gradient feeds only this Linear's backward: the ReLU kernel
+                        # also sums it into the bias gradient
+                        self._bias_grads[id(v_relu)] = self._bias_grads[id(v_lin)] = [None]
             self._relu_grads = {id(n) for n in self.nodes
                                 if n.kind == "vjp" and type(n.fn.fn) is _el.ReLU}
         self.stats["linear_relu"] = len(self._linear_relu)
+        self.stats["bias_grads"] = len(self._bias_grads) // 2
         self.stats["relu_grads"] = len(self._relu_grads)
 
     def _plan_memory(self) -> None:
@@ -633,6 +643,24 @@ class Program:
         need = tuple(bool(r) and o is not None for r, o in zip(fwd.req, outs))
         grads = _nn.Linear.grads
         pairs = [(i, v) for i, v in enumerate(outs) if v is not None and need[i]]
+        slot = self._bias_grads.get(id(node))
+        if slot is not None:  # the bias gradient may come from the ReLU kernel
+            need_wo_b, b_out = need[:2] + (False,), outs[2]
+
+            def step(env: list) -> None:
+                gb = slot[0]
+                if gb is None:
+                    gs = grads(env[gy], env[x], env[w], need)
+                else:
+                    slot[0] = None
+                    gs = grads(env[gy], env[x], env[w], need_wo_b)
+                for i, v in pairs:
+                    env[v] = gs[i]
+                if gb is not None:
+                    env[b_out] = gb
+                for v in frees:
+                    env[v] = None
+            return step
 
         def step(env: list) -> None:
             gs = grads(env[gy], env[x], env[w], need)
@@ -646,13 +674,17 @@ class Program:
         """ReLU's backward ``gy * (x > 0)`` as one loop; the op's rule for other arrays."""
         eager = self._vjp_step(node, frees)
         (gy,), (o,), x_v = node.ins, node.outs, node.fn.ins[0]
+        slot = self._bias_grads.get(id(node))
 
         def step(env: list) -> None:
             g, x = env[gy], env[x_v]
             if (type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype
                     and g.shape == x.shape and x.dtype in (np.float32, np.float64)
                     and g.flags.c_contiguous and x.flags.c_contiguous):
-                env[o] = _fused.relu_grad(g, x)
+                if slot is not None and g.shape[0]:
+                    env[o], slot[0] = _fused.relu_grad_colsum(g, x)
+                else:
+                    env[o] = _fused.relu_grad(g, x)
                 for v in frees:
                     env[v] = None
             else:
