@@ -42,6 +42,7 @@ MIN_ELEMENTS = 1 << 15
 _kernels: dict[str, Callable[..., Any]] = {}
 # The smallest normal number of each float dtype (see "subnormal state").
 _TINY = {np.dtype(t): float(np.finfo(t).tiny) for t in (np.float32, np.float64)}
+_EMPTY = {np.dtype(t): np.empty(0, t) for t in (np.float32, np.float64)}  # "no such array"
 _status: list[bool] = []  # [available?], decided at the first question
 
 
@@ -515,15 +516,20 @@ def batch_norm_grad_input(g: np.ndarray, x: np.ndarray, mean: np.ndarray, k: np.
 # logits' dtype (as the op's), their sums and the loss in float64: the loss and the softmax
 # agree with the op's to rounding (the tests compare). Scalar exp (no SVML here) costs ~10
 # ns an element against NumPy's vectorised ~1, so the compiler fuses small losses only.
-def _cross_entropy_loop(x, t, ignore_index, grad, out, sc):  # pragma: no cover - Numba
+def _cross_entropy_loop(x, t, ignore_index, grad, out, sc, bias, gb):  # pragma: no cover
     # out[0] = sum of the rows' losses, out[1] = rows counted, out[2] = first bad row or -1.
     # sc (x's dtype): [upstream gradient, 1 for a mean (then 1/count) or 0 for a sum, flag]:
     # with the flag set the gradient is scaled as the op's backward scales it, in the dtype.
+    # bias (C,) or empty: added to each row of x first, in place (the Linear before the loss
+    # left it). gb (C,) or empty: the scaled gradient summed over rows (that bias's gradient).
     M, C = x.shape
     total = 0.0
     count = 0
     out[2] = -1.0
     for i in range(M):
+        if bias.size:
+            for j in range(C):
+                x[i, j] = x[i, j] + bias[j]
         ti = t[i]
         if ti == ignore_index:
             for j in range(C):
@@ -558,24 +564,36 @@ def _cross_entropy_loop(x, t, ignore_index, grad, out, sc):  # pragma: no cover 
         for i in range(M):
             for j in range(C):
                 grad[i, j] = grad[i, j] * f
+        if gb.size:  # as NumPy's sum(axis=0): from +0.0, row after row
+            for j in range(C):
+                gb[j] = 0.0
+            for i in range(M):
+                for j in range(C):
+                    gb[j] += grad[i, j]
 
 
 def cross_entropy_with_grad(x: np.ndarray, target: np.ndarray, ignore_index: int,
-                            upstream: float | None = None,
-                            mean: bool = False) -> tuple[float, int, np.ndarray, int]:
+                            upstream: float | None = None, mean: bool = False,
+                            bias: np.ndarray | None = None,
+                            bias_grad: np.ndarray | None = None
+                            ) -> tuple[float, int, np.ndarray, int]:
     """Softmax cross-entropy of (M, C) logits ``x`` with class indices ``target`` (rows whose
     target is ``ignore_index`` count for nothing): the sum of the rows' losses, the number of
     rows counted, and the gradient of that sum with respect to ``x`` (``softmax(x) - onehot``,
     zero on ignored rows), an (M, C) array of ``x``'s dtype; given the ``upstream`` gradient
     (known ahead: a backward from the loss itself) that gradient comes scaled by it, and for a
-    ``mean`` by 1 / rows counted, already. The fourth result is -1, or the first row whose
-    target is neither a class nor ``ignore_index`` (nothing else is then meaningful): the
-    caller raises."""
+    ``mean`` by 1 / rows counted, already. ``bias`` (C,), when given, is first added to the
+    rows of ``x`` in place (a Linear before the loss left it to this pass); ``bias_grad``
+    (C,), given with ``upstream``, receives the gradient summed over the rows. The fourth
+    result is -1, or the first row whose target is neither a class nor ``ignore_index``
+    (nothing else is then meaningful): the caller raises."""
     kernel = _kernels.get("cross_entropy") or _compile("cross_entropy", _cross_entropy_loop)
     grad = np.empty(x.shape, x.dtype)
     out = np.empty(3)
     sc = np.array((0.0 if upstream is None else upstream, mean, upstream is not None), x.dtype)
-    kernel(x, target, ignore_index, grad, out, sc)
+    none = _EMPTY[x.dtype]
+    kernel(x, target, ignore_index, grad, out, sc, none if bias is None else bias,
+           none if bias_grad is None or upstream is None else bias_grad)
     return float(out[0]), int(out[1]), grad, int(out[2])
 
 

@@ -672,3 +672,43 @@ def test_replayed_adam_step_follows_load_state_dict(fused_kernels):
         assert s_comp[k]["step"] == s_eager[k]["step"] == 5
         for key in ("exp_avg", "exp_avg_sq"):
             np.testing.assert_array_equal(s_comp[k][key], s_eager[k][key])
+
+
+@pytest.mark.cpu_only("the fused loss kernel is compiled for NumPy arrays; CuPy keeps the ops")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_before_fused_loss_leaves_its_bias_and_bias_gradient_to_the_kernel(
+        fused_kernels, dtype):
+    """cross_entropy(linear(x)) with loss.backward(): the Linear's step makes the product
+    only, the loss kernel adds the bias and sums the bias gradient, and everything equals
+    eager mode to rounding. Logits that something else reads keep the bias add in Linear."""
+    lin = nn.Linear(6, 5).to(dtype)
+
+    def step(x, t):
+        loss = F.cross_entropy(lin(x), t)
+        loss.backward()
+        return loss
+
+    def step_returning_logits(x, t):
+        z = lin(x)
+        F.cross_entropy(z, t).backward()
+        return z
+
+    f, g = sg.compile(step), sg.compile(step_returning_logits)
+    rng = np.random.default_rng(7)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    for _ in range(3):
+        x = rng.standard_normal((8, 6)).astype(dtype)
+        t = rng.integers(0, 5, 8)
+        results = []
+        for fn in (step, f, step_returning_logits, g):
+            lin.zero_grad()
+            xt = sg.tensor(x, requires_grad=True)
+            out = fn(xt, sg.tensor(t))
+            results.append([out.detach().numpy().copy(), xt.grad.numpy().copy(),
+                            lin.weight.grad.numpy().copy(), lin.bias.grad.numpy().copy()])
+        for a, b in zip(results[0], results[1]):
+            np.testing.assert_allclose(b, a, rtol=10 * tol, atol=tol)
+        for a, b in zip(results[2], results[3]):
+            np.testing.assert_allclose(b, a, rtol=10 * tol, atol=tol)
+    assert f.programs[0].stats["linear_loss"] == 1 and f.programs[0].stats["bias_grads"] == 1
+    assert g.programs[0].stats["linear_loss"] == 0 and g.programs[0].stats["fused_losses"] == 1

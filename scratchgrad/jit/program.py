@@ -85,6 +85,9 @@ class Program:
         self._pool_before_relu()
         self._eliminate_dead_code()
         self.stats["kept"] = len(self.nodes)
+        # id(backward of a Linear) -> a slot where a kernel before it leaves the bias gradient
+        # (and id(that kernel's node) -> the same slot)
+        self._bias_grads: dict[int, list] = {}
         self._fuse_losses()
         self._fuse_linear_relu()
         self._plan_memory()
@@ -227,20 +230,60 @@ class Program:
         program. Eager mode can't do this: it runs the forward without knowing whether a
         backward will follow. Compiled, the kernel is used at every size (a compiled function
         is a hot loop: loading Numba, once, pays), up to ``_FUSED_LOSS_MAX`` logits."""
-        # id(call node) -> [gradient, its scale, whether the kernel scaled it already]
+        # id(call node) -> [gradient, its scale, the upstream gradient when the plan knows it
+        # (then the kernel scales), the bias a Linear before left to the kernel (at replay),
+        # the slot for that bias's gradient or None]
         self._loss_slots: dict[int, list] = {}
-        has_vjp = {id(n.fn) for n in self.nodes if n.kind == "vjp"}
+        self._linear_loss: dict[int, list] = {}  # id(Linear call) -> its loss's slot
+        vjp = {id(n.fn): n for n in self.nodes if n.kind == "vjp"}
+        readers = self._readers()
+        made_by = {n.outs[0]: n for n in self.nodes if n.kind == "call" and len(n.outs) == 1}
+        mutated = {n.ins[0] for n in self.nodes if n.kind == "mutate"}
         for node in self.nodes:
             fn = node.fn
-            if node.kind != "call" or type(fn) is not _nn.CrossEntropy or id(node) not in has_vjp:
+            if node.kind != "call" or type(fn) is not _nn.CrossEntropy or id(node) not in vjp:
                 continue
-            shape, dtype = self.meta.get(node.ins[0], ((), None))
-            if (fn.weight is None and fn.eps == 0 and fn.reduction in ("mean", "sum")
+            z = node.ins[0]
+            shape, dtype = self.meta.get(z, ((), None))
+            if not (fn.weight is None and fn.eps == 0 and fn.reduction in ("mean", "sum")
                     and len(shape) == 2 and shape[1] > 0 and dtype in (np.float32, np.float64)
                     and shape[0] * shape[1] <= _FUSED_LOSS_MAX
                     and dict(node.attrs).keys() == {"target"} and _fused.available()):
-                self._loss_slots[id(node)] = [None, 0.0, False]
+                continue
+            # The upstream gradient when the plan knows it (loss.backward(): a constant
+            # seed): the kernel then hands over the final gradient, and the backward step has
+            # nothing left to compute.
+            v_loss = vjp[id(node)]
+            src = self.sources[v_loss.ins[0]]
+            upstream = float(src[1]) if (src[0] == "const" and np.size(src[1]) == 1
+                                         and v_loss.ins[0] not in mutated) else None
+            slot = self._loss_slots[id(node)] = [None, 0.0, upstream, None, None]
+            # A Linear whose logits only the loss reads leaves its bias to the kernel, and,
+            # when the loss's gradient feeds only that Linear's backward, the kernel sums the
+            # bias's gradient too.
+            lin = made_by.get(z)
+            if (lin is None or type(lin.fn) is not _nn.Linear or len(lin.ins) != 3 or lin.attrs
+                    or lin.restore or z in self.outputs):
+                continue
+            v_lin = vjp.get(id(lin))
+            allowed = {id(n) for n in (node, v_loss, v_lin) if n is not None}
+            if not all(id(n) in allowed for n in readers[z]):
+                continue
+            self._linear_loss[id(lin)] = slot
+            if (upstream is not None and v_lin is not None and lin.req[2]
+                    and v_lin.outs[2] is not None and v_lin.ins == v_loss.outs
+                    and len(readers.get(v_loss.outs[0], [])) == 1):
+                slot[4] = self._bias_grads[id(v_lin)] = [None]
         self.stats["fused_losses"] = len(self._loss_slots)
+        self.stats["linear_loss"] = len(self._linear_loss)
+
+    def _readers(self) -> dict[int, list[Node]]:
+        """value id -> the nodes that read it (backward rules' reads included)"""
+        readers: dict[int, list[Node]] = {}
+        for node in self.nodes:
+            for v in self._reads(node):
+                readers.setdefault(v, []).append(node)
+        return readers
 
     def _fuse_linear_relu(self) -> None:
         """Pick ``relu(linear(x, W, b))`` pairs whose pre-activation ``h`` nobody else reads
@@ -250,13 +293,8 @@ class Program:
         self._linear_relu: dict[int, Node] = {}  # id(Linear call) -> its ReLU call
         self._relu_done: set[int] = set()         # ids of ReLU calls their Linear's step does
         self._relu_grads: set[int] = set()        # ids of ReLU backward nodes
-        # id(ReLU backward) and id(its Linear's backward) -> one slot: the bias gradient
-        self._bias_grads: dict[int, list] = {}
         if _fused.available():
-            readers: dict[int, list[Node]] = {}
-            for node in self.nodes:
-                for v in self._reads(node):
-                    readers.setdefault(v, []).append(node)
+            readers = self._readers()
             vjp = {id(n.fn): n for n in self.nodes if n.kind == "vjp"}
             for lin in self.nodes:
                 if (lin.kind != "call" or type(lin.fn) is not _nn.Linear or len(lin.ins) != 3
@@ -285,7 +323,7 @@ class Program:
             self._relu_grads = {id(n) for n in self.nodes
                                 if n.kind == "vjp" and type(n.fn.fn) is _el.ReLU}
         self.stats["linear_relu"] = len(self._linear_relu)
-        self.stats["bias_grads"] = len(self._bias_grads) // 2
+        self.stats["bias_grads"] = len({id(slot) for slot in self._bias_grads.values()})
         self.stats["relu_grads"] = len(self._relu_grads)
 
     def _plan_memory(self) -> None:
@@ -378,6 +416,8 @@ class Program:
                 return self._fused_loss_step(i, node, frees)
             if id(node) in self._linear_relu:
                 return self._linear_relu_step(i, node, frees)
+            if id(node) in self._linear_loss:
+                return self._linear_loss_step(i, node, frees)
             if id(node) in self._relu_done:  # done by its Linear's step
                 def step(env: list) -> None:
                     for v in frees:
@@ -560,28 +600,24 @@ class Program:
         own step."""
         slot, fn, eager = self._loss_slots[id(node)], node.fn, self._call_step(i, node, frees)
         (x_v,), (o,), t_v = node.ins, node.outs, dict(node.attrs)["target"]
-        ignore_index, mean = fn.ignore_index, fn.reduction == "mean"
-        # The upstream gradient when the plan knows it (loss.backward(): a constant seed):
-        # the kernel then hands over the final gradient, and the backward step has nothing
-        # left to compute.
-        (gy,) = next(n for n in self.nodes if n.kind == "vjp" and n.fn is node).ins
-        src = self.sources[gy]
-        mutated = {n.ins[0] for n in self.nodes if n.kind == "mutate"}
-        upstream = float(src[1]) if (src[0] == "const" and np.size(src[1]) == 1
-                                     and gy not in mutated) else None
-        slot[2] = upstream is not None
+        ignore_index, mean, upstream = fn.ignore_index, fn.reduction == "mean", slot[2]
+        bias_grad = slot[4]
 
         def step(env: list) -> None:
-            x = env[x_v]
+            x, bias = env[x_v], slot[3]
+            slot[3] = None
             if type(x) is not np.ndarray:
                 slot[0] = None
                 eager(env)
                 return
-            total, count, grad, bad = _fused.cross_entropy_with_grad(x, env[t_v], ignore_index,
-                                                                     upstream, mean)
+            gb = None if bias_grad is None else np.empty(x.shape[1], x.dtype)
+            total, count, grad, bad = _fused.cross_entropy_with_grad(
+                x, env[t_v], ignore_index, upstream, mean, bias, gb)
             if bad >= 0:
                 raise _nn.target_error("cross_entropy", int(env[t_v][bad]), x.shape[1])
             slot[0] = grad
+            if gb is not None:
+                bias_grad[0] = gb
             if not mean:
                 slot[1] = 1.0
             elif count:
@@ -604,7 +640,8 @@ class Program:
                 eager(env)
                 return
             slot[0] = None
-            env[o] = grad if slot[2] else np.multiply(grad, env[gy] * slot[1], out=grad)
+            env[o] = grad if slot[2] is not None else np.multiply(grad, env[gy] * slot[1],
+                                                                  out=grad)
             for v in frees:
                 env[v] = None
         return step
@@ -666,6 +703,25 @@ class Program:
             gs = grads(env[gy], env[x], env[w], need)
             for i, v in pairs:
                 env[v] = gs[i]
+            for v in frees:
+                env[v] = None
+        return step
+
+    def _linear_loss_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
+        """Linear's forward without the bias, which the fused loss after it adds; other
+        arrays (CuPy, a bias of another dtype) get it added here, as Linear does."""
+        slot, forward = self._linear_loss[id(node)], node.fn.forward
+        (x, w, b), (h_v,) = node.ins, node.outs
+
+        def step(env: list) -> None:
+            h, bias = forward(env[x], env[w]), env[b]
+            if (type(h) is np.ndarray and type(bias) is np.ndarray and bias.dtype == h.dtype
+                    and bias.ndim == 1 and h.dtype in (np.float32, np.float64)):
+                slot[3] = bias
+            else:
+                h += bias
+                slot[3] = None
+            env[h_v] = h
             for v in frees:
                 env[v] = None
         return step
