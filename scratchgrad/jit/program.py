@@ -10,17 +10,20 @@ rewritten by these passes and then turned into one Python closure per step:
 4. **max pooling before ReLU**: ``max_pool2d(relu(x))`` runs as ``relu(max_pool2d(x))``
    (the same values and gradients; ReLU on a quarter of the elements);
 5. **fused kernels** (``scratchgrad.fused``, when Numba is there): a softmax cross-entropy
-   whose backward runs in the same program computes loss and gradient in one loop;
+   whose backward runs in the same program computes loss and gradient in one loop (adding
+   the bias of a Linear before it, and summing that bias's gradient);
    ``relu(linear(x, W, b))`` adds the bias and applies ReLU in one loop after the matrix
-   product; ReLU's backward is one loop;
+   product; ReLU's backward is one loop (summing the Linear's bias gradient too);
 6. **memory planning**: each value is dropped right after its last use (including its use by
    the backward of the op that read it), and an elementwise op or a gradient sum whose input
    dies there and that nobody else can see writes its result into that input (``out=``): a
    chain of elementwise ops then runs in one buffer, which is this NumPy compiler's fusion.
 
 The replay calls each op's ``forward`` on arrays. The backward of an op calls its rule with
-recording off on light wrappers of the arrays; nothing is recorded for autograd, no heap, no
-Module calls, no checks already passed by the trace.
+recording off on light wrappers of the arrays (Linear's: ``Linear.grads`` on the arrays);
+nothing is recorded for autograd, no heap, no Module calls, no checks already passed by the
+trace. An optimizer's ``step()`` and ``zero_grad()`` run through its ``_replay_*`` functions
+when it has them (Adam's calls its kernel directly).
 """
 from __future__ import annotations
 
