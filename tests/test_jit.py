@@ -505,6 +505,22 @@ def test_fused_cross_entropy_checks_targets_and_leaves_other_losses_to_the_op(
         g = sg.compile(lambda x, t, kw=kwargs: F.cross_entropy(x, t, **kw).backward())
         g(x, sg.tensor([0, 1, 2]))
         assert g.programs[0].stats["fused_losses"] == 0
+    # Two backward passes through the loss: the op keeps its forward state for both.
+    def twice(x, t):
+        loss = F.cross_entropy(x, t)
+        loss.backward(retain_graph=True)
+        loss.backward()
+        return loss
+
+    tw = sg.compile(twice)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        a = rng.standard_normal((3, 4)).astype(np.float32)
+        xc, xe = sg.tensor(a, requires_grad=True), sg.tensor(a, requires_grad=True)
+        tw(xc, sg.tensor([0, 1, 3]))
+        twice(xe, sg.tensor([0, 1, 3]))
+        np.testing.assert_allclose(xc.grad.numpy(), xe.grad.numpy(), rtol=1e-6, atol=1e-7)
+    assert tw.programs[0].stats["fused_losses"] == 0
     # Past _FUSED_LOSS_MAX logits NumPy's vectorised exp wins: the op.
     big = sg.compile(step)
     big(sg.zeros(300, 300, requires_grad=True), sg.tensor(np.arange(300) % 300))

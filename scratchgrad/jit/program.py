@@ -239,12 +239,19 @@ class Program:
         self._loss_slots: dict[int, list] = {}
         self._linear_loss: dict[int, list] = {}  # id(Linear call) -> its loss's slot
         vjp = {id(n.fn): n for n in self.nodes if n.kind == "vjp"}
+        n_vjps: dict[int, int] = {}
+        for n in self.nodes:
+            if n.kind == "vjp":
+                n_vjps[id(n.fn)] = n_vjps.get(id(n.fn), 0) + 1
         readers = self._readers()
         made_by = {n.outs[0]: n for n in self.nodes if n.kind == "call" and len(n.outs) == 1}
         mutated = {n.ins[0] for n in self.nodes if n.kind == "mutate"}
         for node in self.nodes:
             fn = node.fn
-            if node.kind != "call" or type(fn) is not _nn.CrossEntropy or id(node) not in vjp:
+            # exactly one backward: a second (backward(retain_graph=True) twice) would need
+            # the op's own forward state, which the fused step does not make
+            if (node.kind != "call" or type(fn) is not _nn.CrossEntropy
+                    or n_vjps.get(id(node)) != 1):
                 continue
             z = node.ins[0]
             shape, dtype = self.meta.get(z, ((), None))
