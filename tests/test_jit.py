@@ -81,6 +81,17 @@ def train(build, data, compiled: bool):
     return np.array(losses), model, opt, fn
 
 
+def classifier_step(model: nn.Module, opt: optim.Optimizer):
+    """The plain training step: cross-entropy, zero_grad, backward, step; returns the loss."""
+    def step(x, y):
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 # ---------------------------------------------------------------------- equal to eager
 @pytest.mark.parametrize("kind,build", [("mlp", mlp), ("cnn", cnn), ("lstm", CharLM)])
 def test_training_steps_equal_eager_mode(kind, build):
@@ -305,13 +316,7 @@ def test_compiled_cnn_step_peak_memory_is_not_higher_than_eager():
         model = cnn()
         opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 
-        def step(x, y):
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss
-
+        step = classifier_step(model, opt)
         f = sg.compile(step) if compiled else step
         f(*data[0])
         f(*data[1])  # optimizer state and workspaces exist now
@@ -739,13 +744,7 @@ def test_compiled_classifier_step_equals_eager_on_the_device(device):
         model = nn.Sequential(nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, 5))
         opt = optim.Adam(model.parameters(), lr=0.01)
 
-        def step(x, y):
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss
-
+        step = classifier_step(model, opt)
         f = sg.compile(step) if compiled else step
         rng = np.random.default_rng(2)
         losses = []

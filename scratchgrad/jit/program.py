@@ -188,10 +188,7 @@ class Program:
         (where a window's maximum is positive both pick the same element; where it is not, ReLU
         gives no gradient either way), with ReLU's passes over a quarter of the elements for a
         2x2 pool. Done when the ReLU's result feeds only that pool."""
-        readers: dict[int, list[Node]] = {}
-        for node in self.nodes:
-            for v in self._reads(node):
-                readers.setdefault(v, []).append(node)
+        readers = self._readers()
         vjp = {id(n.fn): n for n in self.nodes if n.kind == "vjp"}
         swapped = 0
         for i, relu in enumerate(self.nodes):
