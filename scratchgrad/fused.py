@@ -13,7 +13,8 @@ first fused call: without it, or with ``SCRATCHGRAD_FUSED=0`` in the environment
 keeps its NumPy path. Callers use a kernel only for arrays of at least :data:`MIN_ELEMENTS`.
 The public names are :func:`available`, :func:`warm_up` and :data:`MIN_ELEMENTS`; the kernel
 wrappers below are the library's own, called by ``optim`` (``fused=``), ``ops.conv``
-(max pooling) and ``ops.nn`` (batch norm).
+(max pooling), ``ops.nn`` (batch norm), ``ops.rnn`` (the LSTM's time steps) and the compiler
+(``jit.program``: the loss with its gradient, bias with ReLU).
 
 The optimizer and pooling kernels do, element by element, exactly the operations of the NumPy
 path, in the same order and in the array's dtype (the scalars are cast to it first, as NumPy
@@ -125,6 +126,11 @@ def warm_up() -> bool:
         bias_relu(h, h[0], h)
         relu_grad(h, h)
         relu_grad_colsum(h, h)
+        g = np.zeros((4, 1, 2), dtype)
+        c = np.zeros((2, 2), dtype)
+        lstm_gates(g, 0, c, 0, 1, np.zeros(8, dtype))
+        lstm_grad_step(g, 0, c[:1], c, 0, None, c[0], c[1], np.zeros((1, 4), dtype),
+                       np.zeros((2, 1), dtype))
     return True
 
 
@@ -657,6 +663,93 @@ def relu_grad_colsum(gy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
     gx, gb = np.empty_like(gy), np.empty(gy.shape[1], gy.dtype)
     kernel(gy, x, gx, gb, np.array((1.0, 0.0), gy.dtype))
     return gx, gb
+
+
+# ---------------------------------------------------------------------- LSTM time step
+# For ops.rnn.LSTMSequence. Per time step its NumPy path makes ten small calls after the
+# recurrent product (on 8,192-element blocks in benchmarks/lstm.py: each a cold call inside the
+# loop), and its backward eleven passes over all steps' gates up front plus seven calls per
+# step: together some 12 ms of a 70 ms training step. These loops do the elementwise part of a
+# step, in the dtype and in the NumPy path's order of operations, so the results are the same
+# bit for bit (the tests compare). The tanh calls stay NumPy's: Numba has no vectorised tanh
+# here (no SVML), and NumPy's is 5x faster than a scalar loop. Each loop below writes one
+# block: a loop that stores into several blocks of one array is not vectorised by LLVM (it
+# cannot rule out their overlap), and ran 10x slower.
+def _lstm_gates_loop(gates, t, cx, tp, tn, c):  # pragma: no cover - compiled by Numba
+    # gates (4, T, NH): at step t, i, f and o hold tanh(pre / 2) and g tanh(pre); finish the
+    # sigmoids as the NumPy path does (a * half + shift, per gate), then the cell state
+    # cx[tn] = f * cx[tp] + i * g. c = (half of gates 0-3, shift of gates 0-3).
+    for k in range(4):
+        a = gates[k, t]
+        half, shift = c[k], c[4 + k]
+        for j in range(a.size):
+            a[j] = a[j] * half + shift
+    i, f, g = gates[0, t], gates[1, t], gates[2, t]
+    c_prev, c_new = cx[tp], cx[tn]
+    for j in range(c_new.size):
+        c_new[j] = f[j] * c_prev[j] + i[j] * g[j]
+
+
+def lstm_gates(gates: np.ndarray, t: int, cx: np.ndarray, tp: int, tn: int,
+               half_shift: np.ndarray) -> None:
+    """Step ``t`` of an LSTM forward, after the tanh of its gates: the sigmoid gates finished
+    in place in ``gates`` (4, T, N*H) and the cell state ``cx[tn] = f * cx[tp] + i * g``
+    (``cx`` (T+1, N*H)); ``half_shift`` (8,) holds each gate's scale then its shift."""
+    kernel = _kernels.get("lstm_gates") or _compile("lstm_gates", _lstm_gates_loop)
+    kernel(gates, t, cx, tp, tn, half_shift)
+
+
+def _lstm_grad_loop(A, t, tc, cx, tp, ghs, dh, dc, da, tmp, one):  # pragma: no cover
+    # A (4, T, NH) activated gates, tc (T, NH) tanh of the cell states, cx (T+1, NH) cell
+    # states (cx[tp] is the one before step t), ghs (T, NH) the output gradients or empty,
+    # dh, dc (NH,) the state gradients after step t (dc updated in place to before it), da
+    # (N, 4H) the pre-activation gradients of step t, tmp (2, H) scratch. Row by row, so
+    # that each loop writes one block. The order of operations is the NumPy path's:
+    # coefficients s (1 - s) * partner first, then times dc or dh.
+    N, H4 = da.shape
+    H = H4 // 4
+    cc, dd = tmp[0], tmp[1]
+    for n in range(N):
+        b = n * H
+        i, f, g, o = A[0, t, b:b + H], A[1, t, b:b + H], A[2, t, b:b + H], A[3, t, b:b + H]
+        th, cp, dh_n, dc_n = tc[t, b:b + H], cx[tp, b:b + H], dh[b:b + H], dc[b:b + H]
+        if ghs.size:
+            gh = ghs[t, b:b + H]
+            for j in range(H):
+                dd[j] = dh_n[j] + gh[j]
+        else:
+            for j in range(H):
+                dd[j] = dh_n[j]
+        for j in range(H):  # dc += dh * o (1 - tanh(c)^2); dc *= f after the gates
+            v = dc_n[j] + dd[j] * ((one - th[j] * th[j]) * o[j])
+            cc[j] = v
+            dc_n[j] = v * f[j]
+        row = da[n]
+        for j in range(H):
+            row[j] = ((one - i[j]) * i[j]) * g[j] * cc[j]
+        for j in range(H):
+            row[H + j] = ((one - f[j]) * f[j]) * cp[j] * cc[j]
+        for j in range(H):
+            row[2 * H + j] = (one - g[j] * g[j]) * i[j] * cc[j]
+        for j in range(H):
+            row[3 * H + j] = ((one - o[j]) * o[j]) * th[j] * dd[j]
+
+
+_EMPTY2 = {np.dtype(t): np.empty((0, 0), t) for t in (np.float32, np.float64)}
+
+
+def lstm_grad_step(gates: np.ndarray, t: int, tc: np.ndarray, cx: np.ndarray, tp: int,
+                   ghs: np.ndarray | None, dh: np.ndarray, dc: np.ndarray, da: np.ndarray,
+                   tmp: np.ndarray) -> None:
+    """Step ``t`` of an LSTM backward, before its recurrent product: from the state
+    gradients ``dh`` and ``dc`` (N*H,) after the step (plus ``ghs[t]``, the gradient of the
+    step's output, when ``ghs`` (T, N*H) is given), the pre-activation gradients ``da``
+    (N, 4H) of the step, and ``dc`` in place becomes the gradient of the cell state before
+    it. ``gates`` (4, T, N*H) activated, ``tc`` (T, N*H) tanh of the cell states, ``cx``
+    (T+1, N*H) the cell states (``cx[tp]`` the one before step t); ``tmp`` (2, H) scratch."""
+    kernel = _kernels.get("lstm_grad") or _compile("lstm_grad", _lstm_grad_loop)
+    kernel(gates, t, tc, cx, tp, _EMPTY2[gates.dtype] if ghs is None else ghs, dh, dc, da,
+           tmp, gates.dtype.type(1))
 
 
 # ---------------------------------------------------------------------- RMSprop / Adagrad

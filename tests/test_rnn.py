@@ -229,6 +229,53 @@ def test_fused_matches_reference_and_create_graph_path(kind, reverse):
         np.testing.assert_allclose(a.data, c.data, rtol=1e-5, atol=1e-5)
 
 
+def _lstm_both_paths(monkeypatch, fused, xs, reverse, ups, outputs):
+    """LSTMSequence's outputs and input gradients with the compiled loops (scratchgrad.fused)
+    and with the NumPy path (fused kernels off); ``outputs`` picks the outputs that get an
+    upstream gradient."""
+    runs = []
+    for on in (True, False):
+        monkeypatch.setattr(fused, "_status", [on])
+        outs = R.lstm_sequence(*xs, reverse=reverse)
+        grads = autograd.grad([outs[k] for k in outputs], [x for x in xs if x.requires_grad],
+                              [ups[k] for k in outputs])
+        runs.append([o.data for o in outs] + [g.data for g in grads])
+    return runs
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_fused_loops_equal_the_numpy_path(monkeypatch, fused_kernels, dtype, reverse):
+    """Above MIN_ELEMENTS gate values the LSTM's elementwise work per step runs in compiled
+    loops; its outputs and every gradient equal the NumPy path's bit for bit: with upstream
+    gradients on all outputs (the one on the outputs strided), on the outputs only, on the
+    final states only."""
+    calls = []
+    for name in ("lstm_gates", "lstm_grad_step"):
+        monkeypatch.setattr(fused_kernels, name, lambda *a, _f=getattr(fused_kernels, name),
+                            _n=name: calls.append(_n) or _f(*a))
+    T_, N_, I_, H_ = 6, 8, 5, 256
+    assert 4 * T_ * N_ * H_ >= fused_kernels.MIN_ELEMENTS
+    rng = np.random.default_rng(5)
+    shapes = [(T_, N_, I_), (N_, H_), (N_, H_), (4 * H_, I_), (4 * H_, H_), (4 * H_,),
+              (4 * H_,)]
+    xs = [sg.tensor((rng.standard_normal(s) * (0.5 if k >= 3 else 1.5)).astype(dtype),
+                    requires_grad=True) for k, s in enumerate(shapes)]
+    ups = [rng.standard_normal((N_, T_, H_)).astype(dtype).transpose(1, 0, 2),
+           rng.standard_normal((N_, H_)).astype(dtype), rng.standard_normal((N_, H_)).astype(dtype)]
+    ups = [sg.tensor(u) for u in ups]
+    for outputs in ((0, 1, 2), (0,), (1, 2)):
+        fused_run, numpy_run = _lstm_both_paths(monkeypatch, fused_kernels, xs, reverse, ups,
+                                                outputs)
+        assert len(fused_run) == 3 + 7
+        for a, b in zip(fused_run, numpy_run):
+            assert a.dtype == dtype
+            np.testing.assert_array_equal(a, b)
+    # each fused forward makes one lstm_gates call per step, each backward one grad step
+    assert calls.count("lstm_gates") == 3 * T_ and calls.count("lstm_grad_step") == 3 * T_
+
+
 def test_double_backward_through_lstm_layer():
     """A gradient penalty through nn.LSTM: d/dW of |dL/dx|^2 matches the reference path."""
     m = nn.LSTM(3, 4).double()

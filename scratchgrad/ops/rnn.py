@@ -11,7 +11,9 @@ temporaries per step):
 - backward loops over time in NumPy, writing the pre-activation gradients of all steps into
   one array, and then computes dW_hh, dW_ih, the biases and dx with one product each;
 - the LSTM keeps its gates gate-major so that every per-step ufunc runs on contiguous blocks
-  (``LSTMSequence``), and backward temporaries are reused between calls (``_Scratch``).
+  (``LSTMSequence``), and backward temporaries are reused between calls (``_Scratch``);
+- with Numba (``scratchgrad.fused``) the LSTM's elementwise work after each step's tanh, and
+  its whole backward step but the product, run as compiled loops with the same results.
 
 With ``create_graph=True`` backward instead recomputes the forward with Tensor ops and runs
 the same recurrence with Tensor ops, so higher-order derivatives are right. The per-step
@@ -30,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .. import _gpu_ops
+from .. import fused as _fused
 from .._config import is_grad_enabled
 from ..backend import get_array_module
 from ..function import Function
@@ -181,6 +184,14 @@ def _gru_step_grad_ops(cache: tuple, dh: Tensor, w_hh: Tensor) -> tuple:
 
 
 # ---------------------------------------------------------------------- fused Functions
+def _fused_loops(gates: Any) -> bool:
+    """Whether the LSTM runs its steps' elementwise work through ``scratchgrad.fused``:
+    NumPy arrays of float32 or float64, gates (4, T, N, H) of at least ``MIN_ELEMENTS``
+    elements (below that, loading Numba costs more than it saves), Numba available."""
+    return (type(gates) is np.ndarray and gates.size >= _fused.MIN_ELEMENTS
+            and gates.dtype in (np.float32, np.float64) and _fused.available())
+
+
 class _Recurrence(Function):
     """Shared body of the sequence Functions. Inputs, in order: ``x`` (T, N, in), ``h0``
     (N, H), ``c0`` (N, H) for the LSTM only, ``W_ih``, ``W_hh``, and ``b_ih``, ``b_hh`` when
@@ -438,6 +449,10 @@ class LSTMSequence(_Recurrence):
         ig = xp.empty_like(h0)
         o = self._o
         fused = _gpu_ops.lstm_step_kernel(xp)  # one CUDA kernel per step on the GPU
+        loops = _fused_loops(gates)  # compiled elementwise loops on the CPU (fused.py)
+        if loops:
+            gates3, cx2 = gates.reshape(4, T, -1), cx.reshape(T + 1, -1)
+            half_shift = np.concatenate([half.reshape(-1), shift.reshape(-1)])
         for t in self._steps(T):
             a = gates[:, t]
             xp.matmul(hx[t + 1 - o], W_hhT, out=rec)  # one product per gate: (4, N, H)
@@ -447,13 +462,16 @@ class LSTMSequence(_Recurrence):
             a += rec
             a *= half
             xp.tanh(a, out=a)
-            a *= half
-            a += shift
             i, f, g, og = a
             c = cx[t + o]
-            xp.multiply(f, cx[t + 1 - o], out=c)
-            xp.multiply(i, g, out=ig)
-            c += ig
+            if loops:  # the five calls below in one loop, with the same results
+                _fused.lstm_gates(gates3, t, cx2, t + 1 - o, t + o, half_shift)
+            else:
+                a *= half
+                a += shift
+                xp.multiply(f, cx[t + 1 - o], out=c)
+                xp.multiply(i, g, out=ig)
+                c += ig
             xp.tanh(c, out=tc[t])
             xp.multiply(og, tc[t], out=hx[t + o])
         self.gates, self.hx, self.cx, self.tc = gates, hx, cx, tc
@@ -465,6 +483,8 @@ class LSTMSequence(_Recurrence):
         A, tc = self.gates, self.tc
         xp = get_array_module(A)
         _, T, N, H = A.shape
+        if _fused_loops(A):
+            return self._backward_loops(ghs, ghT, gcT)
         i, f, g, og = A
         # coef: the pre-activation gradient per unit of dc (gates i, f, g) or dh (gate o)
         coef = self._take(A.shape, A.dtype)
@@ -499,6 +519,27 @@ class LSTMSequence(_Recurrence):
             dc *= f[t]
             xp.copyto(da4[:, t], d)
             xp.matmul(da[t], W_hh, out=dh)
+        return da, da, dh, dc
+
+    def _backward_loops(self, ghs, ghT, gcT):
+        """``_backward_arrays`` with the elementwise part of each step in one compiled
+        loop (``fused.lstm_grad_step``; the same results): no coefficient arrays up front,
+        one call per step besides the product."""
+        W_hh = self.inputs[4].data
+        A, tc = self.gates, self.tc
+        _, T, N, H = A.shape
+        gates3, tc2, cx2 = A.reshape(4, T, -1), tc.reshape(T, -1), self.cx.reshape(T + 1, -1)
+        if ghs is not None:
+            ghs = np.ascontiguousarray(ghs, dtype=A.dtype).reshape(T, -1)
+        da = self._take((T, N, 4 * H), A.dtype)
+        dh = np.zeros((N, H), A.dtype) if ghT is None else np.array(ghT, A.dtype)
+        dc = np.zeros((N, H), A.dtype) if gcT is None else np.array(gcT, A.dtype)
+        dh1, dc1 = dh.reshape(-1), dc.reshape(-1)
+        tmp = np.empty((2, H), A.dtype)
+        o = self._o
+        for t in reversed(self._steps(T)):
+            _fused.lstm_grad_step(gates3, t, tc2, cx2, t + 1 - o, ghs, dh1, dc1, da[t], tmp)
+            np.matmul(da[t], W_hh, out=dh)
         return da, da, dh, dc
 
     def _step_ops(self, xw, state, w_hh, b_hh):
