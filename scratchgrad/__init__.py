@@ -10,7 +10,7 @@ tensor([2., 4.])
 """
 from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, int32, int64, uint8)
 from . import autograd
-from ._config import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ._config import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device, get_default_device, set_default_device
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                       linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
@@ -42,7 +42,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "autograd", "cuda", "utils", "data", "graph", "nn", "optim", "train", "jit", "compile",
-    "save", "load", "enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", "device",
+    "save", "load", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
+    "set_grad_enabled", "device",
     "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",
     "eye", "from_numpy", "full",
     "full_like", "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",

@@ -117,6 +117,38 @@ class enable_grad(set_grad_enabled):
         super().__init__(True)
 
 
+class inference_mode(set_grad_enabled):
+    """PyTorch's ``inference_mode``: here the same as :class:`no_grad` (scratchgrad keeps no
+    version counters or view metadata that inference mode would skip). ``inference_mode(False)``
+    leaves recording as it is set outside. Works as ``with``, ``@inference_mode()`` and
+    ``@inference_mode``.
+
+    >>> import scratchgrad as sg
+    >>> with sg.inference_mode():
+    ...     (sg.ones(2, requires_grad=True) * 2).requires_grad
+    False
+    """
+
+    def __new__(cls, mode: Any = True):
+        self = super().__new__(cls)
+        if callable(mode):  # used as a bare decorator: @inference_mode
+            self.__init__()
+            return self(mode)
+        return self
+
+    def __init__(self, mode: Any = True) -> None:
+        super().__init__(False)
+        self._off = mode is False  # inference_mode(False): no change
+
+    def __enter__(self) -> None:
+        self._prev.append(_state.grad_enabled)
+        if not self._off:
+            _state.grad_enabled = False
+
+    def __call__(self, fn: Callable) -> Callable:
+        return fn if self._off else super().__call__(fn)
+
+
 def opaque(method: Callable) -> Callable:
     """Mark a library call whose effect a trace can't see op by op (an optimizer's step, a
     scheduler's step, gradient clipping): ``scratchgrad.compile`` records the call as one step

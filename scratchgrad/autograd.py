@@ -64,6 +64,11 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
         nonlocal counter
         c = x.creator
         if c is None:
+            if x._hooks:
+                hooked = _run_hooks(x, gx, tracer)
+                if hooked is not gx and not create_graph:  # may be an array the hook keeps
+                    hooked = Tensor._make(hooked.data.copy())
+                gx = hooked
             if capture is not None:
                 key = id(x)
                 if key in capture:
@@ -93,6 +98,8 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                 o = ref()
                 if o is None or gys[i] is None:
                     continue
+                if o._hooks:
+                    gys[i] = _run_hooks(o, gys[i], tracer)
                 if capture is not None and id(o) in capture:
                     capture[id(o)] = gys[i]
                 if o._retains_grad and capture is None:
@@ -112,6 +119,24 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                         f"{type(fn).__name__}.backward returned a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape} (a bug in that op)")
                 accumulate(x, gx)
+
+
+def _run_hooks(x: Tensor, gx: Tensor, tracer: Any) -> Tensor:
+    """The gradient ``gx`` of ``x`` through the hooks registered on ``x`` (register_hook)."""
+    if tracer is not None:  # a hook is Python that a compiled plan would skip
+        tracer.invalidate("a gradient hook (Tensor.register_hook)")
+    for hook in list(x._hooks.values()):
+        new = hook(gx)
+        if new is None:
+            continue
+        if not isinstance(new, Tensor):
+            raise TypeError(f"register_hook: a hook returned a {type(new).__name__}; expected "
+                            f"None or a Tensor of shape {gx.shape}")
+        if new.shape != gx.shape:
+            raise RuntimeError(f"register_hook: a hook changed the gradient's shape from "
+                               f"{gx.shape} to {new.shape}")
+        gx = new if new.dtype == gx.dtype else new.to(gx.dtype)
+    return gx
 
 
 def to_leaf(x: Tensor, gx: Tensor, create_graph: bool, handed: set[int]) -> None:

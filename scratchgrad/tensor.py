@@ -93,7 +93,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "_grad", "creator", "requires_grad", "generation", "_out_index",
-                 "_retains_grad", "name", "__weakref__")
+                 "_retains_grad", "_hooks", "name", "__weakref__")
 
     # Let ``ndarray + tensor`` reach Tensor.__radd__ instead of NumPy converting the tensor.
     __array_ufunc__ = None
@@ -109,6 +109,7 @@ class Tensor:
         self.generation = 0
         self._out_index = 0
         self._retains_grad = False
+        self._hooks: dict | None = None
         self.name = name
         self.requires_grad = False
         if requires_grad:
@@ -127,6 +128,7 @@ class Tensor:
         t.generation = 0
         t._out_index = 0
         t._retains_grad = False
+        t._hooks = None
         t.name = None
         return t
 
@@ -317,6 +319,33 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self._retains_grad
 
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` each time the gradient with respect to this tensor is computed
+        (summed over all its uses), before it reaches ``.grad`` or flows on; a hook that
+        returns a tensor replaces the gradient. Returns a handle whose ``remove()`` unregisters
+        the hook. Hooks run in the order registered (PyTorch's ``Tensor.register_hook``).
+
+        >>> import scratchgrad as sg
+        >>> x = sg.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([20., 40.])
+        >>> h.remove()
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: can't register a hook on a tensor that doesn't "
+                               "require grad")
+        if not callable(hook):
+            raise TypeError(f"register_hook: expected a callable, got {type(hook).__name__}")
+        from .nn.module import RemovableHandle  # noqa: PLC0415  (nn builds on tensor)
+
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
+
     def clone(self) -> "Tensor":
         """A differentiable copy."""
         return _ops.clone(self)
@@ -345,6 +374,54 @@ class Tensor:
 
     def type(self, dtype: Any) -> "Tensor":
         return self.to(dtype)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        """This tensor in ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    # ``new_*``: a fresh tensor on this one's device, in its dtype unless told (PyTorch's).
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> "Tensor":
+        """Zeros of the given size, in this tensor's dtype and on its device.
+
+        >>> import scratchgrad as sg
+        >>> sg.ones(2, dtype=sg.float64).new_zeros(1, 3)
+        tensor([[0., 0., 0.]], dtype=float64)
+        """
+        from .factory import zeros  # noqa: PLC0415  (factory builds on tensor)
+
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> "Tensor":
+        """Ones of the given size, in this tensor's dtype and on its device."""
+        from .factory import ones  # noqa: PLC0415
+
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> "Tensor":
+        """An uninitialised tensor (zeros here) of the given size, like :meth:`new_zeros`."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> "Tensor":
+        """``size`` filled with ``fill_value``, in this tensor's dtype and on its device."""
+        from .factory import full  # noqa: PLC0415
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> "Tensor":
+        """A copy of ``data`` in this tensor's dtype and on its device (PyTorch's rule: the
+        dtype is this tensor's, not inferred from ``data``)."""
+        from .factory import tensor  # noqa: PLC0415
+
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
 
     def float(self) -> "Tensor":
         return self.to(float32)

@@ -252,3 +252,108 @@ def test_leaf_used_twice_in_one_op():
     x = sg.tensor([1.0, -2.0], requires_grad=True)
     (x * x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, -4.0])
+
+
+# ---------------------------------------------------------------------- Tensor.register_hook
+def test_hooks_see_the_summed_gradient_and_can_replace_it(torch):
+    """Against PyTorch: a hook on an intermediate used twice runs once, on the sum; a hook
+    returning a tensor replaces the gradient for the rest of the pass and for retain_grad;
+    leaf hooks run before .grad; hooks run in the order registered; remove() unregisters."""
+    def run(lib):
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = x * 3
+        seen = []
+        y.register_hook(lambda g: seen.append(g.detach().numpy().copy()))
+        y.register_hook(lambda g: g * 2)
+        y.retain_grad()
+        x.register_hook(lambda g: g + 1)
+        gone = x.register_hook(lambda g: g * 1000)
+        gone.remove()
+        (y * y + y.sin()).sum().backward()
+        return seen, y.grad.detach().numpy(), x.grad.detach().numpy()
+
+    (seen, yg, xg), (tseen, tyg, txg) = run(sg), run(torch)
+    assert len(seen) == len(tseen) == 1
+    np.testing.assert_allclose(seen[0], tseen[0], rtol=1e-6)
+    np.testing.assert_allclose(yg, tyg, rtol=1e-6)
+    np.testing.assert_allclose(xg, txg, rtol=1e-6)
+
+
+def test_hooks_run_under_grad_and_double_backward():
+    x = sg.tensor([2.0], requires_grad=True)
+    y = x ** 3
+    y.register_hook(lambda g: g * 2)
+    (gx,) = grad(y, x, create_graph=True)  # autograd.grad runs hooks too
+    assert gx.item() == 24.0 and x.grad is None
+    (ggx,) = grad(gx, x)
+    assert ggx.item() == 24.0  # d/dx (2 * 3x^2) = 12x
+
+
+def test_hook_result_is_not_aliased_into_grad():
+    keep = sg.tensor([5.0, 5.0])
+    x = sg.tensor([1.0, 1.0], requires_grad=True)
+    x.register_hook(lambda g: keep)
+    x.sum().backward()
+    x.grad.data += 1  # what an optimizer's in-place update would do
+    assert keep.tolist() == [5.0, 5.0] and x.grad.tolist() == [6.0, 6.0]
+
+
+def test_register_hook_errors():
+    with pytest.raises(RuntimeError, match="register_hook: .*doesn't require grad"):
+        sg.tensor([1.0]).register_hook(lambda g: g)
+    with pytest.raises(TypeError, match="register_hook: expected a callable, got int"):
+        sg.tensor([1.0], requires_grad=True).register_hook(3)
+    x = sg.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g.sum())
+    with pytest.raises(RuntimeError, match=r"changed the gradient's shape from \(2,\) to \(\)"):
+        (x * 2).sum().backward()
+    y = sg.tensor([1.0], requires_grad=True)
+    y.register_hook(lambda g: 3.0)
+    with pytest.raises(TypeError, match="a hook returned a float"):
+        (y * 2).sum().backward()
+
+
+def test_compiled_step_with_a_hook_falls_back_to_eager():
+    w = sg.tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+
+    def step(x):
+        y = w * x
+        y.register_hook(lambda g: calls.append(1) or g * 10)
+        y.sum().backward()
+        return y
+
+    f = sg.compile(step)
+    with pytest.warns(RuntimeWarning, match="runs eagerly .* gradient hook"):
+        f(sg.tensor([1.0, 1.0]))
+    assert w.grad.tolist() == [10.0, 10.0]
+    for _ in range(2):
+        w.grad = None
+        f(sg.tensor([1.0, 1.0]))
+        assert w.grad.tolist() == [10.0, 10.0]
+    assert len(calls) == 3  # the hook ran at every call, not only while tracing
+
+
+def test_inference_mode_records_nothing_in_every_form():
+    w = sg.ones(2, requires_grad=True)
+    with sg.inference_mode():
+        assert not (w * 2).requires_grad
+    assert (w * 2).requires_grad
+
+    @sg.inference_mode
+    def bare():
+        return w * 2
+
+    @sg.inference_mode()
+    def called():
+        return w * 2
+
+    @sg.inference_mode(False)
+    def off():
+        return w * 2
+
+    assert not bare().requires_grad and not called().requires_grad and off().requires_grad
+    with sg.inference_mode(False):
+        assert (w * 2).requires_grad
+    with sg.no_grad(), sg.inference_mode(False):
+        assert not (w * 2).requires_grad  # False leaves the mode set outside

@@ -174,3 +174,21 @@ def test_zero_dim_tensors_everywhere():
     assert s.grad.shape == () and s.grad.item() == pytest.approx(np.exp(2) * 3 + 4)
     assert sg.softmax(s, dim=0).item() == 1.0
     assert s.reshape(1).shape == (1,) and s.unsqueeze(0).shape == (1,)
+
+
+def test_new_factories_and_type_as_follow_the_tensor_like_torch(torch):
+    """new_zeros/new_ones/new_empty/new_full/new_tensor take this tensor's dtype (not the
+    data's) unless told; type_as converts; as in PyTorch."""
+    for lib in (sg, torch):
+        x = lib.ones(2, dtype=lib.float64)
+        got = [x.new_zeros(1, 3), x.new_ones((2,)), x.new_empty(2), x.new_full((2,), 3),
+               x.new_tensor([1, 2]), lib.ones(2).type_as(x), x.new_zeros(2, dtype=lib.int64),
+               x.new_ones(2, requires_grad=True)]
+        shapes = [tuple(t.shape) for t in got]
+        dtypes = [str(t.dtype).replace("torch.", "") for t in got]
+        values = [t.detach().numpy().tolist() for t in got[:2] + got[3:5]]
+        if lib is sg:
+            ours = (shapes, dtypes, values, got[-1].requires_grad)
+        else:
+            theirs = (shapes, dtypes, values, got[-1].requires_grad)
+    assert ours == theirs
