@@ -104,8 +104,8 @@ def gather(input: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> Te
 
 def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
     """Like :func:`gather`, with ``input`` and ``indices`` broadcast against each other on the
-    dimensions other than ``dim``; with ``dim=None``, over the flattened input. Negative
-    indices count from the end.
+    dimensions other than ``dim`` (where negative indices count from the end, as in PyTorch);
+    with ``dim=None``, over the flattened input.
 
     >>> import scratchgrad as sg
     >>> x = sg.tensor([[10.0, 30.0, 20.0], [60.0, 40.0, 50.0]])
@@ -115,8 +115,9 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
     """
     x = to_tensor(input)
     idx = _index(indices, "take_along_dim", _INT64, "indices")
-    if dim is None:
+    if dim is None:  # PyTorch's gather of the flattened input: no negative indices here
         x, idx, d = reshape(x, (-1,)), reshape(idx, (-1,)), 0
+        _check_range("take_along_dim", idx.data, x.shape[0], 0, x.shape)
     else:
         if x.ndim == 0:
             raise IndexError(f"take_along_dim: dimension {dim} is out of range for a tensor "
@@ -133,7 +134,7 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
                              f"{idx.shape} do not broadcast apart from dimension {dim}") from None
         x = broadcast_to(x, common[:d] + (x.shape[d],) + common[d:])
         idx = broadcast_to(idx, common[:d] + (idx.shape[d],) + common[d:])
-    _check_range("take_along_dim", idx.data, x.shape[d], d, x.shape, negative=True)
+        _check_range("take_along_dim", idx.data, x.shape[d], d, x.shape, negative=True)
     return _take(x, d, idx.data)
 
 
