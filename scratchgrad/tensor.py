@@ -828,6 +828,81 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
         return _ops.chunk(self, chunks, dim)
 
+    # ------------------------------------------------------------------ indexing and selection
+    def gather(self, dim: int, index: Any) -> "Tensor":
+        return _ops.gather(self, dim, index)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> "Tensor":
+        return _ops.take_along_dim(self, indices, dim)
+
+    def index_select(self, dim: int, index: Any) -> "Tensor":
+        return _ops.index_select(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> "Tensor":
+        """Out of place: a copy with ``src`` (or ``value``) written at ``index``."""
+        return _ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> "Tensor":
+        return _ops.scatter_add(self, dim, index, src)
+
+    def masked_fill(self, mask: Any, value: Any) -> "Tensor":
+        return _ops.masked_fill(self, mask, value)
+
+    def masked_select(self, mask: Any) -> "Tensor":
+        return _ops.masked_select(self, mask)
+
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        return _ops.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False
+                ) -> "Tensor":
+        return _ops.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> "Tensor":
+        return _ops.argwhere(self)
+
+    # ------------------------------------------------------------------ rearranging
+    def flip(self, *dims: Any) -> "Tensor":
+        """``x.flip(0, 1)`` or ``x.flip((0, 1))``."""
+        return _ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def roll(self, shifts: Any, dims: Any = None) -> "Tensor":
+        return _ops.roll(self, shifts, dims)
+
+    def repeat(self, *sizes: Any) -> "Tensor":
+        """Tile ``sizes[i]`` times along dimension i: ``x.repeat(2, 1)``."""
+        return _ops.repeat(self, *sizes)
+
+    def repeat_interleave(self, repeats: int, dim: int | None = None, *,
+                          output_size: int | None = None) -> "Tensor":
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tile(self, *dims: Any) -> "Tensor":
+        """``x.tile(2, 1)`` or ``x.tile((2, 1))``."""
+        return _ops.tile(self, dims[0] if len(dims) == 1 else dims)
+
+    def unbind(self, dim: int = 0) -> tuple["Tensor", ...]:
+        return _ops.unbind(self, dim)
+
+    def narrow(self, dimension: int, start: int, length: int) -> "Tensor":
+        return _ops.narrow(self, dimension, start, length)
+
+    def movedim(self, source: Any, destination: Any) -> "Tensor":
+        return _ops.movedim(self, source, destination)
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        return _ops.triu(self, diagonal)
+
     # ------------------------------------------------------------------ linear algebra
     def matmul(self, other: Any) -> "Tensor":
         return _ops.matmul(self, other)

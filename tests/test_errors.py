@@ -128,3 +128,80 @@ def test_dtype_errors_name_the_dtypes(name: str):
 def test_bad_arguments_name_the_op(call: Callable[[], Any], pattern: str):
     with pytest.raises(ValueError, match=pattern):
         call()
+
+
+# ---------------------------------------------------------------------- indexing and selection
+_I = sg.tensor([[0, 1, 2], [2, 1, 0]])  # an int64 index that fits X
+
+INDEXING_ERRORS: dict[str, tuple[Callable[[], Any], type, str]] = {
+    "gather(dim)": (lambda: sg.gather(X, 2, _I), IndexError, r"gather.*dimension 2"),
+    "gather(float index)": (lambda: X.gather(1, _I.float()), TypeError,
+                            rf"gather.*int32 or int64.*float32.*{_s((2, 3))}"),
+    "gather(ndim)": (lambda: sg.gather(X, 1, sg.tensor([0, 1])), ValueError,
+                     rf"gather.*{_s((2,))}.*{_s((2, 3))}"),
+    "gather(size)": (lambda: sg.gather(X, 1, sg.zeros(3, 1, dtype=sg.int64)), ValueError,
+                     rf"gather.*{_s((3, 1))}.*{_s((2, 3))}.*dimension 1"),
+    "gather(out of range)": (lambda: sg.gather(X, 1, _I + 1), IndexError,
+                             rf"gather.*index 3.*dimension 1 with size 3.*{_s((2, 3))}"),
+    "gather(negative)": (lambda: sg.gather(X, -1, _I - 1), IndexError,
+                         rf"gather.*index -1.*{_s((2, 3))}"),
+    "take_along_dim(int32)": (lambda: X.take_along_dim(_I.int(), 1), TypeError,
+                              r"take_along_dim.*int64.*int32"),
+    "take_along_dim(out of range)": (lambda: X.take_along_dim(_I - 4, 1), IndexError,
+                                     rf"take_along_dim.*index -4.*size 3.*{_s((2, 3))}"),
+    "take_along_dim(broadcast)": (lambda: X.take_along_dim(sg.zeros(3, 1, dtype=sg.int64), 1),
+                                  ValueError, rf"take_along_dim.*{_s((2, 3))}.*{_s((3, 1))}"),
+    "index_select(2-d)": (lambda: X.index_select(0, _I), IndexError,
+                          rf"index_select.*vector.*{_s((2, 3))}"),
+    "index_select(out of range)": (lambda: X.index_select(0, sg.tensor([0, 2])), IndexError,
+                                   rf"index_select.*index 2.*size 2.*{_s((2, 3))}"),
+    "index_select(bool)": (lambda: X.index_select(0, sg.tensor([True])), TypeError,
+                           r"index_select.*bool"),
+    "scatter(dtype)": (lambda: X.scatter(1, _I, sg.ones(2, 3, dtype=sg.float64)), TypeError,
+                       r"scatter.*float64.*float32"),
+    "scatter(src size)": (lambda: X.scatter(1, _I, sg.ones(1, 3)), ValueError,
+                          rf"scatter.*{_s((2, 3))}.*{_s((2, 3))}.*src {_s((1, 3))}"),
+    "scatter(out of range)": (lambda: X.scatter(0, _I, 1.0), IndexError,
+                              rf"[Ss]catter.*index 2.*dimension 0 with size 2.*{_s((2, 3))}"),
+    "scatter(no src)": (lambda: sg.scatter(X, 0, _I), TypeError, r"scatter.*src.*value"),
+    "scatter_add(dim)": (lambda: sg.scatter_add(X, -3, _I, X), IndexError,
+                         r"scatter_add.*dimension -3"),
+    "masked_fill(int mask)": (lambda: X.masked_fill(_I, 0.0), TypeError,
+                              rf"masked_fill.*bool.*int64.*{_s((2, 3))}"),
+    "masked_fill(shape)": (lambda: X.masked_fill(sg.ones(3, 1) > 0, 0.0), ValueError,
+                           rf"masked_fill.*{_s((3, 1))}.*{_s((2, 3))}"),
+    "masked_fill(1-d value)": (lambda: X.masked_fill(X > 0, sg.ones(1)), ValueError,
+                               rf"masked_fill.*0-d.*{_s((1,))}"),
+    "masked_select(shape)": (lambda: X.masked_select(sg.ones(4) > 0), ValueError,
+                             rf"masked_select.*{_s((4,))}.*{_s((2, 3))}"),
+    "sort(dim)": (lambda: X.sort(2), IndexError, r"sort.*dimension 2"),
+    "argsort(dim)": (lambda: sg.argsort(X, -3), IndexError, r"argsort.*dimension -3"),
+    "topk(k > size)": (lambda: X.topk(4), ValueError, rf"topk.*k=4.*size 3.*{_s((2, 3))}"),
+    "topk(k < 0)": (lambda: sg.topk(X, -1, dim=0), ValueError, rf"topk.*k=-1.*{_s((2, 3))}"),
+    "topk(dim)": (lambda: X.topk(1, dim=2), IndexError, r"topk.*dimension 2"),
+    "flip(repeated)": (lambda: X.flip(0, -2), ValueError, r"flip.*dim 0.*more than once"),
+    "roll(align)": (lambda: X.roll((1, 2), 0), ValueError, r"roll.*\(1, 2\).*\(0,\)"),
+    "repeat(fewer)": (lambda: X.repeat(2), ValueError, rf"repeat.*\(2,\).*{_s((2, 3))}"),
+    "repeat_interleave(tensor)": (lambda: X.repeat_interleave(sg.tensor([1, 2])),
+                                  NotImplementedError, r"repeat_interleave.*int repeats"),
+    "repeat_interleave(negative)": (lambda: X.repeat_interleave(-1), ValueError,
+                                    r"repeat_interleave.*non-negative.*-1"),
+    "unbind(0-d)": (lambda: sg.tensor(1.0).unbind(), IndexError, r"unbind.*no dimensions"),
+    "narrow(past the end)": (lambda: X.narrow(1, 2, 2), ValueError,
+                             rf"narrow.*start \(2\) \+ length \(2\).*3.*{_s((2, 3))}"),
+    "narrow(start)": (lambda: X.narrow(1, -4, 1), IndexError, rf"narrow.*-4.*{_s((2, 3))}"),
+    "movedim(repeated)": (lambda: X.movedim((0, 0), (1, 0)), ValueError,
+                          r"movedim.*dim 0.*source"),
+    "movedim(lengths)": (lambda: X.movedim((0, 1), 1), ValueError,
+                         r"movedim.*\(0, 1\).*\(1,\)"),
+    "tril(1-d)": (lambda: sg.tril(sg.ones(3)), ValueError, rf"tril.*2 dimensions.*{_s((3,))}"),
+    "triu(1-d)": (lambda: sg.ones(3).triu(), ValueError, rf"triu.*2 dimensions.*{_s((3,))}"),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEXING_ERRORS))
+def test_indexing_errors_name_the_op_and_the_shapes(name: str):
+    call, kind, pattern = INDEXING_ERRORS[name]
+    with pytest.raises(kind) as info:
+        call()
+    assert re.search(pattern, str(info.value)), str(info.value)

@@ -759,3 +759,33 @@ def test_compiled_classifier_step_equals_eager_on_the_device(device):
     for a, b in zip(w_eager, w_comp):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
     assert f.traces == 1
+
+
+def test_gather_topk_and_masked_fill_replay_with_the_indices_of_each_call():
+    """The indices topk computes and the index and mask passed in are values of the trace: a
+    replay sorts again and gathers and masks with this call's, never the traced call's."""
+    w = sg.randn(5, 6, requires_grad=True)
+
+    def step(x, index, mask):
+        h = x * w
+        top = h.topk(3, dim=1).values                   # (5, 3)
+        picked = sg.gather(h, 0, index)                 # (2, 6)
+        loss = top.sum() + sg.masked_fill(picked, mask, 0.5).pow(2).sum()
+        loss.backward()
+        return loss
+
+    f = sg.compile(step)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback to eager mode would fail the test
+        for _ in range(4):
+            x = sg.tensor(rng.standard_normal((5, 6)).astype(np.float32))
+            index = sg.tensor(rng.integers(0, 5, (2, 6)))
+            mask = sg.tensor(rng.random((2, 6)) < 0.5)
+            w.grad = None
+            expected = step(x, index, mask).item()
+            g_eager = w.grad.numpy().copy()
+            w.grad = None
+            assert f(x, index, mask).item() == pytest.approx(expected, rel=1e-6)
+            np.testing.assert_allclose(w.grad.numpy(), g_eager, rtol=1e-6, atol=1e-7)
+    assert f.traces == 1

@@ -513,8 +513,176 @@ EDGES = [  # ties and kinks: the gradient is a convention, PyTorch's is the refe
     Case("x ** 3[at 0]", lambda lib, x: x ** 3, lambda x: x ** 3, fixed([0.0, 1.0, -2.0])),
 ]
 
+# ---------------------------------------------------------------------- indexing and selection
+def unique_ints(high: int, shape: tuple, dim: int) -> Arrays:
+    """int64 indices in [0, high), no two equal along ``dim`` (scatter without collisions)."""
+    def make(rng: np.random.Generator) -> list:
+        wide = list(shape)
+        wide[dim] = high
+        perm = np.argsort(rng.random(wide), axis=dim)
+        return [np.take(perm, np.arange(shape[dim]), axis=dim).astype(np.int64)]
+    return make
+
+
+def dim_first(name: str, ref: Callable, dim: int, *args: Any, label: str = "",
+              **flags: Any) -> list[Case]:
+    """``sg.name(x, dim, *others, *args)`` and ``x.name(dim, *others, *args)``: the ops whose
+    dim comes before their index or mask inputs (gather, scatter, index_select)."""
+    tag = _sig((dim,) + args, {}) + label
+    return [
+        Case(f"{name}{tag}", lambda lib, x, *xs: getattr(lib, name)(x, dim, *xs, *args), ref,
+             **flags),
+        Case(f"Tensor.{name}{tag}", lambda lib, x, *xs: getattr(x, name)(dim, *xs, *args), ref,
+             **flags),
+    ]
+
+
+def _np_gather(x: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    out = np.empty(index.shape, x.dtype)
+    for pos in np.ndindex(*index.shape):
+        at = list(pos)
+        at[dim] = index[pos]
+        out[pos] = x[tuple(at)]
+    return out
+
+
+def _np_scatter(x: np.ndarray, dim: int, index: np.ndarray, src: Any, add: bool = False
+                ) -> np.ndarray:
+    out = x.copy()
+    for pos in np.ndindex(*index.shape):
+        at = list(pos)
+        at[dim] = index[pos]
+        v = src[pos] if isinstance(src, np.ndarray) else src
+        out[tuple(at)] = out[tuple(at)] + v if add else v
+    return out
+
+
+def _np_sort(x: np.ndarray, dim: int = -1, descending: bool = False, k: int | None = None
+             ) -> tuple:
+    idx = np.argsort(-x if descending else x, axis=dim, kind="stable")
+    if k is not None:
+        idx = np.take(idx, np.arange(k), axis=dim)
+    return np.take_along_axis(x, idx, dim), idx
+
+
+def _np_masked_select(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    x, m = np.broadcast_arrays(x, m)
+    return x[m]
+
+
+INDEXING = [
+    *dim_first("gather", lambda x, i: _np_gather(x, 1, i), 1, inputs=join(normal((3, 4)),
+               ints(4, (3, 5)))),
+    *dim_first("gather", lambda x, i: _np_gather(x, -3, i), -3, inputs=join(X3, ints(2, (3, 2,
+               1)))),
+    *dim_first("gather", lambda x, i: x.copy(), 0, label="[0-d]",
+               inputs=join(normal(()), lambda rng: [np.array(0)])),
+    Case("gather(index int32)", lambda lib, x, i: lib.gather(x, 1, i.int()),
+         lambda x, i: _np_gather(x, 1, i), join(normal((3, 4)), ints(4, (2, 3)))),
+    Case("take_along_dim(dim=1)", lambda lib, x, i: lib.take_along_dim(x, i, 1),
+         lambda x, i: np.take_along_axis(x, i, 1), join(normal((3, 4)), ints(4, (3, 2)))),
+    Case("Tensor.take_along_dim(dim=-1)[broadcast]", lambda lib, x, i: x.take_along_dim(i, -1),
+         lambda x, i: np.take_along_axis(np.broadcast_to(x, (2, 3, 4)), i, -1),
+         join(normal((1, 3, 4)), ints(4, (2, 1, 5)))),
+    Case("take_along_dim[flat]", lambda lib, x, i: lib.take_along_dim(x, i),
+         lambda x, i: x.reshape(-1)[i.reshape(-1)], join(normal((2, 3)), ints(6, (2, 2)))),
+    Case("take_along_dim(dim=0)[negative]", lambda lib, x, i: lib.take_along_dim(x, i - 3, 0),
+         lambda x, i: np.take_along_axis(x, i - 3, 0), join(normal((3, 2)), ints(6, (4, 2)))),
+    *dim_first("index_select", lambda x, i: np.take(x, i, axis=1), 1,
+               inputs=join(X3, ints(3, (5,)))),
+    *dim_first("index_select", lambda x, i: np.take(x, i, axis=-1), -1,
+               inputs=join(normal((3, 4)), ints(4, (2,)))),
+    *dim_first("scatter", lambda x, i, s: _np_scatter(x, 1, i, s), 1,
+               inputs=join(normal((3, 4)), unique_ints(4, (3, 2), 1), normal((3, 2)))),
+    *dim_first("scatter", lambda x, i, s: _np_scatter(x, -3, i, s), -3,
+               inputs=join(X3, unique_ints(2, (2, 2, 4), 0), normal((2, 2, 4)))),
+    *dim_first("scatter", lambda x, i: _np_scatter(x, 0, i, 1.5), 0, 1.5, label="[value]",
+               inputs=join(normal((3, 4)), ints(3, (2, 4)))),
+    Case("scatter(value=)", lambda lib, x, i: lib.scatter(x, -1, i, value=-2.0),
+         lambda x, i: _np_scatter(x, -1, i, -2.0), join(normal((3, 4)), ints(4, (3, 3)))),
+    *dim_first("scatter_add", lambda x, i, s: _np_scatter(x, 1, i, s, add=True), 1,
+               inputs=join(normal((3, 4)), ints(4, (2, 5)), normal((2, 5)))),
+    *dim_first("scatter_add", lambda x, i, s: _np_scatter(x, -2, i, s, add=True), -2,
+               inputs=join(X3, ints(3, (2, 4, 4)), normal((2, 4, 4)))),
+    *both("masked_fill", lambda x, m: np.where(m, 0.5, x), 0.5,
+          inputs=join(normal((3, 4)), masks((4,)))),
+    Case("masked_fill[broadcast input]", lambda lib, x, m: lib.masked_fill(x, m, -1.0),
+         lambda x, m: np.where(m, -1.0, x), join(normal((3, 1)), masks((3, 4)))),
+    Case("masked_fill(0-d tensor value)", lambda lib, x, v, m: x.masked_fill(m, v),
+         lambda x, v, m: np.where(m, v, x), join(normal((3, 4), ()), masks((3, 4)))),
+    *both("masked_select", _np_masked_select, inputs=join(normal((3, 4)), masks((3, 4)))),
+    *both("masked_select", _np_masked_select, label="[broadcast]",
+          inputs=join(normal((3, 1)), masks((2, 3, 4)))),
+    *both("sort", lambda x: _np_sort(x), inputs=distinct((3, 4))),
+    *both("sort", lambda x: _np_sort(x, 0, True), 0, True, inputs=distinct((3, 4))),
+    *both("sort", lambda x: _np_sort(x, -2), kw={"dim": -2, "stable": True},
+          inputs=distinct((2, 3, 4))),
+    *both("argsort", lambda x: _np_sort(x, 1, True)[1], 1, True, inputs=distinct((3, 4)),
+          differentiable=False),
+    *both("argsort", lambda x: _np_sort(x)[1], inputs=distinct((2, 3, 4)),
+          differentiable=False),
+    *both("topk", lambda x: _np_sort(x, -1, True, 2), 2, inputs=distinct((3, 4))),
+    *both("topk", lambda x: _np_sort(x, 0, False, 3), 3, 0, False, inputs=distinct((3, 4))),
+    *both("topk", lambda x: _np_sort(x, -2, True, 1), 1, kw={"dim": -2},
+          inputs=distinct((2, 3, 4))),
+    *both("topk", lambda x: _np_sort(x, -1, True, 4), 4, label="[k = size]",
+          inputs=distinct((3, 4))),
+    *both("nonzero", np.argwhere, inputs=few_values((3, 4)), differentiable=False),
+    *both("nonzero", lambda x: np.nonzero(x), kw={"as_tuple": True}, inputs=few_values((2, 3,
+          4)), differentiable=False),
+    *both("argwhere", np.argwhere, inputs=masks((3, 4)), differentiable=False),
+    # Ties: the values are the same whichever tied element is picked; the indices (and where
+    # the gradient goes) are a convention, so only the values are compared, without gradient.
+    Case("sort(descending)[ties, values]",
+         lambda lib, x: lib.sort(x, descending=True).values.detach(),
+         lambda x: -np.sort(-x), fixed([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 5.0]]),
+         differentiable=False),
+    Case("topk[ties, values]", lambda lib, x: lib.topk(x, 2, dim=0).values.detach(),
+         lambda x: -np.sort(-x, axis=0)[:2], fixed([[1.0, 3.0], [1.0, 3.0], [0.0, 3.0]]),
+         differentiable=False),
+    # ---- rearranging (ops/shape.py)
+    *both("flip", lambda x: x[::-1, :, ::-1], (0, 2), inputs=X3),
+    *both("flip", lambda x: x[:, ::-1], [-1]),
+    Case("Tensor.flip(0, 1)", lambda lib, x: x.flip(0, 1), lambda x: x[::-1, ::-1]),
+    *both("roll", lambda x: np.roll(x, 3), 3),
+    *both("roll", lambda x: np.roll(x, (1, -2), (0, -1)), (1, -2), (0, -1), inputs=X3),
+    *both("roll", lambda x: np.roll(x, 7, 1), 7, 1),
+    Case("Tensor.repeat(2, 1, 3)", lambda lib, x: x.repeat(2, 1, 3),
+         lambda x: np.tile(x, (2, 1, 3))),
+    Case("Tensor.repeat((1, 2))", lambda lib, x: x.repeat((1, 2)), lambda x: np.tile(x, (1, 2))),
+    *both("tile", lambda x: np.tile(x, (2,)), (2,), inputs=X3),
+    *both("tile", lambda x: np.tile(x, (2, 1, 2)), (2, 1, 2)),
+    Case("Tensor.tile(2, 1)", lambda lib, x: x.tile(2, 1), lambda x: np.tile(x, (2, 1))),
+    *both("repeat_interleave", lambda x: np.repeat(x, 2), 2),
+    *both("repeat_interleave", lambda x: np.repeat(x, 3, axis=-2), 3, kw={"dim": -2},
+          inputs=X3),
+    *both("unbind", lambda x: tuple(x), inputs=normal((3, 2))),
+    *both("unbind", lambda x: tuple(np.moveaxis(x, -1, 0)), -1, inputs=X3),
+    *both("narrow", lambda x: x[:, 1:3], 1, 1, 2),
+    *both("narrow", lambda x: x[..., 1:4], -1, -3, 3, inputs=X3),
+    *both("movedim", lambda x: np.moveaxis(x, 0, -1), 0, -1, inputs=X3),
+    *both("movedim", lambda x: np.moveaxis(x, (0, 1), (2, 0)), (0, 1), (2, 0), inputs=X3),
+    *both("tril", np.tril),
+    *both("tril", lambda x: np.tril(x, -1), -1, inputs=X3),
+    *both("triu", lambda x: np.triu(x, 1), 1),
+    *both("triu", lambda x: np.triu(x, -1), kw={"diagonal": -1}, inputs=X3),
+]
+
+
+def test_scatter_gradient_with_src_larger_than_index():
+    """Only src's leading index-sized block is written, so the rest of src gets a zero
+    gradient (finite differences only: PyTorch's own backward refuses this case)."""
+    rng = np.random.default_rng(0)
+    x, src = sg_inputs([rng.standard_normal((3, 4)), rng.standard_normal((3, 5))], np.float64)
+    index = sg.tensor(np.array([[3, 0], [1, 2]]))
+    gradcheck(lambda a, b: sg.scatter(a, 1, index, b), [x, src])
+    sg.scatter(x, 1, index, src).sum().backward()
+    np.testing.assert_array_equal(src.grad.numpy()[:2, :2], np.ones((2, 2)))
+    np.testing.assert_array_equal(src.grad.numpy()[2], np.zeros(5))
+    np.testing.assert_array_equal(src.grad.numpy()[:, 2:], np.zeros((3, 3)))
+
 CASES: list[Case] = [*ELEMENTWISE, *ARITHMETIC, *COMPARISONS, *LOGIC, *REDUCTIONS, *SHAPE,
-                     *LINALG, *EDGES]
+                     *LINALG, *EDGES, *INDEXING]
 
 DIFFERENTIABLE = [c for c in CASES if c.differentiable]
 FINITE_DIFFERENCES = [c for c in DIFFERENTIABLE if c.finite_differences]

@@ -7,6 +7,8 @@ from ._util import index_arrays, normalize_dim
 from .arithmetic import (abs, add, div, eq, floor_divide, ge, gt, le, logical_and, logical_not,
                          logical_or, logical_xor, lt, mul, ne, neg, pow, remainder, square, sub,
                          where)
+from .indexing import (argsort, argwhere, gather, index_select, masked_fill, masked_select,
+                       nonzero, scatter, scatter_add, sort, take_along_dim, topk)
 from .elementwise import (clamp, clip, cos, exp, gelu, leaky_relu, log, log1p, maximum, minimum,
                           relu, sigmoid, sin, softplus, sqrt, tanh)
 from .linalg import dot, matmul, mm
@@ -15,6 +17,8 @@ from .reduction import (all, amax, amin, any, argmax, argmin, log_softmax, logsu
 from .shape import (broadcast_to, cast, cat, chunk, clone, concatenate, expand, flatten, getitem,
                     pad, permute, reshape, split, squeeze, stack, sum_to, t, to_device, transpose,
                     unsqueeze, view)
+from .shape import (flip, movedim, narrow, repeat, repeat_interleave, roll, tile, tril, triu,
+                    unbind)
 
 __all__ = [
     "abs", "add", "div", "eq", "floor_divide", "ge", "gt", "le", "logical_and", "logical_not",
@@ -26,4 +30,8 @@ __all__ = [
     "concatenate", "expand", "flatten", "getitem", "pad", "permute", "reshape", "split",
     "squeeze", "stack", "sum_to", "t", "to_device", "transpose", "unsqueeze", "view",
     "index_arrays", "normalize_dim",
+    # indexing, selection and rearranging
+    "argsort", "argwhere", "gather", "index_select", "masked_fill", "masked_select", "nonzero",
+    "scatter", "scatter_add", "sort", "take_along_dim", "topk", "flip", "movedim", "narrow",
+    "repeat", "repeat_interleave", "roll", "tile", "tril", "triu", "unbind",
 ]

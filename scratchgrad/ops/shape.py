@@ -1,13 +1,15 @@
-"""Shape operations: reshape, transpose, broadcasting, indexing, cat/stack/split, pad."""
+"""Shape operations: reshape, transpose, broadcasting, indexing, cat/stack/split, pad, and the
+rearrangements built on them (flip, roll, repeat, tile, unbind, narrow, movedim, tril, triu)."""
 from __future__ import annotations
 
+import operator
 from typing import Any, Sequence
 
 import numpy as np
 
 from .. import _config
 from ..backend import add_at, get_array_module
-from ..function import Function
+from ..function import Function, as_tensor_like
 from ..tensor import Tensor
 from ._util import index_arrays, normalize_dim, shape_arg, to_tensor
 
@@ -461,3 +463,236 @@ def to_device(x: Tensor, device: Any) -> Tensor:
     from .._transfer import to_device as _to_device  # noqa: PLC0415  (device code lives there)
 
     return _to_device(x, device)
+
+
+# ---------------------------------------------------------------------- rearranging
+# Built from the ops above (getitem, cat, reshape, broadcast_to, permute, where), so each gets
+# its gradient and double backward from them.
+def _dims(dims: Any) -> tuple[int, ...]:
+    """An int or a sequence of ints as a tuple (``f(x, 1)`` and ``f(x, (0, 1))`` alike)."""
+    return (int(dims),) if isinstance(dims, (int, np.integer)) else tuple(int(d) for d in dims)
+
+
+def _unique_dims(dims: tuple, ndim: int, op: str, what: str = "dims") -> list[int]:
+    ds = [normalize_dim(d, ndim, op) for d in dims]
+    for d in ds:
+        if ds.count(d) > 1:
+            raise ValueError(f"{op}: dim {d} appears more than once in {what} {dims}")
+    return ds
+
+
+def flip(input: Any, dims: Any) -> Tensor:
+    """Reverse the order of the elements along ``dims``.
+
+    >>> import scratchgrad as sg
+    >>> sg.flip(sg.arange(4.0).reshape(2, 2), (0, 1))
+    tensor([[3., 2.],
+            [1., 0.]])
+    """
+    x = to_tensor(input)
+    ds = _unique_dims(_dims(dims), x.ndim, "flip")
+    if not ds or x.ndim == 0:
+        return x
+    return getitem(x, tuple(slice(None, None, -1) if k in ds else slice(None)
+                            for k in range(x.ndim)))
+
+
+def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:
+    """The ``length`` elements along ``dim`` from ``start`` on (a negative start counts from
+    the end).
+
+    >>> import scratchgrad as sg
+    >>> sg.narrow(sg.arange(5.0), 0, -3, 2)
+    tensor([2., 3.])
+    """
+    x = to_tensor(input)
+    if x.ndim == 0:
+        raise IndexError("narrow: can't narrow a 0-d tensor")
+    d = normalize_dim(dim, x.ndim, "narrow")
+    n, start, length = x.shape[d], operator.index(start), operator.index(length)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dimension {dim} of size "
+                         f"{n} of a tensor of shape {x.shape} (expected in [{-n}, {n}])")
+    if length < 0:
+        raise ValueError(f"narrow: length must be non-negative, got {length}")
+    start %= n if n else 1
+    if start + length > n:
+        raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of "
+                         f"dimension {dim} of a tensor of shape {x.shape}")
+    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
+
+
+def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:
+    """Shift the elements along ``dims`` circularly (over the flattened tensor when ``dims``
+    is None): what leaves at one end comes back at the other.
+
+    >>> import scratchgrad as sg
+    >>> sg.roll(sg.arange(5.0), 2)
+    tensor([3., 4., 0., 1., 2.])
+    """
+    x = to_tensor(input)
+    shifts = _dims(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise ValueError(f"roll: without dims, shifts must be one number, got {shifts}")
+        return reshape(roll(reshape(x, (-1,)), shifts, 0), x.shape)
+    dims = _dims(dims)
+    if len(shifts) != len(dims) or not dims:
+        raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same, nonzero, "
+                         "length")
+    if x.ndim == 0:
+        normalize_dim(dims[0], 0, "roll")
+    for s, dim in zip(shifts, dims):
+        d = normalize_dim(dim, x.ndim, "roll")
+        n = x.shape[d]
+        s = s % n if n else 0
+        if s:
+            x = cat([narrow(x, d, n - s, s), narrow(x, d, 0, n - s)], d)
+    return x
+
+
+def repeat(input: Any, *sizes: Any) -> Tensor:
+    """Tile ``input`` ``sizes[i]`` times along dimension i, adding leading dimensions when
+    ``sizes`` has more (``Tensor.repeat``; PyTorch has no function of that name).
+
+    >>> import scratchgrad as sg
+    >>> sg.tensor([1.0, 2.0]).repeat(2, 2)
+    tensor([[1., 2., 1., 2.],
+            [1., 2., 1., 2.]])
+    """
+    x = to_tensor(input)
+    reps = shape_arg(sizes, "repeat")
+    if len(reps) < x.ndim:
+        raise ValueError(f"repeat: {len(reps)} repeat sizes {reps} can't be fewer than the "
+                         f"{x.ndim} dimensions of a tensor of shape {x.shape}")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"repeat: repeat sizes must be non-negative, got {reps}")
+    shape = (1,) * (len(reps) - x.ndim) + x.shape
+    if all(r == 1 for r in reps):
+        return reshape(x, shape)
+    # (n0, n1) -> (1, n0, 1, n1) -> (r0, n0, r1, n1) -> (r0 * n0, r1 * n1)
+    pairs = [v for n in shape for v in (1, n)]
+    big = [v for r, n in zip(reps, shape) for v in (r, n)]
+    return reshape(broadcast_to(reshape(x, pairs), big), tuple(r * n for r, n in zip(reps,
+                                                                                       shape)))
+
+
+def tile(input: Any, dims: Any) -> Tensor:
+    """Repeat ``input`` ``dims[i]`` times along dimension i; missing leading entries of
+    ``dims`` count as 1.
+
+    >>> import scratchgrad as sg
+    >>> sg.tile(sg.tensor([[1.0, 2.0]]), (2,))
+    tensor([[1., 2., 1., 2.]])
+    """
+    x = to_tensor(input)
+    reps = shape_arg((dims,), "tile") if not isinstance(dims, int) else (dims,)
+    return repeat(x, (1,) * (x.ndim - len(reps)) + reps)
+
+
+def repeat_interleave(input: Any, repeats: int, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Repeat each element ``repeats`` times along ``dim`` (of the flattened tensor when
+    ``dim`` is None). Only an integer ``repeats`` is supported.
+
+    >>> import scratchgrad as sg
+    >>> sg.repeat_interleave(sg.tensor([1.0, 2.0]), 2)
+    tensor([1., 1., 2., 2.])
+    """
+    x = to_tensor(input)
+    if isinstance(repeats, Tensor) or not isinstance(repeats, (int, np.integer)):
+        raise NotImplementedError("repeat_interleave: only an int repeats is supported, got "
+                                  f"{type(repeats).__name__}; per-element repeats are not")
+    r = int(repeats)
+    if r < 0:
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {r}")
+    if dim is None or x.ndim == 0:
+        if dim is not None:
+            normalize_dim(dim, 1, "repeat_interleave")
+        x, d = reshape(x, (-1,)), 0
+    else:
+        d = normalize_dim(dim, x.ndim, "repeat_interleave")
+    n = x.shape[d]
+    if output_size is not None and output_size != n * r:
+        raise ValueError(f"repeat_interleave: output_size {output_size} is not {n * r}, the "
+                         f"size of dimension {d} ({n}) times repeats ({r})")
+    y = broadcast_to(unsqueeze(x, d + 1), x.shape[:d + 1] + (r,) + x.shape[d + 1:])
+    return reshape(y, x.shape[:d] + (n * r,) + x.shape[d + 1:])
+
+
+def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices along ``dim``, as a tuple of tensors without that dimension.
+
+    >>> import scratchgrad as sg
+    >>> sg.unbind(sg.tensor([[1.0, 2.0], [3.0, 4.0]]), 1)
+    (tensor([1., 3.]), tensor([2., 4.]))
+    """
+    x = to_tensor(input)
+    if x.ndim == 0:
+        raise IndexError(f"unbind: dimension {dim} is out of range for a tensor with no "
+                         "dimensions")
+    d = normalize_dim(dim, x.ndim, "unbind")
+    if x.shape[d] == 0:
+        return ()
+    return tuple(squeeze(p, d) for p in split(x, 1, d))
+
+
+def movedim(input: Any, source: Any, destination: Any) -> Tensor:
+    """Move dimensions ``source`` to positions ``destination``; the others keep their order.
+
+    >>> import scratchgrad as sg
+    >>> sg.movedim(sg.zeros(2, 3, 4), 0, -1).shape
+    (3, 4, 2)
+    """
+    x = to_tensor(input)
+    src, dst = _dims(source), _dims(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {src} and destination {dst} must have the same "
+                         "number of dims")
+    n = x.ndim
+    src = _unique_dims(src, n, "movedim", "source")
+    dst = _unique_dims(dst, n, "movedim", "destination")
+    order: list = [None] * n
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(k for k in range(n) if k not in src)
+    return permute(x, tuple(o if o is not None else next(rest) for o in order))
+
+
+def _triangle(x: Any, diagonal: int, lower: bool, op: str) -> Tensor:
+    from .arithmetic import where  # noqa: PLC0415  (arithmetic imports this module)
+
+    x = to_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expected a tensor with at least 2 dimensions, got shape "
+                         f"{x.shape}")
+    xp = get_array_module(x.data)
+    m, n = x.shape[-2:]
+    keep = xp.tri(m, n, diagonal, dtype=bool) if lower else ~xp.tri(m, n, diagonal - 1,
+                                                                     dtype=bool)
+    zero = as_tensor_like(False if x.data.dtype == np.bool_ else 0, x)
+    return where(Tensor._make(keep), x, zero)
+
+
+def tril(input: Any, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions (on and below diagonal ``diagonal``);
+    zeros elsewhere.
+
+    >>> import scratchgrad as sg
+    >>> sg.tril(sg.ones(2, 3))
+    tensor([[1., 0., 0.],
+            [1., 1., 0.]])
+    """
+    return _triangle(input, diagonal, True, "tril")
+
+
+def triu(input: Any, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dimensions (on and above diagonal ``diagonal``);
+    zeros elsewhere.
+
+    >>> import scratchgrad as sg
+    >>> sg.triu(sg.ones(2, 3), 1)
+    tensor([[0., 1., 1.],
+            [0., 0., 1.]])
+    """
+    return _triangle(input, diagonal, False, "triu")
