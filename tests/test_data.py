@@ -251,6 +251,14 @@ def test_scratchgrad_utils_data_alias():
     import scratchgrad.utils.data as utils_data
 
     assert utils_data.DataLoader is DataLoader and utils_data.TensorDataset is TensorDataset
+    # reachable as an attribute after a plain `import scratchgrad`, as torch.utils.data is
+    # (a fresh interpreter: in this one the import above already set the attribute)
+    import subprocess
+    import sys
+
+    code = "import scratchgrad as sg; print(sg.utils.data.DataLoader.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "DataLoader", out.stderr
 
 
 # ---------------------------------------------------------------------------- transforms

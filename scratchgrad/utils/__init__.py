@@ -2,5 +2,6 @@
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .dot import plot_graph, to_dot
 from .serialization import load, save
+from . import data  # noqa: E402  (PyTorch's spelling: scratchgrad.utils.data.DataLoader)
 
-__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "load", "plot_graph", "save", "to_dot"]
+__all__ = ["data", "GradcheckError", "gradcheck", "gradgradcheck", "load", "plot_graph", "save", "to_dot"]
