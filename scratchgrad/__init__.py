@@ -13,8 +13,8 @@ from . import autograd
 from ._config import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device, get_default_device, set_default_device
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                      linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
-                      randperm, tensor, zeros, zeros_like)
+                      linspace, multinomial, ones, ones_like, rand, rand_like, randint, randn,
+                      randn_like, randperm, tensor, zeros, zeros_like)
 from .function import Function
 from .ops import (abs, add, all, amax, amin, any, argmax, argmin, broadcast_to, cat, chunk, clamp,
                   clip, clone, concatenate, cos, div, dot, eq, exp, expand, flatten, floor_divide,
@@ -23,6 +23,7 @@ from .ops import (abs, add, all, amax, amin, any, argmax, argmin, broadcast_to, 
                   minimum, mm, mul, ne, neg, pad, permute, pow, relu, remainder, reshape, sigmoid,
                   sin, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum,
                   sum_to, t, tanh, transpose, unsqueeze, var, view, where)
+from .ops import bincount, unique
 from .ops import (argsort, argwhere, flip, gather, index_select, masked_fill, masked_select,
                   movedim, narrow, nonzero, repeat_interleave, roll, scatter, scatter_add, sort,
                   take_along_dim, tile, topk, tril, triu, unbind)
@@ -49,7 +50,7 @@ __all__ = [
     "set_grad_enabled", "device",
     "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",
     "eye", "from_numpy", "full",
-    "full_like", "linspace", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
+    "full_like", "linspace", "multinomial", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
     "randn_like", "randperm", "tensor", "zeros", "zeros_like", "Function", "abs", "add", "all",
     "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "cat", "chunk", "clamp", "clip",
     "clone", "concatenate", "cos", "div", "dot", "eq", "exp", "expand", "flatten",
@@ -62,7 +63,7 @@ __all__ = [
     "manual_seed", "set_rng_state", "Parameter", "Tensor", "bool_", "float16", "float32",
     "float64", "int32", "int64", "uint8", "float", "double", "long", "bool", "half",
     # indexing, selection and rearranging
-    "argsort", "argwhere", "flip", "gather", "index_select", "masked_fill", "masked_select",
+    "bincount", "unique", "argsort", "argwhere", "flip", "gather", "index_select", "masked_fill", "masked_select",
     "movedim", "narrow", "nonzero", "repeat_interleave", "roll", "scatter", "scatter_add",
     "sort", "take_along_dim", "tile", "topk", "tril", "triu", "unbind",
 ]

@@ -217,3 +217,51 @@ def randn_like(x: Tensor, dtype: Any = None, device: Any = None) -> Tensor:
 def randperm(n: int, generator: Generator | None = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (drawn on the CPU stream, then moved)."""
     return _finish(rng(generator).permutation(n).astype(np.int64), False, device)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """Draw ``num_samples`` category indices from each row of non-negative ``weights`` (C,)
+    or (N, C), in proportion to the weights (they need not sum to 1); int64, on the input's
+    device. Without replacement a category is drawn at most once per row: the categories
+    with the ``num_samples`` smallest ``Exp(1) / w`` keys, which is the same distribution as
+    drawing one at a time and renormalising (an exponential race). Drawn on the CPU stream.
+
+    >>> import scratchgrad as sg
+    >>> _ = sg.manual_seed(0)
+    >>> sg.multinomial(sg.tensor([0.0, 1.0, 0.0]), 2, replacement=True)
+    tensor([1, 1])
+    """
+    w = _backend.to_numpy(input.data if isinstance(input, Tensor) else input)
+    shape = w.shape
+    if w.ndim not in (1, 2) or w.shape[-1] == 0:
+        raise ValueError(f"multinomial: expected weights of shape (C,) or (N, C) with C >= 1, "
+                         f"got shape {tuple(shape)}")
+    if w.dtype.kind != "f":
+        raise TypeError(f"multinomial: expected floating-point weights, got {w.dtype}")
+    n = int(num_samples)
+    if n <= 0:
+        raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
+    rows = w.reshape(-1, w.shape[-1]).astype(np.float64)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise ValueError("multinomial: weights must be finite and non-negative")
+    positive = (rows > 0).sum(axis=1)
+    if (positive == 0).any():
+        raise ValueError(f"multinomial: row {int(np.argmin(positive))} of the weights sums to "
+                         "0; every row needs a positive weight")
+    if not replacement and n > int(positive.min()):
+        raise ValueError(f"multinomial: can't draw {n} samples without replacement from a row "
+                         f"with {int(positive.min())} positive weights")
+    g = rng(generator)
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        u = g.random((rows.shape[0], n)) * cdf[:, -1:]
+        out = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)])
+        out = np.minimum(out, rows.shape[1] - 1)  # u == total after rounding
+    else:
+        with np.errstate(divide="ignore"):
+            keys = g.standard_exponential(rows.shape) / rows  # a zero weight never wins
+        out = np.argsort(keys, axis=1, kind="stable")[:, :n]
+    out = out.astype(np.int64).reshape(w.shape[:-1] + (n,))
+    dev = input.device if isinstance(input, Tensor) else None
+    return _finish(out, False, dev)

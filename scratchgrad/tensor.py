@@ -868,6 +868,13 @@ class Tensor:
     def argwhere(self) -> "Tensor":
         return _ops.argwhere(self)
 
+    def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> "Tensor":
+        return _ops.bincount(self, weights, minlength)
+
     # ------------------------------------------------------------------ rearranging
     def flip(self, *dims: Any) -> "Tensor":
         """``x.flip(0, 1)`` or ``x.flip((0, 1))``."""

@@ -681,8 +681,26 @@ def test_scatter_gradient_with_src_larger_than_index():
     np.testing.assert_array_equal(src.grad.numpy()[2], np.zeros(5))
     np.testing.assert_array_equal(src.grad.numpy()[:, 2:], np.zeros((3, 3)))
 
+COUNTING = [  # not differentiable: values only, against NumPy and PyTorch
+    Case("unique", lambda lib, x: lib.unique(x), np.unique, ints(5, (3, 7)),
+         differentiable=False),
+    Case("Tensor.unique(return_inverse, return_counts)",
+         lambda lib, x: x.unique(return_inverse=True, return_counts=True),
+         lambda x: np.unique(x, return_inverse=True, return_counts=True), ints(4, (3, 7)),
+         differentiable=False),
+    Case("unique(dim=0)", lambda lib, x: lib.unique(x, dim=0, return_counts=True),
+         lambda x: np.unique(x, axis=0, return_counts=True), ints(2, (6, 2)),
+         differentiable=False),
+    Case("unique[float]", lambda lib, x: lib.unique(x), np.unique, few_values((4, 5)),
+         differentiable=False),
+    Case("bincount", lambda lib, x: lib.bincount(x), np.bincount, ints(6, (20,)),
+         differentiable=False),
+    Case("Tensor.bincount(minlength=9)", lambda lib, x: x.bincount(minlength=9),
+         lambda x: np.bincount(x, minlength=9), ints(6, (20,)), differentiable=False),
+]
+
 CASES: list[Case] = [*ELEMENTWISE, *ARITHMETIC, *COMPARISONS, *LOGIC, *REDUCTIONS, *SHAPE,
-                     *LINALG, *EDGES, *INDEXING]
+                     *LINALG, *EDGES, *INDEXING, *COUNTING]
 
 DIFFERENTIABLE = [c for c in CASES if c.differentiable]
 FINITE_DIFFERENCES = [c for c in DIFFERENTIABLE if c.finite_differences]

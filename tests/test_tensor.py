@@ -192,3 +192,49 @@ def test_new_factories_and_type_as_follow_the_tensor_like_torch(torch):
         else:
             theirs = (shapes, dtypes, values, got[-1].requires_grad)
     assert ours == theirs
+
+
+def test_multinomial_draws_in_proportion_with_and_without_replacement():
+    sg.manual_seed(0)
+    w = sg.tensor([[0.1, 0.2, 0.7, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    s = sg.multinomial(w, 20000, replacement=True)
+    assert s.dtype == np.int64 and s.shape == (2, 20000)
+    freq = np.stack([np.bincount(r, minlength=4) for r in s.numpy()]) / 20000
+    np.testing.assert_allclose(freq, [[0.1, 0.2, 0.7, 0.0], [0.25] * 4], atol=0.015)
+    # without replacement: distinct categories per row; the second draw follows the weights
+    # renormalised after the first: P(second = 0) = .2 * .1/.8 + .7 * .1/.3 = 0.2583
+    draws = np.stack([sg.multinomial(w[0], 3).numpy() for _ in range(4000)])
+    assert all(len(set(d)) == 3 for d in draws) and not (draws == 3).any()
+    np.testing.assert_allclose(np.bincount(draws[:, 0], minlength=3) / 4000, [0.1, 0.2, 0.7],
+                               atol=0.02)
+    assert abs(np.mean(draws[:, 1] == 0) - 0.2583) < 0.02
+    sg.manual_seed(1)
+    a = sg.multinomial(w, 2)
+    sg.manual_seed(1)
+    assert a.tolist() == sg.multinomial(w, 2).tolist()  # seeded
+
+
+def test_multinomial_errors():
+    with pytest.raises(ValueError, match="multinomial: can't draw 3 samples without "
+                                         "replacement from a row with 2 positive weights"):
+        sg.multinomial(sg.tensor([1.0, 0.0, 1.0]), 3)
+    with pytest.raises(ValueError, match="row 1 of the weights sums to 0"):
+        sg.multinomial(sg.tensor([[1.0, 1.0], [0.0, 0.0]]), 1)
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        sg.multinomial(sg.tensor([1.0, -1.0]), 1)
+    with pytest.raises(ValueError, match=r"shape \(C,\) or \(N, C\).*\(2, 2, 2\)"):
+        sg.multinomial(sg.ones(2, 2, 2), 1)
+    with pytest.raises(TypeError, match="floating-point weights, got int64"):
+        sg.multinomial(sg.tensor([1, 2]), 1)
+    with pytest.raises(ValueError, match="num_samples must be positive, got 0"):
+        sg.multinomial(sg.ones(3), 0)
+
+
+def test_bincount_errors():
+    with pytest.raises(ValueError, match=r"bincount: expected a 1-D integer tensor, got shape "
+                                         r"\(2, 2\)"):
+        sg.bincount(sg.zeros(2, 2, dtype=sg.int64))
+    with pytest.raises(ValueError, match="must be non-negative, found -1"):
+        sg.bincount(sg.tensor([0, -1]))
+    with pytest.raises(ValueError, match=r"weights of shape \(3,\) must match"):
+        sg.bincount(sg.tensor([0, 1]), weights=sg.ones(3))

@@ -9,6 +9,7 @@ from .arithmetic import (abs, add, div, eq, floor_divide, ge, gt, le, logical_an
                          where)
 from .indexing import (argsort, argwhere, gather, index_select, masked_fill, masked_select,
                        nonzero, scatter, scatter_add, sort, take_along_dim, topk)
+from .indexing import bincount, unique
 from .elementwise import (clamp, clip, cos, exp, gelu, leaky_relu, log, log1p, maximum, minimum,
                           relu, sigmoid, sin, softplus, sqrt, tanh)
 from .linalg import dot, matmul, mm
@@ -31,7 +32,7 @@ __all__ = [
     "squeeze", "stack", "sum_to", "t", "to_device", "transpose", "unsqueeze", "view",
     "index_arrays", "normalize_dim",
     # indexing, selection and rearranging
-    "argsort", "argwhere", "gather", "index_select", "masked_fill", "masked_select", "nonzero",
+    "bincount", "unique", "argsort", "argwhere", "gather", "index_select", "masked_fill", "masked_select", "nonzero",
     "scatter", "scatter_add", "sort", "take_along_dim", "topk", "flip", "movedim", "narrow",
     "repeat", "repeat_interleave", "roll", "tile", "tril", "triu", "unbind",
 ]

@@ -432,3 +432,59 @@ def argwhere(input: Any) -> Tensor:
             [3]])
     """
     return nonzero(input)
+
+
+def unique(input: Any, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct values of ``input`` (flattened; with ``dim``, the distinct slices along
+    it), sorted; with ``return_inverse`` also where each element went, with
+    ``return_counts`` how often each value occurs (PyTorch's ``unique``). Not differentiable.
+
+    >>> import scratchgrad as sg
+    >>> sg.unique(sg.tensor([3, 1, 3, 2]), return_counts=True)
+    (tensor([1, 2, 3]), tensor([1, 1, 2]))
+    """
+    x = to_tensor(input)
+    xp = get_array_module(x.data)
+    axis = None if dim is None else normalize_dim(dim, x.ndim, "unique")
+    values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True,
+                                        axis=axis)
+    if axis is None:
+        inverse = inverse.reshape(x.shape)
+    out = [Tensor._make(values)]
+    if return_inverse:
+        out.append(Tensor._make(inverse.astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
+    """How often each value 0, 1, ... occurs in the 1-D non-negative integer ``input`` (with
+    ``weights``, their sums instead); length ``max(input) + 1`` or ``minlength``. Not
+    differentiable.
+
+    >>> import scratchgrad as sg
+    >>> sg.bincount(sg.tensor([0, 2, 2]))
+    tensor([1, 0, 2])
+    """
+    x = to_tensor(input)
+    if x.ndim != 1 or x.data.dtype.kind not in "iu":
+        raise ValueError(f"bincount: expected a 1-D integer tensor, got shape {x.shape} and "
+                         f"dtype {x.dtype}")
+    if x.data.size and int(x.data.min()) < 0:
+        raise ValueError(f"bincount: the input must be non-negative, found {int(x.data.min())}")
+    xp = get_array_module(x.data)
+    w = None
+    if weights is not None:
+        w = to_tensor(weights)
+        if w.shape != x.shape:
+            raise ValueError(f"bincount: weights of shape {w.shape} must match the input's "
+                             f"shape {x.shape}")
+        w = w.data
+    counts = xp.bincount(x.data, weights=w, minlength=int(minlength))
+    if w is None:
+        counts = counts.astype(np.int64)
+    elif w.dtype == np.float32:
+        counts = counts.astype(np.float32)  # NumPy sums the weights in float64
+    return Tensor._make(counts)
