@@ -23,6 +23,9 @@ from .ops import (abs, add, all, amax, amin, any, argmax, argmin, broadcast_to, 
                   minimum, mm, mul, ne, neg, pad, permute, pow, relu, remainder, reshape, sigmoid,
                   sin, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum,
                   sum_to, t, tanh, transpose, unsqueeze, var, view, where)
+from .ops import (allclose, atan2, bmm, ceil, cumprod, cumsum, diag, einsum, equal, erf, expm1,
+                  floor, frac, isclose, isfinite, isinf, isnan, log10, log2, mv, norm, outer,
+                  prod, reciprocal, round, rsqrt, sign, tensordot, trace, trunc)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
@@ -57,4 +60,9 @@ __all__ = [
     "transpose", "unsqueeze", "var", "view", "where", "Generator", "get_rng_state",
     "manual_seed", "set_rng_state", "Parameter", "Tensor", "bool_", "float16", "float32",
     "float64", "int32", "int64", "uint8", "float", "double", "long", "bool", "half",
+    # math ops
+    "allclose", "atan2", "bmm", "ceil", "cumprod", "cumsum", "diag", "einsum", "equal", "erf",
+    "expm1", "floor", "frac", "isclose", "isfinite", "isinf", "isnan", "log10", "log2", "mv",
+    "norm", "outer", "prod", "reciprocal", "round", "rsqrt", "sign", "tensordot", "trace",
+    "trunc",
 ]

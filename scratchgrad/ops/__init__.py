@@ -9,9 +9,14 @@ from .arithmetic import (abs, add, div, eq, floor_divide, ge, gt, le, logical_an
                          where)
 from .elementwise import (clamp, clip, cos, exp, gelu, leaky_relu, log, log1p, maximum, minimum,
                           relu, sigmoid, sin, softplus, sqrt, tanh)
+from .elementwise import (allclose, atan2, ceil, equal, erf, expm1, floor, frac, isclose,
+                          isfinite, isinf, isnan, log10, log2, reciprocal, round, rsqrt, sign,
+                          trunc)
 from .linalg import dot, matmul, mm
+from .linalg import bmm, diag, einsum, mv, outer, tensordot, trace
 from .reduction import (all, amax, amin, any, argmax, argmin, log_softmax, logsumexp, max, mean,
                         min, softmax, std, sum, var)
+from .reduction import cumprod, cumsum, norm, prod
 from .shape import (broadcast_to, cast, cat, chunk, clone, concatenate, expand, flatten, getitem,
                     pad, permute, reshape, split, squeeze, stack, sum_to, t, to_device, transpose,
                     unsqueeze, view)
@@ -26,4 +31,9 @@ __all__ = [
     "concatenate", "expand", "flatten", "getitem", "pad", "permute", "reshape", "split",
     "squeeze", "stack", "sum_to", "t", "to_device", "transpose", "unsqueeze", "view",
     "index_arrays", "normalize_dim",
+    # math ops
+    "allclose", "atan2", "ceil", "equal", "erf", "expm1", "floor", "frac", "isclose",
+    "isfinite", "isinf", "isnan", "log10", "log2", "reciprocal", "round", "rsqrt", "sign",
+    "trunc", "bmm", "diag", "einsum", "mv", "outer", "tensordot", "trace", "cumprod", "cumsum",
+    "norm", "prod",
 ]
