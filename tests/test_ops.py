@@ -835,3 +835,55 @@ def test_forward_and_gradients_match_torch(case: Case, torch):
         expected = np.zeros(shape, np.float32) if tg is None else to_numpy(tg)
         assert_close(actual, expected, case.rtol, case.atol, f"{case.name} grad of input {k}")
         assert actual.dtype == np.float32, f"grad of input {k} has dtype {actual.dtype}"
+
+
+# ---------------------------------------------------------------------- math ops outside the table
+@pytest.mark.parametrize("a, b, kw", [
+    ([1.0, 2.0], [1.0, 2.0 + 1e-6], {}),
+    ([1.0, 2.0], [1.0, 2.1], {}),
+    ([1.0, 2.0], [1.0, 2.1], {"atol": 0.2}),
+    ([1.0, float("nan")], [1.0, float("nan")], {}),
+    ([1.0, float("nan")], [1.0, float("nan")], {"equal_nan": True}),
+    ([[1.0, 2.0], [1.0, 2.0]], [1.0, 2.0], {}),
+], ids=["close", "far", "atol", "nan", "equal_nan", "broadcast"])
+def test_allclose_is_a_python_bool_like_torch(torch, a, b, kw):
+    got = sg.allclose(sg.tensor(a), sg.tensor(b), **kw)
+    assert type(got) is bool
+    assert got == torch.allclose(torch.tensor(a), torch.tensor(b), **kw)
+    assert sg.tensor(a).allclose(sg.tensor(b), **kw) is got
+
+
+@pytest.mark.parametrize("a, b", [
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.0], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.5], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.0], np.float64)),
+    (np.array([1.0, 2.0], np.float32), np.array([1, 2])),
+    (np.array([1.0, 2.0], np.float32), np.array([[1.0, 2.0]], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.0, 3.0], np.float32)),
+    (np.array([np.nan], np.float32), np.array([np.nan], np.float32)),
+], ids=["equal", "values", "float64", "int64", "shape", "length", "nan"])
+def test_equal_is_a_python_bool_like_torch(torch, a, b):
+    got = sg.equal(sg.tensor(a), sg.tensor(b))
+    assert type(got) is bool
+    assert got == torch.equal(torch.from_numpy(a), torch.from_numpy(b))
+    assert sg.tensor(a).equal(sg.tensor(b)) is got
+
+
+@pytest.mark.parametrize("name", ["reciprocal", "rsqrt", "expm1", "log2", "log10", "erf"])
+def test_float_functions_of_integers_give_float32_like_torch(torch, name):
+    x = np.array([1, 2, 4])
+    got = getattr(sg, name)(sg.tensor(x))
+    expected = getattr(torch, name)(torch.from_numpy(x))
+    assert got.dtype == sg.float32 and expected.dtype == torch.float32
+    np.testing.assert_allclose(got.data, expected.numpy(), rtol=1e-6)
+
+
+def test_float32_stays_float32_through_the_math_ops():
+    x = sg.randn(3, 3, requires_grad=True)
+    outs = [sg.cumsum(x, 0), sg.cumprod(x, 1), sg.prod(x), sg.norm(x), sg.norm(x, 3, 1),
+            sg.einsum("ij,jk->ik", x, x), sg.tensordot(x, x), sg.diag(x), sg.trace(x),
+            sg.round(x, decimals=1), x.frac(), x.erf(), sg.atan2(x, x)]
+    for y in outs:
+        assert y.dtype == sg.float32, y
+        (g,) = sg.autograd.grad(y.sum(), [x])
+        assert g.dtype == sg.float32, y
