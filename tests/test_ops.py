@@ -595,8 +595,6 @@ MATH = [
     *both("cumsum", lambda x: np.cumsum(x, -1), -1, inputs=X3),
     *both("cumsum", lambda x: np.cumsum(x, 0), inputs=X3, kw={"dim": 0}),
     *both("cumsum", lambda x: x, 0, label="[0-d]", inputs=normal(())),
-    Case("cumsum(dtype=float64)", lambda lib, x: lib.cumsum(x, 0, dtype=lib.float64),
-         lambda x: np.cumsum(x, 0)),
     Case("cumsum[int32]", lambda lib, x: lib.cumsum(x, 1), lambda x: np.cumsum(x, 1),
          _int32(5, (3, 4)), differentiable=False),
     Case("cumsum[bool]", lambda lib, x: x.cumsum(0), lambda x: np.cumsum(x, 0),
@@ -619,8 +617,6 @@ MATH = [
     Case("prod[int32]", lambda lib, x: lib.prod(x, 1), lambda x: np.prod(x, 1),
          _int32(3, (3, 4)), differentiable=False),
     Case("prod[bool]", lambda lib, x: x.prod(), np.prod, masks((3, 4)), differentiable=False),
-    Case("prod(dtype=float64)", lambda lib, x: lib.prod(x, 0, dtype=lib.float64),
-         lambda x: np.prod(x, 0), nonzero((3, 4))),
     # zeros: one zero (the product of the others), two zeros (all zero) in a slice
     Case("prod[zeros]", lambda lib, x: lib.prod(x, 1), lambda x: np.prod(x, 1),
          fixed([[1.5, 0.0, 2.0, -3.0], [0.0, 2.0, 0.0, 4.0], [2.0, -0.5, 1.5, 0.7]])),
@@ -637,7 +633,6 @@ MATH = [
     *both("norm", _np_norm(0.5, 0), 0.5, 0, inputs=nonzero((3, 4))),
     *both("norm", _np_norm(-1.5, 1), -1.5, 1, inputs=nonzero((3, 4))),
     *both("norm", _np_norm(0, 1), 0, 1, inputs=nonzero((3, 4))),
-    Case("norm(dtype=float64)", lambda lib, x: lib.norm(x, dtype=lib.float64), _np_norm(2)),
 ]
 
 MATH_LINALG = [
@@ -887,3 +882,22 @@ def test_float32_stays_float32_through_the_math_ops():
         assert y.dtype == sg.float32, y
         (g,) = sg.autograd.grad(y.sum(), [x])
         assert g.dtype == sg.float32, y
+
+
+@pytest.mark.parametrize("name, call", [
+    ("cumsum", lambda lib, x: lib.cumsum(x, 1, dtype=lib.float64)),
+    ("cumprod", lambda lib, x: x.cumprod(0, dtype=lib.float64)),
+    ("prod", lambda lib, x: lib.prod(x, 0, dtype=lib.float64)),
+    ("norm", lambda lib, x: x.norm(dtype=lib.float64)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_dtype_argument_accumulates_in_that_dtype_like_torch(torch, name, call):
+    """``dtype=`` casts the input first: a float64 result, and a float32 gradient."""
+    a = np.random.default_rng(0).uniform(0.5, 2.0, (3, 4)).astype(np.float32)
+    x, tx = sg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = call(sg, x), call(torch, tx)
+    assert y.dtype == sg.float64 and ty.dtype == torch.float64
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12)
+    y.sum().backward()
+    ty.sum().backward()
+    assert x.grad.dtype == sg.float32
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-6)
