@@ -27,6 +27,9 @@ from .ops import bincount, unique
 from .ops import (argsort, argwhere, flip, gather, index_select, masked_fill, masked_select,
                   movedim, narrow, nonzero, repeat_interleave, roll, scatter, scatter_add, sort,
                   take_along_dim, tile, topk, tril, triu, unbind)
+from .ops import (allclose, atan2, bmm, ceil, cumprod, cumsum, diag, einsum, equal, erf, expm1,
+                  floor, frac, isclose, isfinite, isinf, isnan, log10, log2, mv, norm, outer,
+                  prod, reciprocal, round, rsqrt, sign, tensordot, trace, trunc)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
@@ -63,7 +66,13 @@ __all__ = [
     "manual_seed", "set_rng_state", "Parameter", "Tensor", "bool_", "float16", "float32",
     "float64", "int32", "int64", "uint8", "float", "double", "long", "bool", "half",
     # indexing, selection and rearranging
-    "bincount", "unique", "argsort", "argwhere", "flip", "gather", "index_select", "masked_fill", "masked_select",
+    "bincount", "unique", "argsort", "argwhere", "flip", "gather", "index_select",
+    "masked_fill", "masked_select",
     "movedim", "narrow", "nonzero", "repeat_interleave", "roll", "scatter", "scatter_add",
     "sort", "take_along_dim", "tile", "topk", "tril", "triu", "unbind",
+    # math ops
+    "allclose", "atan2", "bmm", "ceil", "cumprod", "cumsum", "diag", "einsum", "equal", "erf",
+    "expm1", "floor", "frac", "isclose", "isfinite", "isinf", "isnan", "log10", "log2", "mv",
+    "norm", "outer", "prod", "reciprocal", "round", "rsqrt", "sign", "tensordot", "trace",
+    "trunc",
 ]

@@ -920,6 +920,95 @@ class Tensor:
     def dot(self, other: Any) -> "Tensor":
         return _ops.dot(self, other)
 
+    # ------------------------------------------------------------------ math ops
+    def sign(self) -> "Tensor":
+        return _ops.sign(self)
+
+    def floor(self) -> "Tensor":
+        return _ops.floor(self)
+
+    def ceil(self) -> "Tensor":
+        return _ops.ceil(self)
+
+    def round(self, decimals: int = 0) -> "Tensor":
+        return _ops.round(self, decimals=decimals)
+
+    def trunc(self) -> "Tensor":
+        return _ops.trunc(self)
+
+    def frac(self) -> "Tensor":
+        return _ops.frac(self)
+
+    def reciprocal(self) -> "Tensor":
+        return _ops.reciprocal(self)
+
+    def rsqrt(self) -> "Tensor":
+        return _ops.rsqrt(self)
+
+    def expm1(self) -> "Tensor":
+        return _ops.expm1(self)
+
+    def log2(self) -> "Tensor":
+        return _ops.log2(self)
+
+    def log10(self) -> "Tensor":
+        return _ops.log10(self)
+
+    def erf(self) -> "Tensor":
+        return _ops.erf(self)
+
+    def atan2(self, other: Any) -> "Tensor":
+        return _ops.atan2(self, other)
+
+    def isnan(self) -> "Tensor":
+        return _ops.isnan(self)
+
+    def isinf(self) -> "Tensor":
+        return _ops.isinf(self)
+
+    def isfinite(self) -> "Tensor":
+        return _ops.isfinite(self)
+
+    def isclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> "Tensor":
+        return _ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: "Tensor", rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return _ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other: "Tensor") -> bool:
+        return _ops.equal(self, other)
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        return _ops.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        return _ops.cumprod(self, dim, dtype=dtype)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *,
+             dtype: Any = None) -> "Tensor":
+        return _ops.prod(self, dim, keepdim, dtype=dtype)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+             dtype: Any = None) -> "Tensor":
+        return _ops.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def bmm(self, mat2: Any) -> "Tensor":
+        return _ops.bmm(self, mat2)
+
+    def mv(self, vec: Any) -> "Tensor":
+        return _ops.mv(self, vec)
+
+    def outer(self, vec2: Any) -> "Tensor":
+        return _ops.outer(self, vec2)
+
+    def diag(self, diagonal: int = 0) -> "Tensor":
+        return _ops.diag(self, diagonal)
+
+    def trace(self) -> "Tensor":
+        return _ops.trace(self)
+
 
 class Parameter(Tensor):
     """A tensor that is a learnable parameter of a model: it requires grad by default.

@@ -77,6 +77,30 @@ SHAPE_ERRORS: dict[str, tuple[Callable[[], Any], type, str]] = {
     "split": (lambda: X.split([1, 1], dim=1), ValueError, rf"split.*\[1, 1\].*{_s((2, 3))}"),
     "pad": (lambda: sg.pad(X, (1, 1, 1, 1, 1, 1)), ValueError, rf"pad.*{_s((2, 3))}"),
     "flatten": (lambda: X.flatten(1, 0), ValueError, r"flatten.*start_dim 1.*end_dim 0"),
+    # math ops
+    "bmm(2-d)": (lambda: sg.bmm(X, X.t()), ValueError, rf"bmm.*3-D.*{_s((2, 3))}.*{_s((3, 2))}"),
+    "bmm(batch)": (lambda: sg.bmm(sg.ones(2, 2, 3), sg.ones(3, 3, 2)), ValueError,
+                   rf"bmm.*{_s((2, 2, 3))}.*{_s((3, 3, 2))}"),
+    "mv": (lambda: X.mv(sg.ones(2)), ValueError, rf"mv.*{_s((2, 3))}.*{_s((2,))}"),
+    "outer(2-d)": (lambda: sg.outer(X, sg.ones(3)), ValueError,
+                   rf"outer.*1-D.*{_s((2, 3))}.*{_s((3,))}"),
+    "einsum(sizes)": (lambda: sg.einsum("ij,jk->ik", X, sg.ones(4, 2)), ValueError,
+                      rf"einsum.*'j'.*{_s((4, 2))}.*{_s((2, 3))}"),
+    "einsum(subscripts)": (lambda: sg.einsum("ijk", X), ValueError,
+                           rf"einsum.*'ijk'.*{_s((2, 3))}"),
+    "einsum(operands)": (lambda: sg.einsum("ij,jk", X), ValueError,
+                         r"einsum.*'ij,jk'.*2 operand.*1 tensor"),
+    "einsum(output)": (lambda: sg.einsum("ij->k", X), ValueError, r"einsum.*'k'.*'ij->k'"),
+    "tensordot": (lambda: sg.tensordot(X, sg.ones(4, 2), dims=1), ValueError,
+                  rf"tensordot.*{_s((2, 3))}.*{_s((4, 2))}"),
+    "diag(3-d)": (lambda: sg.diag(sg.ones(2, 2, 2)), ValueError, rf"diag.*{_s((2, 2, 2))}"),
+    "trace(1-d)": (lambda: sg.trace(sg.ones(3)), ValueError, rf"trace.*2-D.*{_s((3,))}"),
+    "cumsum(dim)": (lambda: X.cumsum(2), IndexError, r"cumsum.*dimension 2.*2 dimension"),
+    "cumprod(dim)": (lambda: X.cumprod(-3), IndexError, r"cumprod.*dimension -3"),
+    "prod(dim)": (lambda: X.prod(dim=5), IndexError, r"prod.*dimension 5"),
+    "norm(dim)": (lambda: X.norm(dim=2), IndexError, r"norm.*dimension 2"),
+    "isclose(shapes)": (lambda: sg.isclose(X, sg.ones(2)), ValueError,
+                        rf"isclose.*{_s((2, 3))}.*{_s((2,))}"),
 }
 
 
@@ -107,6 +131,15 @@ DTYPE_ERRORS: dict[str, tuple[Callable[[], Any], type, str]] = {
     "float index": (lambda: X[sg.tensor([0.5])], IndexError, r"getitem.*float32.*integer"),
     "in-place float into int": (lambda: sg.arange(3).__iadd__(0.5), TypeError,
                                 r"__iadd__.*int64.*float"),
+    "norm(int64)": (lambda: sg.arange(3).norm(), TypeError, r"norm.*int64"),
+    "frac(int64)": (lambda: sg.arange(3).frac(), TypeError, r"frac.*int64"),
+    "floor(bool)": (lambda: sg.tensor([True]).floor(), TypeError, r"floor.*bool"),
+    "round(int64, decimals)": (lambda: sg.arange(3).round(decimals=1), TypeError,
+                               r"round.*decimals=1.*int64"),
+    "isclose(dtypes)": (lambda: sg.isclose(X, X.double()), TypeError,
+                        r"isclose.*float32.*float64"),
+    "einsum(dtypes)": (lambda: sg.einsum("ij,ij", X, X.double()), TypeError,
+                       r"einsum.*float32.*float64"),
 }
 
 
@@ -124,7 +157,12 @@ def test_dtype_errors_name_the_dtypes(name: str):
     (lambda: X.chunk(0), r"chunk.*0"),
     (lambda: X.split(0), r"split.*0"),
     (lambda: sg.pad(X, (-1, 1)), r"pad.*negative"),
-], ids=["gelu(approximate)", "clamp()", "chunk(0)", "split(0)", "pad(negative)"])
+    (lambda: X.norm(p="abc"), r"norm.*'abc'"),
+    (lambda: sg.norm(sg.ones(2, 2, 2), dim=(0, 1, 2)), r"norm.*'fro'.*2 dimensions.*\(0, 1, 2\)"),
+    (lambda: X.norm(dim=(1, -1)), r"norm.*\(1, -1\).*twice"),
+    (lambda: sg.isclose(X, X, rtol=-1), r"isclose.*rtol=-1"),
+], ids=["gelu(approximate)", "clamp()", "chunk(0)", "split(0)", "pad(negative)", "norm(p)",
+        "norm(fro, 3 dims)", "norm(dim twice)", "isclose(rtol)"])
 def test_bad_arguments_name_the_op(call: Callable[[], Any], pattern: str):
     with pytest.raises(ValueError, match=pattern):
         call()

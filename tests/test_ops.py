@@ -699,8 +699,204 @@ COUNTING = [  # not differentiable: values only, against NumPy and PyTorch
          lambda x: np.bincount(x, minlength=9), ints(6, (20,)), differentiable=False),
 ]
 
+# ---------------------------------------------------------------------- math ops
+def _np_norm(p: Any, axis: Any = None, keepdims: bool = False) -> Callable:
+    def ref(x: np.ndarray) -> np.ndarray:
+        a = np.abs(x)
+        if p in ("fro", 2):
+            return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+        if p == math.inf:
+            return np.max(a, axis=axis, keepdims=keepdims)
+        if p == -math.inf:
+            return np.min(a, axis=axis, keepdims=keepdims)
+        if p == 0:
+            return np.sum(x != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+        return np.sum(a ** p, axis=axis, keepdims=keepdims) ** (1 / p)
+    return ref
+
+
+def _np_round(decimals: int) -> Callable:
+    return lambda x: np.round(x, decimals)
+
+
+def _np_einsum(eq: str, *xs: np.ndarray) -> np.ndarray:
+    """np.einsum, which refuses to sum ellipsis dimensions away ('...ij->'): summed after."""
+    lhs, arrow, rhs = eq.replace(" ", "").partition("->")
+    if arrow and "..." in lhs and "..." not in rhs:
+        y = np.einsum(f"{lhs}->...{rhs}", *xs)
+        return y.sum(axis=tuple(range(y.ndim - len(rhs))))
+    return np.einsum(eq, *xs)
+
+
+def _uniform(lo: float, hi: float, *shapes: tuple) -> Arrays:
+    return lambda rng: [rng.uniform(lo, hi, s) for s in shapes]
+
+
+def _int32(high: int, *shapes: tuple) -> Arrays:
+    return lambda rng: [rng.integers(-high, high, s).astype(np.int32) for s in shapes]
+
+
+_SPECIAL = [[1.0, float("nan"), float("inf"), -float("inf"), 0.0, -2.5]]
+# Pairs for isclose: equal, within rtol, outside, nan against nan, equal infinities, opposite.
+_CLOSE = ([1.0, 1.0, 1.0, float("nan"), float("inf"), float("inf"), 0.0],
+          [1.0, 1.0 + 5e-6, 1.0 + 1e-3, float("nan"), float("inf"), -float("inf"), 1e-9])
+
+MATH = [
+    *both("sign", np.sign, inputs=nonzero((3, 4))),
+    *both("floor", np.floor, inputs=_uniform(-3, 3, (3, 4))),
+    *both("ceil", np.ceil, inputs=_uniform(-3, 3, (3, 4))),
+    *both("trunc", np.trunc, inputs=_uniform(-3, 3, (3, 4))),
+    *both("round", np.round, inputs=_uniform(-3, 3, (3, 4))),
+    *both("round", _np_round(2), inputs=normal((3, 4)), kw={"decimals": 2}),
+    *both("round", _np_round(-1), inputs=_uniform(-60, 60, (3, 4)), kw={"decimals": -1}),
+    *both("frac", lambda x: x - np.trunc(x), inputs=_uniform(-3, 3, (3, 4))),
+    *both("reciprocal", np.reciprocal, inputs=nonzero((3, 4))),
+    *both("rsqrt", lambda x: 1 / np.sqrt(x), inputs=positive((3, 4))),
+    *both("expm1", np.expm1),
+    *both("log2", np.log2, inputs=positive((3, 4))),
+    *both("log10", np.log10, inputs=positive((2, 3, 4))),
+    # erf uses the float32-precise fit of ops.elementwise._erf (see the gelu case)
+    *both("erf", _np_erf, ref_atol=2e-7),
+    *both("atan2", np.arctan2, inputs=normal((3, 4), (4,))),
+    Case("atan2(a, b[0-d])", lambda lib, a, b: lib.atan2(a, b), np.arctan2, normal((3, 4), ())),
+    Case("sign[int]", lambda lib, x: lib.sign(x), np.sign, _int32(3, (3, 4)),
+         differentiable=False),
+    Case("floor[int]", lambda lib, x: lib.floor(x), lambda x: x.copy(), _int32(3, (3, 4)),
+         differentiable=False),
+    Case("round[int]", lambda lib, x: x.round(), lambda x: x.copy(), _int32(3, (3, 4)),
+         differentiable=False),
+    *both("isnan", np.isnan, inputs=fixed(*_SPECIAL), differentiable=False),
+    *both("isinf", np.isinf, inputs=fixed(*_SPECIAL), differentiable=False),
+    *both("isfinite", np.isfinite, inputs=fixed(*_SPECIAL), differentiable=False),
+    Case("isfinite[int]", lambda lib, x: lib.isfinite(x), np.isfinite, _int32(3, (3, 4)),
+         differentiable=False),
+    *both("isclose", np.isclose, inputs=fixed(*_CLOSE), differentiable=False),
+    *both("isclose", lambda a, b: np.isclose(a, b, rtol=0.01, atol=0.0, equal_nan=True),
+          inputs=fixed(*_CLOSE), kw={"rtol": 0.01, "atol": 0.0, "equal_nan": True},
+          differentiable=False),
+    Case("isclose(broadcast)", lambda lib, a, b: lib.isclose(a, b), np.isclose,
+         few_values((3, 4), (4,)), differentiable=False),
+    # cumulative sums and products, prod, norm
+    *both("cumsum", lambda x: np.cumsum(x, 1), 1, inputs=X3),
+    *both("cumsum", lambda x: np.cumsum(x, -1), -1, inputs=X3),
+    *both("cumsum", lambda x: np.cumsum(x, 0), inputs=X3, kw={"dim": 0}),
+    *both("cumsum", lambda x: x, 0, label="[0-d]", inputs=normal(())),
+    Case("cumsum[int32]", lambda lib, x: lib.cumsum(x, 1), lambda x: np.cumsum(x, 1),
+         _int32(5, (3, 4)), differentiable=False),
+    Case("cumsum[bool]", lambda lib, x: x.cumsum(0), lambda x: np.cumsum(x, 0),
+         masks((3, 4)), differentiable=False),
+    *both("cumprod", lambda x: np.cumprod(x, 1), 1, inputs=nonzero((2, 3, 4))),
+    *both("cumprod", lambda x: np.cumprod(x, -1), -1, inputs=nonzero((2, 3, 4))),
+    *both("cumprod", lambda x: np.cumprod(x, 0), inputs=nonzero((3, 4)), kw={"dim": 0}),
+    Case("cumprod[int32]", lambda lib, x: lib.cumprod(x, 0), lambda x: np.cumprod(x, 0),
+         _int32(3, (3, 4)), differentiable=False),
+    # a product is a polynomial: finite differences hold at zeros too. Double backward of
+    # cumprod treats the zero pattern as fixed (see ops.reduction.CumProd), so not checked.
+    Case("cumprod[zeros]", lambda lib, x: lib.cumprod(x, 1), lambda x: np.cumprod(x, 1),
+         fixed([[1.5, 0.0, 2.0, -3.0], [0.0, 2.0, 0.0, 4.0], [2.0, -0.5, 1.5, 0.0]]),
+         twice_differentiable=False),
+    *both("prod", np.prod, inputs=nonzero((2, 3, 4))),
+    *both("prod", lambda x: np.prod(x, 1), 1, inputs=nonzero((2, 3, 4))),
+    *both("prod", lambda x: np.prod(x, -1, keepdims=True), inputs=nonzero((2, 3, 4)),
+          kw={"dim": -1, "keepdim": True}),
+    *both("prod", lambda x: x, 0, label="[0-d]", inputs=normal(())),
+    Case("prod[int32]", lambda lib, x: lib.prod(x, 1), lambda x: np.prod(x, 1),
+         _int32(3, (3, 4)), differentiable=False),
+    Case("prod[bool]", lambda lib, x: x.prod(), np.prod, masks((3, 4)), differentiable=False),
+    # zeros: one zero (the product of the others), two zeros (all zero) in a slice
+    Case("prod[zeros]", lambda lib, x: lib.prod(x, 1), lambda x: np.prod(x, 1),
+         fixed([[1.5, 0.0, 2.0, -3.0], [0.0, 2.0, 0.0, 4.0], [2.0, -0.5, 1.5, 0.7]])),
+    Case("prod[zeros, all]", lambda lib, x: lib.prod(x), np.prod,
+         fixed([[1.5, 0.0, 2.0], [-3.0, 0.5, 1.2]])),
+    *both("norm", _np_norm(2)),
+    *both("norm", _np_norm(2, 1), 2, 1, inputs=X3),
+    *both("norm", _np_norm("fro", (0, 2), True), "fro", (0, 2), True, inputs=X3),
+    *both("norm", _np_norm(2, -1), inputs=X3, kw={"dim": -1}),
+    *both("norm", _np_norm(1, 1), 1, 1, inputs=nonzero((2, 3, 4))),
+    *both("norm", _np_norm(math.inf), math.inf, inputs=distinct((3, 4))),
+    *both("norm", _np_norm(-math.inf, 0), -math.inf, 0, inputs=distinct((3, 4))),
+    *both("norm", _np_norm(3, -1, True), 3, -1, True, inputs=nonzero((3, 4))),
+    *both("norm", _np_norm(0.5, 0), 0.5, 0, inputs=nonzero((3, 4))),
+    *both("norm", _np_norm(-1.5, 1), -1.5, 1, inputs=nonzero((3, 4))),
+    *both("norm", _np_norm(0, 1), 0, 1, inputs=nonzero((3, 4))),
+]
+
+MATH_LINALG = [
+    *both("bmm", np.matmul, inputs=normal((2, 3, 4), (2, 4, 5))),
+    *both("mv", np.matmul, inputs=normal((3, 4), (4,))),
+    *both("outer", np.outer, inputs=normal((3,), (4,))),
+    *[Case(f"einsum({eq!r}){tag}", lambda lib, *xs, eq=eq: lib.einsum(eq, *xs),
+           lambda *xs, eq=eq: _np_einsum(eq, *xs), normal(*shapes))
+      for eq, shapes, tag in [
+          ("ij,jk->ik", [(3, 4), (4, 5)], ""),
+          ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)], ""),
+          ("ij,kj", [(3, 4), (2, 4)], ""),
+          ("ba", [(3, 4)], ""),
+          ("bA", [(3, 4)], ""),
+          ("ij->", [(3, 4)], ""),
+          ("ij->j", [(3, 4)], ""),
+          ("i,j->ij", [(3,), (4,)], ""),
+          ("ij,ij->i", [(3, 4), (3, 4)], ""),
+          ("ii->i", [(3, 3)], ""),
+          ("ii", [(3, 3)], ""),
+          ("bii->bi", [(2, 3, 3)], ""),
+          ("iij,j->ij", [(3, 3, 2), (2,)], ""),
+          ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)], ""),
+          ("ijk->kji", [(2, 3, 4)], ""),
+          ("...ij,...jk", [(2, 1, 3, 4), (5, 4, 2)], ""),
+          ("i...->...", [(2, 3, 4)], ""),
+          ("...ij->", [(2, 3, 4)], ""),
+          ("i,i->i", [(1,), (3,)], "[size-1 broadcast]"),
+          (" i j , j k -> i k ", [(3, 4), (4, 2)], ""),
+      ]],
+    Case("einsum(list of operands)", lambda lib, a, b: lib.einsum("ij,jk", [a, b]),
+         lambda a, b: a @ b, normal((3, 4), (4, 2))),
+    *[Case(f"tensordot(dims={dims!r})", lambda lib, a, b, dims=dims: lib.tensordot(a, b, dims),
+           lambda a, b, dims=dims: np.tensordot(a, b, dims), normal(sa, sb))
+      for dims, sa, sb in [(2, (2, 3, 4), (3, 4, 5)), (1, (3, 4), (4, 2)), (0, (3,), (2, 2)),
+                           (([1, 0], [0, 2]), (3, 4), (4, 2, 3)),
+                           (([-1], [0]), (2, 3), (3, 2))]],
+    *both("diag", np.diag, inputs=normal((3,))),
+    *both("diag", lambda x: np.diag(x, 1), 1, inputs=normal((3,))),
+    *both("diag", lambda x: np.diag(x, -2), -2, inputs=normal((3,))),
+    *both("diag", np.diag, label="[2-d]", inputs=normal((4, 4))),
+    *both("diag", lambda x: np.diag(x, 1), 1, label="[2-d]", inputs=normal((3, 5))),
+    *both("diag", lambda x: np.diag(x, -1), -1, label="[2-d]", inputs=normal((5, 3))),
+    *both("trace", np.trace, inputs=normal((4, 4))),
+    *both("trace", np.trace, label="[3x5]", inputs=normal((3, 5))),
+    Case("trace[int32]", lambda lib, x: lib.trace(x), np.trace, _int32(3, (3, 3)),
+         differentiable=False),
+]
+
+MATH_EDGES = [  # PyTorch's conventions at kinks and zeros
+    Case("sign[at 0]", lambda lib, x: lib.sign(x), np.sign, fixed([-1.0, 0.0, 2.0]),
+         finite_differences=False),
+    Case("round[ties to even]", lambda lib, x: lib.round(x), np.round,
+         fixed([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]), finite_differences=False),
+    Case("floor[at integers]", lambda lib, x: lib.floor(x), np.floor,
+         fixed([-2.0, 0.0, 3.0]), finite_differences=False),
+    Case("norm[at 0]", lambda lib, x: lib.norm(x), lambda x: np.sqrt(np.sum(x * x)),
+         fixed([[0.0, 0.0], [0.0, 0.0]]), finite_differences=False),
+    Case("norm(dim=1)[zero row]", lambda lib, x: lib.norm(x, dim=1),
+         lambda x: np.sqrt(np.sum(x * x, 1)), fixed([[0.0, 0.0, 0.0], [3.0, 0.0, -4.0]]),
+         finite_differences=False),
+    Case("norm(p=1)[zeros]", lambda lib, x: lib.norm(x, 1), _np_norm(1),
+         fixed([[0.0, 2.0], [-1.0, 0.0]]), finite_differences=False),
+    Case("norm(p=3)[zeros]", lambda lib, x: lib.norm(x, 3, 1), _np_norm(3, 1),
+         fixed([[0.0, 0.0], [-1.0, 0.0]]), finite_differences=False),
+    Case("norm(p=0.5)[zeros]", lambda lib, x: lib.norm(x, 0.5), _np_norm(0.5),
+         fixed([[0.0, 2.0], [-1.0, 0.0]]), finite_differences=False),
+    Case("norm(p=-1)[zeros]", lambda lib, x: lib.norm(x, -1, 1), lambda x: np.array([0.0, 0.5]),
+         fixed([[0.0, 2.0], [-1.0, -1.0]]), finite_differences=False),
+    Case("norm(p=inf)[ties]", lambda lib, x: lib.norm(x, math.inf, 1), _np_norm(math.inf, 1),
+         fixed([[3.0, -3.0, 1.0], [0.0, 2.0, -2.0]]), finite_differences=False),
+    Case("prod[zeros, vs torch only]", lambda lib, x: x.prod(0), lambda x: np.prod(x, 0),
+         fixed([[0.0, 0.0, 2.0], [1.5, 0.0, 0.0], [2.0, 3.0, 0.5]]), finite_differences=False),
+]
+
+
 CASES: list[Case] = [*ELEMENTWISE, *ARITHMETIC, *COMPARISONS, *LOGIC, *REDUCTIONS, *SHAPE,
-                     *LINALG, *EDGES, *INDEXING, *COUNTING]
+                     *LINALG, *EDGES, *INDEXING, *COUNTING, *MATH, *MATH_LINALG, *MATH_EDGES]
 
 DIFFERENTIABLE = [c for c in CASES if c.differentiable]
 FINITE_DIFFERENCES = [c for c in DIFFERENTIABLE if c.finite_differences]
@@ -819,3 +1015,74 @@ def test_forward_and_gradients_match_torch(case: Case, torch):
         expected = np.zeros(shape, np.float32) if tg is None else to_numpy(tg)
         assert_close(actual, expected, case.rtol, case.atol, f"{case.name} grad of input {k}")
         assert actual.dtype == np.float32, f"grad of input {k} has dtype {actual.dtype}"
+
+
+# ---------------------------------------------------------------------- math ops outside the table
+@pytest.mark.parametrize("a, b, kw", [
+    ([1.0, 2.0], [1.0, 2.0 + 1e-6], {}),
+    ([1.0, 2.0], [1.0, 2.1], {}),
+    ([1.0, 2.0], [1.0, 2.1], {"atol": 0.2}),
+    ([1.0, float("nan")], [1.0, float("nan")], {}),
+    ([1.0, float("nan")], [1.0, float("nan")], {"equal_nan": True}),
+    ([[1.0, 2.0], [1.0, 2.0]], [1.0, 2.0], {}),
+], ids=["close", "far", "atol", "nan", "equal_nan", "broadcast"])
+def test_allclose_is_a_python_bool_like_torch(torch, a, b, kw):
+    got = sg.allclose(sg.tensor(a), sg.tensor(b), **kw)
+    assert type(got) is bool
+    assert got == torch.allclose(torch.tensor(a), torch.tensor(b), **kw)
+    assert sg.tensor(a).allclose(sg.tensor(b), **kw) is got
+
+
+@pytest.mark.parametrize("a, b", [
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.0], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.5], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.0], np.float64)),
+    (np.array([1.0, 2.0], np.float32), np.array([1, 2])),
+    (np.array([1.0, 2.0], np.float32), np.array([[1.0, 2.0]], np.float32)),
+    (np.array([1.0, 2.0], np.float32), np.array([1.0, 2.0, 3.0], np.float32)),
+    (np.array([np.nan], np.float32), np.array([np.nan], np.float32)),
+], ids=["equal", "values", "float64", "int64", "shape", "length", "nan"])
+def test_equal_is_a_python_bool_like_torch(torch, a, b):
+    got = sg.equal(sg.tensor(a), sg.tensor(b))
+    assert type(got) is bool
+    assert got == torch.equal(torch.from_numpy(a), torch.from_numpy(b))
+    assert sg.tensor(a).equal(sg.tensor(b)) is got
+
+
+@pytest.mark.parametrize("name", ["reciprocal", "rsqrt", "expm1", "log2", "log10", "erf"])
+def test_float_functions_of_integers_give_float32_like_torch(torch, name):
+    x = np.array([1, 2, 4])
+    got = getattr(sg, name)(sg.tensor(x))
+    expected = getattr(torch, name)(torch.from_numpy(x))
+    assert got.dtype == sg.float32 and expected.dtype == torch.float32
+    np.testing.assert_allclose(got.data, expected.numpy(), rtol=1e-6)
+
+
+def test_float32_stays_float32_through_the_math_ops():
+    x = sg.randn(3, 3, requires_grad=True)
+    outs = [sg.cumsum(x, 0), sg.cumprod(x, 1), sg.prod(x), sg.norm(x), sg.norm(x, 3, 1),
+            sg.einsum("ij,jk->ik", x, x), sg.tensordot(x, x), sg.diag(x), sg.trace(x),
+            sg.round(x, decimals=1), x.frac(), x.erf(), sg.atan2(x, x)]
+    for y in outs:
+        assert y.dtype == sg.float32, y
+        (g,) = sg.autograd.grad(y.sum(), [x])
+        assert g.dtype == sg.float32, y
+
+
+@pytest.mark.parametrize("name, call", [
+    ("cumsum", lambda lib, x: lib.cumsum(x, 1, dtype=lib.float64)),
+    ("cumprod", lambda lib, x: x.cumprod(0, dtype=lib.float64)),
+    ("prod", lambda lib, x: lib.prod(x, 0, dtype=lib.float64)),
+    ("norm", lambda lib, x: x.norm(dtype=lib.float64)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_dtype_argument_accumulates_in_that_dtype_like_torch(torch, name, call):
+    """``dtype=`` casts the input first: a float64 result, and a float32 gradient."""
+    a = np.random.default_rng(0).uniform(0.5, 2.0, (3, 4)).astype(np.float32)
+    x, tx = sg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = call(sg, x), call(torch, tx)
+    assert y.dtype == sg.float64 and ty.dtype == torch.float64
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12)
+    y.sum().backward()
+    ty.sum().backward()
+    assert x.grad.dtype == sg.float32
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-6)

@@ -12,9 +12,14 @@ from .indexing import (argsort, argwhere, gather, index_select, masked_fill, mas
 from .indexing import bincount, unique
 from .elementwise import (clamp, clip, cos, exp, gelu, leaky_relu, log, log1p, maximum, minimum,
                           relu, sigmoid, sin, softplus, sqrt, tanh)
+from .elementwise import (allclose, atan2, ceil, equal, erf, expm1, floor, frac, isclose,
+                          isfinite, isinf, isnan, log10, log2, reciprocal, round, rsqrt, sign,
+                          trunc)
 from .linalg import dot, matmul, mm
+from .linalg import bmm, diag, einsum, mv, outer, tensordot, trace
 from .reduction import (all, amax, amin, any, argmax, argmin, log_softmax, logsumexp, max, mean,
                         min, softmax, std, sum, var)
+from .reduction import cumprod, cumsum, norm, prod
 from .shape import (broadcast_to, cast, cat, chunk, clone, concatenate, expand, flatten, getitem,
                     pad, permute, reshape, split, squeeze, stack, sum_to, t, to_device, transpose,
                     unsqueeze, view)
@@ -32,7 +37,13 @@ __all__ = [
     "squeeze", "stack", "sum_to", "t", "to_device", "transpose", "unsqueeze", "view",
     "index_arrays", "normalize_dim",
     # indexing, selection and rearranging
-    "bincount", "unique", "argsort", "argwhere", "gather", "index_select", "masked_fill", "masked_select", "nonzero",
+    "bincount", "unique", "argsort", "argwhere", "gather", "index_select", "masked_fill",
+    "masked_select", "nonzero",
     "scatter", "scatter_add", "sort", "take_along_dim", "topk", "flip", "movedim", "narrow",
     "repeat", "repeat_interleave", "roll", "tile", "tril", "triu", "unbind",
+    # math ops
+    "allclose", "atan2", "ceil", "equal", "erf", "expm1", "floor", "frac", "isclose",
+    "isfinite", "isinf", "isnan", "log10", "log2", "reciprocal", "round", "rsqrt", "sign",
+    "trunc", "bmm", "diag", "einsum", "mv", "outer", "tensordot", "trace", "cumprod", "cumsum",
+    "norm", "prod",
 ]

@@ -1,12 +1,14 @@
-"""Elementwise functions of one tensor: exp, log, trigonometry and the activations."""
+"""Elementwise functions: exp, log, trigonometry, rounding, the activations, and tests of values
+(isnan, isclose, ...)."""
 from __future__ import annotations
 
+import builtins
 import math
 from typing import Any
 
 import numpy as np
 
-from .._config import is_grad_enabled
+from .._config import is_grad_enabled, no_grad
 from ..backend import get_array_module
 from ..function import Function, binary_operands
 from ..tensor import Tensor
@@ -200,7 +202,7 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit x * Phi(x); ``approximate="tanh"`` gives the tanh form.
 
     >>> import scratchgrad as sg
-    >>> round(sg.gelu(sg.tensor(1.0)).item(), 4)
+    >>> print(f"{sg.gelu(sg.tensor(1.0)).item():.4f}")
     0.8413
     """
     x = to_float_tensor(x)
@@ -302,3 +304,419 @@ def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 
 
 clip = clamp
+
+
+# ---------------------------------------------------------------------- rounding and friends
+# PyTorch gives sign, floor, ceil, round and trunc a gradient of zero (they are flat almost
+# everywhere), so their outputs require grad and backward returns zeros; frac = x - trunc(x)
+# has gradient one.
+class Sign(Function):
+    def forward(self, x):
+        if x.dtype.kind == "b":
+            return x.copy()
+        # (x > 0) - (x < 0) rather than np.sign: sign(nan) is 0 in PyTorch, nan in NumPy
+        return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+    def backward(self, gy):
+        return gy * 0
+
+
+class Floor(Function):
+    def forward(self, x):
+        return np.floor(x)
+
+    def backward(self, gy):
+        return gy * 0
+
+
+class Ceil(Function):
+    def forward(self, x):
+        return np.ceil(x)
+
+    def backward(self, gy):
+        return gy * 0
+
+
+class Trunc(Function):
+    def forward(self, x):
+        return np.trunc(x)
+
+    def backward(self, gy):
+        return gy * 0
+
+
+class Round(Function):
+    """Round half to even at ``decimals`` digits: rint(x * 10**d) / 10**d, or for d < 0
+    rint(x / 10**-d) * 10**-d (dividing by an exact power of ten, as PyTorch does)."""
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+
+    def forward(self, x):
+        d = self.decimals
+        if d == 0:
+            return np.rint(x)
+        scale = x.dtype.type(10.0 ** builtins.abs(d))
+        if d > 0:
+            return np.rint(x * scale) / scale
+        return np.rint(x / scale) * scale
+
+    def backward(self, gy):
+        return gy * 0
+
+
+class Frac(Function):
+    def forward(self, x):
+        return x - np.trunc(x)
+
+    def backward(self, gy):
+        return gy
+
+
+class Reciprocal(Function):
+    def forward(self, x):
+        return 1 / x
+
+    def backward(self, gy):
+        y = self.output()
+        return -gy * y * y
+
+
+class Rsqrt(Function):
+    def forward(self, x):
+        return 1 / np.sqrt(x)
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * y * y * y * -0.5
+
+
+class Expm1(Function):
+    def forward(self, x):
+        return np.expm1(x)
+
+    def backward(self, gy):
+        return gy * (self.output() + 1)
+
+
+class Log2(Function):
+    def forward(self, x):
+        return np.log2(x)
+
+    def backward(self, gy):
+        return gy / (self.inputs[0] * math.log(2.0))
+
+
+class Log10(Function):
+    def forward(self, x):
+        return np.log10(x)
+
+    def backward(self, gy):
+        return gy / (self.inputs[0] * math.log(10.0))
+
+
+class Erf(Function):
+    """erf through :func:`_erf` (float32 precision: absolute error below 1.2e-7, in float64
+    too); the gradient 2 / sqrt(pi) * exp(-x**2) is exact."""
+
+    def forward(self, x):
+        return _erf(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * exp(x * x * -1.0) * (2 / math.sqrt(math.pi))
+
+
+class Atan2(Function):
+    def forward(self, a, b):
+        return np.arctan2(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        g = gy / (a * a + b * b)
+        return sum_to(g * b, a.data.shape), sum_to(-g * a, b.data.shape)
+
+
+def _float_only(x: Tensor, op: str) -> None:
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got {x.dtype}")
+
+
+def _not_bool(x: Tensor, op: str) -> None:
+    if x.data.dtype.kind == "b":
+        raise TypeError(f"{op}: expected a number tensor, got {x.dtype}")
+
+
+def sign(input: Any) -> Tensor:  # noqa: A002  (PyTorch's argument name)
+    """-1, 0 or 1 by the sign of each element (0 for nan, like PyTorch); gradient zero.
+
+    >>> import scratchgrad as sg
+    >>> sg.sign(sg.tensor([-2.0, 0.0, 3.0]))
+    tensor([-1.,  0.,  1.])
+    """
+    return Sign()(to_tensor(input))
+
+
+def _rounding(fn: Function, x: Any, op: str) -> Tensor:
+    x = to_tensor(x)
+    _not_bool(x, op)
+    if x.data.dtype.kind != "f":  # integers are already whole: a copy, of the same dtype
+        from .shape import clone
+
+        return clone(x)
+    return fn(x)
+
+
+def floor(input: Any) -> Tensor:  # noqa: A002
+    """The largest integer not above each element (same dtype); gradient zero.
+
+    >>> import scratchgrad as sg
+    >>> sg.floor(sg.tensor([-1.5, 1.5]))
+    tensor([-2.,  1.])
+    """
+    return _rounding(Floor(), input, "floor")
+
+
+def ceil(input: Any) -> Tensor:  # noqa: A002
+    """The smallest integer not below each element; gradient zero.
+
+    >>> import scratchgrad as sg
+    >>> sg.ceil(sg.tensor([-1.5, 1.5]))
+    tensor([-1.,  2.])
+    """
+    return _rounding(Ceil(), input, "ceil")
+
+
+def trunc(input: Any) -> Tensor:  # noqa: A002
+    """Round toward zero; gradient zero.
+
+    >>> import scratchgrad as sg
+    >>> sg.trunc(sg.tensor([-1.5, 1.5]))
+    tensor([-1.,  1.])
+    """
+    return _rounding(Trunc(), input, "trunc")
+
+
+def round(input: Any, *, decimals: int = 0) -> Tensor:  # noqa: A001,A002
+    """Round half to even, to ``decimals`` digits after the point (negative: before it);
+    gradient zero. Integer tensors are copied (only with ``decimals=0``, as in PyTorch).
+
+    >>> import scratchgrad as sg
+    >>> sg.round(sg.tensor([0.5, 1.5, 2.5]))
+    tensor([0., 2., 2.])
+    >>> sg.round(sg.tensor([1.26, 123.0]), decimals=1)
+    tensor([  1.3000, 123.0000])
+    """
+    x = to_tensor(input)
+    if not isinstance(decimals, int) or isinstance(decimals, bool):
+        raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+    if decimals != 0 and x.data.dtype.kind != "f":
+        raise TypeError(f"round: decimals={decimals} needs a floating-point tensor, got "
+                        f"{x.dtype}")
+    return _rounding(Round(decimals), x, "round")
+
+
+def frac(input: Any) -> Tensor:  # noqa: A002
+    """The fractional part x - trunc(x), with the sign of x; gradient one.
+
+    >>> import scratchgrad as sg
+    >>> sg.frac(sg.tensor([-1.5, 2.25]))
+    tensor([-0.5000,  0.2500])
+    """
+    x = to_tensor(input)
+    _float_only(x, "frac")
+    return Frac()(x)
+
+
+def reciprocal(input: Any) -> Tensor:  # noqa: A002
+    """1 / x; integer tensors give float32.
+
+    >>> import scratchgrad as sg
+    >>> sg.reciprocal(sg.tensor([2.0, -4.0]))
+    tensor([ 0.5000, -0.2500])
+    """
+    return Reciprocal()(to_float_tensor(input))
+
+
+def rsqrt(input: Any) -> Tensor:  # noqa: A002
+    """1 / sqrt(x).
+
+    >>> import scratchgrad as sg
+    >>> sg.rsqrt(sg.tensor([4.0]))
+    tensor([0.5000])
+    """
+    return Rsqrt()(to_float_tensor(input))
+
+
+def expm1(input: Any) -> Tensor:  # noqa: A002
+    """e**x - 1, accurate for small x.
+
+    >>> import scratchgrad as sg
+    >>> sg.expm1(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    return Expm1()(to_float_tensor(input))
+
+
+def log2(input: Any) -> Tensor:  # noqa: A002
+    """Base-2 logarithm.
+
+    >>> import scratchgrad as sg
+    >>> sg.log2(sg.tensor([8.0]))
+    tensor([3.])
+    """
+    return Log2()(to_float_tensor(input))
+
+
+def log10(input: Any) -> Tensor:  # noqa: A002
+    """Base-10 logarithm.
+
+    >>> import scratchgrad as sg
+    >>> sg.log10(sg.tensor([1.0, 10.0]))
+    tensor([0., 1.])
+    """
+    return Log10()(to_float_tensor(input))
+
+
+def erf(input: Any) -> Tensor:  # noqa: A002
+    """The error function 2 / sqrt(pi) * integral of exp(-t**2) from 0 to x. Values are
+    accurate to 1.2e-7 (float32 precision) for float64 inputs too.
+
+    >>> import scratchgrad as sg
+    >>> print(f"{sg.erf(sg.tensor(1.0)).item():.4f}")
+    0.8427
+    """
+    return Erf()(to_float_tensor(input))
+
+
+def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting.
+
+    >>> import scratchgrad as sg
+    >>> sg.atan2(sg.tensor([1.0]), sg.tensor([1.0]))
+    tensor([0.7854])
+    """
+    a, b = binary_operands(input, other)
+    if a.data.dtype.kind != "f":
+        a, b = to_float_tensor(a), to_float_tensor(b)
+    return Atan2()(a, b)
+
+
+# ---------------------------------------------------------------------- tests of values
+class _Classify(Function):
+    """isnan, isinf, isfinite, isclose: bool results, never differentiable (run under
+    no_grad by their functions). A Function so that scratchgrad.compile records them."""
+
+    differentiable = False
+
+    def __init__(self, name: str, rtol: float = 0.0, atol: float = 0.0,
+                 equal_nan: bool = False) -> None:
+        self.kind, self.rtol, self.atol, self.equal_nan = name, rtol, atol, equal_nan
+
+    def forward(self, *xs):
+        x = xs[0]
+        if self.kind == "isclose":
+            xp = get_array_module(x)
+            return xp.isclose(x, xs[1], rtol=self.rtol, atol=self.atol,
+                              equal_nan=self.equal_nan)
+        xp = get_array_module(x)
+        if x.dtype.kind != "f":  # integers and bools are finite
+            return xp.full(x.shape, self.kind == "isfinite", dtype=bool)
+        return {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}[self.kind](x)
+
+
+def _classify(name: str, *xs: Tensor, **kw: Any) -> Tensor:
+    with no_grad():
+        return _Classify(name, **kw)(*xs)
+
+
+def isnan(input: Any) -> Tensor:  # noqa: A002
+    """True where an element is nan (a bool tensor, not differentiable).
+
+    >>> import scratchgrad as sg
+    >>> sg.isnan(sg.tensor([1.0, float("nan")]))
+    tensor([False,  True])
+    """
+    return _classify("isnan", to_tensor(input))
+
+
+def isinf(input: Any) -> Tensor:  # noqa: A002
+    """True where an element is +inf or -inf.
+
+    >>> import scratchgrad as sg
+    >>> sg.isinf(sg.tensor([1.0, float("-inf")]))
+    tensor([False,  True])
+    """
+    return _classify("isinf", to_tensor(input))
+
+
+def isfinite(input: Any) -> Tensor:  # noqa: A002
+    """True where an element is neither inf nor nan.
+
+    >>> import scratchgrad as sg
+    >>> sg.isfinite(sg.tensor([1.0, float("inf"), float("nan")]))
+    tensor([ True, False, False])
+    """
+    return _classify("isfinite", to_tensor(input))
+
+
+def _close_operands(input: Any, other: Any, rtol: float, atol: float, op: str
+                    ) -> tuple[Tensor, Tensor]:
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(f"{op}: expected two tensors, got {type(input).__name__} and "
+                        f"{type(other).__name__}")
+    if input.dtype != other.dtype:
+        raise TypeError(f"{op}: the tensors must have the same dtype, got {input.dtype} and "
+                        f"{other.dtype}")
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"{op}: rtol and atol must be >= 0, got rtol={rtol}, atol={atol}")
+    try:
+        np.broadcast_shapes(input.shape, other.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {input.shape} and {other.shape} do not broadcast "
+                         "together") from None
+    return input, other
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:  # noqa: A002
+    """|input - other| <= atol + rtol * |other| elementwise (equal infinities are close; nan
+    is close to nan only with ``equal_nan``). Both tensors must have the same dtype.
+
+    >>> import scratchgrad as sg
+    >>> sg.isclose(sg.tensor([1.0, 2.0]), sg.tensor([1.0 + 1e-7, 2.1]))
+    tensor([ True, False])
+    """
+    a, b = _close_operands(input, other, rtol, atol, "isclose")
+    return _classify("isclose", a, b, rtol=float(rtol), atol=float(atol),
+                     equal_nan=bool(equal_nan))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:  # noqa: A002
+    """True when every element is :func:`isclose` (a Python bool).
+
+    >>> import scratchgrad as sg
+    >>> sg.allclose(sg.tensor([1.0, 2.0]), sg.tensor([1.0, 2.0 + 1e-6]))
+    True
+    """
+    a, b = _close_operands(input, other, rtol, atol, "allclose")
+    return bool(isclose(a, b, rtol, atol, equal_nan).all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    """True when both tensors have the same shape and the same values (a Python bool; values
+    compare after type promotion, so 1.0 equals 1, and nan never equals nan).
+
+    >>> import scratchgrad as sg
+    >>> sg.equal(sg.tensor([1.0, 2.0]), sg.tensor([1.0, 2.0])), sg.equal(sg.ones(2), sg.ones(3))
+    (True, False)
+    """
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(f"equal: expected two tensors, got {type(input).__name__} and "
+                        f"{type(other).__name__}")
+    if input.shape != other.shape:
+        return False
+    from .arithmetic import eq
+
+    return bool(eq(input, other).all())

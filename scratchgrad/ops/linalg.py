@@ -1,13 +1,16 @@
-"""Linear algebra: matmul (1-D to N-D with batch broadcasting), mm, dot."""
+"""Linear algebra: matmul (1-D to N-D with batch broadcasting), mm, dot, bmm, mv, outer,
+einsum, tensordot, diag, trace."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
+from ..backend import get_array_module
 from ..function import Function, binary_operands
 from ..tensor import Tensor
-from .shape import reshape, sum_to, transpose
+from ._util import normalize_dim, to_tensor
+from .shape import broadcast_to, reshape, sum_to, transpose
 
 
 class MatMul(Function):
@@ -80,3 +83,317 @@ def dot(a: Any, b: Any) -> Tensor:
         raise ValueError(f"dot: the tensors must have equal lengths, got shapes {a.shape} and "
                          f"{b.shape}")
     return matmul(a, b)
+
+
+def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
+    """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p); no broadcasting.
+
+    >>> import scratchgrad as sg
+    >>> sg.bmm(sg.ones(2, 3, 4), sg.ones(2, 4, 5)).shape
+    (2, 3, 5)
+    """
+    a, b = binary_operands(input, mat2)
+    if a.ndim != 3 or b.ndim != 3:
+        raise ValueError(f"bmm: expects two 3-D tensors, got shapes {a.shape} and {b.shape}")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ValueError(f"bmm: shapes {a.shape} and {b.shape} do not match: expected "
+                         f"(b, n, m) and (b, m, p) with equal b and m")
+    return MatMul()(a, b)
+
+
+def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
+    """Matrix-vector product of a 2-D (n, m) and a 1-D (m,) tensor.
+
+    >>> import scratchgrad as sg
+    >>> sg.mv(sg.ones(2, 3), sg.ones(3))
+    tensor([3., 3.])
+    """
+    a, v = binary_operands(input, vec)
+    if a.ndim != 2 or v.ndim != 1:
+        raise ValueError(f"mv: expects a 2-D and a 1-D tensor, got shapes {a.shape} and "
+                         f"{v.shape}")
+    if a.shape[1] != v.shape[0]:
+        raise ValueError(f"mv: shapes {a.shape} and {v.shape} are not aligned ({a.shape[1]} "
+                         f"columns against {v.shape[0]} elements)")
+    return matmul(a, v)
+
+
+def outer(input: Any, vec2: Any) -> Tensor:  # noqa: A002
+    """Outer product of two 1-D tensors: out[i, j] = input[i] * vec2[j].
+
+    >>> import scratchgrad as sg
+    >>> sg.outer(sg.tensor([1.0, 2.0]), sg.tensor([1.0, 10.0, 100.0]))
+    tensor([[  1.,  10., 100.],
+            [  2.,  20., 200.]])
+    """
+    a, b = binary_operands(input, vec2)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expects two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+# ---------------------------------------------------------------------- einsum
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _parse_einsum(equation: str, shapes: list[tuple]) -> tuple[list[str], str]:
+    """The subscripts of each operand and of the output, with every ``...`` replaced by
+    letters and the implicit output (letters seen once, in order) made explicit."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: the equation {equation!r} has {len(terms)} operand(s), "
+                         f"got {len(shapes)} tensor(s)")
+    for term in terms + [rhs]:
+        bad = set(term.replace("...", "")) - set(_LETTERS)
+        if bad or term.replace("...", "").count(".") or term.count("...") > 1:
+            raise ValueError(f"einsum: invalid subscripts {term!r} in {equation!r} (letters "
+                             "a-z, A-Z and at most one '...' per term)")
+    used = [c for c in eq if c in _LETTERS]
+    fresh = iter(c for c in _LETTERS if c not in used)
+    n_ell = 0
+    for term, shape in zip(terms, shapes):
+        named = len(term.replace("...", ""))
+        if ("..." in term and named > len(shape)) or ("..." not in term and named != len(shape)):
+            raise ValueError(f"einsum: subscripts {term!r} of {equation!r} do not fit an "
+                             f"operand of shape {shape}")
+        if "..." in term:
+            n_ell = max(n_ell, len(shape) - named)
+    ell = "".join(next(fresh) for _ in range(n_ell))
+    subs = [t.replace("...", ell[n_ell - (len(s) - len(t.replace("...", ""))):] if n_ell else "")
+            for t, s in zip(terms, shapes)]
+    if arrow:  # without '...' on the right, the ellipsis dimensions are summed away
+        out = rhs.replace("...", ell)
+    else:  # implicit: ellipsis dimensions, then the letters seen once in ASCII order
+        seen = "".join(subs)
+        out = ell + "".join(sorted(c for c in set(seen) if seen.count(c) == 1 and c not in ell))
+    for c in out:
+        if c not in "".join(subs):
+            raise ValueError(f"einsum: output subscript {c!r} of {equation!r} appears in no "
+                             "operand")
+        if out.count(c) > 1:
+            raise ValueError(f"einsum: output subscript {c!r} appears twice in {equation!r}")
+    return subs, out
+
+
+def _broadcast_labels(subs: list[str], shapes: list[tuple], equation: str) -> list[str]:
+    """Check the sizes of each letter; a size-1 dimension against a larger one broadcasts,
+    so it gets a letter of its own (summed over, size 1) and the larger size wins."""
+    sizes: dict[str, int] = {}
+    for term, shape in zip(subs, shapes):
+        for c, n in zip(term, shape):
+            if n != 1 and sizes.get(c, 1) not in (1, n):
+                raise ValueError(f"einsum: subscript {c!r} of {equation!r} has size {n} for "
+                                 f"an operand of shape {shape} but size {sizes[c]} elsewhere; "
+                                 f"operand shapes {[tuple(s) for s in shapes]}")
+            if n != 1 or c not in sizes:
+                sizes[c] = n
+    used = set("".join(subs))
+    fresh = iter(c for c in _LETTERS if c not in used)
+    out = []
+    for term, shape in zip(subs, shapes):
+        chars = []
+        for c, n in zip(term, shape):
+            if n == 1 and sizes[c] != 1:
+                try:
+                    c = next(fresh)
+                except StopIteration:
+                    raise ValueError(f"einsum: too many subscripts in {equation!r}") from None
+            chars.append(c)
+        out.append("".join(chars))
+    return out
+
+
+class Einsum(Function):
+    """``xp.einsum`` with an explicit equation (no ellipsis, no broadcasting: the function
+    rewrites those). The gradient of each operand is another einsum of the upstream gradient
+    and the other operands; letters found only in that operand are broadcast back, and
+    repeated letters (diagonals) are put back on the diagonal with identity matrices."""
+
+    def __init__(self, subs: tuple[str, ...], out: str) -> None:
+        self.subs, self.out = subs, out
+
+    def forward(self, *xs):
+        xp = get_array_module(xs[0])
+        return xp.einsum(",".join(self.subs) + "->" + self.out, *xs, optimize=len(xs) > 1)
+
+    def backward(self, gy):
+        xs = self.inputs
+        grads = []
+        for i, (x, term) in enumerate(zip(xs, self.subs)):
+            if not x.requires_grad:
+                grads.append(None)
+                continue
+            others = [t for j, t in enumerate(self.subs) if j != i]
+            reach = set(self.out).union(*others)
+            unique = "".join(dict.fromkeys(term))
+            kept = "".join(c for c in unique if c in reach)
+            g = _einsum([self.out, *others], kept, [gy, *[t for j, t in enumerate(xs) if j != i]])
+            if kept != unique:  # letters summed inside this operand only: broadcast back
+                sizes = dict(zip(term, x.shape))
+                g = reshape(g, tuple(sizes[c] if c in kept else 1 for c in unique))
+                g = broadcast_to(g, tuple(sizes[c] for c in unique))
+            if unique != term:
+                g = _embed_diagonals(g, unique, term, x)
+            grads.append(g)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+
+
+def _embed_diagonals(g: Tensor, unique: str, term: str, x: Tensor) -> Tensor:
+    """From g over ``unique`` letters, the tensor over ``term`` (repeated letters) that is g on
+    the diagonals and zero elsewhere: an einsum with one identity matrix per repeat."""
+    xp = get_array_module(x.data)
+    used = set(term)
+    fresh = iter(c for c in _LETTERS if c not in used)
+    target, eyes, eye_subs, seen = [], [], [], set()
+    for c, n in zip(term, x.shape):
+        if c in seen:
+            d = next(fresh)
+            eyes.append(Tensor._make(xp.eye(n, dtype=g.data.dtype)))
+            eye_subs.append(c + d)
+            target.append(d)
+        else:
+            seen.add(c)
+            target.append(c)
+    return _einsum([unique, *eye_subs], "".join(target), [g, *eyes])
+
+
+def _einsum(subs: list[str], out: str, operands: list[Tensor]) -> Tensor:
+    return Einsum(tuple(subs), out)(*operands)
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Sum of products given by Einstein notation, as ``torch.einsum``: ``"ij,jk->ik"`` is a
+    matrix product; ``...`` stands for broadcast dimensions; without ``->`` the output has
+    the letters seen once, in alphabetical order. Repeated letters in one operand take its
+    diagonal. Every operand is differentiable, twice.
+
+    >>> import scratchgrad as sg
+    >>> sg.einsum("ij,jk->ik", sg.ones(2, 3), sg.ones(3, 4)).shape
+    (2, 4)
+    >>> sg.einsum("ii", sg.eye(3))
+    tensor(3.)
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum: the equation must be a string, got {type(equation).__name__}")
+    if not operands:
+        raise ValueError("einsum: expected at least one operand")
+    xs = [to_tensor(x) for x in operands]
+    dtypes = {x.dtype for x in xs}
+    if len(dtypes) > 1:
+        raise TypeError(f"einsum: the operands must have one dtype, got "
+                        f"{', '.join(str(x.dtype) for x in xs)}")
+    shapes = [tuple(x.shape) for x in xs]
+    subs, out = _parse_einsum(equation, shapes)
+    subs = _broadcast_labels(subs, shapes, equation)
+    return _einsum(subs, out, xs)
+
+
+def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
+    """Contract the last ``dims`` dimensions of ``a`` with the first ``dims`` of ``b``, or,
+    with ``dims=([da...], [db...])``, the listed pairs (an einsum underneath).
+
+    >>> import scratchgrad as sg
+    >>> sg.tensordot(sg.ones(2, 3, 4), sg.ones(3, 4, 5)).shape
+    (2, 5)
+    >>> sg.tensordot(sg.ones(3, 4), sg.ones(4, 3), dims=([0], [1])).shape
+    (4, 4)
+    """
+    a, b = binary_operands(a, b)
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
+        if not 0 <= dims <= min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: dims={dims} must be in [0, min(ndim)] for shapes "
+                             f"{a.shape} and {b.shape}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        try:
+            da, db = [[int(d) for d in ([x] if isinstance(x, int) else x)] for x in dims]
+        except (TypeError, ValueError):
+            raise TypeError(f"tensordot: dims must be an int or two lists of dimensions, got "
+                            f"{dims!r}") from None
+        if len(da) != len(db):
+            raise ValueError(f"tensordot: dims lists {da} and {db} have different lengths")
+        da = [normalize_dim(d, a.ndim, "tensordot") for d in da]
+        db = [normalize_dim(d, b.ndim, "tensordot") for d in db]
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(f"tensordot: dimension {i} of shape {a.shape} and dimension {j} "
+                             f"of shape {b.shape} differ ({a.shape[i]} != {b.shape[j]})")
+    sa = _LETTERS[:a.ndim]
+    sb = list(_LETTERS[a.ndim:a.ndim + b.ndim])
+    for i, j in zip(da, db):
+        sb[j] = sa[i]
+    sb = "".join(sb)
+    out = "".join(c for k, c in enumerate(sa) if k not in da) + "".join(
+        c for k, c in enumerate(sb) if k not in db)
+    return _einsum([sa, sb], out, [a, b])
+
+
+# ---------------------------------------------------------------------- diagonals
+class Diag(Function):
+    """Between a vector and the ``k``-th diagonal of a matrix of ``shape``: 1-D input gives
+    the matrix (zeros elsewhere), 2-D input gives the diagonal. Each direction is the
+    other's gradient."""
+
+    def __init__(self, k: int, shape: tuple) -> None:
+        self.k, self.shape = k, shape
+
+    def _index(self, xp):
+        n_rows, n_cols = self.shape
+        r0, c0 = max(-self.k, 0), max(self.k, 0)
+        length = max(0, min(n_rows - r0, n_cols - c0))
+        i = xp.arange(length)
+        return i + r0, i + c0
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        rows, cols = self._index(xp)
+        if x.ndim == 2:
+            return x[rows, cols]
+        y = xp.zeros(self.shape, dtype=x.dtype)
+        y[rows, cols] = x
+        return y
+
+    def backward(self, gy):
+        return Diag(self.k, self.shape)(gy)
+
+
+def diag(input: Any, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """A 1-D tensor becomes a square matrix with it on diagonal ``diagonal`` (above the main
+    one when positive); a 2-D tensor gives its diagonal as a 1-D tensor.
+
+    >>> import scratchgrad as sg
+    >>> sg.diag(sg.tensor([1.0, 2.0]))
+    tensor([[1., 0.],
+            [0., 2.]])
+    >>> sg.diag(sg.tensor([[1.0, 2.0], [3.0, 4.0]]), 1)
+    tensor([2.])
+    """
+    x = to_tensor(input)
+    if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"diag: diagonal must be an int, got {diagonal!r}")
+    k = int(diagonal)
+    if x.ndim == 1:
+        n = x.shape[0] + (k if k >= 0 else -k)
+        return Diag(k, (n, n))(x)
+    if x.ndim == 2:
+        return Diag(k, tuple(x.shape))(x)
+    raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
+
+
+def trace(input: Any) -> Tensor:  # noqa: A002
+    """Sum of the main diagonal of a 2-D tensor (integers give int64).
+
+    >>> import scratchgrad as sg
+    >>> sg.trace(sg.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor(5.)
+    """
+    from .reduction import sum as _sum
+
+    x = to_tensor(input)
+    if x.ndim != 2:
+        raise ValueError(f"trace: expects a 2-D tensor, got shape {x.shape}")
+    return _sum(diag(x))

@@ -371,3 +371,259 @@ def all(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     x = to_tensor(x)
     axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "all")
     return Tensor._make(get_array_module(x.data).asarray(x.data.all(axis=axes, keepdims=keep)))
+
+
+# ---------------------------------------------------------------------- cumulative and products
+def _flip(t: Tensor, axis: int) -> Tensor:
+    """``t`` reversed along ``axis`` (a differentiable slice with step -1)."""
+    from .shape import getitem
+
+    return getitem(t, (slice(None),) * axis + (slice(None, None, -1),))
+
+
+def _reverse_cumsum(t: Tensor, axis: int) -> Tensor:
+    """out[i] = sum of t[k] for k >= i along ``axis``: the adjoint of cumsum."""
+    return _flip(CumSum(axis)(_flip(t, axis)), axis)
+
+
+class CumSum(Function):
+    """Running sum along ``axis``; the gradient is the reversed running sum of ``gy``."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        return x.cumsum(axis=self.axis)
+
+    def backward(self, gy):
+        return _reverse_cumsum(gy, self.axis)
+
+
+class CumProd(Function):
+    """Running product along ``axis``. Backward: sum_{k>=i} gy[k] y[k] / x[i] before the first
+    zero of a slice; at that zero z, sum_{k>=z} gy[k] y'[k] where y' is the running product
+    with x[z] taken as 1; zero after it. So the gradient is exact with zeros. Its own
+    derivative (double backward) treats the zero pattern as fixed: exact where x has no
+    zeros, incomplete at exact zeros."""
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        return x.cumprod(axis=self.axis)
+
+    def backward(self, gy):
+        from .arithmetic import where
+
+        x, y, axis = self.inputs[0], self.output(), self.axis
+        zero = x.data == 0
+        if not zero.any():
+            return _reverse_cumsum(gy * y, axis) / x
+        seen = zero.cumsum(axis=axis)
+        before = Tensor._make(seen == 0)
+        first = Tensor._make(zero & (seen == 1))
+        y_skip = CumProd(axis)(where(first, 1.0, x))
+        g_before = _reverse_cumsum(gy * y, axis) / where(before, x, 1.0)
+        return where(before, g_before, where(first, _reverse_cumsum(gy * y_skip, axis), 0.0))
+
+
+def _exclusive_cumprod(x: Tensor, axis: int, reverse: bool) -> Tensor:
+    """Products of the elements strictly before (or, with ``reverse``, after) each position."""
+    from .shape import cat, getitem
+
+    if reverse:
+        return _flip(_exclusive_cumprod(_flip(x, axis), axis, False), axis)
+    shape = list(x.shape)
+    shape[axis] = 1
+    one = Tensor._make(get_array_module(x.data).ones(tuple(shape), dtype=x.data.dtype))
+    head = getitem(CumProd(axis)(x), (slice(None),) * axis + (slice(None, -1),))
+    return cat([one, head], dim=axis)
+
+
+class Prod(Function):
+    """Product over one axis or all. The gradient of x[i] is the product of the others:
+    y / x where x has no zero, else (exclusive running product before i) * (after i), exact
+    with zeros. Double backward differentiates that through cumprod's first derivative,
+    which is exact with zeros, so it is exact at zeros too (a third derivative is not)."""
+
+    def __init__(self, axis: int | None, keepdims: bool) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return x.prod(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        axes = None if self.axis is None else (self.axis,)
+        gy = _expand_back(gy, x.data.shape, axes, self.keepdims)
+        if not (x.data == 0).any():
+            y = _expand_back(self.output(), x.data.shape, axes, self.keepdims)
+            return gy * y / x
+        if self.axis is None:
+            flat = reshape(x, (-1,))
+            others = reshape(_exclusive_cumprod(flat, 0, False)
+                             * _exclusive_cumprod(flat, 0, True), x.data.shape)
+        else:
+            others = (_exclusive_cumprod(x, self.axis, False)
+                      * _exclusive_cumprod(x, self.axis, True))
+        return gy * others
+
+
+def _integer_to_int64(x: Tensor, dtype: Any) -> Tensor:
+    """PyTorch's accumulation dtype: ``dtype`` when given, else int64 for bools and ints."""
+    if dtype is not None:
+        return x.to(dtype)
+    if x.data.dtype.kind in "biu" and x.data.dtype != np.int64:
+        return x.to(np.int64)
+    return x
+
+
+def _one_dim(dim: Any, op: str) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    return int(dim)
+
+
+def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """Running sum along ``dim``; bools and integers give int64 unless ``dtype`` is given.
+
+    >>> import scratchgrad as sg
+    >>> sg.cumsum(sg.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
+    tensor([[1., 3.],
+            [3., 7.]])
+    """
+    from .shape import clone
+
+    x = _integer_to_int64(to_tensor(input), dtype)
+    d = normalize_dim(_one_dim(dim, "cumsum"), x.ndim, "cumsum")
+    return CumSum(d)(x) if x.ndim else clone(x)
+
+
+def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """Running product along ``dim``; the gradient is exact with zeros in the input (see
+    :class:`CumProd` for double backward).
+
+    >>> import scratchgrad as sg
+    >>> sg.cumprod(sg.tensor([1.0, 2.0, 3.0]), dim=0)
+    tensor([1., 2., 6.])
+    """
+    from .shape import clone
+
+    x = _integer_to_int64(to_tensor(input), dtype)
+    d = normalize_dim(_one_dim(dim, "cumprod"), x.ndim, "cumprod")
+    return CumProd(d)(x) if x.ndim else clone(x)
+
+
+def prod(input: Any, dim: int | None = None, keepdim: bool = False, *,  # noqa: A002
+         dtype: Any = None) -> Tensor:
+    """Product of all elements, or along one ``dim``. The gradient is exact with zeros in the
+    input (the product of the other elements), and so is double backward.
+
+    >>> import scratchgrad as sg
+    >>> sg.prod(sg.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=0)
+    tensor([3., 8.])
+    """
+    from .shape import clone
+
+    x = _integer_to_int64(to_tensor(input), dtype)
+    if dim is None:
+        return Prod(None, False)(x)
+    d = normalize_dim(_one_dim(dim, "prod"), x.ndim, "prod")
+    return Prod(d, bool(keepdim))(x) if x.ndim else clone(x)
+
+
+_INF = float("inf")
+
+
+class Norm(Function):
+    """The vector p-norm over ``axes`` (all when None). One Function instead of composing
+    abs, pow and sum: forward is one pass per p, and backward can give PyTorch's gradient
+    where the composition gives nan: 0 at a zero norm (and, for p other than 1, 2 and inf,
+    0 at zero elements). p = inf and -inf split the gradient evenly between tied extremes."""
+
+    def __init__(self, p: float, axes: tuple | None, keepdims: bool) -> None:
+        self.p, self.axes, self.keepdims = p, axes, keepdims
+
+    def forward(self, x):
+        p, axes, keep = self.p, self.axes, self.keepdims
+        if p == 2:
+            return np.sqrt((x * x).sum(axis=axes, keepdims=keep))
+        a = np.abs(x)
+        if p == 1:
+            return a.sum(axis=axes, keepdims=keep)
+        if p == _INF:
+            return a.max(axis=axes, keepdims=keep)
+        if p == -_INF:
+            return a.min(axis=axes, keepdims=keep)
+        if p == 0:
+            return (x != 0).sum(axis=axes, keepdims=keep).astype(x.dtype)
+        if p < 0:  # a zero element makes the sum infinite and the norm 0; no warning
+            a = np.where(a == 0, _INF, np.where(a == 0, 1, a) ** p)
+        else:
+            a = a ** p
+        return a.sum(axis=axes, keepdims=keep) ** (1.0 / p)
+
+    def backward(self, gy):
+        from .arithmetic import where
+
+        x, p = self.inputs[0], self.p
+        shape = x.data.shape
+        gy = _expand_back(gy, shape, self.axes, self.keepdims)
+        y = _expand_back(self.output(), shape, self.axes, self.keepdims)
+        xp = get_array_module(x.data)
+        if p == 0:
+            return gy * 0
+        if p == 2:
+            return x * (gy / where(Tensor._make(y.data == 0), 1.0, y))
+        sign = Tensor._make(xp.sign(x.data))
+        if p == 1:
+            return gy * sign
+        if p in (_INF, -_INF):
+            tied = np.abs(x.data) == y.data
+            count = tied.sum(axis=self.axes, keepdims=True)
+            return gy * Tensor._make((xp.sign(x.data) * tied / count).astype(x.data.dtype))
+        from .arithmetic import abs as _abs
+
+        keep = Tensor._make((x.data != 0) & (y.data != 0))
+        ratio = where(keep, _abs(x), 1.0) / where(keep, y, 1.0)
+        return where(keep, gy * sign * ratio ** (p - 1), 0.0)
+
+
+def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
+         out: Any = None, dtype: Any = None) -> Tensor:
+    """The vector p-norm of all elements, or over ``dim`` (an int or a tuple of ints).
+
+    ``p`` is ``"fro"`` (the 2-norm; with a tuple ``dim`` it must name two dimensions), a
+    number (1, 2, 0 counts nonzeros, other positive or negative floats) or +-inf. The
+    gradient at a zero norm is 0, as in PyTorch. ``"nuc"`` is not supported.
+
+    >>> import scratchgrad as sg
+    >>> sg.norm(sg.tensor([3.0, 4.0]))
+    tensor(5.)
+    >>> sg.norm(sg.tensor([[1.0, -2.0], [3.0, 0.0]]), p=1, dim=1)
+    tensor([3., 3.])
+    """
+    if out is not None:
+        raise TypeError("norm: out= is not supported; use the returned tensor")
+    x = to_tensor(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"norm: expected a floating-point tensor, got {x.dtype}; use "
+                        "x.float().norm(...)")
+    if isinstance(p, str):
+        if p == "nuc":
+            raise NotImplementedError("norm: p='nuc' (the nuclear norm) is not supported")
+        if p != "fro":
+            raise ValueError(f"norm: p must be 'fro', a number or inf, got {p!r}")
+        if isinstance(dim, (tuple, list)) and len(dim) != 2:
+            raise ValueError(f"norm: p='fro' with a tuple dim needs 2 dimensions, got "
+                             f"dim={tuple(dim)}")
+        p = 2.0
+    elif isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"norm: p must be 'fro', a number or inf, got {p!r}")
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else dim
+    if dims is not None and len(set(normalize_dim(d, x.ndim, "norm") for d in dims)) < len(dims):
+        raise ValueError(f"norm: dim {tuple(dims)} names a dimension twice")
+    axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "norm")
+    return Norm(float(p), axes, keep)(x)
