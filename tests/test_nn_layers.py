@@ -880,7 +880,7 @@ def test_channel_dropout_zeroes_whole_channels(cls, shape):
     np.testing.assert_allclose(x.grad.numpy(), gy * ratio, rtol=1e-5, atol=1e-6)
     assert y.dtype == np.float32
     m.eval()
-    assert np.array_equal(m(x).numpy(), x.detach().numpy())
+    assert np.array_equal(m(x).detach().numpy(), x.detach().numpy())
     assert repr(m) == f"{cls}(p=0.3, inplace=False)"
 
 
