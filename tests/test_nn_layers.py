@@ -820,7 +820,7 @@ def test_parameter_containers_behave_like_lists_and_dicts():
     assert pd.pop("a").shape == (1,) and list(pd.keys()) == ["b"]
     with pytest.raises(KeyError, match="ParameterDict: no parameter named 'z'"):
         pd["z"]
-    assert "Parameter containing: [float32 of size 2]" in repr(pd)
+    assert "(b): Parameter containing: [float32 of size 2" in repr(pd)
 
 
 # ---------------------------------------------------------------------- GroupNorm
