@@ -264,3 +264,190 @@ def test_integer_labels_are_accepted_by_bce():
     y = F.binary_cross_entropy_with_logits(sg.zeros(3), sg.tensor([1, 0, 1]))
     assert y.dtype == np.float32
     assert y.item() == pytest.approx(np.log(2), 1e-6)
+
+
+# ---------------------------------------------------------------------- KL divergence
+@pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_matches_torch(torch, reduction, log_target):
+    x = np.log(np.abs(randn(4, 5)) + 0.1).astype(np.float32)
+    t = np.abs(randn(4, 5)) + 0.05
+    if log_target:
+        t = np.log(t)
+    else:
+        t[0, :2] = 0.0  # zero targets contribute 0 (xlogy), not nan
+    t = t.astype(np.float32)
+    with pytest.warns(UserWarning, match="reduction='mean'") if reduction == "mean" \
+            else _no_warning():
+        compare(torch, F.kl_div, torch.nn.functional.kl_div, x, t, target_grad=log_target,
+                reduction=reduction, log_target=log_target)
+    m, tm = nn.KLDivLoss(reduction=reduction, log_target=log_target), \
+        torch.nn.KLDivLoss(reduction=reduction, log_target=log_target)
+    assert repr(m) == repr(tm)
+
+
+class _no_warning:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_kl_div_positive_target_gradient_matches_torch(torch):
+    x, t = randn(3, 4), np.abs(randn(3, 4)) + 0.1
+    compare(torch, F.kl_div, torch.nn.functional.kl_div, x, t, target_grad=True,
+            reduction="batchmean")
+
+
+# ---------------------------------------------------------------------- margin-type losses
+def _signs(*shape: int) -> np.ndarray:
+    return np.where(RNG.random(shape) < 0.5, -1.0, 1.0).astype(np.float32)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [0.0, 0.5])
+def test_margin_ranking_loss_matches_torch(torch, reduction, margin):
+    a, b, t = randn(6), randn(6), _signs(6)
+    m = nn.MarginRankingLoss(margin, reduction=reduction)
+    tm = torch.nn.MarginRankingLoss(margin, reduction=reduction)
+    assert repr(m) == repr(tm)
+    xa, xb = sg.tensor(a, requires_grad=True), sg.tensor(b, requires_grad=True)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    y, yt = m(xa, xb, sg.tensor(t)), tm(ta, tb, torch.tensor(t))
+    close(y, yt)
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    close(xa.grad, ta.grad)
+    close(xb.grad, tb.grad)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [0.0, -0.3, 0.2])
+@pytest.mark.parametrize("shape", [(5, 4), (4,)])
+def test_cosine_embedding_loss_matches_torch(torch, reduction, margin, shape):
+    a, b = randn(*shape), randn(*shape)
+    t = _signs(*shape[:-1])
+    if len(shape) == 2:
+        t[0] = 0.0  # neither 1 nor -1: no loss, as in PyTorch
+    m = nn.CosineEmbeddingLoss(margin, reduction=reduction)
+    tm = torch.nn.CosineEmbeddingLoss(margin, reduction=reduction)
+    assert repr(m) == repr(tm)
+    xa, xb = sg.tensor(a, requires_grad=True), sg.tensor(b, requires_grad=True)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    y, yt = m(xa, xb, sg.tensor(t)), tm(ta, tb, torch.tensor(t))
+    close(y, yt)
+    assert y.dtype == np.float32
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    close(xa.grad, ta.grad)
+    close(xb.grad, tb.grad)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("margin", [1.0, 0.3])
+def test_hinge_embedding_loss_matches_torch(torch, reduction, margin):
+    x, t = np.abs(randn(4, 5)), _signs(4, 5)
+    compare(torch, F.hinge_embedding_loss, torch.nn.functional.hinge_embedding_loss, x, t,
+            margin=margin, reduction=reduction)
+    m, tm = nn.HingeEmbeddingLoss(margin, reduction=reduction), \
+        torch.nn.HingeEmbeddingLoss(margin, reduction=reduction)
+    compare(torch, m, tm, x, t)
+    assert repr(m) == repr(tm)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_soft_margin_loss_matches_torch(torch, reduction):
+    x, t = randn(4, 5) * 3, _signs(4, 5)
+    compare(torch, F.soft_margin_loss, torch.nn.functional.soft_margin_loss, x, t,
+            reduction=reduction)
+    m, tm = nn.SoftMarginLoss(reduction=reduction), torch.nn.SoftMarginLoss(reduction=reduction)
+    compare(torch, m, tm, x, t)
+    assert repr(m) == repr(tm)
+
+
+def test_soft_margin_loss_is_finite_for_large_margins():
+    x = sg.tensor([-200.0, 200.0], requires_grad=True)
+    y = F.soft_margin_loss(x, sg.tensor([1.0, -1.0]), reduction="none")
+    np.testing.assert_allclose(y.detach().numpy(), [200.0, 200.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-1.0, 1.0])
+
+
+# ---------------------------------------------------------------------- Gaussian NLL
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("full", [False, True])
+@pytest.mark.parametrize("var_shape", [(4, 5), (4,), (4, 1)])
+def test_gaussian_nll_loss_matches_torch(torch, reduction, full, var_shape):
+    x, t = randn(4, 5), randn(4, 5)
+    v = np.abs(randn(*var_shape)) + 0.1
+    v.reshape(-1)[0] = 1e-8  # below eps: clamped for the value, gradient passed unclamped
+    m = nn.GaussianNLLLoss(full=full, reduction=reduction)
+    tm = torch.nn.GaussianNLLLoss(full=full, reduction=reduction)
+    assert repr(m) == repr(tm)
+    xs = [sg.tensor(a, requires_grad=True) for a in (x, t, v)]
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, t, v)]
+    y, yt = m(*xs), tm(*ts)
+    close(y, yt, rtol=1e-4)
+    assert y.dtype == np.float32
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    for a, b in zip(xs, ts):
+        close(a.grad, b.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_gaussian_nll_loss_float_var_matches_torch(torch):
+    x, t = randn(3, 4), randn(3, 4)
+    compare(torch, lambda a, b: F.gaussian_nll_loss(a, b, 0.5),
+            lambda a, b: torch.nn.functional.gaussian_nll_loss(a, b, 0.5), x, t,
+            target_grad=True)
+
+
+# ---------------------------------------------------------------------- new losses: checks
+def test_new_losses_gradcheck():
+    x, y = sg.randn(4, 3, requires_grad=True), sg.randn(4, 3, requires_grad=True)
+    t = sg.tensor([1.0, -1.0, 1.0, -1.0])
+    p = sg.rand(4, 3) + 0.1
+    assert gradcheck(lambda x: F.kl_div(x, p, reduction="batchmean"), [x])
+    assert gradcheck(lambda x, y: F.kl_div(x, y, reduction="sum", log_target=True), [x, y])
+    assert gradcheck(lambda x, y: F.cosine_embedding_loss(x, y, t, margin=-0.5), [x, y])
+    signs = sg.tensor(_signs(4, 3))
+    assert gradcheck(lambda x: F.soft_margin_loss(x, signs), [x])
+    v = sg.rand(4, 3, requires_grad=True)
+    v.data += 0.5
+    assert gradcheck(lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True), [x, y, v])
+    assert gradgradcheck(lambda x: F.soft_margin_loss(x, sg.ones(4, 3)), [x])
+    # margin and hinge losses are piecewise linear: check away from their kinks
+    a = sg.tensor([2.0, -1.5, 0.7, 3.0], requires_grad=True)
+    b = sg.tensor([0.5, 1.0, -0.4, 1.1], requires_grad=True)
+    assert gradcheck(lambda a, b: F.margin_ranking_loss(a, b, t, margin=0.3), [a, b])
+    assert gradcheck(lambda a: F.hinge_embedding_loss(a.abs() + 0.01, t, margin=2.5), [a])
+
+
+def test_new_losses_errors():
+    with pytest.raises(ValueError, match="kl_div: reduction must be 'mean', 'batchmean', 'sum' "
+                                         "or 'none', got 'bad'"):
+        F.kl_div(sg.randn(2), sg.rand(2), reduction="bad")
+    with pytest.raises(ValueError, match=r"margin_ranking_loss: all input tensors should have "
+                                         r"the same number of dimensions, got input1 \(3,\), "
+                                         r"input2 \(3,\) and target \(3, 1\)"):
+        F.margin_ranking_loss(sg.randn(3), sg.randn(3), sg.ones(3, 1))
+    with pytest.raises(ValueError, match=r"cosine_embedding_loss: expected a 0-D or 1-D target, "
+                                         r"got shape \(3, 1\)"):
+        nn.CosineEmbeddingLoss()(sg.randn(3, 4), sg.randn(3, 4), sg.ones(3, 1))
+    with pytest.raises(ValueError, match=r"cosine_embedding_loss: a 1-D target expects 2-D input "
+                                         r"tensors, got inputs of shapes \(3, 4, 2\)"):
+        F.cosine_embedding_loss(sg.randn(3, 4, 2), sg.randn(3, 4, 2), sg.ones(3))
+    with pytest.raises(ValueError, match=r"hinge_embedding_loss: the inputs of shapes \(3, 4\) "
+                                         r"and \(3, 5\) do not broadcast"):
+        F.hinge_embedding_loss(sg.randn(3, 4), sg.ones(3, 5))
+    with pytest.raises(ValueError, match="soft_margin_loss: reduction must be"):
+        nn.SoftMarginLoss(reduction="avg")(sg.randn(3), sg.ones(3))
+    with pytest.raises(ValueError, match="gaussian_nll_loss: var has negative entry"):
+        F.gaussian_nll_loss(sg.randn(3, 4), sg.ones(3, 4), -sg.ones(3, 4))
+    with pytest.raises(ValueError, match=r"gaussian_nll_loss: var is of incorrect size \(3, 2\) "
+                                         r"for input of shape \(3, 4\)"):
+        nn.GaussianNLLLoss()(sg.randn(3, 4), sg.ones(3, 4), sg.ones(3, 2))

@@ -442,3 +442,463 @@ def test_every_gradient_stays_float32():
         assert _backward_dtypes(loss) == {np.dtype(np.float32)}
     model.eval()
     assert _backward_dtypes(model(sg.randn(3, 6)).sum()) == {np.dtype(np.float32)}
+
+
+# ---------------------------------------------------------------------- more activations
+NEW_ACTIVATIONS = [
+    ("ELU", ()), ("ELU", (0.5,)), ("SELU", ()), ("CELU", ()), ("CELU", (2.0,)), ("ReLU6", ()),
+    ("Hardtanh", ()), ("Hardtanh", (-2.0, 3.0)), ("Hardsigmoid", ()), ("Hardswish", ()),
+    ("Mish", ()), ("Softsign", ()), ("LogSigmoid", ()), ("Softmin", (1,)), ("GLU", ()),
+    ("GLU", (1,)), ("Threshold", (0.5, -2.0)), ("PReLU", ()), ("PReLU", (6, 0.1)),
+]
+
+
+@pytest.mark.parametrize("name,args", NEW_ACTIVATIONS)
+def test_new_activations_match_torch(torch, name, args):
+    m, tmod = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    if name == "PReLU":  # slopes that differ per channel, so a mix-up would show
+        with torch.no_grad():
+            tmod.weight.copy_(torch.tensor(randn(*tmod.weight.shape)))
+        assert list(m.state_dict()) == list(tmod.state_dict()) == ["weight"]
+        copy_from_torch(m, tmod)
+    run_pair(torch, m, tmod, randn(4, 6, 4) * 3)
+    assert repr(m) == repr(tmod)
+
+
+@pytest.mark.parametrize("name", ["relu6", "hardtanh", "hardsigmoid", "hardswish", "elu", "celu",
+                                  "selu", "mish", "softsign", "logsigmoid"])
+def test_new_activations_at_their_kinks_match_torch(torch, name):
+    # The points where the piecewise definitions switch: the gradient there is a convention.
+    x_np = np.array([0.0, 6.0, -1.0, 7.0, 3.0, -3.0, 1.0, -6.0], dtype=np.float32)
+    x, xt = sg.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    y, yt = getattr(F, name)(x), getattr(torch.nn.functional, name)(xt)
+    close(y, yt)
+    y.sum().backward()
+    yt.sum().backward()
+    close(x.grad, xt.grad)
+
+
+def test_prelu_on_1d_and_unbatched_inputs_matches_torch(torch):
+    for shape in [(5,), (2, 6), (2, 6, 3, 3)]:
+        n = 6 if len(shape) > 1 else 1
+        tmod, m = torch.nn.PReLU(n), nn.PReLU(n)
+        with torch.no_grad():
+            tmod.weight.copy_(torch.tensor(randn(n)))
+        copy_from_torch(m, tmod)
+        run_pair(torch, m, tmod, randn(*shape))
+
+
+def test_logsigmoid_and_elu_are_stable_for_large_inputs(torch):
+    x_np = np.array([-300.0, -90.0, 0.0, 90.0, 300.0], dtype=np.float32)
+    for name in ["logsigmoid", "elu", "celu", "selu", "mish", "softsign"]:
+        x = sg.tensor(x_np, requires_grad=True)
+        xt = torch.tensor(x_np, requires_grad=True)
+        y, yt = getattr(F, name)(x), getattr(torch.nn.functional, name)(xt)
+        close(y, yt)
+        y.sum().backward()
+        yt.sum().backward()
+        assert np.isfinite(x.grad.numpy()).all(), name
+        close(x.grad, xt.grad)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("elu", {"alpha": 0.7}), ("selu", {}), ("celu", {"alpha": 1.5}), ("hardtanh", {}),
+    ("relu6", {}), ("hardsigmoid", {}), ("hardswish", {}), ("mish", {}), ("softsign", {}),
+    ("logsigmoid", {}), ("softmin", {"dim": 1}), ("glu", {"dim": 1}),
+])
+def test_new_activations_gradcheck(name, kw):
+    # Shifted away from the kinks (0, +-1, +-3, 6), where finite differences are meaningless.
+    x = (sg.rand(3, 4) * 0.8 + 0.1) * sg.tensor([[1.0, -1.0, 2.0, -2.5]])
+    x.requires_grad_()
+    assert gradcheck(lambda x: getattr(F, name)(x, **kw), [x])
+
+
+def test_prelu_threshold_gradcheck_and_double_backward():
+    x = sg.randn(3, 4, 2, requires_grad=True)
+    w = sg.tensor([0.1, -0.3, 0.5, 0.2], requires_grad=True)
+    assert gradcheck(lambda x, w: F.prelu(x, w), [x, w])
+    assert gradgradcheck(lambda x: F.mish(x), [x])
+    assert gradgradcheck(lambda x: F.elu(x), [x])
+    assert gradcheck(lambda x: F.threshold(x, 0.1, 3.0), [x])
+
+
+def test_new_activation_errors():
+    with pytest.raises(ValueError, match=r"glu: halving dimension must be even.*dimension 1.*"
+                                         r"\(2, 3\).*size 3"):
+        F.glu(sg.randn(2, 3), dim=1)
+    with pytest.raises(ValueError, match="glu: does not support scalars"):
+        nn.GLU()(sg.tensor(1.0))
+    with pytest.raises(ValueError, match=r"prelu: mismatch.*3 parameters and 4 channel.*"
+                                         r"\(2, 4\)"):
+        nn.PReLU(3)(sg.randn(2, 4))
+    with pytest.raises(ValueError, match="prelu: zero-dim"):
+        nn.PReLU()(sg.tensor(1.0))
+    with pytest.raises(ValueError, match="Hardtanh: min_val cannot be greater than max_val, "
+                                         "got min_val=2.0 and max_val=1.0"):
+        nn.Hardtanh(2.0, 1.0)
+    with pytest.raises(ValueError, match="hardtanh: min_val cannot be greater"):
+        F.hardtanh(sg.randn(3), 2.0, 1.0)
+    with pytest.raises(ValueError, match="celu: alpha cannot be 0"):
+        nn.CELU(0.0)(sg.randn(3))
+    with pytest.raises(ValueError, match="PReLU: num_parameters must be a positive int, got 0"):
+        nn.PReLU(0)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmin"):
+        nn.Softmin()(sg.randn(2, 3))
+
+
+# ---------------------------------------------------------------------- distances
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, math.inf])
+@pytest.mark.parametrize("dim", [1, -1, 0])
+def test_normalize_matches_torch(torch, p, dim):
+    x_np = randn(4, 5)
+    x_np[1] = 0.0  # a zero vector: the gradient must be finite (as in PyTorch) and match
+    x_np[:, 2] = 0.0
+    x, xt = sg.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    y, yt = F.normalize(x, p, dim), torch.nn.functional.normalize(xt, p, dim)
+    close(y, yt)
+    assert y.dtype == np.float32
+    gy = randn(4, 5)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    close(x.grad, xt.grad, atol=1e-4)
+
+
+@pytest.mark.parametrize("shapes,dim", [(((4, 5), (4, 5)), 1), (((3, 4, 5), (1, 4, 5)), 2),
+                                        (((6,), (6,)), 0), (((4, 5), (5,)), -1)])
+def test_cosine_similarity_matches_torch(torch, shapes, dim):
+    a, b = randn(*shapes[0]), randn(*shapes[1])
+    m, tmod = nn.CosineSimilarity(dim), torch.nn.CosineSimilarity(dim)
+    assert repr(m) == repr(tmod)
+    xa, xb = sg.tensor(a, requires_grad=True), sg.tensor(b, requires_grad=True)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    y, yt = m(xa, xb), tmod(ta, tb)
+    close(y, yt)
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    close(xa.grad, ta.grad)
+    close(xb.grad, tb.grad)
+
+
+@pytest.mark.parametrize("p,eps,keepdim", [(2.0, 1e-6, False), (1.0, 1e-6, True),
+                                           (3.0, 0.1, False), (math.inf, 1e-6, False)])
+@pytest.mark.parametrize("shapes", [((4, 5), (4, 5)), ((5,), (5,)), ((3, 4, 5), (4, 5))])
+def test_pairwise_distance_matches_torch(torch, p, eps, keepdim, shapes):
+    a, b = randn(*shapes[0]), randn(*shapes[1])
+    m, tmod = nn.PairwiseDistance(p, eps, keepdim), torch.nn.PairwiseDistance(p, eps, keepdim)
+    xa, xb = sg.tensor(a, requires_grad=True), sg.tensor(b, requires_grad=True)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    y, yt = m(xa, xb), tmod(ta, tb)
+    close(y, yt)
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    close(xa.grad, ta.grad)
+    close(xb.grad, tb.grad)
+
+
+def test_distances_gradcheck_and_errors():
+    a, b = sg.randn(3, 4, requires_grad=True), sg.randn(3, 4, requires_grad=True)
+    assert gradcheck(lambda a, b: F.cosine_similarity(a, b), [a, b])
+    assert gradcheck(lambda a, b: F.pairwise_distance(a, b, p=3.0), [a, b])
+    assert gradcheck(lambda a: F.normalize(a, dim=0), [a])
+    assert gradgradcheck(lambda a, b: F.cosine_similarity(a, b), [a, b])
+    with pytest.raises(ValueError, match=r"cosine_similarity: the inputs of shapes \(3, 4\) and "
+                                         r"\(3, 5\) do not broadcast"):
+        F.cosine_similarity(sg.randn(3, 4), sg.randn(3, 5))
+    with pytest.raises(IndexError, match="normalize: dimension 1 is out of range"):
+        F.normalize(sg.randn(3))
+    with pytest.raises(ValueError, match="pairwise_distance: p must be positive"):
+        F.pairwise_distance(a, b, p=-1.0)
+
+
+# ---------------------------------------------------------------------- Conv1d and 1-D pools
+@pytest.mark.parametrize("kw", [{}, {"stride": 2}, {"padding": 2}, {"dilation": 2},
+                                {"padding": "same"}, {"padding": "valid"}, {"bias": False},
+                                {"groups": 2, "padding": 1}, {"groups": 2, "stride": 3}])
+@pytest.mark.parametrize("shape", [(3, 4, 11), (4, 11)])
+def test_conv1d_matches_torch(torch, kw, shape):
+    tmod, m = torch.nn.Conv1d(4, 6, 3, **kw), nn.Conv1d(4, 6, 3, **kw)
+    assert list(m.state_dict()) == list(tmod.state_dict())
+    assert {k: tuple(v.shape) for k, v in m.state_dict().items()} == \
+        {k: tuple(v.shape) for k, v in tmod.state_dict().items()}
+    assert repr(m) == repr(tmod)
+    copy_from_torch(m, tmod)
+    run_pair(torch, m, tmod, randn(*shape))
+
+
+def test_conv1d_default_init_bound():
+    m = nn.Conv1d(4, 8, 5)
+    bound = 1 / math.sqrt(4 * 5)
+    assert m.weight.dtype == np.float32
+    assert np.abs(m.weight.data).max() <= bound and np.abs(m.bias.data).max() <= bound
+
+
+def test_conv1d_gradcheck_and_errors():
+    x, W, b = sg.randn(2, 4, 7, requires_grad=True), sg.randn(4, 2, 3, requires_grad=True), \
+        sg.randn(4, requires_grad=True)
+    assert gradcheck(lambda x, W, b: F.conv1d(x, W, b, stride=2, padding=1, groups=2), [x, W, b])
+    assert gradgradcheck(lambda x, W: F.conv1d(x, W, dilation=2, groups=2), [x, W])
+    m = nn.Conv1d(2, 4, 3)
+    with pytest.raises(ValueError, match=r"Conv1d\(2, 4.*expected a 3-D input \(N, 2, L\).*"
+                                         r"\(2, 3, 5\)"):
+        m(sg.randn(2, 3, 5))
+    with pytest.raises(ValueError, match=r"Conv1d\(2, 4.*got an input of shape \(2, 2, 5, 5\)"):
+        m(sg.randn(2, 2, 5, 5))
+    with pytest.raises(ValueError, match=r"conv1d: expected a 3-D input \(N, C, L\).*\(5,\)"):
+        F.conv1d(sg.randn(5), sg.randn(1, 1, 3))
+    with pytest.raises(ValueError, match=r"conv1d: weight must be 3-D.*\(4, 2, 3, 3\)"):
+        F.conv1d(sg.randn(1, 2, 5), sg.randn(4, 2, 3, 3))
+    with pytest.raises(ValueError, match=r"conv1d: input of shape \(1, 3, 5\) has 3 channels "
+                                         r"but weight of shape \(4, 2, 3\)"):
+        F.conv1d(sg.randn(1, 3, 5), sg.randn(4, 2, 3))
+    with pytest.raises(ValueError, match="conv1d: the padded input length is 2.*spans 3"):
+        F.conv1d(sg.randn(1, 2, 2), sg.randn(4, 2, 3))
+    with pytest.raises(ValueError, match="Conv1d: padding='same' is not supported for strided"):
+        nn.Conv1d(2, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match=r"Conv1d: kernel_size must be an int or a 1-tuple, "
+                                         r"got \(3, 3\)"):
+        nn.Conv1d(2, 4, (3, 3))
+
+
+@pytest.mark.parametrize("cls,kw", [("MaxPool1d", {"kernel_size": 2}),
+                                    ("MaxPool1d", {"kernel_size": 3, "stride": 2, "padding": 1}),
+                                    ("MaxPool1d", {"kernel_size": 2, "dilation": 2}),
+                                    ("AvgPool1d", {"kernel_size": 2}),
+                                    ("AvgPool1d", {"kernel_size": 3, "stride": 2, "padding": 1}),
+                                    ("AvgPool1d", {"kernel_size": 3, "padding": 1,
+                                                   "count_include_pad": False})])
+@pytest.mark.parametrize("shape", [(2, 3, 9), (3, 9)])
+def test_pool1d_matches_torch(torch, cls, kw, shape):
+    m, tmod = getattr(nn, cls)(**kw), getattr(torch.nn, cls)(**kw)
+    run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+
+
+def test_max_pool1d_indices_match_torch(torch):
+    x = randn(2, 3, 9)
+    y, idx = F.max_pool1d(sg.tensor(x), 3, 2, 1, return_indices=True)
+    yt, it = torch.nn.functional.max_pool1d(torch.tensor(x), 3, 2, 1, return_indices=True)
+    close(y, yt)
+    assert idx.dtype == np.int64
+    np.testing.assert_array_equal(idx.numpy(), it.numpy())
+
+
+def test_pool1d_gradcheck_and_errors():
+    x = sg.randn(2, 3, 8, requires_grad=True)
+    assert gradcheck(lambda x: F.avg_pool1d(x, 3, 2, 1), [x])
+    assert gradcheck(lambda x: F.max_pool1d(x, 2), [x])
+    with pytest.raises(ValueError, match=r"max_pool1d: expected a 3-D input \(N, C, L\) or a "
+                                         r"2-D unbatched input \(C, L\), got shape \(2, 3, 5, 5\)"):
+        nn.MaxPool1d(2)(sg.randn(2, 3, 5, 5))
+    with pytest.raises(ValueError, match=r"avg_pool1d: expected a 3-D.*got shape \(5,\)"):
+        F.avg_pool1d(sg.randn(5), 2)
+    with pytest.raises(ValueError, match="max_pool1d: padding 2 must be at most half of "
+                                         "kernel_size 2"):
+        F.max_pool1d(sg.randn(1, 2, 8), 2, padding=2)
+
+
+# ---------------------------------------------------------------------- padding layers
+@pytest.mark.parametrize("cls,args,shape", [
+    ("ZeroPad2d", (1,), (2, 3, 4, 5)), ("ZeroPad2d", ((1, 2, 0, 3),), (3, 4, 5)),
+    ("ConstantPad1d", (2, 3.5), (2, 3, 4)), ("ConstantPad1d", ((0, 3), -1.0), (3, 4)),
+    ("ConstantPad2d", ((1, 2, 0, 1), 1.0), (2, 3, 4, 5)), ("ZeroPad1d", ((1, 2),), (2, 3, 4)),
+])
+def test_padding_layers_match_torch(torch, cls, args, shape):
+    m, tmod = getattr(nn, cls)(*args), getattr(torch.nn, cls)(*args)
+    run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+
+
+def test_padding_layer_errors():
+    with pytest.raises(ValueError, match=r"ZeroPad2d: padding must be an int or a 4-tuple.*"
+                                         r"\(1, 2, 3\)"):
+        nn.ZeroPad2d((1, 2, 3))
+    with pytest.raises(ValueError, match=r"ConstantPad2d\(padding=\(1, 1, 1, 1\), value=2.0\): "
+                                         r"expected a 4-D input.*\(5,\)"):
+        nn.ConstantPad2d(1, 2.0)(sg.randn(5))
+
+
+# ---------------------------------------------------------------------- Upsample / interpolate
+@pytest.mark.parametrize("shape,kw", [
+    ((2, 3, 5), {"scale_factor": 2}), ((2, 3, 5), {"size": 12}), ((2, 3, 7), {"size": 3}),
+    ((2, 3, 4, 5), {"scale_factor": 2}), ((2, 3, 4, 5), {"scale_factor": (1.5, 3)}),
+    ((2, 3, 4, 5), {"size": (7, 3)}), ((1, 2, 6, 6), {"scale_factor": 0.5}),
+    ((1, 2, 5, 5), {"scale_factor": 1.7}),
+    ((1, 2, 5, 5), {"scale_factor": 1.7, "recompute_scale_factor": True}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"size": (7, 9), "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"size": (3, 2), "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"scale_factor": 1.7, "mode": "bilinear"}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bilinear", "align_corners": True}),
+    ((2, 3, 4, 5), {"size": (7, 1), "mode": "bilinear", "align_corners": True}),
+    ((2, 3, 4, 5), {"size": (3, 8), "mode": "bilinear", "align_corners": True}),
+])
+def test_upsample_matches_torch(torch, shape, kw):
+    m, tmod = nn.Upsample(**kw), torch.nn.Upsample(**kw)
+    run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+
+
+def test_interpolate_gradcheck_and_errors():
+    x = sg.randn(1, 2, 3, 4, requires_grad=True)
+    assert gradcheck(lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"), [x])
+    assert gradcheck(lambda x: F.interpolate(x, size=(5, 2), mode="bilinear",
+                                             align_corners=True), [x])
+    assert gradcheck(lambda x: F.interpolate(x, size=(5, 7)), [x])
+    with pytest.raises(ValueError, match="interpolate: only one of size or scale_factor"):
+        F.interpolate(x, size=4, scale_factor=2)
+    with pytest.raises(ValueError, match="interpolate: either size or scale_factor"):
+        F.interpolate(x)
+    with pytest.raises(ValueError, match="interpolate: align_corners can only be set"):
+        F.interpolate(x, size=4, align_corners=True)
+    with pytest.raises(NotImplementedError, match=r"interpolate: got a 3-D input of shape "
+                                                  r"\(1, 2, 3\), but bilinear mode needs"):
+        F.interpolate(sg.randn(1, 2, 3), size=4, mode="bilinear")
+    with pytest.raises(ValueError, match=r"interpolate: expected a 3-D .* got shape \(2, 3\)"):
+        nn.Upsample(size=4)(sg.randn(2, 3))
+    with pytest.raises(ValueError, match=r"interpolate: the input has 2 spatial dimension\(s\) "
+                                         r"\(3, 4\) but size \(4, 5, 6\) gives 3"):
+        F.interpolate(x, size=(4, 5, 6))
+    with pytest.raises(NotImplementedError, match="interpolate: mode 'bicubic' is not"):
+        F.interpolate(x, size=4, mode="bicubic")
+
+
+# ---------------------------------------------------------------------- ParameterList / Dict
+def test_parameter_containers_register_with_torch_keys(torch):
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.plist = torch.nn.ParameterList([torch.nn.Parameter(torch.randn(2, 3)),
+                                                 torch.nn.Parameter(torch.randn(3))])
+            self.pdict = torch.nn.ParameterDict({"scale": torch.nn.Parameter(torch.randn(4)),
+                                                 "shift": torch.nn.Parameter(torch.randn(4))})
+            self.lin = torch.nn.Linear(3, 4)
+
+    class Ours(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.plist = nn.ParameterList([nn.Parameter(sg.zeros(2, 3)), sg.zeros(3)])
+            self.pdict = nn.ParameterDict({"scale": sg.zeros(4), "shift": sg.zeros(4)})
+            self.lin = nn.Linear(3, 4)
+
+    ours, theirs = Ours(), Net()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    copy_from_torch(ours, theirs)
+    close(ours.plist[1], theirs.plist[1])
+    close(ours.pdict["shift"], theirs.pdict["shift"])
+
+    def loss(m):
+        return ((m.lin(m.plist[0]) * m.pdict["scale"] + m.pdict["shift"]) ** 2).sum() \
+            + (m.plist[1] ** 3).sum()
+
+    loss(ours).backward()
+    loss(theirs).backward()
+    tparams = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        close(p.grad, tparams[name].grad, atol=1e-4)
+
+
+def test_parameter_containers_behave_like_lists_and_dicts():
+    pl = nn.ParameterList([sg.zeros(2)])
+    pl.append(sg.ones(3))
+    pl += [sg.ones(1)]
+    assert len(pl) == 3 and isinstance(pl[1], nn.Parameter) and pl[-1].shape == (1,)
+    assert [p.shape for p in pl] == [(2,), (3,), (1,)]
+    assert len(pl[1:]) == 2
+    pl[0] = sg.ones(5)
+    assert pl[0].shape == (5,)
+    with pytest.raises(TypeError, match="ParameterList: expected a Parameter or a Tensor, got "
+                                        "int"):
+        pl.append(3)
+    with pytest.raises(IndexError):
+        pl[7]
+    pd = nn.ParameterDict({"a": sg.zeros(1)})
+    pd["b"] = sg.ones(2)
+    assert list(pd) == ["a", "b"] and "a" in pd and pd.get("c") is None
+    assert pd.pop("a").shape == (1,) and list(pd.keys()) == ["b"]
+    with pytest.raises(KeyError, match="ParameterDict: no parameter named 'z'"):
+        pd["z"]
+    assert "(b): Parameter containing: [float32 of size 2" in repr(pd)
+
+
+# ---------------------------------------------------------------------- GroupNorm
+@pytest.mark.parametrize("groups,shape", [(2, (3, 4, 5)), (1, (2, 4, 3, 3)), (4, (2, 4)),
+                                          (2, (2, 4, 3, 2, 2)), (1, (4, 7))])
+@pytest.mark.parametrize("kw", [{}, {"affine": False}, {"eps": 1e-3}, {"bias": False}])
+def test_groupnorm_matches_torch(torch, groups, shape, kw):
+    C = shape[1]
+    tmod, m = torch.nn.GroupNorm(groups, C, **kw), nn.GroupNorm(groups, C, **kw)
+    if tmod.weight is not None:  # not the ones/zeros defaults, so a mix-up shows
+        with torch.no_grad():
+            tmod.weight.copy_(torch.tensor(randn(C)))
+            if tmod.bias is not None:
+                tmod.bias.copy_(torch.tensor(randn(C)))
+    assert list(m.state_dict()) == list(tmod.state_dict())
+    assert repr(m) == repr(tmod)
+    copy_from_torch(m, tmod)
+    run_pair(torch, m, tmod, randn(*shape) * 2 + 1, atol=1e-4)
+
+
+def test_groupnorm_gradcheck_and_errors():
+    x = sg.randn(2, 4, 3, requires_grad=True)
+    w, b = sg.randn(4, requires_grad=True), sg.randn(4, requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), [x, w, b])
+    assert gradgradcheck(lambda x, w: F.group_norm(x, 2, w), [x, w])
+    with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(4\) must be divisible by "
+                                         r"num_groups \(3\)"):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(ValueError, match=r"GroupNorm\(2, 4.*expected an input \(N, 4, \*\).*"
+                                         r"\(2, 6, 3\)"):
+        nn.GroupNorm(2, 4)(sg.randn(2, 6, 3))
+    with pytest.raises(ValueError, match=r"group_norm: expected the number of channels.*"
+                                         r"\(2, 6, 3\) and num_groups=4"):
+        F.group_norm(sg.randn(2, 6, 3), 4)
+    with pytest.raises(ValueError, match=r"group_norm: expected weight to be a vector of size "
+                                         r"equal to the number of channels in input \(6\)"):
+        F.group_norm(sg.randn(2, 6, 3), 2, sg.ones(4))
+
+
+# ---------------------------------------------------------------------- Dropout1d / Dropout2d
+@pytest.mark.parametrize("cls,shape", [("Dropout2d", (8, 50, 3, 3)), ("Dropout1d", (8, 50, 4)),
+                                       ("Dropout1d", (50, 4))])
+def test_channel_dropout_zeroes_whole_channels(cls, shape):
+    m = getattr(nn, cls)(0.3)
+    x = sg.tensor(randn(*shape), requires_grad=True)
+    y = m(x)
+    ratio = y.detach().numpy() / x.detach().numpy()
+    k = 2 if len(shape) > 2 else 1  # the (sample, channel) axes that share one draw
+    flat = ratio.reshape(shape[:k] + (-1,))
+    # each channel is all zeros or all 1 / (1 - p)
+    assert np.allclose(flat, flat[..., :1])
+    assert (np.isclose(flat, 0.0) | np.isclose(flat, 1 / 0.7, rtol=1e-5)).all()
+    kept = (flat[..., 0] > 0).mean()
+    assert 0.5 < kept < 0.9
+    gy = randn(*shape)
+    y.backward(sg.tensor(gy))
+    np.testing.assert_allclose(x.grad.numpy(), gy * ratio, rtol=1e-5, atol=1e-6)
+    assert y.dtype == np.float32
+    m.eval()
+    assert np.array_equal(m(x).detach().numpy(), x.detach().numpy())
+    assert repr(m) == f"{cls}(p=0.3, inplace=False)"
+
+
+def test_channel_dropout_edges_and_errors():
+    x = sg.randn(2, 3, 4, 4)
+    assert np.array_equal(F.dropout2d(x, 0.0).numpy(), x.numpy())
+    assert not F.dropout2d(x, 1.0).numpy().any()
+    with pytest.warns(UserWarning, match="dropout2d: Received a 3D input"):
+        F.dropout2d(sg.randn(2, 3, 4), 0.5)
+    with pytest.raises(ValueError, match=r"dropout1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) "
+                                         r"input, got a 4-D input of shape \(2, 3, 4, 4\)"):
+        nn.Dropout1d()(x)
+    with pytest.raises(ValueError, match=r"dropout2d: expected a 4-D input.*\(2, 3\)"):
+        F.dropout2d(sg.randn(2, 3))
+    with pytest.raises(ValueError, match="Dropout2d: probability has to be between 0 and 1, got "
+                                         "1.5"):
+        nn.Dropout2d(1.5)
+    sg.manual_seed(5)
+    a = F.dropout2d(x, 0.5).numpy()
+    sg.manual_seed(5)
+    assert np.array_equal(a, F.dropout2d(x, 0.5).numpy())

@@ -36,3 +36,25 @@ __all__ += ["Conv2d", "ConvTranspose2d", "AdaptiveAvgPool2d", "AvgPool2d", "MaxP
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+from .activation import (CELU, ELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
+                         PReLU, ReLU6, Softmin, Softsign, Threshold)
+from .conv import Conv1d
+from .distance import CosineSimilarity, PairwiseDistance
+from .dropout import Dropout1d, Dropout2d
+from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLDivLoss,
+                   MarginRankingLoss, SoftMarginLoss)
+from .module import ParameterDict, ParameterList
+from .normalization import GroupNorm
+from .padding import ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d
+from .pooling import AvgPool1d, MaxPool1d
+from .upsampling import Upsample
+
+__all__ += [
+    "ELU", "SELU", "CELU", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "Softsign",
+    "LogSigmoid", "Softmin", "GLU", "PReLU", "Threshold", "CosineSimilarity", "PairwiseDistance",
+    "KLDivLoss", "MarginRankingLoss", "CosineEmbeddingLoss", "HingeEmbeddingLoss",
+    "SoftMarginLoss", "GaussianNLLLoss", "Conv1d", "MaxPool1d", "AvgPool1d", "ZeroPad1d",
+    "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "Upsample", "ParameterList", "ParameterDict",
+    "GroupNorm", "Dropout1d", "Dropout2d",
+]

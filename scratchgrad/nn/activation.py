@@ -1,12 +1,18 @@
 """Activation layers: thin modules over the functions in ``nn.functional``."""
 from __future__ import annotations
 
-from ..tensor import Tensor
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Parameter, Tensor
 from . import functional as F
+from . import init
 from .module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "SiLU", "Softplus", "Softmax",
-           "LogSoftmax"]
+           "LogSoftmax", "ELU", "SELU", "CELU", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish",
+           "Mish", "Softsign", "LogSigmoid", "Softmin", "GLU", "PReLU", "Threshold"]
 
 
 class ReLU(Module):
@@ -175,3 +181,278 @@ class LogSoftmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class _Inplace(Module):
+    """An activation without hyperparameters but PyTorch's ignored ``inplace`` flag."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ELU(Module):
+    """x where x > 0, else ``alpha * (exp(x) - 1)``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.ELU()(sg.tensor([-1.0, 2.0])), nn.ELU(0.5)
+    (tensor([-0.6321,  2.0000]), ELU(alpha=0.5))
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class SELU(_Inplace):
+    """Scaled ELU with the self-normalising constants.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.SELU()(sg.tensor([1.0]))
+    tensor([1.0507])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.selu(input)
+
+
+class CELU(Module):
+    """x where x > 0, else ``alpha * (exp(x / alpha) - 1)``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.CELU(2.0)
+    CELU(alpha=2.0)
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Hardtanh(Module):
+    """x clamped to [min_val, max_val].
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.Hardtanh(-2.0, 2.0)(sg.tensor([-3.0, 1.0]))
+    tensor([-2.,  1.])
+    """
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
+        super().__init__()
+        # min_value / max_value: PyTorch's deprecated spellings, still accepted there.
+        self.min_val = min_val if min_value is None else min_value
+        self.max_val = max_val if max_value is None else max_value
+        self.inplace = inplace
+        if self.min_val > self.max_val:
+            raise ValueError(f"{type(self).__name__}: min_val cannot be greater than max_val, "
+                             f"got min_val={self.min_val} and max_val={self.max_val}")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return (f"min_val={self.min_val}, max_val={self.max_val}"
+                + (", inplace=True" if self.inplace else ""))
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.ReLU6()(sg.tensor([-1.0, 7.0]))
+    tensor([0., 6.])
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class Hardsigmoid(_Inplace):
+    """0 below -3, 1 above 3, ``x / 6 + 1 / 2`` between.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.Hardsigmoid()(sg.tensor([0.0]))
+    tensor([0.5000])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input)
+
+
+class Hardswish(_Inplace):
+    """``x * hardsigmoid(x)``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.Hardswish()(sg.tensor([4.0]))
+    tensor([4.])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input)
+
+
+class Mish(_Inplace):
+    """``x * tanh(softplus(x))``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.Mish()(sg.tensor([0.0]))
+    tensor([0.])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.mish(input)
+
+
+class Softsign(Module):
+    """``x / (1 + |x|)``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.Softsign()(sg.tensor([1.0]))
+    tensor([0.5000])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class LogSigmoid(Module):
+    """``log(sigmoid(x))``, stable for large |x|.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.LogSigmoid()(sg.tensor([-100.0]))
+    tensor([-100.])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
+class Softmin(Module):
+    """``softmax(-x)`` along ``dim``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.Softmin(dim=1)(sg.tensor([[0.0, 0.0]]))
+    tensor([[0.5000, 0.5000]])
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmin(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class GLU(Module):
+    """Gated linear unit: halves ``a, b`` of ``dim``, ``a * sigmoid(b)``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.GLU()(sg.randn(2, 6)).shape
+    (2, 3)
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """x where x > 0, else ``weight * x`` with a learnt slope ``weight`` of shape
+    (num_parameters,), one for all channels or one per channel (dimension 1), initialised to
+    ``init``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> act = nn.PReLU(3)
+    >>> act(sg.randn(2, 3, 4)).shape, list(act.state_dict()), act
+    ((2, 3, 4), ['weight'], PReLU(num_parameters=3))
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        if not isinstance(num_parameters, int) or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive int, got "
+                             f"{num_parameters!r}")
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(np.empty(num_parameters,
+                                         dtype=np.float32 if dtype is None else dtype))
+        self.reset_parameters()
+        if device is not None:
+            self.to(device)
+
+    def reset_parameters(self) -> None:
+        """Every slope back to ``init``.
+
+        >>> from scratchgrad import nn
+        >>> act = nn.PReLU(init=0.1); act.reset_parameters(); round(act.weight.item(), 4)
+        0.1
+        """
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class Threshold(Module):
+    """x where x > ``threshold``, else ``value``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.Threshold(0.1, 20.0)(sg.tensor([0.0, 1.0]))
+    tensor([20.,  1.])
+    """
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.threshold(input, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return (f"threshold={self.threshold}, value={self.value}"
+                + (", inplace=True" if self.inplace else ""))

@@ -13,15 +13,30 @@ import numpy as np
 from ..ops.conv import _pair, conv2d, conv_transpose2d
 from ..tensor import Parameter, Tensor
 from . import init
+from .functional import conv1d
 from .module import Module
 
-__all__ = ["Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+
+
+def _single(value: Any, name: str, op: str, minimum: int = 0) -> tuple[int]:
+    """``3 -> (3,)``, ``(3,) -> (3,)``, with an error naming the layer and the argument."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return (int(value),)
 
 
 class _ConvNd(Module):
     """What Conv2d and ConvTranspose2d share: hyperparameters, parameters, init and repr."""
 
     _name = "Conv"
+    _dims = 2  # spatial dimensions: 2 for Conv2d, 1 for Conv1d
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
                  padding: Any, dilation: Any, transposed: bool, output_padding: Any,
@@ -42,21 +57,22 @@ class _ConvNd(Module):
             raise NotImplementedError(f"{name}: padding_mode {padding_mode!r} is not supported; "
                                       "only 'zeros'")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size, "kernel_size", name, 1)
-        self.stride = _pair(stride, "stride", name, 1)
+        ntuple = _pair if self._dims == 2 else _single
+        self.kernel_size = ntuple(kernel_size, "kernel_size", name, 1)
+        self.stride = ntuple(stride, "stride", name, 1)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding must be an int, a pair, 'same' or 'valid', "
+                raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', "
                                  f"got {padding!r}")
-            if padding == "same" and self.stride != (1, 1):
+            if padding == "same" and self.stride != (1,) * self._dims:
                 raise ValueError(f"{name}: padding='same' is not supported for strided "
                                  f"convolutions (stride={self.stride})")
-            self.padding: tuple[int, int] | str = padding
+            self.padding: tuple[int, ...] | str = padding
         else:
-            self.padding = _pair(padding, "padding", name)
-        self.dilation = _pair(dilation, "dilation", name, 1)
+            self.padding = ntuple(padding, "padding", name)
+        self.dilation = ntuple(dilation, "dilation", name, 1)
         self.transposed = transposed
-        self.output_padding = _pair(output_padding, "output_padding", name)
+        self.output_padding = ntuple(output_padding, "output_padding", name)
         self.groups = groups
         self.padding_mode = padding_mode
         dt = np.float32 if dtype is None else dtype
@@ -92,20 +108,21 @@ class _ConvNd(Module):
     def _check_input(self, input: Tensor) -> None:
         if not isinstance(input, Tensor):
             raise TypeError(f"{self!r}: expected a Tensor, got {type(input).__name__}")
-        if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
-            raise ValueError(f"{self!r}: expected a 4-D input (N, {self.in_channels}, H, W) or "
-                             f"an unbatched 3-D input ({self.in_channels}, H, W) with "
-                             f"{self.in_channels} channels, got an input of shape "
-                             f"{tuple(input.shape)}")
+        n, c = self._dims, self.in_channels
+        if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != c:
+            dims = "H, W" if n == 2 else "L"
+            raise ValueError(f"{self!r}: expected a {n + 2}-D input (N, {c}, {dims}) or an "
+                             f"unbatched {n + 1}-D input ({c}, {dims}) with {c} channels, got "
+                             f"an input of shape {tuple(input.shape)}")
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if self.padding != (0, 0):
+        if self.padding != (0,) * self._dims:
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != (1,) * self._dims:
             s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
+        if self.output_padding != (0,) * self._dims:
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -114,6 +131,34 @@ class _ConvNd(Module):
         if self.padding_mode != "zeros":
             s += f", padding_mode={self.padding_mode}"
         return s
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L) or unbatched (C, L) input. Weight (out_channels,
+    in_channels / groups, kL), bias (out_channels,), initialised like PyTorch's. ``padding``
+    is an int, ``'valid'`` or ``'same'`` (stride 1). Runs as a 2-D convolution of height 1.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> conv = nn.Conv1d(4, 8, 3, padding=1)
+    >>> conv(sg.randn(2, 4, 16)).shape, conv.weight.shape
+    ((2, 8, 16), (8, 4, 3))
+    >>> conv
+    Conv1d(4, 8, kernel_size=(3,), stride=(1,), padding=(1,))
+    """
+
+    _dims = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         False, 0, groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
+        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups)
 
 
 class Conv2d(_ConvNd):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ..ops.nn import dropout
 from ..tensor import Tensor
+from .functional import dropout1d, dropout2d
 from .module import Module
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d"]
 
 
 class Dropout(Module):
@@ -33,3 +34,41 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _ChannelDropout(Dropout):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"{type(self).__name__}: probability has to be between 0 and 1, "
+                             f"got {p}")
+        super().__init__(p, inplace)
+
+
+class Dropout1d(_ChannelDropout):
+    """Zero whole channels of (N, C, L) or (C, L) input with probability ``p`` in training
+    mode (scaling the rest by ``1 / (1 - p)``); identity in evaluation mode.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> y = nn.Dropout1d(0.5)(sg.ones(1, 40, 3))
+    >>> bool(((y.sum(dim=2) == 0) | (y.sum(dim=2) == 6)).all())
+    True
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(_ChannelDropout):
+    """Zero whole channels (feature maps) of (N, C, H, W) input with probability ``p`` in
+    training mode (scaling the rest by ``1 / (1 - p)``); identity in evaluation mode.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> drop = nn.Dropout2d(0.5)
+    >>> drop.eval()(sg.ones(1, 2, 2, 2)).sum().item(), drop
+    (8.0, Dropout2d(p=0.5, inplace=False))
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout2d(input, self.p, self.training)

@@ -10,21 +10,38 @@ losses as plain functions of tensors, with PyTorch's names, signatures and reduc
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
+import numpy as np
+
+from ..backend import get_array_module
 from ..ops import abs as _abs
+from ..ops import broadcast_to as _broadcast_to
+from ..ops import chunk as _chunk
+from ..ops import clamp as _clamp
+from ..ops import exp as _exp
 from ..ops import gelu as _gelu
 from ..ops import leaky_relu as _leaky_relu
+from ..ops import log as _log
 from ..ops import log_softmax as _log_softmax
+from ..ops import log1p as _log1p
+from ..ops import logical_and as _logical_and
+from ..ops import matmul as _matmul
+from ..ops import minimum as _minimum
 from ..ops import pad
 from ..ops import relu as _relu
+from ..ops import reshape as _reshape
 from ..ops import sigmoid as _sigmoid
 from ..ops import softmax as _softmax
 from ..ops import softplus as _softplus
+from ..ops import sqrt as _sqrt
 from ..ops import tanh as _tanh
+from ..ops import unsqueeze as _unsqueeze
 from ..ops import where as _where
-from ..ops._util import to_tensor
+from ..ops._util import normalize_dim as _normalize_dim
+from ..ops._util import to_float_tensor, to_tensor
 from ..ops.nn import (_check_reduction, _legacy_reduction, _reduce, batch_norm,
                       binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                       dropout, embedding, layer_norm, linear, nll_loss, one_hot)
@@ -41,6 +58,13 @@ __all__ = [
 ]
 if "conv2d" in globals():
     __all__ += ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+__all__ += [
+    "elu", "selu", "celu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish", "softsign",
+    "logsigmoid", "softmin", "glu", "prelu", "threshold", "normalize", "cosine_similarity",
+    "pairwise_distance", "kl_div", "margin_ranking_loss", "cosine_embedding_loss",
+    "hinge_embedding_loss", "soft_margin_loss", "gaussian_nll_loss", "conv1d", "max_pool1d",
+    "avg_pool1d", "interpolate", "group_norm", "dropout1d", "dropout2d",
+]
 
 
 # ---------------------------------------------------------------------- activations
@@ -223,3 +247,746 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
     d = _difference(input, target, "huber_loss")
     ad = _abs(d)
     return _reduce(_where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), reduction)
+
+
+# ---------------------------------------------------------------------- more activations
+# Built from existing ops (each differentiates, and twice, through them); the branches that
+# could overflow (exp of a large positive x in ELU/CELU) are clamped before exp so that the
+# unused branch of ``where`` never holds inf (whose zero gradient would still give nan).
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else ``alpha * (exp(x) - 1)``.
+
+    >>> import scratchgrad as sg
+    >>> elu(sg.tensor([-1.0, 2.0]))
+    tensor([-0.6321,  2.0000])
+    """
+    x = to_float_tensor(input)
+    return _where(x > 0, x, alpha * (_exp(_clamp(x, max=0.0)) - 1.0))
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with the self-normalising constants (scale ~1.0507, alpha
+    ~1.6733).
+
+    >>> import scratchgrad as sg
+    >>> selu(sg.tensor([1.0]))
+    tensor([1.0507])
+    """
+    return _SELU_SCALE * elu(input, _SELU_ALPHA)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else ``alpha * (exp(x / alpha) - 1)``; ``alpha`` must not be 0.
+
+    >>> import scratchgrad as sg
+    >>> celu(sg.tensor([-1.0, 2.0]), alpha=2.0)
+    tensor([-0.7869,  2.0000])
+    """
+    if alpha == 0:
+        raise ValueError("celu: alpha cannot be 0 (it divides x)")
+    x = to_float_tensor(input)
+    return _where(x > 0, x, alpha * (_exp(_clamp(x, max=0.0) / alpha) - 1.0))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]; as in PyTorch the gradient is zero at the bounds too.
+
+    >>> import scratchgrad as sg
+    >>> hardtanh(sg.tensor([-3.0, 0.5, 3.0]))
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got min_val="
+                         f"{min_val} and max_val={max_val}")
+    x = to_float_tensor(input)
+    inside = _logical_and(x > min_val, x < max_val)
+    return _where(inside, x, _clamp(x.detach(), min_val, max_val))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6), i.e. ``hardtanh(x, 0, 6)``.
+
+    >>> import scratchgrad as sg
+    >>> relu6(sg.tensor([-1.0, 3.0, 9.0]))
+    tensor([0., 3., 6.])
+    """
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """0 for x <= -3, 1 for x >= 3, ``x / 6 + 1 / 2`` between.
+
+    >>> import scratchgrad as sg
+    >>> hardsigmoid(sg.tensor([-4.0, 0.0, 4.0]))
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    x = to_float_tensor(input)
+    return hardtanh((x + 3.0) / 6.0, 0.0, 1.0)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * hardsigmoid(x)``.
+
+    >>> import scratchgrad as sg
+    >>> hardswish(sg.tensor([-4.0, 1.0, 4.0]))
+    tensor([-0.0000,  0.6667,  4.0000])
+    """
+    x = to_float_tensor(input)
+    return x * hardsigmoid(x)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``.
+
+    >>> import scratchgrad as sg
+    >>> mish(sg.tensor([0.0, 1.0]))
+    tensor([0.0000, 0.8651])
+    """
+    x = to_float_tensor(input)
+    return x * _tanh(_softplus(x))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``.
+
+    >>> import scratchgrad as sg
+    >>> softsign(sg.tensor([-1.0, 3.0]))
+    tensor([-0.5000,  0.7500])
+    """
+    x = to_float_tensor(input)
+    return x / (_abs(x) + 1.0)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, computed as ``min(x, 0) - log1p(exp(-|x|))`` so that it is
+    finite and exact for large |x| (``log(sigmoid(-200))`` is -200, not -inf); ``minimum``
+    splits its gradient at the tie x = 0, which gives the right slope 1/2 there.
+
+    >>> import scratchgrad as sg
+    >>> logsigmoid(sg.tensor([-200.0, 0.0]))
+    tensor([-200.0000,   -0.6931])
+    """
+    x = to_float_tensor(input)
+    return _minimum(x, 0.0) - _log1p(_exp(-_abs(x)))
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """``softmax(-x)`` along ``dim``.
+
+    >>> import scratchgrad as sg
+    >>> softmin(sg.tensor([[0.0, 0.0]]), dim=1)
+    tensor([[0.5000, 0.5000]])
+    """
+    x = to_tensor(input)
+    if dim is None:
+        dim = _softmax_dim("softmin", x.ndim)
+    return _softmax(-x, dim, dtype=dtype)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: split ``input`` in two halves ``a, b`` along ``dim``, return
+    ``a * sigmoid(b)``.
+
+    >>> import scratchgrad as sg
+    >>> glu(sg.tensor([[1.0, 2.0, 0.0, 0.0]]))
+    tensor([[0.5000, 1.0000]])
+    """
+    x = to_float_tensor(input)
+    if x.ndim == 0:
+        raise ValueError("glu: does not support scalars because the halved dimension must be "
+                         "even")
+    d = _normalize_dim(dim, x.ndim, "glu")
+    if x.shape[d] % 2:
+        raise ValueError(f"glu: halving dimension must be even, but dimension {d} of the input "
+                         f"of shape {tuple(x.shape)} is size {x.shape[d]}")
+    a, b = _chunk(x, 2, d)
+    return a * _sigmoid(b)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else ``weight * x``; ``weight`` has one slope, or one per channel
+    (dimension 1 of the input).
+
+    >>> import scratchgrad as sg
+    >>> prelu(sg.tensor([[-2.0, 2.0]]), sg.tensor([0.25]))
+    tensor([[-0.5000,  2.0000]])
+    """
+    x, w = to_float_tensor(input), to_tensor(weight)
+    if x.ndim == 0:
+        raise ValueError("prelu: zero-dim input tensors are not allowed")
+    if w.ndim != 1:
+        raise ValueError(f"prelu: weight must be 1-D (num_parameters,), got shape "
+                         f"{tuple(w.shape)}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if w.shape[0] != 1 and w.shape[0] != channels:
+        raise ValueError(f"prelu: mismatch of parameter numbers and input channel size: found "
+                         f"{w.shape[0]} parameters and {channels} channel(s) (input of shape "
+                         f"{tuple(x.shape)})")
+    if x.ndim >= 2:
+        w = _reshape(w, (w.shape[0],) + (1,) * (x.ndim - 2))
+    return _where(x > 0, x, w * x)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > ``threshold``, else ``value``.
+
+    >>> import scratchgrad as sg
+    >>> threshold(sg.tensor([0.5, 2.0]), 1.0, -1.0)
+    tensor([-1.,  2.])
+    """
+    x = to_tensor(input)
+    return _where(x > threshold, x, value)
+
+
+# ---------------------------------------------------------------------- distances
+def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool, op: str) -> Tensor:
+    """The p-norm along ``dim``. Its gradient at a zero vector is 0, as in PyTorch: the root,
+    whose derivative is infinite at 0, is taken of 1 there and the result masked back to 0
+    (so no inf meets a zero gradient and makes nan)."""
+    if not p > 0:
+        raise ValueError(f"{op}: p must be positive (or inf), got {p}")
+    if p == math.inf:
+        return _abs(x).amax(dim, keepdim)
+    if p == 1:
+        return _abs(x).sum(dim, keepdim)
+    s = (x * x if p == 2 else _abs(x) ** p).sum(dim, keepdim)
+    nonzero = s > 0
+    s = _where(nonzero, s, 1.0)
+    root = _sqrt(s) if p == 2 else s ** (1.0 / p)
+    return _where(nonzero, root, 0.0)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Any = None) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim``: unit vectors (zero vectors stay zero).
+
+    >>> import scratchgrad as sg
+    >>> normalize(sg.tensor([[3.0, 4.0], [0.0, 0.0]]))
+    tensor([[0.6000, 0.8000],
+            [0.0000, 0.0000]])
+    """
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
+    x = to_float_tensor(input)
+    d = _normalize_dim(dim, x.ndim, "normalize")
+    return x / _clamp(_vector_norm(x, p, d, True, "normalize"), min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (they broadcast); each norm
+    is clamped to at least ``eps``.
+
+    >>> import scratchgrad as sg
+    >>> cosine_similarity(sg.tensor([[1.0, 0.0], [1.0, 1.0]]), sg.tensor([[1.0, 0.0]]))
+    tensor([1.0000, 0.7071])
+    """
+    a, b = _broadcast_pair(x1, x2, "cosine_similarity")
+    d = _normalize_dim(dim, a.ndim, "cosine_similarity")
+    na = _clamp(_vector_norm(a, 2, d, True, "cosine_similarity"), min=eps)
+    nb = _clamp(_vector_norm(b, 2, d, True, "cosine_similarity"), min=eps)
+    return ((a / na) * (b / nb)).sum(d)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """``||x1 - x2 + eps||_p`` along the last dimension (the inputs broadcast).
+
+    >>> import scratchgrad as sg
+    >>> pairwise_distance(sg.tensor([[0.0, 0.0]]), sg.tensor([[3.0, 4.0]]), eps=0.0)
+    tensor([5.])
+    """
+    a, b = _broadcast_pair(x1, x2, "pairwise_distance")
+    if a.ndim == 0:
+        raise ValueError("pairwise_distance: expected inputs with at least 1 dimension, got "
+                         "two scalars")
+    return _vector_norm(a - b + eps, p, a.ndim - 1, keepdim, "pairwise_distance")
+
+
+def _broadcast_pair(x1: Any, x2: Any, op: str) -> tuple[Tensor, Tensor]:
+    a, b = to_float_tensor(x1), to_float_tensor(x2)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: the inputs of shapes {tuple(a.shape)} and {tuple(b.shape)} do "
+                         "not broadcast together") from None
+    if a.shape != shape:
+        a = _broadcast_to(a, shape)
+    if b.shape != shape:
+        b = _broadcast_to(b, shape)
+    return a, b
+
+
+# ---------------------------------------------------------------------- more losses
+def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence ``target * (log(target) - input)`` of log-probabilities
+    ``input`` (``0`` where target is 0); ``log_target=True`` when ``target`` is a
+    log-probability too. ``reduction='batchmean'`` divides the sum by the batch size (the
+    mathematical KL divergence); ``'mean'`` (the default, kept for PyTorch's sake) divides by
+    the number of elements and warns.
+
+    >>> import scratchgrad as sg
+    >>> p = sg.tensor([[0.5, 0.5]])
+    >>> kl_div(p.log(), p, reduction="batchmean")
+    tensor(0.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "batchmean", "sum", "none"):
+        raise ValueError(f"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+    x, t = to_float_tensor(input), to_float_tensor(target)
+    if log_target:
+        loss = _exp(t) * (t - x)
+    else:
+        positive = t > 0
+        # xlogy: 0 * log(0) is 0, and log is never taken of 0 (its gradient would be inf).
+        loss = _where(positive, t * _log(_where(positive, t, 1.0)), 0.0) - t * x
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / x.shape[0] if x.ndim else total
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch size "
+                      "and the support size; 'batchmean' divides only by the batch size, and "
+                      "aligns with the KL divergence math definition. 'mean' will be changed to "
+                      "behave the same as 'batchmean' in the next major release.", UserWarning,
+                      stacklevel=2)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``: target 1 says input1 should rank
+    higher, -1 lower.
+
+    >>> import scratchgrad as sg
+    >>> margin_ranking_loss(sg.tensor([1.0, 1.0]), sg.tensor([0.0, 0.0]), sg.tensor([1.0, -1.0]))
+    tensor(0.5000)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "margin_ranking_loss")
+    a, b, t = to_float_tensor(input1), to_float_tensor(input2), to_float_tensor(target)
+    if not a.ndim == b.ndim == t.ndim:
+        raise ValueError(f"margin_ranking_loss: all input tensors should have the same number "
+                         f"of dimensions, got input1 {tuple(a.shape)}, input2 {tuple(b.shape)} "
+                         f"and target {tuple(t.shape)}")
+    return _reduce(_clamp(-t * (a - b) + margin, min=0.0), reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Tensor:
+    """``1 - cos(input1, input2)`` where target is 1, ``max(0, cos - margin)`` where it is -1
+    (cosine along dimension 1 of (N, D) inputs, or of unbatched (D,) inputs with a 0-D target).
+
+    >>> import scratchgrad as sg
+    >>> x = sg.tensor([[1.0, 0.0], [1.0, 0.0]])
+    >>> cosine_embedding_loss(x, x, sg.tensor([1.0, -1.0]), reduction="none")
+    tensor([0., 1.])
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "cosine_embedding_loss")
+    a, b, t = to_float_tensor(input1), to_float_tensor(input2), to_tensor(target)
+    if t.ndim > 1:
+        raise ValueError(f"cosine_embedding_loss: expected a 0-D or 1-D target, got shape "
+                         f"{tuple(t.shape)} (multi-target is not supported)")
+    if a.ndim != t.ndim + 1 or b.ndim != t.ndim + 1:
+        raise ValueError(f"cosine_embedding_loss: a {t.ndim}-D target expects "
+                         f"{t.ndim + 1}-D input tensors, got inputs of shapes {tuple(a.shape)} "
+                         f"and {tuple(b.shape)}")
+    a, b = _broadcast_pair(a, b, "cosine_embedding_loss")
+    d = a.ndim - 1
+    eps = 1e-12  # PyTorch's: keeps the denominator above 0 for zero vectors
+    prod = (a * b).sum(d)
+    cos = prod / _sqrt(((a * a).sum(d) + eps) * ((b * b).sum(d) + eps))
+    loss = (_where(t == 1, 1.0 - cos, 0.0)
+            + _where(t == -1, _clamp(cos - margin, min=0.0), 0.0))
+    return _reduce(loss, reduction)
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """``x`` where target is 1, ``max(0, margin - x)`` where it is -1 (for distances x).
+
+    >>> import scratchgrad as sg
+    >>> hinge_embedding_loss(sg.tensor([0.3, 0.3]), sg.tensor([1.0, -1.0]), reduction="none")
+    tensor([0.3000, 0.7000])
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "hinge_embedding_loss")
+    x, t = _broadcast_pair(input, target, "hinge_embedding_loss")
+    loss = (_where(t != 1, _clamp(margin - x, min=0.0), 0.0) + _where(t != -1, x, 0.0))
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Two-class logistic loss ``log(1 + exp(-target * input))`` for targets +-1, computed as
+    a softplus (finite for large margins, where PyTorch's overflows to inf).
+
+    >>> import scratchgrad as sg
+    >>> round(soft_margin_loss(sg.tensor([0.0]), sg.tensor([1.0])).item(), 4)
+    0.6931
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "soft_margin_loss")
+    x, t = _broadcast_pair(input, target, "soft_margin_loss")
+    return _reduce(_softplus(-t * x), reduction)
+
+
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """Gaussian negative log-likelihood ``(log(var) + (input - target)**2 / var) / 2`` (plus
+    ``log(2 pi) / 2`` when ``full``). ``var`` has input's shape, or one dimension less, or a
+    last dimension of 1, or is a float; it is clamped to at least ``eps`` for the value, while
+    its gradient passes unclamped (as in PyTorch).
+
+    >>> import scratchgrad as sg
+    >>> gaussian_nll_loss(sg.tensor([1.0]), sg.tensor([1.0]), sg.tensor([1.0]))
+    tensor(0.)
+    """
+    _check_reduction(reduction, "gaussian_nll_loss")
+    x, t = to_float_tensor(input), to_float_tensor(target)
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError(f"gaussian_nll_loss: var has negative entry/entries (var={var})")
+        v = _full_like(x, max(float(var), eps))
+    else:
+        v = to_float_tensor(var)
+        if v.shape != x.shape:
+            if tuple(x.shape[:-1]) == tuple(v.shape):
+                v = _unsqueeze(v, -1)
+            elif not (x.ndim and v.ndim and x.shape[:-1] == v.shape[:-1] and v.shape[-1] == 1):
+                raise ValueError(f"gaussian_nll_loss: var is of incorrect size {tuple(v.shape)} "
+                                 f"for input of shape {tuple(x.shape)} (expected the input's "
+                                 "shape, that shape without its last dimension, or a last "
+                                 "dimension of 1)")
+        if bool((v.data < 0).any()):
+            raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        vd = v.detach()
+        v = v + (_clamp(vd, min=eps) - vd)  # the clamped value, with the identity's gradient
+    d = x - t
+    loss = 0.5 * (_log(v) + d * d / v)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def _full_like(x: Tensor, value: float) -> Tensor:
+    xp = get_array_module(x.data)
+    return Tensor._make(xp.full(x.shape, value, dtype=x.dtype))
+
+
+# ---------------------------------------------------------------------- 1-D conv and pooling
+# Each runs the 2-D op on a height-1 image: (N, C, L) -> (N, C, 1, L), so the 2-D fast paths
+# (im2col + one GEMM per group, the pooling kernels) serve 1-D inputs too.
+def _single(value: Any, name: str, op: str, minimum: int = 0) -> int:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+        value = value[0]
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _as_2d(x: Tensor, op: str) -> Tensor:
+    """(N, C, L) -> (N, C, 1, L) and (C, L) -> (C, 1, L), with the rank checked."""
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-D input (N, C, L) or a 2-D unbatched input "
+                         f"(C, L), got shape {tuple(x.shape)}")
+    return _reshape(x, x.shape[:-1] + (1, x.shape[-1]))
+
+
+def _from_2d(y: Tensor) -> Tensor:
+    return _reshape(y, y.shape[:-2] + (y.shape[-1],))
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D convolution (cross-correlation) of ``input`` (N, C, L) or (C, L) with ``weight``
+    (OC, C/groups, K) and optional ``bias`` (OC,); ``padding`` is an int, ``'valid'`` or
+    ``'same'`` (stride 1). Runs as :func:`conv2d` on a height-1 image.
+
+    >>> import scratchgrad as sg
+    >>> conv1d(sg.randn(2, 3, 10), sg.randn(4, 3, 3), padding=1).shape
+    (2, 4, 10)
+    """
+    op = "conv1d"
+    x, W = to_tensor(input), to_tensor(weight)
+    if W.ndim != 3:
+        raise ValueError(f"{op}: weight must be 3-D (out_channels, in_channels/groups, kL), "
+                         f"got shape {tuple(W.shape)}")
+    x2 = _as_2d(x, op)
+    s = _single(stride, "stride", op, 1)
+    d = _single(dilation, "dilation", op, 1)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{op}: padding must be an int, 'same' or 'valid', got {padding!r}")
+        if padding == "same" and s != 1:
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
+                             f"(stride={s}); give the padding explicitly")
+        p: Any = padding
+    else:
+        p = (0, _single(padding, "padding", op))
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    C = x.shape[-2]
+    if C != W.shape[1] * groups or W.shape[0] % groups:
+        raise ValueError(f"{op}: input of shape {tuple(x.shape)} has {C} channels but weight of "
+                         f"shape {tuple(W.shape)} with groups={groups} expects "
+                         f"{W.shape[1] * groups} (and out_channels {W.shape[0]} divisible by "
+                         "groups)")
+    length = x.shape[-1] + (2 * p[1] if isinstance(p, tuple) else 0)
+    span = d * (W.shape[2] - 1) + 1
+    if not isinstance(p, str) and length < span:
+        raise ValueError(f"{op}: the padded input length is {length} (input shape "
+                         f"{tuple(x.shape)}, padding {p[1]}) but the dilated kernel spans "
+                         f"{span}; the kernel can't be larger than the input")
+    W2 = _reshape(W, W.shape[:2] + (1, W.shape[2]))
+    return _from_2d(conv2d(x2, W2, bias, (1, s), p, (1, d), groups))
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """1-D max pooling over (N, C, L) or (C, L); ``stride`` defaults to ``kernel_size``. With
+    ``return_indices`` also returns each maximum's index along L (int64).
+
+    >>> import scratchgrad as sg
+    >>> max_pool1d(sg.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
+    tensor([[[3., 2.]]])
+    """
+    op = "max_pool1d"
+    if ceil_mode:
+        raise NotImplementedError(f"{op}: ceil_mode=True is not supported")
+    x2 = _as_2d(to_tensor(input), op)
+    k = _single(kernel_size, "kernel_size", op, 1)
+    s = k if stride is None or stride == () else _single(stride, "stride", op, 1)
+    p = _single(padding, "padding", op)
+    d = _single(dilation, "dilation", op, 1)
+    if p > k // 2:
+        raise ValueError(f"{op}: padding {p} must be at most half of kernel_size {k}")
+    out = max_pool2d(x2, (1, k), (1, s), (0, p), (1, d), return_indices=return_indices)
+    if return_indices:
+        return _from_2d(out[0]), _from_2d(out[1])
+    return _from_2d(out)
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling over (N, C, L) or (C, L); ``stride`` defaults to ``kernel_size``;
+    padded zeros count in the mean unless ``count_include_pad=False``.
+
+    >>> import scratchgrad as sg
+    >>> avg_pool1d(sg.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
+    tensor([[[2., 1.]]])
+    """
+    op = "avg_pool1d"
+    if ceil_mode:
+        raise NotImplementedError(f"{op}: ceil_mode=True is not supported")
+    x2 = _as_2d(to_tensor(input), op)
+    k = _single(kernel_size, "kernel_size", op, 1)
+    s = k if stride is None or stride == () else _single(stride, "stride", op, 1)
+    p = _single(padding, "padding", op)
+    if p > k // 2:
+        raise ValueError(f"{op}: padding {p} must be at most half of kernel_size {k}")
+    return _from_2d(avg_pool2d(x2, (1, k), (1, s), (0, p),
+                               count_include_pad=count_include_pad))
+
+
+# ---------------------------------------------------------------------- resizing
+def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
+                   scale: float | None, dtype: np.dtype) -> np.ndarray:
+    """The (n_out, n_in) matrix that resizes one axis: row i holds the weights output i takes
+    from the inputs. Source positions are computed in float32, like PyTorch's CPU kernels, so
+    that ties fall the same way. ``scale`` is the user's scale factor (None: from the sizes)."""
+    f32 = np.float32
+    i = np.arange(n_out, dtype=f32)
+    m = np.zeros((n_out, n_in), dtype=dtype)
+    rows = np.arange(n_out)
+    if mode == "nearest":
+        step = f32(1.0 / scale) if scale is not None else f32(n_in / n_out)
+        src = np.minimum(np.floor(i * step).astype(np.int64), n_in - 1)
+        m[rows, src] = 1
+        return m
+    if align_corners:
+        step = f32((n_in - 1) / (n_out - 1)) if n_out > 1 else f32(0)
+        pos = i * step
+    else:
+        step = f32(1.0 / scale) if scale is not None else f32(n_in / n_out)
+        pos = np.maximum((i + f32(0.5)) * step - f32(0.5), f32(0))
+    lo = np.minimum(np.floor(pos).astype(np.int64), n_in - 1)
+    hi = np.minimum(lo + 1, n_in - 1)
+    frac = (pos - lo).astype(dtype)
+    np.add.at(m, (rows, lo), 1 - frac)
+    np.add.at(m, (rows, hi), frac)
+    return m
+
+
+def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
+                mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
+    """Resize the spatial dimensions of (N, C, L) or (N, C, H, W) input to ``size``, or by
+    ``scale_factor`` (output size ``floor(in * scale)``). Modes: ``'nearest'`` (3-D and 4-D)
+    and ``'bilinear'`` (4-D) with ``align_corners`` False (default) or True. Each axis is
+    resized by a product with a constant interpolation matrix, so backward (and double
+    backward) come from ``matmul``.
+
+    >>> import scratchgrad as sg
+    >>> interpolate(sg.tensor([[[1.0, 2.0]]]), scale_factor=2)
+    tensor([[[1., 1., 2., 2.]]])
+    >>> interpolate(sg.ones(1, 3, 4, 4), size=(8, 6), mode="bilinear").shape
+    (1, 3, 8, 6)
+    """
+    op = "interpolate"
+    x = to_float_tensor(input)
+    if mode not in ("nearest", "bilinear"):
+        raise NotImplementedError(f"{op}: mode {mode!r} is not supported; only 'nearest' and "
+                                  "'bilinear'")
+    if antialias:
+        raise NotImplementedError(f"{op}: antialias=True is not supported")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError(f"{op}: align_corners can only be set with the interpolating modes "
+                         f"(bilinear), not with mode={mode!r}")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
+                         f"{tuple(x.shape)}")
+    if mode == "bilinear" and x.ndim != 4:
+        raise NotImplementedError(f"{op}: got a {x.ndim}-D input of shape {tuple(x.shape)}, but "
+                                  "bilinear mode needs a 4-D input")
+    n = x.ndim - 2
+    in_sizes = tuple(x.shape[2:])
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: " + ("only one of size or scale_factor should be defined"
+                                      if size is not None else
+                                      "either size or scale_factor should be defined"))
+    scales: tuple[float | None, ...] = (None,) * n
+    if size is not None:
+        sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * n
+        if len(sizes) != n:
+            raise ValueError(f"{op}: the input has {n} spatial dimension(s) {in_sizes} but size "
+                             f"{size!r} gives {len(sizes)}")
+        out_sizes = tuple(int(s) for s in sizes)
+    else:
+        factors = (tuple(scale_factor) if isinstance(scale_factor, (tuple, list))
+                   else (scale_factor,) * n)
+        if len(factors) != n:
+            raise ValueError(f"{op}: the input has {n} spatial dimension(s) {in_sizes} but "
+                             f"scale_factor {scale_factor!r} gives {len(factors)}")
+        if any(not f > 0 for f in factors):
+            raise ValueError(f"{op}: scale_factor must be positive, got {scale_factor!r}")
+        out_sizes = tuple(int(math.floor(s * float(f))) for s, f in zip(in_sizes, factors))
+        if not recompute_scale_factor:
+            scales = tuple(float(f) for f in factors)
+    if min(out_sizes) < 1:
+        raise ValueError(f"{op}: the output size {out_sizes} for an input of shape "
+                         f"{tuple(x.shape)} is empty")
+    xp, dt = get_array_module(x.data), x.dtype
+    align = bool(align_corners)
+    for axis in range(n):
+        A = _interp_matrix(in_sizes[axis], out_sizes[axis], mode, align, scales[axis], dt)
+        if axis == n - 1:  # the last axis: x @ A.T
+            x = _matmul(x, Tensor._make(xp.asarray(np.ascontiguousarray(A.T))))
+        else:  # the height of a 4-D input: A @ x
+            x = _matmul(Tensor._make(xp.asarray(A)), x)
+    return x
+
+
+# ---------------------------------------------------------------------- group norm, dropout
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise (N, C, *) input over each group of ``C / num_groups`` channels (and all
+    spatial positions) of each sample, then scale and shift per channel. Runs as a layer norm
+    over the (N, num_groups, rest) view, so it reuses that fused op.
+
+    >>> import scratchgrad as sg
+    >>> y = group_norm(sg.randn(2, 4, 3), 2)
+    >>> y.shape, round(y[0, :2].mean().item(), 5) == 0
+    ((2, 4, 3), True)
+    """
+    op = "group_norm"
+    x = to_float_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expected an input of at least 2 dimensions (N, C, *), got "
+                         f"shape {tuple(x.shape)}")
+    N, C = x.shape[:2]
+    if not isinstance(num_groups, int) or num_groups < 1 or C % num_groups:
+        raise ValueError(f"{op}: expected the number of channels of the input to be divisible "
+                         f"by num_groups, got input of shape {tuple(x.shape)} and num_groups="
+                         f"{num_groups!r}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"{op}: expected {name} to be a vector of size equal to the number "
+                             f"of channels in input ({C}), got {name} of shape "
+                             f"{tuple(t.shape)} and input of shape {tuple(x.shape)}")
+    rest = x.numel() // (N * num_groups) if N else 0
+    y = _reshape(layer_norm(_reshape(x, (N, num_groups, rest)), (rest,), eps=eps), x.shape)
+    per_channel = (C,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * _reshape(weight, per_channel)
+    if bias is not None:
+        y = y + _reshape(bias, per_channel)
+    return y
+
+
+def _channel_dropout(x: Tensor, p: float, training: bool, op: str) -> Tensor:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, got {p}")
+    if not training or p == 0.0:
+        return x
+    xp = get_array_module(x.data)
+    ones = Tensor._make(xp.ones(x.shape[:2] + (1,) * (x.ndim - 2), dtype=x.dtype))
+    return x * dropout(ones, p)  # one draw per (sample, channel), spread over its positions
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or unbatched (C, L) input with probability ``p`` and
+    scale the rest by ``1 / (1 - p)`` during training; identity otherwise.
+
+    >>> import scratchgrad as sg
+    >>> y = dropout1d(sg.ones(1, 100, 3), 0.5)
+    >>> sorted(set(y.tolist()[0][0] + y.tolist()[0][1])) in ([0.0], [2.0], [0.0, 2.0])
+    True
+    """
+    x = to_tensor(input)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got a "
+                         f"{x.ndim}-D input of shape {tuple(x.shape)}")
+    if x.ndim == 2:
+        return _reshape(_channel_dropout(_reshape(x, (1,) + x.shape), p, training,
+                                         "dropout1d"), x.shape)
+    return _channel_dropout(x, p, training, "dropout1d")
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) input with probability ``p`` and scale the rest by
+    ``1 / (1 - p)`` during training; identity otherwise. A 3-D input is taken as (N, C, L),
+    with PyTorch's warning.
+
+    >>> import scratchgrad as sg
+    >>> y = dropout2d(sg.ones(2, 50, 2, 2), 0.5)
+    >>> bool(((y.sum(dim=(2, 3)) == 0) | (y.sum(dim=(2, 3)) == 8)).all())
+    True
+    """
+    x = to_tensor(input)
+    if x.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. To maintain the 1D "
+                      "channel-wise dropout behavior, please switch to using dropout1d "
+                      "instead.", UserWarning, stacklevel=2)
+    elif x.ndim != 4:
+        raise ValueError(f"dropout2d: expected a 4-D input (N, C, H, W) (or a 3-D (N, C, L)), "
+                         f"got a {x.ndim}-D input of shape {tuple(x.shape)}")
+    return _channel_dropout(x, p, training, "dropout2d")

@@ -10,7 +10,8 @@ from . import functional as F
 from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss",
-           "BCELoss", "BCEWithLogitsLoss"]
+           "BCELoss", "BCEWithLogitsLoss", "KLDivLoss", "MarginRankingLoss",
+           "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "GaussianNLLLoss"]
 
 
 class _Loss(Module):
@@ -165,3 +166,116 @@ class BCEWithLogitsLoss(_Loss):
         return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence of log-probabilities from a target distribution (see
+    ``F.kl_div``); ``reduction='batchmean'`` gives the mathematical KL divergence.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> p = sg.tensor([[0.25, 0.75]])
+    >>> nn.KLDivLoss(reduction="batchmean", log_target=True)(p.log(), p.log())
+    tensor(0.)
+    """
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class MarginRankingLoss(_Loss):
+    """``max(0, -target * (input1 - input2) + margin)`` (see ``F.margin_ranking_loss``).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.MarginRankingLoss(0.5)(sg.tensor([1.0]), sg.tensor([0.0]), sg.tensor([-1.0]))
+    tensor(1.5000)
+    """
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
+                                     reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """``1 - cos`` for similar pairs (target 1), ``max(0, cos - margin)`` for dissimilar ones
+    (target -1); see ``F.cosine_embedding_loss``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> x = sg.tensor([[1.0, 0.0]])
+    >>> nn.CosineEmbeddingLoss()(x, x, sg.tensor([1.0]))
+    tensor(0.)
+    """
+
+    def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
+                                       reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """``x`` for target 1, ``max(0, margin - x)`` for target -1 (see
+    ``F.hinge_embedding_loss``).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.HingeEmbeddingLoss(margin=2.0)(sg.tensor([0.5]), sg.tensor([-1.0]))
+    tensor(1.5000)
+    """
+
+    def __init__(self, margin: float = 1.0, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.hinge_embedding_loss(input, target, margin=self.margin,
+                                      reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """Two-class logistic loss ``log(1 + exp(-target * input))`` (see ``F.soft_margin_loss``).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> round(nn.SoftMarginLoss()(sg.tensor([0.0]), sg.tensor([-1.0])).item(), 4)
+    0.6931
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood of ``target`` under mean ``input`` and variance
+    ``var`` (see ``F.gaussian_nll_loss``).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.GaussianNLLLoss()(sg.tensor([0.0]), sg.tensor([2.0]), sg.tensor([4.0]))
+    tensor(1.1931)
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input: Tensor, target: Tensor, var: Any) -> Tensor:
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                   reduction=self.reduction)

@@ -19,7 +19,7 @@ from .._config import _state, no_grad, opaque
 from ..backend import like, to_device_array
 from ..tensor import Parameter, Tensor, as_dtype
 
-__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 # What load_state_dict returns (PyTorch's name and fields), also when strict=True.
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -1066,3 +1066,210 @@ class ModuleDict(Module):
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleDict is a container, not a layer: index it in your "
                                   "module's forward")
+
+
+def _as_parameter(value: Any, container: str) -> Parameter:
+    # PyTorch's containers wrap a plain tensor in a Parameter, so it is trained too.
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value.detach())
+    raise TypeError(f"{container}: expected a Parameter or a Tensor, got "
+                    f"{type(value).__name__}")
+
+
+def _parameter_line(key: str, p: Parameter) -> str:
+    size = "x".join(str(s) for s in p.shape)
+    device = "" if p.device.type == "cpu" else f" ({p.device})"
+    return f"  ({key}): Parameter containing: [{p.dtype} of size {size}{device}]"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under the names "0", "1", ... (so ``parameters()``
+    and ``state_dict()`` see them, with PyTorch's keys). Plain tensors are wrapped in
+    ``Parameter``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> ps = nn.ParameterList([nn.Parameter(sg.zeros(2, 3)), sg.ones(3)])
+    >>> list(ps.state_dict()), type(ps[1]).__name__
+    (['0', '1'], 'Parameter')
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(list(self._parameters.values())[idx])
+        return self._parameters[str(_index(idx, len(self), "ParameterList"))]
+
+    def __setitem__(self, idx: int, param: Any) -> None:
+        self.register_parameter(str(_index(idx, len(self), "ParameterList")),
+                                _as_parameter(param, "ParameterList"))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._parameters.values())
+
+    def __iadd__(self, params: Iterable[Any]) -> "ParameterList":
+        return self.extend(params)
+
+    def append(self, value: Any) -> "ParameterList":
+        """Add a parameter at the end; returns self.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> len(nn.ParameterList().append(sg.zeros(2)))
+        1
+        """
+        self.register_parameter(str(len(self)), _as_parameter(value, "ParameterList"))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> "ParameterList":
+        """Append every parameter of ``values``; returns self.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> len(nn.ParameterList().extend([sg.zeros(2), sg.zeros(1)]))
+        2
+        """
+        if isinstance(values, Tensor) or not hasattr(values, "__iter__"):
+            raise TypeError(f"ParameterList.extend: expected an iterable of parameters, got "
+                            f"{type(values).__name__}")
+        for v in values:
+            self.append(v)
+        return self
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ParameterList is a container, not a layer: iterate over it "
+                                  "in your module's forward")
+
+    def __repr__(self) -> str:
+        lines = [_parameter_line(k, p) for k, p in self._parameters.items()]
+        return self._get_name() + ("(\n" + "\n".join(lines) + "\n)" if lines else "()")
+
+
+class ParameterDict(Module):
+    """An insertion-ordered dict of parameters, registered under their keys (so
+    ``parameters()`` and ``state_dict()`` see them). Plain tensors are wrapped in
+    ``Parameter``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> pd = nn.ParameterDict({"scale": sg.ones(3), "shift": sg.zeros(3)})
+    >>> list(pd.state_dict()), pd["scale"].requires_grad
+    (['scale', 'shift'], True)
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        try:
+            return self._parameters[key]
+        except KeyError:
+            raise KeyError(f"ParameterDict: no parameter named {key!r}; keys are "
+                           f"{list(self._parameters)}") from None
+
+    def __setitem__(self, key: str, param: Any) -> None:
+        self.register_parameter(key, _as_parameter(param, "ParameterDict"))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> Iterable[str]:
+        """The names, in insertion order.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> list(nn.ParameterDict({"b": sg.zeros(1), "a": sg.zeros(1)}).keys())
+        ['b', 'a']
+        """
+        return self._parameters.keys()
+
+    def values(self) -> Iterable[Parameter]:
+        """The parameters, in insertion order.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> [p.shape for p in nn.ParameterDict({"w": sg.zeros(2)}).values()]
+        [(2,)]
+        """
+        return self._parameters.values()
+
+    def items(self) -> Iterable[tuple[str, Parameter]]:
+        """(name, parameter) pairs.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> [k for k, _ in nn.ParameterDict({"w": sg.zeros(2)}).items()]
+        ['w']
+        """
+        return self._parameters.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The parameter ``key``, or ``default``.
+
+        >>> from scratchgrad import nn
+        >>> nn.ParameterDict().get("w") is None
+        True
+        """
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Parameter:
+        """Remove and return the parameter ``key``.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> d = nn.ParameterDict({"w": sg.zeros(2)}); d.pop("w").shape, len(d)
+        ((2,), 0)
+        """
+        param = self[key]
+        del self._parameters[key]
+        return param
+
+    def clear(self) -> None:
+        """Remove every parameter.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> d = nn.ParameterDict({"w": sg.zeros(2)}); d.clear(); len(d)
+        0
+        """
+        self._parameters.clear()
+
+    def update(self, parameters: Any) -> None:
+        """Add parameters from a mapping or from (name, parameter) pairs.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad import nn
+        >>> d = nn.ParameterDict(); d.update([("w", sg.zeros(2))]); list(d)
+        ['w']
+        """
+        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ParameterDict is a container, not a layer: index it in "
+                                  "your module's forward")
+
+    def __repr__(self) -> str:
+        lines = [_parameter_line(k, p) for k, p in self._parameters.items()]
+        return self._get_name() + ("(\n" + "\n".join(lines) + "\n)" if lines else "()")

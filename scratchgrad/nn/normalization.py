@@ -9,9 +9,10 @@ import numpy as np
 from ..ops.nn import batch_norm, layer_norm
 from ..tensor import Parameter, Tensor
 from . import init
+from .functional import group_norm
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
 
 class _BatchNorm(Module):
@@ -190,3 +191,64 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Normalise each sample of (N, C, *) input over groups of ``num_channels / num_groups``
+    channels, then scale and shift per channel (weight ones, bias zeros); same behaviour in
+    training and evaluation.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> gn = nn.GroupNorm(2, 6)
+    >>> gn(sg.randn(4, 6, 5, 5)).shape, gn
+    ((4, 6, 5, 5), GroupNorm(2, 6, eps=1e-05, affine=True, bias=True))
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        super().__init__()
+        for arg, value in (("num_groups", num_groups), ("num_channels", num_channels)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"GroupNorm: {arg} must be a positive int, got {value!r}")
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                     eps, affine)
+        dt = np.float32 if dtype is None else dtype
+        if affine:
+            self.weight = Parameter(np.ones(num_channels, dtype=dt))
+            if bias:
+                self.bias = Parameter(np.zeros(num_channels, dtype=dt))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if device is not None:
+            self.to(device)
+
+    def reset_parameters(self) -> None:
+        """Weight to ones, bias to zeros.
+
+        >>> from scratchgrad import nn
+        >>> gn = nn.GroupNorm(1, 2); gn.reset_parameters(); gn.weight.tolist()
+        [1.0, 1.0]
+        """
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise ValueError(f"{self!r}: expected an input (N, {self.num_channels}, *) with "
+                             f"{self.num_channels} channels, got an input of shape "
+                             f"{tuple(input.shape)}")
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

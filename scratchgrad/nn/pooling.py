@@ -8,9 +8,78 @@ from typing import Any
 
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..tensor import Tensor
+from .conv import _single
+from .functional import avg_pool1d, max_pool1d
 from .module import Module
 
-__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+
+
+class MaxPool1d(Module):
+    """Max over ``kernel_size`` windows of (N, C, L) or (C, L) input; ``stride`` defaults to
+    ``kernel_size``. With ``return_indices=True`` forward also returns each maximum's index
+    along L.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.MaxPool1d(2)(sg.randn(4, 3, 10)).shape
+    (4, 3, 5)
+    >>> nn.MaxPool1d(3, stride=2)
+    MaxPool1d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        if ceil_mode:
+            raise NotImplementedError("MaxPool1d: ceil_mode=True is not supported")
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input: Tensor) -> Any:
+        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          return_indices=self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Module):
+    """Mean over ``kernel_size`` windows of (N, C, L) or (C, L) input; ``stride`` defaults to
+    ``kernel_size``; padded zeros count in the mean unless ``count_include_pad=False``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.AvgPool1d(3, stride=2, padding=1)(sg.randn(2, 3, 8)).shape
+    (2, 3, 4)
+    >>> nn.AvgPool1d(2)
+    AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
+        super().__init__()
+        if ceil_mode:
+            raise NotImplementedError("AvgPool1d: ceil_mode=True is not supported")
+        self.kernel_size = _single(kernel_size, "kernel_size", "AvgPool1d", 1)
+        self.stride = (_single(stride, "stride", "AvgPool1d", 1) if stride is not None
+                       else self.kernel_size)
+        self.padding = _single(padding, "padding", "AvgPool1d")
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        return avg_pool1d(input, self.kernel_size, self.stride, self.padding,
+                          count_include_pad=self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(Module):

@@ -1,0 +1,47 @@
+"""Upsample: ``F.interpolate`` as a layer, with PyTorch's arguments and repr."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from . import functional as F
+from .module import Module
+
+__all__ = ["Upsample"]
+
+
+class Upsample(Module):
+    """Resize (N, C, L) or (N, C, H, W) input to ``size`` or by ``scale_factor``; ``mode``
+    ``'nearest'`` or ``'bilinear'`` (4-D), see ``F.interpolate``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+    >>> up(sg.randn(1, 3, 4, 5)).shape, up
+    ((1, 3, 8, 10), Upsample(scale_factor=2.0, mode='bilinear'))
+    """
+
+    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 align_corners: bool | None = None,
+                 recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        self.name = type(self).__name__
+        self.size = size
+        if isinstance(scale_factor, (tuple, list)):
+            self.scale_factor: Any = tuple(float(f) for f in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        if self.scale_factor is not None:
+            info = f"scale_factor={self.scale_factor!r}"
+        else:
+            info = f"size={self.size!r}"
+        return info + f", mode={self.mode!r}"
