@@ -186,6 +186,8 @@ ELEMENTWISE = [
          normal((3, 4)), torch_call=lambda torch, x: _F(torch).gelu(x, approximate="tanh")),
     Case("softplus", lambda lib, x: sg.softplus(x), lambda x: np.log1p(np.exp(x)),
          normal((3, 4)), torch_call=lambda torch, x: _F(torch).softplus(x)),
+    Case("softplus[at 0]", lambda lib, x: sg.softplus(x), lambda x: np.log1p(np.exp(x)),
+         fixed([0.0, -0.0, 1.5, -2.0]), torch_call=lambda torch, x: _F(torch).softplus(x)),
     Case("softplus(beta=2,threshold=1)", lambda lib, x: sg.softplus(x, beta=2, threshold=1),
          lambda x: np.where(2 * x > 1, x, np.log1p(np.exp(2 * x)) / 2), normal((3, 4)),
          torch_call=lambda torch, x: _F(torch).softplus(x, beta=2, threshold=1)),

@@ -214,14 +214,37 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     return x * NormalCDF()(x)
 
 
+class Softplus(Function):
+    """log(1 + e**(beta x)) / beta, and x itself where beta * x > threshold. A Function for
+    stability and for its derivative at 0: forward is max(bx, 0) + log1p(exp(-|bx|)) (never
+    overflows), backward is sigmoid(bx), smooth everywhere, so the first and second
+    derivatives at 0 are 1/2 and beta/4 (a composition of max and abs gets both wrong there)."""
+
+    def __init__(self, beta: float, threshold: float) -> None:
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        bx = x * self.beta if self.beta != 1 else x
+        soft = np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))
+        if self.beta != 1:
+            soft /= self.beta
+        return np.where(bx > self.threshold, x, soft).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        bx = x * self.beta if self.beta != 1 else x
+        linear = Tensor._make(bx.data > self.threshold)
+        return gy * where(linear, 1.0, sigmoid(bx))
+
+
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + e**(beta x)) / beta, linear where beta * x > threshold (as in PyTorch)."""
-    x = to_float_tensor(x)
-    bx = x * beta if beta != 1 else x
-    soft = relu(bx) + log1p(exp(-_abs(bx)))  # max(bx, 0) + log1p(exp(-|bx|)) never overflows
-    if beta != 1:
-        soft = soft / beta
-    return where(bx > threshold, x, soft)
+    """log(1 + e**(beta x)) / beta, linear where beta * x > threshold (as in PyTorch).
+
+    >>> import scratchgrad as sg
+    >>> sg.softplus(sg.tensor([0.0, 30.0]))
+    tensor([ 0.6931, 30.0000])
+    """
+    return Softplus(float(beta), float(threshold))(to_float_tensor(x))
 
 
 class Maximum(Function):
