@@ -108,7 +108,8 @@ def _assert_float32(opt):
             if hasattr(value, "dtype") and hasattr(value, "shape"):  # NumPy or CuPy
                 assert value.dtype == np.float32, (key, value.dtype)
             else:
-                assert key == "step" and isinstance(value, float), (key, type(value))
+                assert key in type(opt)._scalar_state and isinstance(value, float), \
+                    (key, type(value))
 
 
 # (optimizer, options, sign of the loss): maximize=True runs on the negated loss, so it still
@@ -140,6 +141,26 @@ CASES = [
     ("AdamW", dict(lr=0.01), 1.0),
     ("AdamW", dict(lr=0.01, weight_decay=0.1, amsgrad=True), 1.0),
     ("AdamW", dict(lr=0.01, maximize=True), -1.0),
+    ("Adamax", dict(lr=0.01), 1.0),
+    ("Adamax", dict(lr=0.02, betas=(0.8, 0.99), eps=1e-4, weight_decay=0.1), 1.0),
+    ("Adamax", dict(lr=0.01, maximize=True), -1.0),
+    ("NAdam", dict(lr=0.01), 1.0),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1), 1.0),
+    ("NAdam", dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1,
+                   decoupled_weight_decay=True), 1.0),
+    ("NAdam", dict(lr=0.01, momentum_decay=0.05, betas=(0.8, 0.95)), 1.0),
+    ("NAdam", dict(lr=0.01, maximize=True), -1.0),
+    ("RAdam", dict(lr=0.01), 1.0),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1), 1.0),
+    ("RAdam", dict(lr=0.02, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.1,
+                   decoupled_weight_decay=True), 1.0),  # rho_t > 5 from step 3
+    ("RAdam", dict(lr=0.01, maximize=True), -1.0),
+    ("ASGD", dict(lr=0.05), 1.0),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=10.0, weight_decay=0.1), 1.0),
+    ("ASGD", dict(lr=0.05, t0=5.0, maximize=True), -1.0),
+    ("Rprop", dict(lr=0.01), 1.0),
+    ("Rprop", dict(lr=0.02, etas=(0.3, 1.5), step_sizes=(1e-3, 0.05)), 1.0),
+    ("Rprop", dict(lr=0.01, maximize=True), -1.0),
 ]
 
 
@@ -409,21 +430,71 @@ def test_state_dict_is_a_snapshot():
     assert saved["state"][0]["step"] == 1.0
 
 
-def test_loads_a_torch_state_dict_and_continues_like_torch(torch):
-    kwargs = dict(lr=0.01, momentum=0.9, centered=True)
-    theirs = _Torch(torch, "RMSprop", kwargs)
+FROM_TORCH_CASES = [
+    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01, momentum_decay=0.05)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("ASGD", dict(lr=0.05, lambd=0.01, t0=5.0)),
+    ("Rprop", dict(lr=0.01, etas=(0.3, 1.5))),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", FROM_TORCH_CASES,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(FROM_TORCH_CASES)])
+def test_loads_a_torch_state_dict_and_continues_like_torch(torch, name, kwargs):
+    theirs = _Torch(torch, name, kwargs)
     for _ in range(10):
         theirs.step()
     sd = theirs.opt.state_dict()
     plain = {"state": {i: {k: v.numpy().copy() for k, v in s.items()}
                        for i, s in sd["state"].items()},
              "param_groups": sd["param_groups"]}
-    ours = _Sg("RMSprop", dict(lr=0.5), values=dict(zip(NAMES, theirs.values())))
+    ours = _Sg(name, dict(lr=0.5), values=dict(zip(NAMES, theirs.values())))
     ours.opt.load_state_dict(plain)
+    _assert_float32(ours.opt)  # NAdam's mu_product, ASGD's eta and mu: 0-d tensors -> floats
     for step in range(10):
         ours.step()
         theirs.step()
         _assert_close(ours.values(), theirs.values(), step)
+
+
+NEW_CASES = [c for c in CASES if c[0] in ("Adamax", "NAdam", "RAdam", "ASGD", "Rprop")] + [
+    ("Adamax", dict(lr=0.01, betas=(0.3, 0.9), maximize=True), -1.0),  # lerp's other form
+    ("NAdam", dict(lr=0.01, momentum_decay=0.05, betas=(0.4, 0.9)), 1.0),
+    ("RAdam", dict(lr=0.01, betas=(0.2, 0.5)), 1.0)]  # rho_t > 5 from the first step
+
+
+@pytest.mark.parametrize("case", NEW_CASES, ids=[_case_id(c) for c in NEW_CASES])
+def test_update_from_the_same_gradients_as_torch(torch, case):
+    """The update alone: both sides get the same gradients at every step (the torch side's),
+    so autograd's rounding can't make them drift apart; only the update's own rounding
+    remains (PyTorch fuses some multiply-adds), and its parameters and state stay within a
+    few float32 ulps for 50 steps, including the cases too sensitive for the run above."""
+    name, kwargs, sign = case
+    theirs = _Torch(torch, name, kwargs)
+    ours = _Sg(name, kwargs)
+    rng = np.random.default_rng(7)
+    for step in range(50):
+        theirs.opt.zero_grad()
+        _loss(*theirs.params, theirs.X, theirs.Y, sign).backward()
+        for p, q in zip(ours.params, theirs.params):
+            g = q.grad.numpy()
+            if step % 7 == 3:  # some exact zeros and sign changes, for Rprop and Adamax
+                g = np.where(rng.random(g.shape) < 0.3, np.float32(0), -g)
+                q.grad.copy_(torch.from_numpy(g))
+            p.grad = sg.tensor(g.copy())
+        theirs.opt.step()
+        ours.opt.step()
+        _assert_close(ours.values(), theirs.values(), step, rtol=2e-6)
+    a, b = ours.opt.state_dict()["state"], theirs.opt.state_dict()["state"]
+    for i in a:
+        assert list(a[i]) == list(b[i])
+        for key, value in a[i].items():
+            np.testing.assert_allclose(value, b[i][key].numpy(), rtol=1e-5, atol=1e-7,
+                                       err_msg=key)
+    _assert_float32(ours.opt)
 
 
 def test_adagrad_has_state_before_the_first_step(torch):
@@ -563,6 +634,11 @@ def test_bad_parameters_are_errors():
     lambda p: optim.RMSprop(p, lr=-0.01),
     lambda p: optim.Adam(p, lr=-0.01),
     lambda p: optim.AdamW(p, lr=-0.01),
+    lambda p: optim.Adamax(p, lr=-0.01),
+    lambda p: optim.NAdam(p, lr=-0.01),
+    lambda p: optim.RAdam([{"params": p, "lr": -0.01}]),
+    lambda p: optim.ASGD(p, lr=-0.01),
+    lambda p: optim.Rprop(p, lr=-0.01),
 ])
 def test_negative_lr_is_an_error(make):
     with pytest.raises(ValueError, match="invalid lr: expected a value >= 0.0, got -"):
@@ -580,6 +656,22 @@ def test_negative_lr_is_an_error(make):
     (lambda p: optim.RMSprop(p, alpha=-0.9), "invalid alpha"),
     (lambda p: optim.Adagrad(p, lr_decay=-1.0), "invalid lr_decay"),
     (lambda p: optim.AdamW(p, weight_decay=-0.1), "invalid weight_decay"),
+    (lambda p: optim.Adamax(p, betas=(0.9, 1.0)), "Adamax: invalid beta parameter at index 1"),
+    (lambda p: optim.Adamax(p, eps=-1e-8), "Adamax: invalid eps: expected a value >= 0.0"),
+    (lambda p: optim.Adamax(p, weight_decay=-1), "Adamax: invalid weight_decay.*got -1"),
+    (lambda p: optim.NAdam(p, betas=(-0.1, 0.9)), "NAdam: invalid beta parameter at index 0"),
+    (lambda p: optim.NAdam(p, betas=(0.9,)), r"NAdam: betas should be a pair"),
+    (lambda p: optim.NAdam(p, momentum_decay=-4e-3), "NAdam: invalid momentum_decay.*-0.004"),
+    (lambda p: optim.NAdam(p, weight_decay=-0.1), "NAdam: invalid weight_decay"),
+    (lambda p: optim.RAdam(p, betas=(0.9, 1.5)), "RAdam: invalid beta parameter at index 1"),
+    (lambda p: optim.RAdam(p, eps=-1.0), "RAdam: invalid eps"),
+    (lambda p: optim.RAdam([{"params": p, "weight_decay": -0.5}]), "RAdam: invalid weight_decay"),
+    (lambda p: optim.ASGD(p, weight_decay=-0.1), "ASGD: invalid weight_decay"),
+    (lambda p: optim.ASGD(p, alpha=float("nan")), "ASGD: invalid alpha"),
+    (lambda p: optim.Rprop(p, etas=(1.0, 1.2)), r"Rprop: invalid etas.*\(1.0, 1.2\)"),
+    (lambda p: optim.Rprop(p, etas=(0.5, 0.9)), "Rprop: invalid etas"),
+    (lambda p: optim.Rprop(p, step_sizes=(1.0, 0.1)), "Rprop: invalid step_sizes"),
+    (lambda p: optim.Rprop(p, step_sizes=(1e-6,)), "Rprop: step_sizes should be a pair"),
 ])
 def test_bad_hyperparameters_are_errors(make, message):
     with pytest.raises(ValueError, match=message):

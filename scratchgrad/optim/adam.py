@@ -8,8 +8,8 @@ import numpy as np
 
 from .. import fused as _fused
 from ..backend import get_array_module
-from .optimizer import (Optimizer, ParamsT, _check_fused, _check_range, _chunked, _lerp_,
-                        _may_fuse)
+from .optimizer import (Optimizer, ParamsT, _check_betas, _check_fused, _check_range, _chunked,
+                        _lerp_, _may_fuse)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -53,14 +53,7 @@ class Adam(Optimizer):
         super()._validate_group(group)
         _check_range(self, group, "eps", 0.0)
         _check_range(self, group, "weight_decay", 0.0)
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"{type(self).__name__}: betas should be a pair (beta1, beta2), "
-                             f"got {betas!r}")
-        for i, b in enumerate(betas):
-            if not 0.0 <= float(b) < 1.0:
-                raise ValueError(f"{type(self).__name__}: invalid beta parameter at index {i}: "
-                                 f"expected a value in [0, 1), got {b!r}")
+        _check_betas(self, group)
         _check_fused(self, group)
 
     @staticmethod

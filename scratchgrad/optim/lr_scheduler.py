@@ -27,8 +27,10 @@ from typing import Any, Callable, Iterable, Sequence
 from .._config import opaque
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
-           "CosineAnnealingLR", "SequentialLR", "OneCycleLR", "ReduceLROnPlateau"]
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
+           "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "SequentialLR",
+           "ChainedScheduler", "OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts",
+           "ReduceLROnPlateau"]
 
 
 def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
@@ -143,39 +145,28 @@ class LRScheduler:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()})"
 
 
-class LambdaLR(LRScheduler):
-    """``lr = base_lr * lr_lambda(epoch)``; one function for all groups or one per group.
-
-    In checkpoints, plain functions are not saved (they are code); a callable object's
-    ``__dict__`` is, as PyTorch does.
-
-    >>> import scratchgrad as sg
-    >>> from scratchgrad.optim import SGD
-    >>> opt = SGD([sg.Parameter(sg.zeros(1))], lr=1.0)
-    >>> sched = LambdaLR(opt, lambda epoch: 1.0 / (epoch + 1))
-    >>> sched.step(); sched.step(); sched.get_last_lr()
-    [0.3333333333333333]
-    """
+class _LambdaScheduler(LRScheduler):
+    """What LambdaLR and MultiplicativeLR share: one function per group, and checkpoints that
+    keep a callable object's ``__dict__`` but not a plain function (which is code), as
+    PyTorch does."""
 
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
+        name = type(self).__name__
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"LambdaLR: expected {len(optimizer.param_groups)} lr_lambdas "
+                raise ValueError(f"{name}: expected {len(optimizer.param_groups)} lr_lambdas "
                                  f"(one per parameter group), got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
         for fn in self.lr_lambdas:
             if not callable(fn):
-                raise TypeError(f"LambdaLR: lr_lambda should be callable, got "
+                raise TypeError(f"{name}: lr_lambda should be callable, got "
                                 f"{type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
-
-    def get_lr(self) -> list[float]:
-        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
     def state_dict(self) -> dict[str, Any]:
         state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
@@ -190,6 +181,42 @@ class LambdaLR(LRScheduler):
         for fn, saved in zip(self.lr_lambdas, state_dict.get("lr_lambdas", [])):
             if saved is not None:
                 fn.__dict__.update(copy.deepcopy(saved))
+
+
+class LambdaLR(_LambdaScheduler):
+    """``lr = base_lr * lr_lambda(epoch)``; one function for all groups or one per group.
+
+    In checkpoints, plain functions are not saved (they are code); a callable object's
+    ``__dict__`` is, as PyTorch does.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad.optim import SGD
+    >>> opt = SGD([sg.Parameter(sg.zeros(1))], lr=1.0)
+    >>> sched = LambdaLR(opt, lambda epoch: 1.0 / (epoch + 1))
+    >>> sched.step(); sched.step(); sched.get_last_lr()
+    [0.3333333333333333]
+    """
+
+    def get_lr(self) -> list[float]:
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """Multiply the current rate by ``lr_lambda(epoch)`` at every step after the first (one
+    function for all groups or one per group); chains with other schedulers.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad.optim import SGD
+    >>> opt = SGD([sg.Parameter(sg.zeros(1))], lr=1.0)
+    >>> sched = MultiplicativeLR(opt, lambda epoch: 0.5)
+    >>> sched.step(); sched.step(); sched.get_last_lr()
+    [0.25]
+    """
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._current_lrs())]
 
 
 class StepLR(LRScheduler):
@@ -281,6 +308,38 @@ class ExponentialLR(LRScheduler):
         return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
+class ConstantLR(LRScheduler):
+    """Multiply the rate by ``factor`` for the first ``total_iters`` steps, then restore it
+    (a constant warm-up); chains with other schedulers.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad.optim import SGD
+    >>> opt = SGD([sg.Parameter(sg.zeros(1))], lr=1.0)
+    >>> sched = ConstantLR(opt, factor=0.5, total_iters=2)
+    >>> [sched.get_last_lr()[0]] + [(sched.step(), sched.get_last_lr()[0])[1] for _ in range(3)]
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0.0 <= factor <= 1.0:
+            raise ValueError(f"ConstantLR: factor should be in [0, 1], got {factor!r}")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base in self.base_lrs]
+
+
 class LinearLR(LRScheduler):
     """Scale the rate linearly from ``start_factor`` to ``end_factor`` over ``total_iters``
     steps, then keep it (the usual warm-up).
@@ -320,6 +379,36 @@ class LinearLR(LRScheduler):
         frac = min(self.total_iters, self.last_epoch) / self.total_iters
         return [base * (self.start_factor + (self.end_factor - self.start_factor) * frac)
                 for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the rate as ``base_lr * (1 - epoch / total_iters) ** power`` for ``total_iters``
+    steps (to zero), then keep it; the recursive form, so it chains.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad.optim import SGD
+    >>> opt = SGD([sg.Parameter(sg.zeros(1))], lr=1.0)
+    >>> sched = PolynomialLR(opt, total_iters=4, power=2.0)
+    >>> [(sched.step(), sched.get_last_lr()[0])[1] for _ in range(5)]
+    [0.5625, 0.25, 0.0625, 0.0, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        e, n = self.last_epoch, self.total_iters
+        factor = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [lr * factor for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        frac = min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * (1.0 - frac) ** self.power for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -440,6 +529,68 @@ class SequentialLR(LRScheduler):
                              f"schedulers, this one {len(self._schedulers)}")
         for s, sd in zip(self._schedulers, saved):
             s.load_state_dict(sd)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers of one optimizer together: each ``step()`` steps them all, in
+    order, so their (chainable) changes multiply, e.g. a constant warm-up on an exponential
+    decay. ``get_last_lr()`` is the rates after the last one.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad.optim import SGD
+    >>> opt = SGD([sg.Parameter(sg.zeros(1))], lr=1.0)
+    >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),
+    ...                           ExponentialLR(opt, gamma=0.5)])
+    >>> [round(sched.get_last_lr()[0], 6)] + [(sched.step(), round(sched.get_last_lr()[0], 6))[1]
+    ...                                       for _ in range(3)]
+    [0.1, 0.05, 0.25, 0.125]
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler: expected at least one scheduler, got none")
+        optimizer = optimizer or schedulers[0].optimizer
+        for i, s in enumerate(schedulers):
+            if not hasattr(s, "optimizer"):
+                raise TypeError(f"ChainedScheduler: scheduler {i} ({type(s).__name__}) has no "
+                                "optimizer attribute; expected an LRScheduler")
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"ChainedScheduler: scheduler {i} is a ReduceLROnPlateau, "
+                                 "which needs a metric at each step and can't be chained")
+            if s.optimizer is not optimizer:
+                raise ValueError(f"ChainedScheduler: scheduler {i} ({type(s).__name__}) belongs "
+                                 "to a different optimizer; all must share one")
+        self._schedulers = list(schedulers)
+        self.optimizer = _check_optimizer(optimizer)
+        self._last_lr = self._current_lrs()
+
+    @opaque
+    def step(self) -> None:  # type: ignore[override]
+        """Step every scheduler, in order."""
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = self._current_lrs()
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "_schedulers"}
+        self.__dict__.update(state)
+        saved = state_dict["_schedulers"]
+        if len(saved) != len(self._schedulers):
+            raise ValueError(f"ChainedScheduler.load_state_dict: the state has {len(saved)} "
+                             f"schedulers, this one {len(self._schedulers)}")
+        for s, sd in zip(self._schedulers, saved):
+            s.load_state_dict(sd)
+
+    def __repr__(self) -> str:
+        names = ", ".join(type(s).__name__ for s in self._schedulers)
+        return f"ChainedScheduler([{names}], lr={self.get_last_lr()})"
 
 
 class OneCycleLR(LRScheduler):
@@ -570,6 +721,206 @@ class OneCycleLR(LRScheduler):
             if self.cycle_momentum:
                 self._set_momentum(group, momentum)
         return lrs
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith, 2017): the rate goes from ``base_lr`` up to ``max_lr``
+    in ``step_size_up`` steps and back down in ``step_size_down`` (default: the same); step
+    it after every batch.
+
+    ``mode``: ``"triangular"`` (the same cycle again and again), ``"triangular2"`` (the
+    amplitude halves every cycle), ``"exp_range"`` (the amplitude times ``gamma ** step``);
+    ``scale_fn`` (a function of the cycle number, or of the step with
+    ``scale_mode="iterations"``) replaces the mode. With ``cycle_momentum`` the momentum (SGD's
+    ``momentum``, beta1 of the Adam family) moves the opposite way, between ``max_momentum`` and
+    ``base_momentum``. As in PyTorch, construction sets each group's rate to ``base_lr``.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad.optim import SGD
+    >>> opt = SGD([sg.Parameter(sg.zeros(1))], lr=0.1, momentum=0.9)
+    >>> sched = CyclicLR(opt, base_lr=0.1, max_lr=0.5, step_size_up=2, mode="triangular2")
+    >>> lrs = [sched.get_last_lr()[0]]
+    >>> for _ in range(8):
+    ...     opt.step(); sched.step(); lrs.append(round(sched.get_last_lr()[0], 6))
+    >>> lrs, round(opt.param_groups[0]["momentum"], 6)
+    ([0.1, 0.3, 0.5, 0.3, 0.1, 0.2, 0.3, 0.2, 0.1], 0.9)
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
+                 max_lr: float | Sequence[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        self.optimizer = _check_optimizer(optimizer)
+        base_lrs = _per_group("CyclicLR: base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("CyclicLR: max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        if up <= 0 or down < 0:
+            raise ValueError(f"CyclicLR: step_size_up should be > 0 and step_size_down >= 0, "
+                             f"got {step_size_up!r} and {step_size_down!r}")
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"CyclicLR: mode should be 'triangular', 'triangular2' or "
+                             f"'exp_range' (or give scale_fn), got {mode!r}")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"CyclicLR: scale_mode should be 'cycle' or 'iterations', got "
+                             f"{scale_mode!r}")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(f"CyclicLR: cycle_momentum needs an optimizer with momentum or "
+                                 f"betas; {type(optimizer).__name__} has neither (pass "
+                                 "cycle_momentum=False)")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("CyclicLR: base_momentum", optimizer,
+                                             base_momentum)
+            self.max_momentums = _per_group("CyclicLR: max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for m_max, m_base, group in zip(self.max_momentums, self.base_momentums,
+                                                optimizer.param_groups):
+                    self._set_momentum(group, m_max)
+                    group["max_momentum"] = m_max
+                    group["base_momentum"] = m_base
+        # The first step uses the groups' initial_lr as base_lrs; base_lr from then on, as
+        # PyTorch (they differ only when a group already had an initial_lr).
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        if self._scale_fn_custom is None:  # the built-in modes fix their scale_mode
+            self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's scale at cycle (or step) ``x``."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base + (top - base) * scale_factor * scale
+               for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, m_base, m_max in zip(self.optimizer.param_groups, self.base_momentums,
+                                            self.max_momentums):
+                self._set_momentum(group, m_max - (m_max - m_base) * scale_factor * scale)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_scale_fn_custom")}
+        fn = self._scale_fn_custom
+        state["_scale_fn_custom"] = (None if fn is None or isinstance(fn, types.FunctionType)
+                                     else copy.deepcopy(fn.__dict__))
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "_scale_fn_custom"}
+        self.__dict__.update(state)
+        saved = state_dict.get("_scale_fn_custom")
+        if saved is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(copy.deepcopy(saved))
+        self._init_scale_fn()
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov and Hutter, 2017): cosine annealing from ``base_lr`` to ``eta_min``
+    over ``T_0`` steps, then a restart, each period ``T_mult`` times longer than the last.
+
+    ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``. ``step(epoch)``
+    takes a fractional epoch too (``epoch + batch / batches_per_epoch``), to step per batch.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad.optim import SGD
+    >>> opt = SGD([sg.Parameter(sg.zeros(1))], lr=1.0)
+    >>> sched = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+    >>> [round(sched.get_last_lr()[0], 4)] + [(sched.step(), round(sched.get_last_lr()[0], 4))[1]
+    ...                                       for _ in range(6)]
+    [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
+    >>> sched.step(2.5); round(sched.get_last_lr()[0], 4)
+    0.9619
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_0 should be a positive integer, "
+                             f"got {T_0!r}")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_mult should be an integer >= 1, "
+                             f"got {T_mult!r}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"CosineAnnealingWarmRestarts: eta_min should be a number, got "
+                             f"{eta_min!r}")
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2 for base in self.base_lrs]
+
+    @opaque
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one step, or jump to ``epoch`` (may be fractional) on the restart schedule."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(f"CosineAnnealingWarmRestarts: epoch should be >= 0, got "
+                                 f"{epoch!r}")
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:  # the number of whole periods before epoch: T_0 (T_mult^n - 1)/(T_mult - 1)
+                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult ** n
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
+            group["lr"] = lr
+        self._last_lr = self._current_lrs()
 
 
 class ReduceLROnPlateau(LRScheduler):

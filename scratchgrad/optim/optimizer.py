@@ -42,6 +42,10 @@ class Optimizer:
     [0.7, 0.7]
     """
 
+    #: State entries that are numbers, not arrays (PyTorch keeps them as 0-d tensors); loading a
+    #: state dict turns them into Python floats. Subclasses with more add theirs.
+    _scalar_state: tuple[str, ...] = ("step",)
+
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
@@ -356,9 +360,10 @@ class Optimizer:
         self.param_groups = new_groups
 
     def _cast_state(self, p: Tensor, index: int, key: str, value: Any) -> Any:
-        """Turn one saved state value into what a step uses: ``step`` a float, arrays copies
-        on ``p``'s device in ``p``'s dtype and shape."""
-        if key == "step":
+        """Turn one saved state value into what a step uses: ``step`` (and the other
+        ``_scalar_state`` entries) a float, arrays copies on ``p``'s device in ``p``'s dtype and
+        shape."""
+        if key in self._scalar_state:
             return float(value)  # accepts a float, a 0-d array, or a torch tensor
         if isinstance(value, (int, float, bool, str)) or value is None:
             return value
@@ -404,6 +409,24 @@ def _check_range(opt: Optimizer, group: dict[str, Any], key: str, low: float,
         span = f">= {low}" if high is None else f"in [{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f"{type(opt).__name__}: invalid {key}: expected a value {span}, "
                          f"got {value!r}")
+
+
+def _check_betas(opt: Optimizer, group: dict[str, Any]) -> None:
+    """Check a group's ``betas``: a pair, each in [0, 1)."""
+    betas = group["betas"]
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{type(opt).__name__}: betas should be a pair (beta1, beta2), "
+                         f"got {betas!r}")
+    for i, b in enumerate(betas):
+        if not 0.0 <= float(b) < 1.0:
+            raise ValueError(f"{type(opt).__name__}: invalid beta parameter at index {i}: "
+                             f"expected a value in [0, 1), got {b!r}")
+
+
+def _f32(value: float) -> float:
+    """``value`` rounded to float32, as a Python float: PyTorch keeps some scalar state (NAdam's
+    ``mu_product``, ASGD's ``eta`` and ``mu``) in float32 tensors, rounding at every update."""
+    return float(np.float32(value))
 
 
 def _check_fused(opt: Optimizer, group: dict[str, Any]) -> None:
