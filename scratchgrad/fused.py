@@ -131,6 +131,12 @@ def warm_up() -> bool:
         lstm_gates(g, 0, c, 0, 1, np.zeros(8, dtype))
         lstm_grad_step(g, 0, c[:1], c, 0, None, c[0], c[1], np.zeros((1, 4), dtype),
                        np.zeros((2, 1), dtype))
+        xw, hs = np.zeros((1, 1, 3), dtype), np.zeros((2, 1, 1), dtype)
+        rz, nn = np.zeros((1, 1, 2), dtype), np.zeros((1, 1, 1), dtype)
+        gru_step(0, xw, xw[0], xw[0, 0], rz, 0)
+        gru_step(1, xw, xw[0], rz, nn, 0, np.zeros(2, dtype))
+        gru_step(2, hs, 0, 1, nn, rz, 0)
+        gru_grad_step(rz, nn, xw, hs, 0, None, hs[0], xw, xw.copy(), hs[1], 0)
     return True
 
 
@@ -750,6 +756,106 @@ def lstm_grad_step(gates: np.ndarray, t: int, tc: np.ndarray, cx: np.ndarray, tp
     kernel = _kernels.get("lstm_grad") or _compile("lstm_grad", _lstm_grad_loop)
     kernel(gates, t, tc, cx, tp, _EMPTY2[gates.dtype] if ghs is None else ghs, dh, dc, da,
            tmp, gates.dtype.type(1))
+
+
+# ---------------------------------------------------------------------- GRU time step
+# For ops.rnn.GRUSequence, as the LSTM's above: its NumPy path makes eleven calls per step on
+# column blocks of (N, 3H) arrays and its backward six passes over all steps up front plus
+# seven calls per step. These loops do the same operations in the same order (the results are
+# the same bit for bit; the tests compare); the two tanh calls stay NumPy's. Each inner loop
+# writes one block of one row.
+def _gru_pre_loop(xw, g, b, rz, t):  # pragma: no cover - compiled by Numba
+    # g (N, 3H): the step's recurrent product; += b (3H,) unless b is empty; then the r and z
+    # pre-activations rz[t] = xw[t, :, :2H] + g[:, :2H] (halved weights: tanh gives sigmoid)
+    N, G = g.shape
+    H2 = rz.shape[2]
+    for n in range(N):
+        gr = g[n]
+        if b.size:
+            for j in range(G):
+                gr[j] = gr[j] + b[j]
+        xr, out = xw[t, n], rz[t, n]
+        for j in range(H2):
+            out[j] = xr[j] + gr[j]
+
+
+def _gru_mid_loop(xw, g, rz, nn, t, c):  # pragma: no cover - compiled by Numba
+    # after tanh(rz[t]): the sigmoids r, z = tanh * 1/2 + 1/2; then the candidate's
+    # pre-activation nn[t] = r * g[:, 2H:] + xw[t, :, 2H:]. c = (1/2, 1/2) in the dtype.
+    N, H = nn.shape[1], nn.shape[2]
+    half, shift = c[0], c[1]
+    for n in range(N):
+        a = rz[t, n]
+        for j in range(2 * H):
+            a[j] = a[j] * half + shift
+        gr, xr, out = g[n], xw[t, n], nn[t, n]
+        for j in range(H):
+            out[j] = a[j] * gr[2 * H + j] + xr[2 * H + j]
+
+
+def _gru_out_loop(hx, tp, tn, nn, rz, t):  # pragma: no cover - compiled by Numba
+    # after tanh(nn[t]): h = (h_prev - n) * z + n
+    N, H = nn.shape[1], nn.shape[2]
+    for n in range(N):
+        hp, h, nv, a = hx[tp, n], hx[tn, n], nn[t, n], rz[t, n]
+        for j in range(H):
+            h[j] = (hp[j] - nv[j]) * a[H + j] + nv[j]
+
+
+def gru_step(stage: int, *args: Any) -> None:
+    """One of the three elementwise stages of a GRU forward step (``ops.rnn.GRUSequence``):
+    0 ``(xw, g, b, rz, t)`` bias and r/z pre-activations, 1 ``(xw, g, rz, n, t, c)``
+    sigmoids and the candidate's pre-activation, 2 ``(hx, tp, tn, n, rz, t)`` the new
+    state. C-contiguous arrays of one dtype; ``b`` may be empty."""
+    name = ("gru_pre", "gru_mid", "gru_out")[stage]
+    kernel = _kernels.get(name) or _compile(name, (_gru_pre_loop, _gru_mid_loop,
+                                                   _gru_out_loop)[stage])
+    kernel(*args)
+
+
+def _gru_grad_loop(rz, nn, gh, hx, tp, ghs, dh, dxw, dgh, tmp, t, one):  # pragma: no cover
+    # Step t of the backward, before its product: rz (T, N, 2H) sigmoids r, z; nn (T, N, H)
+    # candidates; gh (T, N, 3H) recurrent products (its last block is W_hn h + b_hn); hx
+    # (T+1, N, H) states (hx[tp] the one before step t); ghs (T, N, H) or empty; dh (N, H)
+    # in: the state gradient after the step (+ ghs[t], written back as the NumPy path
+    # does); dxw, dgh (T, N, 3H) written at t; tmp (N, H) = dh * z. The order of operations
+    # of the NumPy path: kn = (1 - n^2)(1 - z), kz = (h_prev - n) z (1 - z),
+    # kr = (1 - r) r hn; dan = dh kn, dz = dh kz, dr = dan kr, dhn = dan r.
+    N, H = dh.shape
+    for i in range(N):
+        d = dh[i]
+        if ghs.size:
+            gsr = ghs[t, i]
+            for j in range(H):
+                d[j] = d[j] + gsr[j]
+        r, n, hn, hp = rz[t, i], nn[t, i], gh[t, i], hx[tp, i]
+        xo, go, tm = dxw[t, i], dgh[t, i], tmp[i]
+        for j in range(H):
+            xo[2 * H + j] = d[j] * ((one - n[j] * n[j]) * (one - r[H + j]))
+        for j in range(H):
+            go[H + j] = d[j] * (((hp[j] - n[j]) * r[H + j]) * (one - r[H + j]))
+        for j in range(H):
+            go[j] = xo[2 * H + j] * (((one - r[j]) * r[j]) * hn[2 * H + j])
+        for j in range(H):
+            go[2 * H + j] = xo[2 * H + j] * r[j]
+        for j in range(H):
+            tm[j] = d[j] * r[H + j]
+        for j in range(2 * H):
+            xo[j] = go[j]
+
+
+def gru_grad_step(rz: np.ndarray, n: np.ndarray, gh: np.ndarray, hx: np.ndarray, tp: int,
+                  ghs: np.ndarray | None, dh: np.ndarray, dxw: np.ndarray, dgh: np.ndarray,
+                  tmp: np.ndarray, t: int) -> None:
+    """Step ``t`` of a GRU backward, before its recurrent product (``ops.rnn.GRUSequence``):
+    the pre-activation gradients ``dxw[t]`` and ``dgh[t]`` (N, 3H) and ``tmp = dh * z`` from
+    the state gradient ``dh`` after the step (plus ``ghs[t]``, added into ``dh``)."""
+    kernel = _kernels.get("gru_grad") or _compile("gru_grad", _gru_grad_loop)
+    kernel(rz, n, gh, hx, tp, _EMPTY3[rz.dtype] if ghs is None else ghs, dh, dxw, dgh, tmp, t,
+           rz.dtype.type(1))
+
+
+_EMPTY3 = {np.dtype(t): np.empty((0, 0, 0), t) for t in (np.float32, np.float64)}
 
 
 # ---------------------------------------------------------------------- RMSprop / Adagrad

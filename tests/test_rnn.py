@@ -237,7 +237,8 @@ def _lstm_both_paths(monkeypatch, fused, xs, reverse, ups, outputs):
     for on in (True, False):
         monkeypatch.setattr(fused, "_status", [on])
         outs = R.lstm_sequence(*xs, reverse=reverse)
-        grads = autograd.grad([outs[k] for k in outputs], [x for x in xs if x.requires_grad],
+        grads = autograd.grad([outs[k] for k in outputs],
+                              [x for x in xs if x is not None and x.requires_grad],
                               [ups[k] for k in outputs])
         runs.append([o.data for o in outs] + [g.data for g in grads])
     return runs
@@ -274,6 +275,53 @@ def test_lstm_fused_loops_equal_the_numpy_path(monkeypatch, fused_kernels, dtype
             np.testing.assert_array_equal(a, b)
     # each fused forward makes one lstm_gates call per step, each backward one grad step
     assert calls.count("lstm_gates") == 3 * T_ and calls.count("lstm_grad_step") == 3 * T_
+
+
+def _gru_both_paths(monkeypatch, fused, xs, reverse, ups, outputs):
+    """GRUSequence's outputs and input gradients with the compiled loops and without."""
+    runs = []
+    for on in (True, False):
+        monkeypatch.setattr(fused, "_status", [on])
+        outs = R.gru_sequence(*xs, reverse=reverse)
+        grads = autograd.grad([outs[k] for k in outputs],
+                              [x for x in xs if x is not None and x.requires_grad],
+                              [ups[k] for k in outputs])
+        runs.append([o.data for o in outs] + [g.data for g in grads])
+    return runs
+
+
+@pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_gru_fused_loops_equal_the_numpy_path(monkeypatch, fused_kernels, dtype, reverse, bias):
+    """As for the LSTM: the GRU's compiled loops give the NumPy path's outputs and gradients
+    bit for bit, with and without biases, with upstream gradients on both outputs (the one on
+    the outputs strided), on the outputs only and on the final state only."""
+    calls = []
+    for name in ("gru_step", "gru_grad_step"):
+        monkeypatch.setattr(fused_kernels, name, lambda *a, _f=getattr(fused_kernels, name),
+                            _n=name: calls.append(_n) or _f(*a))
+    T_, N_, I_, H_ = 6, 8, 5, 256
+    assert 3 * T_ * N_ * H_ >= fused_kernels.MIN_ELEMENTS
+    rng = np.random.default_rng(6)
+    shapes = [(T_, N_, I_), (N_, H_), (3 * H_, I_), (3 * H_, H_)]
+    shapes += [(3 * H_,), (3 * H_,)] if bias else []
+    xs = [sg.tensor((rng.standard_normal(s) * (0.5 if k >= 2 else 1.5)).astype(dtype),
+                    requires_grad=True) for k, s in enumerate(shapes)]
+    if not bias:
+        xs += [None, None]
+    ups = [sg.tensor(rng.standard_normal((N_, T_, H_)).astype(dtype).transpose(1, 0, 2)),
+           sg.tensor(rng.standard_normal((N_, H_)).astype(dtype))]
+    for outputs in ((0, 1), (0,), (1,)):
+        fused_run, numpy_run = _gru_both_paths(monkeypatch, fused_kernels, xs, reverse, ups,
+                                               outputs)
+        assert len(fused_run) == 2 + (6 if bias else 4)
+        for a, b in zip(fused_run, numpy_run):
+            assert a.dtype == dtype
+            np.testing.assert_array_equal(a, b)
+    # three forward stages and one backward call per step, in each of the three fused runs
+    assert calls.count("gru_step") == 3 * 3 * T_ and calls.count("gru_grad_step") == 3 * T_
 
 
 def test_double_backward_through_lstm_layer():

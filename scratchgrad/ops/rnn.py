@@ -12,8 +12,9 @@ temporaries per step):
   one array, and then computes dW_hh, dW_ih, the biases and dx with one product each;
 - the LSTM keeps its gates gate-major so that every per-step ufunc runs on contiguous blocks
   (``LSTMSequence``), and backward temporaries are reused between calls (``_Scratch``);
-- with Numba (``scratchgrad.fused``) the LSTM's elementwise work after each step's tanh, and
-  its whole backward step but the product, run as compiled loops with the same results.
+- with Numba (``scratchgrad.fused``) the elementwise work of each LSTM and GRU step but the
+  tanh calls, and their whole backward step but the product, run as compiled loops with the
+  same results.
 
 With ``create_graph=True`` backward instead recomputes the forward with Tensor ops and runs
 the same recurrence with Tensor ops, so higher-order derivatives are right. The per-step
@@ -573,12 +574,28 @@ class GRUSequence(_Recurrence):
         s = _half_scale(H, 3, (0, 1), x.dtype, xp)
         xw = self._project(x, W_ih, b_ih, None, s)
         W_hhT = (W_hh * s[:, None]).T
+        if T >= 4:  # BLAS runs the per-step product faster on a contiguous operand
+            W_hhT = xp.ascontiguousarray(W_hhT)
         b_h = None if b_hh is None else b_hh * s
         hx = self._states(T, h0)
         gh = xp.empty_like(xw)
         rz = xp.empty(xw.shape[:2] + (2 * H,), dtype=xw.dtype)
         n = xp.empty(xw.shape[:2] + (H,), dtype=xw.dtype)
         o = self._o
+        if _fused_loops(gh):  # the elementwise work in three compiled loops, same results
+            b = _fused._EMPTY[gh.dtype] if b_h is None else np.ascontiguousarray(b_h)
+            xw = np.ascontiguousarray(xw)
+            c = np.array((0.5, 0.5), gh.dtype)
+            for t in self._steps(T):
+                g = gh[t]
+                xp.matmul(hx[t + 1 - o], W_hhT, out=g)
+                _fused.gru_step(0, xw, g, b, rz, t)
+                xp.tanh(rz[t], out=rz[t])
+                _fused.gru_step(1, xw, g, rz, n, t, c)
+                xp.tanh(n[t], out=n[t])
+                _fused.gru_step(2, hx, t + 1 - o, t + o, n, rz, t)
+            self.rz, self.n, self.gh, self.hx = rz, n, gh, hx
+            return self._outputs(hx, T)
         for t in self._steps(T):
             h_prev, g = hx[t + 1 - o], gh[t]
             xp.matmul(h_prev, W_hhT, out=g)
@@ -605,6 +622,8 @@ class GRUSequence(_Recurrence):
         rz, n = self.rz, self.n
         xp = get_array_module(n)
         T, N, H = n.shape
+        if _fused_loops(self.gh):
+            return self._backward_loops(ghs, ghT)
         r, z, hn = rz[..., :H], rz[..., H:], self.gh[..., 2 * H:]
         # per unit of dh: dn_pre = (1 - z)(1 - n^2) and dz_pre = (h_prev - n) z (1 - z);
         # per unit of dn_pre: dr_pre = hn r (1 - r)
@@ -634,6 +653,25 @@ class GRUSequence(_Recurrence):
             xp.matmul(dgh[t], W_hh, out=dh)
             dh += tmp
         dxw[..., :2 * H] = dgh[..., :2 * H]
+        return dxw, dgh, dh, None
+
+    def _backward_loops(self, ghs, ghT):
+        """``_backward_arrays`` with each step's elementwise part in one compiled loop
+        (``fused.gru_grad_step``; the same results): no coefficient arrays up front."""
+        W_hh = self.inputs[3].data
+        rz, n, gh, hx = self.rz, self.n, self.gh, self.hx
+        T, N, H = n.shape
+        if ghs is not None:
+            ghs = np.ascontiguousarray(ghs, dtype=n.dtype)
+        dxw = self._take((T, N, 3 * H), n.dtype)
+        dgh = self._take((T, N, 3 * H), n.dtype)
+        dh = np.zeros((N, H), n.dtype) if ghT is None else np.array(ghT, n.dtype, order="C")
+        tmp = np.empty_like(dh)
+        o = self._o
+        for t in reversed(self._steps(T)):
+            _fused.gru_grad_step(rz, n, gh, hx, t + 1 - o, ghs, dh, dxw, dgh, tmp, t)
+            np.matmul(dgh[t], W_hh, out=dh)
+            dh += tmp
         return dxw, dgh, dh, None
 
     def _step_ops(self, xw, state, w_hh, b_hh):
