@@ -177,14 +177,14 @@ class SlogDet(Function):
 
 def slogdet(A: Any) -> slogdet_result:
     """``(sign, logabsdet)`` of the determinant of each matrix in ``A``: the logarithm does not
-    overflow where det would. The sign has no gradient.
+    overflow where det would. The sign's gradient is zero.
 
     >>> import scratchgrad as sg
     >>> sg.linalg.slogdet(sg.tensor([[-2.0, 0.0], [0.0, 1.0]]))
     slogdet_result(sign=tensor(-1.), logabsdet=tensor(0.6931))
     """
     sign, logabs = SlogDet()(_float_matrix(A, "slogdet"))
-    return slogdet_result(sign.detach(), logabs)
+    return slogdet_result(sign, logabs)
 
 
 # ---------------------------------------------------------------------- solve
