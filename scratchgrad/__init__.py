@@ -30,10 +30,16 @@ from .ops import (argsort, argwhere, flip, gather, index_select, masked_fill, ma
 from .ops import (allclose, atan2, bmm, ceil, cumprod, cumsum, diag, einsum, equal, erf, expm1,
                   floor, frac, isclose, isfinite, isinf, isnan, log10, log2, mv, norm, outer,
                   prod, reciprocal, round, rsqrt, sign, tensordot, trace, trunc)
+from .ops import (addmm, baddbmm, bucketize, cdist, clamp_max, clamp_min, column_stack, concat,
+                  count_nonzero, cross, dist, dstack, fmod, histc, hstack, index_add, kron,
+                  kthvalue, lerp, median, meshgrid, mode, nanmean, nanmedian, nansum, quantile,
+                  searchsorted, true_divide, vstack)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
+from . import linalg  # noqa: E402
+from .linalg import det, inv as inverse, matrix_power, slogdet  # noqa: E402
 from . import jit  # noqa: E402
 from .jit import compile  # noqa: E402,A004  (PyTorch's name: torch.compile)
 
@@ -75,4 +81,10 @@ __all__ = [
     "expm1", "floor", "frac", "isclose", "isfinite", "isinf", "isnan", "log10", "log2", "mv",
     "norm", "outer", "prod", "reciprocal", "round", "rsqrt", "sign", "tensordot", "trace",
     "trunc",
+    # everyday ops and scratchgrad.linalg
+    "linalg", "addmm", "baddbmm", "bucketize", "cdist", "clamp_max", "clamp_min", "column_stack",
+    "concat", "count_nonzero", "cross", "det", "dist", "dstack", "fmod", "histc", "hstack",
+    "index_add", "inverse", "kron", "kthvalue", "lerp", "matrix_power", "median", "meshgrid",
+    "mode", "nanmean", "nanmedian", "nansum", "quantile", "searchsorted", "slogdet",
+    "true_divide", "vstack",
 ]

@@ -1009,6 +1009,144 @@ class Tensor:
     def trace(self) -> "Tensor":
         return _ops.trace(self)
 
+    # ------------------------------------------------------------------ everyday ops
+    def remainder(self, other: Any) -> "Tensor":
+        return _ops.remainder(self, other)
+
+    def floor_divide(self, other: Any) -> "Tensor":
+        return _ops.floor_divide(self, other)
+
+    def fmod(self, other: Any) -> "Tensor":
+        return _ops.fmod(self, other)
+
+    def true_divide(self, other: Any) -> "Tensor":
+        return _ops.true_divide(self, other)
+
+    def sum_to_size(self, *size: Any) -> "Tensor":
+        """Sum broadcast dimensions away down to ``size``: ``x.sum_to_size(1, 4)``."""
+        return _ops.sum_to(self, _shape_arg(size, "sum_to_size"))
+
+    def count_nonzero(self, dim: Any = None) -> "Tensor":
+        return _ops.count_nonzero(self, dim)
+
+    def lerp(self, end: Any, weight: Any) -> "Tensor":
+        return _ops.lerp(self, end, weight)
+
+    def clamp_min(self, min: Any) -> "Tensor":
+        return _ops.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> "Tensor":
+        return _ops.clamp_max(self, max)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> "Tensor":
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> "Tensor":
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def cross(self, other: Any, dim: int | None = None) -> "Tensor":
+        return _ops.cross(self, other, dim)
+
+    def kron(self, other: Any) -> "Tensor":
+        return _ops.kron(self, other)
+
+    def dist(self, other: Any, p: float = 2) -> "Tensor":
+        return _ops.dist(self, other, p)
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _ops.median(self, dim, keepdim)
+
+    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _ops.nanmedian(self, dim, keepdim)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.mode(self, dim, keepdim)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> "Tensor":
+        return _ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def histc(self, bins: int = 100, min: Any = 0, max: Any = 0) -> "Tensor":
+        return _ops.histc(self, bins, min, max)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> "Tensor":
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def det(self) -> "Tensor":
+        from . import linalg  # noqa: PLC0415  (linalg builds on tensor)
+
+        return linalg.det(self)
+
+    def slogdet(self) -> Any:
+        from . import linalg  # noqa: PLC0415
+
+        return linalg.slogdet(self)
+
+    def inverse(self) -> "Tensor":
+        from . import linalg  # noqa: PLC0415
+
+        return linalg.inv(self)
+
+    def matrix_power(self, n: int) -> "Tensor":
+        from . import linalg  # noqa: PLC0415
+
+        return linalg.matrix_power(self, n)
+
+    # in place: refused on tensors autograd needs, recorded by scratchgrad.compile as mutations
+    def masked_fill_(self, mask: Any, value: Any) -> "Tensor":
+        """Write ``value`` where the bool ``mask`` (broadcast to this shape) is True."""
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.masked_fill_, (mask, value), {})
+        self._check_inplace("masked_fill_")
+        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill_: expected a bool mask, got dtype {m.dtype}")
+        if isinstance(value, Tensor) and value.ndim:
+            raise ValueError(f"masked_fill_: value must be a number or a 0-d tensor, got a "
+                             f"tensor of shape {value.shape}")
+        try:
+            m = get_array_module(self.data).broadcast_to(m, self.shape)
+        except ValueError:
+            raise ValueError(f"masked_fill_: the mask of shape {m.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape}") from None
+        v = value.data if isinstance(value, Tensor) else value
+        self.data[m] = _backend.like(v, self.data).astype(self.data.dtype) if hasattr(
+            v, "dtype") else v
+        return self
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> "Tensor":
+        """Add ``alpha * source`` at ``index`` along ``dim`` in place (repeats accumulate)."""
+        if _config._state.tracer is not None:
+            return _config._state.tracer.mutate(self, Tensor.index_add_, (dim, index, source),
+                                                {"alpha": alpha})
+        self._check_inplace("index_add_")
+        from .ops.indexing import _index_add_args  # noqa: PLC0415
+
+        _, d, idx, src = _index_add_args(self, dim, index, source)
+        values = src.data if alpha == 1 else src.data * alpha
+        xp = get_array_module(self.data)
+        if self.ndim == 0:
+            self.data[...] += values.sum()
+        else:
+            _backend.add_at(xp, self.data, (slice(None),) * d + (idx.data.reshape(-1),),
+                            values.astype(self.data.dtype, copy=False))
+        return self
+
+    def clamp_min_(self, min: Any) -> "Tensor":
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max: Any) -> "Tensor":
+        return self.clamp_(max=max)
+
 
 class Parameter(Tensor):
     """A tensor that is a learnable parameter of a model: it requires grad by default.
@@ -1035,3 +1173,4 @@ def _set_grad(t: Tensor, value: "Tensor | None") -> None:
 
 
 from . import ops as _ops  # noqa: E402  (the op library needs Tensor defined first)
+from .ops._util import shape_arg as _shape_arg  # noqa: E402

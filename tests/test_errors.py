@@ -243,3 +243,71 @@ def test_indexing_errors_name_the_op_and_the_shapes(name: str):
     with pytest.raises(kind) as info:
         call()
     assert re.search(pattern, str(info.value)), str(info.value)
+
+
+# ---------------------------------------------------------------------- everyday ops and linalg
+LINALG_ERRORS: dict[str, tuple[Callable[[], Any], type, str]] = {
+    "inv(singular)": (lambda: sg.linalg.inv(sg.zeros(2, 2)), sg.linalg.LinAlgError,
+                      rf"linalg.inv.*{_s((2, 2))}.*singular"),
+    "inv(non-square)": (lambda: sg.linalg.inv(sg.ones(2, 3)), ValueError,
+                        rf"linalg.inv.*square.*{_s((2, 3))}"),
+    "det(1-d)": (lambda: sg.linalg.det(sg.ones(3)), ValueError, rf"linalg.det.*{_s((3,))}"),
+    "det(int)": (lambda: sg.linalg.det(sg.ones(2, 2, dtype=sg.int64)), TypeError,
+                 r"linalg.det.*int64"),
+    "solve(singular)": (lambda: sg.linalg.solve(sg.zeros(2, 2), sg.ones(2)),
+                        sg.linalg.LinAlgError, rf"linalg.solve.*{_s((2, 2))}.*singular"),
+    "solve(rows)": (lambda: sg.linalg.solve(sg.eye(3), sg.ones(2, 1)), ValueError,
+                    rf"linalg.solve.*{_s((3, 3))}.*{_s((2, 1))}"),
+    "cholesky(not pd)": (lambda: sg.linalg.cholesky(-sg.eye(2)), sg.linalg.LinAlgError,
+                         rf"linalg.cholesky.*{_s((2, 2))}.*positive-definite"),
+    "eigh(non-square)": (lambda: sg.linalg.eigh(sg.ones(3, 2)), ValueError,
+                         rf"linalg.eigh.*{_s((3, 2))}"),
+    "matrix_norm(ord)": (lambda: sg.linalg.matrix_norm(sg.ones(2, 2), 3), ValueError,
+                         r"linalg.matrix_norm.*ord.*3"),
+    "multi_dot(shapes)": (lambda: sg.linalg.multi_dot([sg.ones(2, 3), sg.ones(2, 3)]),
+                          ValueError, rf"multi_dot.*{_s((2, 3))}"),
+    "cross(size)": (lambda: sg.cross(sg.ones(2, 4), sg.ones(2, 4), dim=1), ValueError,
+                    rf"cross.*size 3.*{_s((2, 4))}"),
+    "cross(dim)": (lambda: sg.cross(sg.ones(3), sg.ones(3), dim=2), IndexError,
+                   r"cross.*dimension 2"),
+    "cdist(columns)": (lambda: sg.cdist(sg.ones(2, 3), sg.ones(2, 4)), ValueError,
+                       rf"cdist.*{_s((2, 3))}.*{_s((2, 4))}"),
+    "addmm(input)": (lambda: sg.addmm(sg.ones(3), sg.ones(2, 3), sg.ones(3, 2)), ValueError,
+                     rf"addmm.*{_s((3,))}.*{_s((2, 2))}"),
+    "kthvalue(k)": (lambda: sg.kthvalue(sg.ones(3), 4), IndexError, r"kthvalue.*k=4.*size 3"),
+    "median(dim)": (lambda: sg.median(sg.ones(3), 1), IndexError, r"median.*dimension 1"),
+    "quantile(q)": (lambda: sg.quantile(sg.ones(3), 1.5), ValueError, r"quantile.*\[0, 1\]"),
+    "quantile(int)": (lambda: sg.quantile(sg.ones(3, dtype=sg.int64), 0.5), TypeError,
+                      r"quantile.*int64"),
+    "searchsorted(side)": (lambda: sg.searchsorted(sg.ones(3), sg.ones(2), right=True,
+                                                   side="left"), ValueError,
+                           r"searchsorted.*side"),
+    "histc(min > max)": (lambda: sg.histc(sg.ones(3), 4, 2, 1), ValueError, r"histc.*max"),
+    "lerp(dtype)": (lambda: sg.lerp(sg.ones(2), sg.ones(2, dtype=sg.float64), 0.5), TypeError,
+                    r"lerp.*float64"),
+    "index_add(source)": (lambda: sg.index_add(sg.ones(3, 4), 1, sg.tensor([0, 1]),
+                                               sg.ones(3, 3)), ValueError,
+                          rf"index_add.*{_s((3, 3))}.*{_s((3, 4))}"),
+    "meshgrid(2-d)": (lambda: sg.meshgrid(sg.ones(2), sg.ones(2, 2), indexing="ij"), ValueError,
+                      rf"meshgrid.*{_s((2, 2))}"),
+}
+
+
+@pytest.mark.parametrize("name", list(LINALG_ERRORS))
+def test_everyday_and_linalg_errors_name_the_op_and_shapes(name: str):
+    call, kind, pattern = LINALG_ERRORS[name]
+    with pytest.raises(kind, match=pattern):
+        call()
+
+
+def test_linalg_error_is_a_runtime_error_like_torch():
+    assert issubclass(sg.linalg.LinAlgError, RuntimeError)
+
+
+@pytest.mark.parametrize("name, call", [
+    ("masked_fill_", lambda x: x.masked_fill_(sg.tensor([True, False]), 0.0)),
+    ("index_add_", lambda x: x.index_add_(0, sg.tensor([0]), sg.ones(1))),
+])
+def test_new_inplace_ops_refuse_tensors_that_autograd_needs(name, call):
+    with pytest.raises(RuntimeError, match=rf"{name}.*requires grad"):
+        call(sg.ones(2, requires_grad=True))

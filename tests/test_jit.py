@@ -817,3 +817,50 @@ def test_einsum_cumsum_and_norm_compile_and_equal_eager():
                 np.testing.assert_allclose(c.grad.numpy(), e.grad.numpy(), rtol=1e-5,
                                            atol=1e-6)
     assert f.traces == 1
+
+
+def test_compiled_function_with_lerp_addmm_solve_cdist_matches_eager():
+    rng = np.random.default_rng(0)
+    A = sg.tensor(rng.standard_normal((3, 3)).astype(np.float32) + 3 * np.eye(3, dtype=np.float32))
+    W = sg.tensor(rng.standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+
+    def f(x, y):
+        W.grad = None
+        h = sg.addmm(sg.ones(3), x, W, beta=0.5)          # (2, 3)
+        h = sg.lerp(h, y, 0.25)
+        z = sg.linalg.solve(A, h.mT).mT
+        loss = sg.cdist(z, y).sum()
+        loss.backward()
+        return loss
+
+    g = sg.compile(f)
+    for seed in range(3):
+        r = np.random.default_rng(seed)
+        x = sg.tensor(r.standard_normal((2, 4)).astype(np.float32))
+        y = sg.tensor(r.standard_normal((2, 3)).astype(np.float32))
+        eager = f(x, y).item()
+        ge = W.grad.numpy().copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no fallback to eager mode
+            out = g(x, y).item()
+        np.testing.assert_allclose(out, eager, rtol=1e-5)
+        np.testing.assert_allclose(W.grad.numpy(), ge, rtol=1e-4, atol=1e-6)
+
+
+def test_compiled_inplace_masked_fill_and_index_add_replay():
+    def f(x, m, i, s):
+        y = x * 2
+        y.masked_fill_(m, 0.0)
+        y.index_add_(0, i, s)
+        return y
+
+    g = sg.compile(f)
+    i, s = sg.tensor([0, 0]), sg.ones(2, 3)
+    for seed in range(3):
+        r = np.random.default_rng(seed)
+        x = sg.tensor(r.random((2, 3), dtype=np.float32))
+        m = sg.tensor(r.random((2, 3)) < 0.5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no fallback to eager mode
+            out = g(x, m, i, s).numpy()
+        np.testing.assert_allclose(out, f(x, m, i, s).numpy())

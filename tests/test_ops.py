@@ -897,8 +897,275 @@ MATH_EDGES = [  # PyTorch's conventions at kinks and zeros
 ]
 
 
+# ---------------------------------------------------------------------- everyday ops and linalg
+def _np_lower_median(x: np.ndarray, axis: int) -> tuple:
+    order = np.argsort(x, axis=axis, kind="stable")
+    k = (x.shape[axis] - 1) // 2
+    idx = np.take(order, [k], axis=axis)
+    return np.take_along_axis(x, idx, axis).squeeze(axis), idx.squeeze(axis)
+
+
+def _np_cross(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.cross(a, b, axis=axis)
+
+
+def _np_cdist(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
+    d = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    if p == math.inf:
+        return d.max(-1)
+    return (d ** p).sum(-1) ** (1 / p)
+
+
+def _spd(lib: Any, A: Any) -> Any:
+    """A well-conditioned symmetric positive-definite matrix from any square A."""
+    n = A.shape[-1]
+    return A @ A.mT + n * lib.eye(n, dtype=A.dtype)
+
+
+def _np_spd(A: np.ndarray) -> np.ndarray:
+    return A @ np.swapaxes(A, -1, -2) + A.shape[-1] * np.eye(A.shape[-1])
+
+
+def _well(lib: Any, A: Any) -> Any:
+    return A + 3 * lib.eye(A.shape[-1], dtype=A.dtype)
+
+
+def _np_well(A: np.ndarray) -> np.ndarray:
+    return A + 3 * np.eye(A.shape[-1])
+
+
+def _sym_in(lib: Any, A: Any) -> Any:
+    return A + A.mT
+
+
+def _np_quantile(q: Any, axis: Any = None, keepdims: bool = False, method: str = "linear"
+                 ) -> Callable:
+    return lambda x: np.quantile(x, q, axis=axis, keepdims=keepdims, method=method)
+
+
+_NAN = float("nan")
+
+EVERYDAY = [
+    *both("fmod", np.fmod, inputs=join(normal((3, 4)), positive((4,)))),
+    Case("fmod(negative divisor)", lambda lib, a, b: lib.fmod(a, b), np.fmod,
+         join(normal((3, 4)), _uniform(-2.0, -0.5, (3, 1)))),
+    Case("fmod(x, 1.5)", lambda lib, x: lib.fmod(x, 1.5), lambda x: np.fmod(x, 1.5),
+         _uniform(-2.9, 2.9, (3, 4))),
+    *both("remainder", np.remainder, inputs=join(normal((3, 4)), positive((4,)))),
+    *both("floor_divide", np.floor_divide, inputs=join(normal((3, 4)), positive((4,))),
+          differentiable=False),
+    *both("true_divide", np.divide, inputs=join(normal((3, 4)), nonzero((4,)))),
+    Case("Tensor.sum_to_size(1, 4)", lambda lib, x: x.sum_to_size(1, 4),
+         lambda x: x.sum(0, keepdims=True)),
+    Case("Tensor.sum_to_size((3, 1))", lambda lib, x: x.sum_to_size((3, 1)),
+         lambda x: x.sum(1, keepdims=True)),
+    *both("count_nonzero", lambda x: np.count_nonzero(x), inputs=few_values((3, 4)),
+          differentiable=False),
+    *both("count_nonzero", lambda x: np.count_nonzero(x, axis=1), 1, inputs=few_values((3, 4)),
+          differentiable=False),
+    Case("concat", lambda lib, a, b: lib.concat([a, b], 1), lambda a, b: np.concatenate([a, b], 1),
+         normal((3, 1), (3, 4))),
+    Case("hstack", lambda lib, a, b: lib.hstack([a, b]), lambda a, b: np.hstack([a, b]),
+         normal((3, 1), (3, 4))),
+    Case("hstack[1-d]", lambda lib, a, b: lib.hstack([a, b]), lambda a, b: np.hstack([a, b]),
+         normal((3,), (2,))),
+    Case("vstack", lambda lib, a, b: lib.vstack([a, b]), lambda a, b: np.vstack([a, b]),
+         normal((4,), (2, 4))),
+    Case("dstack", lambda lib, a, b: lib.dstack([a, b]), lambda a, b: np.dstack([a, b]),
+         normal((3, 4), (3, 4))),
+    Case("dstack[1-d]", lambda lib, a, b: lib.dstack([a, b]), lambda a, b: np.dstack([a, b]),
+         normal((4,), (4,))),
+    Case("column_stack", lambda lib, a, b, c: lib.column_stack([a, b, c]),
+         lambda a, b, c: np.column_stack([a, b, c]), normal((3,), (3, 2), (3,))),
+    Case("meshgrid(ij)", lambda lib, a, b: lib.meshgrid(a, b, indexing="ij"),
+         lambda a, b: tuple(np.meshgrid(a, b, indexing="ij")), normal((3,), (4,))),
+    Case("meshgrid(xy)", lambda lib, a, b, c: lib.meshgrid(a, b, c, indexing="xy"),
+         lambda a, b, c: tuple(np.meshgrid(a, b, c, indexing="xy")), normal((3,), (4,), (2,))),
+    *both("lerp", lambda a, b: a + 0.3 * (b - a), 0.3, inputs=normal((3, 4), (4,))),
+    *both("lerp", lambda a, b, w: a + w * (b - a), label="[tensor weight]",
+          inputs=normal((3, 4), (3, 4), (3, 1))),
+    *both("clamp_min", lambda x: np.maximum(x, 0.2), 0.2, inputs=distinct((3, 4))),
+    *both("clamp_max", lambda x: np.minimum(x, -0.2), -0.2, inputs=distinct((3, 4))),
+    *both("addmm", lambda c, a, b: c + a @ b, inputs=normal((3, 5), (3, 4), (4, 5))),
+    *both("addmm", lambda c, a, b: 0.5 * c + 2 * (a @ b), label="[beta, alpha, broadcast]",
+          inputs=normal((5,), (3, 4), (4, 5)), kw={"beta": 0.5, "alpha": 2}),
+    *both("baddbmm", lambda c, a, b: -c + a @ b, inputs=normal((1, 3, 5), (2, 3, 4), (2, 4, 5)),
+          kw={"beta": -1}),
+    *both("cross", _np_cross, inputs=normal((4, 3), (4, 3)), kw={"dim": -1}),
+    *both("cross", lambda a, b: _np_cross(a, b, 0), 0, inputs=normal((3, 2), (3, 1))),
+    *both("kron", np.kron, inputs=normal((2, 3), (3, 2))),
+    *both("kron", np.kron, label="[1-d, 2-d]", inputs=normal((2,), (2, 3))),
+    *[Case(f"cdist(p={p})", lambda lib, a, b, p=p: lib.cdist(a, b, p=p),
+           lambda a, b, p=p: _np_cdist(a, b, p), distinct(*shapes))
+      for p, shapes in [(2.0, [(4, 3), (5, 3)]), (1.0, [(2, 4, 3), (2, 5, 3)]),
+                        (3.0, [(4, 2), (3, 2)]), (math.inf, [(3, 2), (2, 2)])]],
+    Case("cdist[zero distance]", lambda lib, a, b: lib.cdist(a, b),
+         lambda a, b: _np_cdist(a, b, 2.0), fixed([[0.0, 0.0], [1.0, 2.0]], [[0.0, 0.0]]),
+         finite_differences=False),
+    *both("dist", lambda a, b: np.linalg.norm((a - b).ravel()), inputs=normal((3, 4), (4,))),
+    *both("dist", lambda a, b: np.abs(a - b).sum(), 1, inputs=distinct((3, 4), (3, 4))),
+    *both("nansum", np.nansum, inputs=fixed([[1.0, _NAN, 2.0], [_NAN, -0.5, 3.0]])),
+    *both("nansum", lambda x: np.nansum(x, 1), 1, inputs=fixed([[1.0, _NAN, 2.0],
+                                                                 [_NAN, -0.5, 3.0]])),
+    *both("nanmean", np.nanmean, inputs=fixed([[1.0, _NAN, 2.0], [_NAN, -0.5, 3.0]])),
+    *both("nanmean", lambda x: np.nanmean(x, 0, keepdims=True), inputs=fixed(
+        [[1.0, _NAN, 2.0], [1.5, -0.5, 3.0]]), kw={"dim": 0, "keepdim": True}),
+    *both("median", lambda x: np.sort(x.ravel())[(x.size - 1) // 2], inputs=distinct((3, 4))),
+    *both("median", lambda x: _np_lower_median(x, 1), 1, inputs=distinct((2, 4, 3))),
+    *both("median", lambda x: _np_lower_median(x, 0), 0, label="[odd]",
+          inputs=distinct((5, 2))),
+    Case("median[ties]", lambda lib, x: lib.median(x), lambda x: np.array(2.0),
+         fixed([2.0, 1.0, 2.0, 1.0, 2.0]), finite_differences=False),
+    Case("median[nan]", lambda lib, x: lib.median(x, 1).values, lambda x: np.array([_NAN, 2.0]),
+         fixed([[1.0, _NAN, 3.0], [3.0, 1.0, 2.0]]), finite_differences=False),
+    *both("nanmedian", lambda x: np.array(2.0), inputs=fixed([1.0, _NAN, 3.0, 2.0])),
+    *both("nanmedian", lambda x: (np.array([1.0, 2.5]), np.array([0, 2])), 1,
+          inputs=fixed([[1.0, _NAN, 3.0], [_NAN, 4.0, 2.5]])),
+    *[Case(f"{pre}kthvalue(2, 0)", call, lambda x: (np.sort(x, 0)[1], np.argsort(x, 0)[1]),
+           distinct((4, 3)))
+      for pre, call in [("", lambda lib, x: lib.kthvalue(x, 2, 0)),
+                        ("Tensor.", lambda lib, x: x.kthvalue(2, 0))]],
+    *both("kthvalue", lambda x: (np.sort(x, -1)[..., 3:4], np.argsort(x, -1)[..., 3:4]), 4,
+          inputs=distinct((2, 5)), kw={"keepdim": True}),
+    *both("mode", lambda x: (np.array([1.0, 3.0]), np.array([3, 4])),
+          inputs=fixed([[1.0, 2.0, 2.0, 1.0, 3.0], [3.0, 0.5, 0.5, 3.0, 3.0]]),
+          finite_differences=False),
+    *both("mode", lambda x: (np.array([2.0, 1.0]), np.array([1, 2])), 0,
+          inputs=fixed([[2.0, 1.5], [2.0, 1.0], [0.0, 1.0]]), finite_differences=False),
+    *both("quantile", _np_quantile(0.4), 0.4, inputs=distinct((3, 4))),
+    *both("quantile", _np_quantile(0.3, 1, True), 0.3, 1, True, inputs=distinct((3, 4))),
+    *[Case(f"quantile(interpolation={m!r})", lambda lib, x, m=m: lib.quantile(
+        x, 0.375, 0, interpolation=m), _np_quantile(0.375, 0, method=m), distinct((5, 3)))
+      for m in ["lower", "higher", "midpoint", "nearest"]],
+    Case("quantile(tensor q)", lambda lib, x: lib.quantile(x, lib.tensor(
+        [0.1, 0.5, 0.9], dtype=x.dtype), dim=1), _np_quantile([0.1, 0.5, 0.9], 1),
+         distinct((2, 6))),
+    Case("quantile(tensor q, keepdim)", lambda lib, x: x.quantile(lib.tensor(
+        [0.25, 0.75], dtype=x.dtype), dim=0, keepdim=True),
+         _np_quantile([0.25, 0.75], 0, True), distinct((4, 3))),
+    Case("searchsorted", lambda lib, s, v: lib.searchsorted(s, v), np.searchsorted,
+         fixed([1.0, 3.0, 5.0, 7.0], [[3.0, 6.0], [0.0, 9.0]]), differentiable=False),
+    Case("searchsorted(side='right')", lambda lib, s, v: lib.searchsorted(s, v, side="right"),
+         lambda s, v: np.searchsorted(s, v, side="right"),
+         fixed([1.0, 3.0, 5.0, 7.0], [3.0, 6.0, 7.0]), differentiable=False),
+    Case("searchsorted[2-d, right]", lambda lib, s, v: lib.searchsorted(s, v, right=True),
+         lambda s, v: np.stack([np.searchsorted(s[i], v[i], side="right") for i in range(2)]),
+         fixed([[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]], [[3.0, 0.0], [6.0, 4.5]]),
+         differentiable=False),
+    Case("bucketize", lambda lib, x, b: lib.bucketize(x, b), lambda x, b: np.searchsorted(b, x),
+         fixed([[3.0, 6.0], [0.0, 9.0]], [1.0, 3.0, 5.0, 7.0]), differentiable=False),
+    Case("bucketize(right=True)", lambda lib, x, b: lib.bucketize(x, b, right=True),
+         lambda x, b: np.searchsorted(b, x, side="right"),
+         fixed([3.0, 6.0, 1.0], [1.0, 3.0, 5.0, 7.0]), differentiable=False),
+    *both("histc", lambda x: np.histogram(x, 4, (-1.0, 1.0))[0].astype(float), 4, -1.0, 1.0,
+          inputs=distinct((3, 5)), differentiable=False),
+    *both("histc", lambda x: np.histogram(x, 5, (x.min(), x.max()))[0].astype(float), 5,
+          label="[data range]", inputs=distinct((3, 4)), differentiable=False),
+    Case("index_add", lambda lib, x, i, s: lib.index_add(x, 1, i, s),
+         lambda x, i, s: _np_index_add(x, 1, i, s), join(normal((3, 4)), ints(4, (5,)),
+                                                         normal((3, 5)))),
+    Case("Tensor.index_add(alpha=2)", lambda lib, x, i, s: x.index_add(0, i, s, alpha=2),
+         lambda x, i, s: _np_index_add(x, 0, i, 2 * s), join(normal((3, 4)), ints(3, (4,)),
+                                                             normal((4, 4)))),
+]
+
+
+def _np_index_add(x: np.ndarray, dim: int, index: np.ndarray, src: np.ndarray) -> np.ndarray:
+    y = x.copy()
+    np.add.at(y, (slice(None),) * dim + (index,), src)
+    return y
+
+
+LINALG_NS = [
+    Case("linalg.inv", lambda lib, A: lib.linalg.inv(_well(lib, A)),
+         lambda A: np.linalg.inv(_np_well(A)), normal((2, 3, 3)), rtol=1e-4, atol=1e-5),
+    Case("linalg.det", lambda lib, A: lib.linalg.det(A), np.linalg.det, normal((2, 3, 3)),
+         rtol=1e-4, atol=1e-5),
+    Case("Tensor.det", lambda lib, A: A.det(), np.linalg.det, normal((3, 3)), rtol=1e-4,
+         atol=1e-5),
+    Case("linalg.slogdet", lambda lib, A: lib.linalg.slogdet(A),
+         lambda A: tuple(np.linalg.slogdet(A)), normal((2, 4, 4)), rtol=1e-4, atol=1e-5),
+    Case("linalg.solve", lambda lib, A, B: lib.linalg.solve(_well(lib, A), B),
+         lambda A, B: np.linalg.solve(_np_well(A), B), normal((2, 3, 3), (3, 2)), rtol=1e-4,
+         atol=1e-5),
+    Case("linalg.solve[vector]", lambda lib, A, b: lib.linalg.solve(_well(lib, A), b),
+         lambda A, b: np.linalg.solve(_np_well(A), b), normal((3, 3), (3,)), rtol=1e-4,
+         atol=1e-5),
+    Case("linalg.solve(left=False)", lambda lib, A, B: lib.linalg.solve(_well(lib, A), B,
+                                                                        left=False),
+         lambda A, B: np.linalg.solve(_np_well(A).T, B.T).T, normal((3, 3), (2, 3)), rtol=1e-4,
+         atol=1e-5),
+    Case("linalg.cholesky", lambda lib, A: lib.linalg.cholesky(_spd(lib, A)),
+         lambda A: np.linalg.cholesky(_np_spd(A)), normal((2, 3, 3)), rtol=1e-4, atol=1e-5),
+    Case("linalg.cholesky(upper=True)", lambda lib, A: lib.linalg.cholesky(_spd(lib, A),
+                                                                           upper=True),
+         lambda A: np.linalg.cholesky(_np_spd(A)).T, normal((3, 3)), rtol=1e-4, atol=1e-5),
+    # sign-invariant outputs of qr, eigh, svd (factor signs are a convention)
+    Case("linalg.qr[Q R, |R|]", lambda lib, A: (lambda f: (f.Q @ f.R, f.R.abs()))(
+        lib.linalg.qr(A)), lambda A: (A, np.abs(np.linalg.qr(A)[1])), normal((4, 3)),
+         rtol=1e-4, atol=1e-5),
+    Case("linalg.qr[Q Q^T]", lambda lib, A: (lambda f: f.Q @ f.Q.mT)(lib.linalg.qr(A)),
+         lambda A: (lambda q: q @ np.swapaxes(q, -1, -2))(np.linalg.qr(A)[0]), normal((2, 5, 3)), rtol=1e-4,
+         atol=1e-5),
+    Case("linalg.eigh[values]", lambda lib, A: lib.linalg.eigh(_sym_in(lib, A)).eigenvalues,
+         lambda A: np.linalg.eigvalsh(A + A.T), normal((4, 4)), rtol=1e-4, atol=1e-5),
+    Case("linalg.eigh[V^2, V diag(w^3) V^T]", lambda lib, A: (lambda w, V: (
+        V ** 2, (V * w ** 3) @ V.mT))(*lib.linalg.eigh(_sym_in(lib, A))),
+         lambda A: (lambda w, V: (V ** 2, (V * w ** 3) @ V.T))(*np.linalg.eigh(A + A.T)),
+         normal((3, 3)), rtol=1e-3, atol=1e-4),
+    Case("linalg.eigvalsh", lambda lib, A: lib.linalg.eigvalsh(_sym_in(lib, A)),
+         lambda A: np.linalg.eigvalsh(A + np.swapaxes(A, -1, -2)), normal((2, 3, 3)),
+         rtol=1e-4, atol=1e-5),
+    Case("linalg.svdvals", lambda lib, A: lib.linalg.svdvals(A),
+         lambda A: np.linalg.svd(A, compute_uv=False), normal((2, 4, 3)), rtol=1e-4, atol=1e-5),
+    Case("linalg.svd[U S Vh, U*U, Vh*Vh]", lambda lib, A: (lambda f: (
+        (f.U * f.S[..., None, :]) @ f.Vh, f.U * f.U, f.Vh * f.Vh))(
+        lib.linalg.svd(A, full_matrices=False)),
+         lambda A: (lambda u, s, vh: (A, u * u, vh * vh))(*np.linalg.svd(A, full_matrices=False)),
+         normal((4, 3)), rtol=1e-3, atol=1e-4),
+    Case("linalg.svd[wide, u_0 v_0^T]", lambda lib, A: (lambda f: f.U[:, :1] * f.Vh[:1, :])(
+        lib.linalg.svd(A, full_matrices=False)),
+         lambda A: (lambda u, s, vh: u[:, :1] * vh[:1, :])(*np.linalg.svd(A, full_matrices=False)),
+         normal((3, 5)), rtol=1e-3, atol=1e-4),
+    Case("linalg.pinv", lambda lib, A: lib.linalg.pinv(A), np.linalg.pinv, normal((4, 3)),
+         rtol=1e-3, atol=1e-4),
+    Case("linalg.matrix_power(3)", lambda lib, A: lib.linalg.matrix_power(A, 3),
+         lambda A: np.linalg.matrix_power(A, 3), normal((2, 3, 3)), rtol=1e-4, atol=1e-5),
+    Case("linalg.matrix_power(-2)", lambda lib, A: lib.linalg.matrix_power(_well(lib, A), -2),
+         lambda A: np.linalg.matrix_power(_np_well(A), -2), normal((3, 3)), rtol=1e-4,
+         atol=1e-5),
+    Case("linalg.matrix_power(0)", lambda lib, A: lib.linalg.matrix_power(A, 0),
+         lambda A: np.broadcast_to(np.eye(3), A.shape), normal((2, 3, 3))),
+    Case("linalg.cross", lambda lib, a, b: lib.linalg.cross(a, b), np.cross,
+         normal((2, 3), (1, 3))),
+    Case("linalg.vecdot", lambda lib, a, b: lib.linalg.vecdot(a, b, dim=0),
+         lambda a, b: (a * b).sum(0), normal((3, 4), (3, 1))),
+    Case("linalg.multi_dot", lambda lib, a, b, c, d: lib.linalg.multi_dot([a, b, c, d]),
+         lambda a, b, c, d: a @ b @ c @ d, normal((3,), (3, 4), (4, 2), (2,)), rtol=1e-4),
+    Case("linalg.norm", lambda lib, x: lib.linalg.norm(x), lambda x: np.linalg.norm(x.ravel()),
+         X3),
+    Case("linalg.norm(ord=1, dim=1)", lambda lib, x: lib.linalg.norm(x, 1, 1),
+         lambda x: np.abs(x).sum(1), nonzero((2, 3, 4))),
+    Case("linalg.vector_norm(inf)", lambda lib, x: lib.linalg.vector_norm(x, math.inf),
+         lambda x: np.abs(x).max(), distinct((3, 4))),
+    Case("linalg.vector_norm(3, dim=(0, 2), keepdim)", lambda lib, x: lib.linalg.vector_norm(
+        x, 3, (0, 2), True), lambda x: (np.abs(x) ** 3).sum((0, 2), keepdims=True) ** (1 / 3),
+         nonzero((2, 3, 4))),
+    *[Case(f"linalg.matrix_norm({o!r})", lambda lib, A, o=o: lib.linalg.matrix_norm(A, o),
+           lambda A, o=o: np.linalg.norm(A, o, axis=(-2, -1)), distinct((2, 3, 4)),
+           rtol=1e-4, atol=1e-5)
+      for o in ["fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf]],
+    Case("linalg.matrix_norm(1, dim=(2, 0), keepdim)", lambda lib, A: lib.linalg.matrix_norm(
+        A, 1, (2, 0), True), lambda A: np.abs(A).sum(2, keepdims=True).max(0, keepdims=True),
+         distinct((2, 3, 4))),
+    Case("linalg.norm(ord='nuc')", lambda lib, A: lib.linalg.norm(A, "nuc"),
+         lambda A: np.linalg.norm(A, "nuc"), normal((3, 4)), rtol=1e-4, atol=1e-5),
+]
+
+
 CASES: list[Case] = [*ELEMENTWISE, *ARITHMETIC, *COMPARISONS, *LOGIC, *REDUCTIONS, *SHAPE,
-                     *LINALG, *EDGES, *INDEXING, *COUNTING, *MATH, *MATH_LINALG, *MATH_EDGES]
+                     *LINALG, *EDGES, *INDEXING, *COUNTING, *MATH, *MATH_LINALG, *MATH_EDGES,
+                     *EVERYDAY, *LINALG_NS]
 
 DIFFERENTIABLE = [c for c in CASES if c.differentiable]
 FINITE_DIFFERENCES = [c for c in DIFFERENTIABLE if c.finite_differences]
@@ -1088,3 +1355,63 @@ def test_dtype_argument_accumulates_in_that_dtype_like_torch(torch, name, call):
     ty.sum().backward()
     assert x.grad.dtype == sg.float32
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-6)
+
+
+# ---------------------------------------------------------------------- everyday ops outside the table
+def test_inplace_masked_fill_and_index_add_match_torch(torch):
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    m = a % 3 == 0
+    x, tx = sg.tensor(a.copy()), torch.tensor(a.copy())
+    assert x.masked_fill_(sg.tensor(m), -1.0) is x
+    tx.masked_fill_(torch.from_numpy(m), -1.0)
+    idx, src = np.array([0, 2, 0]), np.ones((3, 3), np.float32)
+    x.index_add_(1, sg.tensor(idx), sg.tensor(src), alpha=2)
+    tx.index_add_(1, torch.from_numpy(idx), torch.from_numpy(src), alpha=2)
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())
+    x.clamp_min_(0.5).clamp_max_(9.0)
+    tx.clamp_min_(0.5).clamp_max_(9.0)
+    np.testing.assert_array_equal(x.numpy(), tx.numpy())
+
+
+def test_meshgrid_without_indexing_warns_and_uses_ij_like_torch(torch):
+    with pytest.warns(UserWarning, match="indexing"):
+        X, _ = sg.meshgrid(sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0, 5.0]))
+    assert X.shape == (2, 3)
+
+
+def test_cross_without_dim_uses_the_first_size_3_dimension_like_torch(torch):
+    a = np.random.default_rng(0).standard_normal((3, 3)).astype(np.float32)
+    b = np.random.default_rng(1).standard_normal((3, 3)).astype(np.float32)
+    with pytest.warns(UserWarning, match="dim"):
+        got = sg.cross(sg.tensor(a), sg.tensor(b))
+    np.testing.assert_allclose(got.numpy(), torch.cross(torch.tensor(a), torch.tensor(b),
+                                                        dim=0).numpy(), rtol=1e-6)
+
+
+def _gauge_free(lib, A):
+    """Quantities of qr, eigh and svd that do not depend on the signs of the factors."""
+    Q, R = lib.linalg.qr(A)
+    w, V = lib.linalg.eigh(A @ A.mT)
+    U, S, Vh = lib.linalg.svd(A, full_matrices=False)
+    return [Q @ R, Q @ Q.mT, R.abs(), w, V * V, (V * w.unsqueeze(-2)) @ V.mT, S, U * U, Vh * Vh,
+            (U[..., :, :1] * Vh[..., :1, :])]
+
+
+def test_factorisations_match_torch_up_to_signs(torch):
+    a = np.random.default_rng(3).standard_normal((2, 4, 3)).astype(np.float32)
+    A, tA = sg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    outs, touts = _gauge_free(sg, A), _gauge_free(torch, tA)
+    for k, (o, t) in enumerate(zip(outs, touts)):
+        np.testing.assert_allclose(o.numpy() if not o.requires_grad else o.detach().numpy(),
+                                   t.detach().numpy(), rtol=1e-3, atol=1e-4, err_msg=str(k))
+        assert o.dtype == sg.float32
+    ups = [np.random.default_rng(k).standard_normal(o.shape).astype(np.float32)
+           for k, o in enumerate(outs)]
+    (g,) = sg.autograd.grad(outs, [A], grad_outputs=[sg.tensor(u) for u in ups])
+    (tg,) = torch.autograd.grad(touts, [tA], grad_outputs=[torch.from_numpy(u) for u in ups])
+    np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-3, atol=1e-3)
+
+
+def test_linalg_functions_are_in_the_namespace():
+    for name in sg.linalg.__all__:
+        assert callable(getattr(sg.linalg, name)), name

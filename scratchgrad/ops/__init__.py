@@ -25,6 +25,14 @@ from .shape import (broadcast_to, cast, cat, chunk, clone, concatenate, expand, 
                     unsqueeze, view)
 from .shape import (flip, movedim, narrow, repeat, repeat_interleave, roll, tile, tril, triu,
                     unbind)
+# everyday ops: aliases, compositions, NaN-aware and order statistics
+from .arithmetic import fmod, true_divide
+from .elementwise import clamp_max, clamp_min, lerp
+from .indexing import index_add
+from .linalg import addmm, baddbmm, cdist, cross, dist, kron
+from .shape import column_stack, concat, dstack, hstack, meshgrid, vstack
+from .stats import (bucketize, count_nonzero, histc, kthvalue, median, mode, nanmean, nanmedian,
+                    nansum, quantile, searchsorted)
 
 __all__ = [
     "abs", "add", "div", "eq", "floor_divide", "ge", "gt", "le", "logical_and", "logical_not",
@@ -46,4 +54,9 @@ __all__ = [
     "isfinite", "isinf", "isnan", "log10", "log2", "reciprocal", "round", "rsqrt", "sign",
     "trunc", "bmm", "diag", "einsum", "mv", "outer", "tensordot", "trace", "cumprod", "cumsum",
     "norm", "prod",
+    # everyday ops: aliases, compositions, NaN-aware and order statistics
+    "fmod", "true_divide", "clamp_max", "clamp_min", "lerp", "index_add", "addmm", "baddbmm",
+    "cdist", "cross", "dist", "kron", "column_stack", "concat", "dstack", "hstack", "meshgrid",
+    "vstack", "bucketize", "count_nonzero", "histc", "kthvalue", "median", "mode", "nanmean",
+    "nanmedian", "nansum", "quantile", "searchsorted",
 ]

@@ -303,3 +303,42 @@ class Where(Function):
         c = Tensor._make(self.cond)
         return (sum_to(where(c, gy, zero), a.data.shape),
                 sum_to(where(c, zero, gy), b.data.shape))
+
+
+# ---------------------------------------------------------------------- C-style remainder
+class Fmod(Function):
+    """C's ``fmod``: the remainder of truncated division, with the sign of the dividend.
+    The gradient is PyTorch's: 1 for ``a``, -trunc(a / b) for ``b``."""
+
+    def forward(self, a, b):
+        return np.fmod(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        q = Tensor._make(np.trunc(a.data / b.data) if a.data.dtype.kind == "f"
+                         else np.zeros_like(a.data))
+        return sum_to(gy, a.data.shape), sum_to(-gy * q, b.data.shape)
+
+
+def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Elementwise remainder of ``input / other`` rounded toward zero: the result has the sign
+    of ``input`` (``remainder`` takes the divisor's).
+
+    >>> import scratchgrad as sg
+    >>> sg.fmod(sg.tensor([-3.0, 3.0]), 2)
+    tensor([-1.,  1.])
+    """
+    a, b = binary_operands(input, other)
+    if a.data.dtype.kind in "iu" and not (b.data != 0).all():
+        raise ZeroDivisionError(f"fmod: integer division by zero (divisor of shape {b.shape})")
+    return Fmod()(a, b)
+
+
+def true_divide(dividend: Any, divisor: Any) -> Tensor:
+    """``dividend / divisor`` (PyTorch's alias of :func:`div`); integers give float32.
+
+    >>> import scratchgrad as sg
+    >>> sg.true_divide(sg.tensor([1, 2]), 2)
+    tensor([0.5000, 1.0000])
+    """
+    return div(dividend, divisor)

@@ -743,3 +743,55 @@ def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
     from .arithmetic import eq
 
     return bool(eq(input, other).all())
+
+
+# ---------------------------------------------------------------------- lerp and one-sided clamps
+def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
+    """Linear interpolation ``input + weight * (end - input)``; ``weight`` is a number or a
+    tensor, and all three broadcast. Composed from add, sub and mul, so each of the three
+    gets its gradient.
+
+    >>> import scratchgrad as sg
+    >>> sg.lerp(sg.tensor([0.0, 10.0]), sg.tensor([10.0, 20.0]), 0.25)
+    tensor([ 2.5000, 12.5000])
+    """
+    x, e = to_tensor(input), to_tensor(end)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"lerp: expected floating-point tensors, got {x.dtype}")
+    if e.data.dtype != x.data.dtype:
+        raise TypeError(f"lerp: end of dtype {e.dtype} must have the dtype of input, {x.dtype}")
+    if isinstance(weight, Tensor):
+        if weight.data.dtype != x.data.dtype:
+            raise TypeError(f"lerp: weight of dtype {weight.dtype} must have the dtype of "
+                            f"input, {x.dtype}")
+    elif isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)):
+        raise TypeError(f"lerp: weight must be a number or a tensor, got "
+                        f"{type(weight).__name__}")
+    else:
+        weight = float(weight)
+    try:
+        np.broadcast_shapes(x.shape, e.shape, getattr(weight, "shape", ()))
+    except ValueError:
+        raise ValueError(f"lerp: input {x.shape}, end {e.shape} and weight "
+                         f"{getattr(weight, 'shape', ())} do not broadcast together") from None
+    return x + weight * (e - x)
+
+
+def clamp_min(input: Any, min: Any) -> Tensor:  # noqa: A002
+    """``clamp(input, min=min)``: values below ``min`` raised to it.
+
+    >>> import scratchgrad as sg
+    >>> sg.clamp_min(sg.tensor([-1.0, 2.0]), 0.5)
+    tensor([0.5000, 2.0000])
+    """
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Any, max: Any) -> Tensor:  # noqa: A002
+    """``clamp(input, max=max)``: values above ``max`` lowered to it.
+
+    >>> import scratchgrad as sg
+    >>> sg.clamp_max(sg.tensor([-1.0, 2.0]), 0.5)
+    tensor([-1.0000,  0.5000])
+    """
+    return clamp(input, max=max)

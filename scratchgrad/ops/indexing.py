@@ -488,3 +488,46 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
     elif w.dtype == np.float32:
         counts = counts.astype(np.float32)  # NumPy sums the weights in float64
     return Tensor._make(counts)
+
+
+# ---------------------------------------------------------------------- index_add
+def _index_add_args(input: Any, dim: int, index: Any, source: Any  # noqa: A002
+                    ) -> tuple[Tensor, int, Tensor, Tensor]:
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "index_add")
+    index = _index(index, "index_add", _INT32_OR_64)
+    source = to_tensor(source)
+    if index.ndim > 1:
+        raise IndexError(f"index_add: the index must be a vector (1-D), got shape "
+                         f"{index.shape}")
+    if source.data.dtype != x.data.dtype:
+        raise TypeError(f"index_add: source of dtype {source.dtype} must have the dtype of "
+                        f"the input, {x.dtype}")
+    n = index.data.size
+    expected = x.shape[:d] + (n,) + x.shape[d + 1:] if x.ndim else ((n,) if source.ndim else ())
+    if source.shape != expected:
+        raise ValueError(f"index_add: source of shape {source.shape} does not match the input "
+                         f"of shape {x.shape} with an index of {n} element(s) along dim {dim} "
+                         f"(expected {expected})")
+    _check_range("index_add", index.data, x.shape[d] if x.ndim else 1, dim, x.shape)
+    return x, d, index, source
+
+
+def index_add(input: Any, dim: int, index: Any, source: Any, *,  # noqa: A002
+              alpha: Any = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source`` added at the positions ``index`` along
+    ``dim``; repeated indices accumulate. A composition (the gradient scatter of getitem,
+    then add), so both ``input`` and ``source`` get gradients.
+
+    >>> import scratchgrad as sg
+    >>> sg.index_add(sg.zeros(3), 0, sg.tensor([0, 0, 2]), sg.tensor([1.0, 2.0, 3.0]))
+    tensor([3., 0., 3.])
+    """
+    from .shape import GetItemGrad
+
+    x, d, index, source = _index_add_args(input, dim, index, source)
+    if x.ndim == 0:
+        return x + (source * alpha if alpha != 1 else source).sum()
+    src = source * alpha if alpha != 1 else source
+    at = (slice(None),) * d + (index.data.reshape(-1),)
+    return x + GetItemGrad(at, x.shape)(src)

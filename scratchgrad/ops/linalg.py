@@ -397,3 +397,159 @@ def trace(input: Any) -> Tensor:  # noqa: A002
     if x.ndim != 2:
         raise ValueError(f"trace: expects a 2-D tensor, got shape {x.shape}")
     return _sum(diag(x))
+
+
+# ---------------------------------------------------------------------- products built on matmul
+# Compositions of matmul, mul, add and norm: each gets its gradient (and double backward) from
+# those ops.
+def _check_scalar(op: str, name: str, value: Any) -> None:
+    if isinstance(value, Tensor) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__}")
+
+
+def _scaled_sum(op: str, input: Tensor, prod: Tensor, beta: Any, alpha: Any) -> Tensor:  # noqa: A002
+    _check_scalar(op, "beta", beta)
+    _check_scalar(op, "alpha", alpha)
+    try:
+        np.broadcast_shapes(input.shape, prod.shape)
+    except ValueError:
+        raise ValueError(f"{op}: input of shape {input.shape} does not broadcast to the product's "
+                         f"shape {prod.shape}") from None
+    out = prod if alpha == 1 else prod * alpha
+    if beta == 0:  # PyTorch ignores input then: nan and inf in it do not propagate
+        return broadcast_to(out, prod.shape) if out.shape != prod.shape else out
+    return broadcast_to(out + (input if beta == 1 else input * beta), prod.shape)
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (mat1 @ mat2)`` for 2-D ``mat1`` and ``mat2``; ``input``
+    broadcasts to the product's shape (with beta=0 it is ignored, nan included).
+
+    >>> import scratchgrad as sg
+    >>> sg.addmm(sg.ones(2), sg.ones(2, 3), sg.ones(3, 2), beta=0.5, alpha=2)
+    tensor([[6.5000, 6.5000],
+            [6.5000, 6.5000]])
+    """
+    x = to_tensor(input)
+    return _scaled_sum("addmm", x, mm(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
+            alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * bmm(batch1, batch2)`` for 3-D batches; ``input`` broadcasts.
+
+    >>> import scratchgrad as sg
+    >>> sg.baddbmm(sg.zeros(1, 2, 2), sg.ones(3, 2, 4), sg.ones(3, 4, 2)).shape
+    (3, 2, 2)
+    """
+    x = to_tensor(input)
+    return _scaled_sum("baddbmm", x, bmm(batch1, batch2), beta, alpha)
+
+
+def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along ``dim``; the two broadcast. Without ``dim``,
+    PyTorch's deprecated rule: the first dimension of size 3 (with its warning); prefer
+    ``dim=-1`` or ``scratchgrad.linalg.cross``.
+
+    >>> import scratchgrad as sg
+    >>> sg.cross(sg.tensor([1.0, 0.0, 0.0]), sg.tensor([0.0, 1.0, 0.0]), dim=0)
+    tensor([0., 0., 1.])
+    """
+    from .shape import getitem, stack
+
+    a, b = binary_operands(input, other)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"cross: shapes {a.shape} and {b.shape} do not broadcast") from None
+    if a.ndim != b.ndim:
+        raise ValueError(f"cross: the inputs must have the same number of dimensions, got "
+                         f"shapes {a.shape} and {b.shape}")
+    if dim is None:
+        import warnings
+
+        sizes3 = [k for k, n in enumerate(shape) if n == 3]
+        if not sizes3:
+            raise ValueError(f"cross: no dimension of size 3 in the inputs of shapes {a.shape} "
+                             f"and {b.shape}")
+        warnings.warn("cross: calling without dim is deprecated (the first dimension of size 3 "
+                      "is used); pass dim explicitly or use scratchgrad.linalg.cross",
+                      UserWarning, stacklevel=2)
+        d = sizes3[0]
+    else:
+        d = normalize_dim(dim, len(shape), "cross")
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise ValueError(f"cross: dimension {d} must have size 3 in both inputs, got shapes "
+                         f"{a.shape} and {b.shape}")
+    a, b = broadcast_to(a, shape), broadcast_to(b, shape)
+    lead = (slice(None),) * d
+    ai = [getitem(a, lead + (i,)) for i in range(3)]
+    bi = [getitem(b, lead + (i,)) for i in range(3)]
+    return stack([ai[1] * bi[2] - ai[2] * bi[1], ai[2] * bi[0] - ai[0] * bi[2],
+                  ai[0] * bi[1] - ai[1] * bi[0]], d)
+
+
+def kron(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The Kronecker product: blocks ``input[i, j] * other``; the operand with fewer
+    dimensions gets leading ones.
+
+    >>> import scratchgrad as sg
+    >>> sg.kron(sg.tensor([1.0, 2.0]), sg.tensor([1.0, 10.0]))
+    tensor([ 1., 10.,  2., 20.])
+    """
+    a, b = binary_operands(input, other)
+    n = max(a.ndim, b.ndim)
+    sa, sb = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    # (a0, a1) and (b0, b1) -> (a0, 1, a1, 1) * (1, b0, 1, b1) -> (a0 * b0, a1 * b1)
+    ya = reshape(a, tuple(v for s in sa for v in (s, 1)))
+    yb = reshape(b, tuple(v for s in sb for v in (1, s)))
+    return reshape(ya * yb, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The ``p``-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
+    (..., R, M): shape (..., P, R), batch dimensions broadcasting. Computed from the
+    differences (never the ``|x|^2 - 2 x.y + |y|^2`` shortcut), so the gradient is exactly 0
+    at zero distance, as PyTorch's.
+
+    >>> import scratchgrad as sg
+    >>> sg.cdist(sg.tensor([[0.0, 0.0]]), sg.tensor([[3.0, 4.0], [0.0, 1.0]]))
+    tensor([[5., 1.]])
+    """
+    from .reduction import Norm
+
+    a, b = binary_operands(x1, x2)
+    if a.data.dtype.kind != "f":
+        raise TypeError(f"cdist: expected floating-point inputs, got {a.dtype} and {b.dtype}")
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(f"cdist: expected inputs with at least 2 dimensions, got shapes "
+                         f"{a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"cdist: x1 of shape {a.shape} and x2 of shape {b.shape} must have the "
+                         "same number of columns")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.number)) or p < 0:
+        raise ValueError(f"cdist: p must be a non-negative number, got {p!r}")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"cdist: batch dimensions of {a.shape} and {b.shape} do not "
+                         "broadcast") from None
+    diff = reshape(a, a.shape[:-1] + (1, a.shape[-1])) - reshape(b, b.shape[:-2] + (1,)
+                                                                 + b.shape[-2:])
+    return Norm(float(p), (diff.ndim - 1,), False)(diff)
+
+
+def dist(input: Any, other: Any, p: float = 2) -> Tensor:  # noqa: A002
+    """The ``p``-norm of ``input - other`` (which broadcast), as one number.
+
+    >>> import scratchgrad as sg
+    >>> sg.dist(sg.tensor([1.0, 2.0]), sg.tensor([4.0, 6.0]))
+    tensor(5.)
+    """
+    from .reduction import norm
+
+    a, b = binary_operands(input, other)
+    if a.data.dtype.kind != "f":
+        raise TypeError(f"dist: expected floating-point inputs, got {a.dtype} and {b.dtype}")
+    return norm(a - b, float(p))

@@ -696,3 +696,113 @@ def triu(input: Any, diagonal: int = 0) -> Tensor:
             [0., 0., 1.]])
     """
     return _triangle(input, diagonal, False, "triu")
+
+
+# ---------------------------------------------------------------------- stacking and grids
+concat = cat
+
+
+def _tensors(tensors: Sequence[Any], op: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a sequence of tensors, got a single tensor")
+    ts = [to_tensor(x) for x in tensors]
+    if not ts:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    return ts
+
+
+def _at_least(x: Tensor, ndim: int) -> Tensor:
+    """NumPy's atleast_1d/2d/3d: (n,) -> (1, n) -> (1, n, 1); (m, n) -> (m, n, 1)."""
+    if x.ndim >= ndim:
+        return x
+    if x.ndim == 0:
+        return reshape(x, (1,) * ndim)
+    if x.ndim == 1:
+        return reshape(x, (1, x.shape[0]) + (1,) * (ndim == 3))
+    return reshape(x, x.shape + (1,))
+
+
+def hstack(tensors: Sequence[Any]) -> Tensor:
+    """Join horizontally: along dim 0 for 1-D tensors (0-d count as 1-D), else along dim 1.
+
+    >>> import scratchgrad as sg
+    >>> sg.hstack([sg.tensor([1.0, 2.0]), sg.tensor([3.0])])
+    tensor([1., 2., 3.])
+    """
+    ts = [_at_least(t_, 1) for t_ in _tensors(tensors, "hstack")]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Any]) -> Tensor:
+    """Join vertically (along dim 0), 1-D tensors becoming rows.
+
+    >>> import scratchgrad as sg
+    >>> sg.vstack([sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0])]).shape
+    (2, 2)
+    """
+    return cat([_at_least(t_, 2) for t_ in _tensors(tensors, "vstack")], 0)
+
+
+def dstack(tensors: Sequence[Any]) -> Tensor:
+    """Join along the third dimension, after making each tensor at least 3-D.
+
+    >>> import scratchgrad as sg
+    >>> sg.dstack([sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0])]).shape
+    (1, 2, 2)
+    """
+    return cat([_at_least(t_, 3) for t_ in _tensors(tensors, "dstack")], 2)
+
+
+def column_stack(tensors: Sequence[Any]) -> Tensor:
+    """Join as columns: 0-d and 1-D tensors become columns (n, 1), then all join along dim 1.
+
+    >>> import scratchgrad as sg
+    >>> sg.column_stack([sg.tensor([1.0, 2.0]), sg.tensor([[3.0], [4.0]])])
+    tensor([[1., 3.],
+            [2., 4.]])
+    """
+    ts = [reshape(t_, (-1, 1)) if t_.ndim <= 1 else t_
+          for t_ in _tensors(tensors, "column_stack")]
+    return cat(ts, 1)
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids from 0-d or 1-D tensors: with ``indexing="ij"`` output k varies along
+    dimension k; with ``"xy"`` the first two dimensions are swapped (Cartesian). Without
+    ``indexing``, "ij" with PyTorch's warning that it will be required. Each output is a
+    broadcast of its input, so gradients sum back.
+
+    >>> import scratchgrad as sg
+    >>> X, Y = sg.meshgrid(sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0, 5.0]), indexing="ij")
+    >>> X.shape, Y[0]
+    ((2, 3), tensor([3., 4., 5.]))
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    ts = _tensors(tensors, "meshgrid")
+    if indexing is None:
+        import warnings
+
+        warnings.warn("meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument; using indexing='ij'", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for i, t_ in enumerate(ts):
+        if t_.ndim > 1:
+            raise ValueError(f"meshgrid: expected 0-d or 1-D tensors, tensor {i} has shape "
+                             f"{t_.shape}")
+        if t_.dtype != ts[0].dtype:
+            raise TypeError(f"meshgrid: expected tensors of one dtype, got {ts[0].dtype} and "
+                            f"{t_.dtype}")
+    ts = [reshape(t_, (-1,)) for t_ in ts]
+    swap = indexing == "xy" and len(ts) >= 2
+    order = [1, 0] + list(range(2, len(ts))) if swap else list(range(len(ts)))
+    sizes = [ts[k].shape[0] for k in order]
+    grids = []
+    for k, t_ in enumerate(ts):
+        pos = order.index(k)
+        shape = [1] * len(ts)
+        shape[pos] = t_.shape[0]
+        grids.append(broadcast_to(reshape(t_, tuple(shape)), tuple(sizes)))
+    return tuple(grids)
