@@ -58,3 +58,12 @@ __all__ += [
     "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "Upsample", "ParameterList", "ParameterDict",
     "GroupNorm", "Dropout1d", "Dropout2d",
 ]
+
+from .attention import MultiheadAttention
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += [
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
+]
