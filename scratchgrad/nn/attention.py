@@ -221,14 +221,11 @@ class MultiheadAttention(Module):
             zeros = Tensor._make(xp.zeros((N, H, 1, hd), dtype=k.dtype))
             k, v = ops.cat([k, zeros], dim=2), ops.cat([v, zeros], dim=2)
             masked, added = [_add_column(m) for m in masked], [_add_column(m) for m in added]
-        keep = None
-        for m in masked:
-            keep = ops.logical_not(m) if keep is None else ops.logical_and(keep, ops.logical_not(m))
         bias = None
         for m in added:
             bias = m if bias is None else bias + m
         p = self.dropout if self.training else 0.0
-        out, weights = _attend(q, k, v, bias, keep, p, 1.0 / math.sqrt(hd))
+        out, weights = _attend(q, k, v, bias, None, p, 1.0 / math.sqrt(hd), tuple(masked))
         out = self.out_proj(out.permute(2, 0, 1, 3).reshape(L, N, E))
         if not batched:
             out = out.squeeze(1)

@@ -23,6 +23,7 @@ from ..ops import chunk as _chunk
 from ..ops import clamp as _clamp
 from ..ops import exp as _exp
 from ..ops import gelu as _gelu
+from ..ops import isinf as _isinf
 from ..ops import leaky_relu as _leaky_relu
 from ..ops import log as _log
 from ..ops import log_softmax as _log_softmax
@@ -1005,21 +1006,26 @@ def _attention_mask_shape(mask: Tensor, scores_shape: tuple, op: str, what: str)
 
 
 def _attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None, keep: Tensor | None,
-            dropout_p: float, scale: float) -> tuple[Tensor, Tensor]:
-    """softmax(q k^T scale + bias, masked where ``keep`` is False) @ v, and the weights.
+            dropout_p: float, scale: float, hide: tuple = ()) -> tuple[Tensor, Tensor]:
+    """softmax(q k^T scale + bias) @ v, and the weights, with the scores of pairs where
+    ``keep`` is False or any mask in ``hide`` is True set to -inf.
 
     A row with no key left (every score -inf) gets zero weights, as PyTorch's scaled dot
     product attention does, instead of the nan of a plain softmax; the row is replaced by
-    zeros before the softmax so that no nan reaches the backward either. The test is made of
-    ops, not of array code, so that scratchgrad.compile replays it with each call's masks.
+    zeros before the softmax so that no nan reaches the backward either. Masks only ever
+    enter as conditions of ``where`` and the dead rows are found with ops (amax, isinf), never
+    with comparisons on arrays, so that scratchgrad.compile replays them with each call's
+    masks instead of baking in the traced call's.
     """
     scores = _matmul(q, k.transpose(-2, -1)) * scale
     if bias is not None:
         scores = scores + bias
     if keep is not None:
         scores = _where(keep, scores, -math.inf)
-    if bias is not None or keep is not None:
-        dead = (scores == -math.inf).all(-1, keepdim=True)
+    for m in hide:
+        scores = _where(m, -math.inf, scores)
+    if bias is not None or keep is not None or hide:
+        dead = _isinf(scores.detach().amax(-1, keepdim=True))
         weights = _where(dead, 0.0, _softmax(_where(dead, 0.0, scores), -1))
     else:
         weights = _softmax(scores, -1)
