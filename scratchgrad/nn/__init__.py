@@ -67,3 +67,14 @@ __all__ += [
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
     "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
 ]
+
+from .linear import Bilinear
+from .loss import PoissonNLLLoss, TripletMarginLoss
+from .normalization import InstanceNorm1d, InstanceNorm2d
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .pooling import AdaptiveAvgPool1d
+
+__all__ += [
+    "Bilinear", "TripletMarginLoss", "PoissonNLLLoss", "InstanceNorm1d", "InstanceNorm2d",
+    "PixelShuffle", "PixelUnshuffle", "AdaptiveAvgPool1d",
+]

@@ -66,7 +66,8 @@ __all__ += [
     "hinge_embedding_loss", "soft_margin_loss", "gaussian_nll_loss", "conv1d", "max_pool1d",
     "avg_pool1d", "interpolate", "group_norm", "dropout1d", "dropout2d",
 ]
-__all__ += ["scaled_dot_product_attention"]
+__all__ += ["scaled_dot_product_attention", "instance_norm", "pixel_shuffle", "pixel_unshuffle",
+            "bilinear", "triplet_margin_loss", "poisson_nll_loss", "adaptive_avg_pool1d"]
 
 
 # ---------------------------------------------------------------------- activations
@@ -1096,3 +1097,199 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             raise TypeError(f"{op}: attn_mask must be bool or floating point, got {m.dtype}")
     s = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     return _attend(q, k, v, bias, keep, dropout_p, s)[0]
+
+
+# ---------------------------------------------------------------------- instance norm
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample of (N, C, *) input over its spatial positions,
+    then scale and shift per channel. With ``use_input_stats`` the running statistics (if
+    given) move towards the batch average of the per-instance mean and unbiased variance;
+    otherwise the running statistics normalise. Runs as a layer norm over the (N, C, rest)
+    view, so it reuses that fused op.
+
+    >>> import scratchgrad as sg
+    >>> y = instance_norm(sg.randn(2, 3, 10))
+    >>> y.shape, round(y[1, 2].mean().item(), 5) == 0
+    ((2, 3, 10), True)
+    """
+    op = "instance_norm"
+    x = to_float_tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"{op}: expected an input of at least 3 dimensions (N, C, *), got shape "
+                         f"{tuple(x.shape)}")
+    N, C = x.shape[:2]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"{op}: expected {name} of shape ({C},) for an input of shape "
+                             f"{tuple(x.shape)}, got {tuple(t.shape)}")
+    per_channel = (1, C) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        rest = x.numel() // (N * C) if N * C else 0
+        if rest <= 1:
+            raise ValueError(f"{op}: expected more than 1 spatial element when training, got "
+                             f"input of shape {tuple(x.shape)}")
+        y = _reshape(layer_norm(_reshape(x, (N, C, rest)), (rest,), eps=eps), x.shape)
+        if running_mean is not None or running_var is not None:
+            from .._config import no_grad  # noqa: PLC0415
+
+            with no_grad():
+                flat = _reshape(x.detach(), (N, C, rest))
+                if running_mean is not None:
+                    new = flat.mean(2).mean(0).to(running_mean.dtype)
+                    running_mean.copy_(running_mean * (1.0 - momentum) + new * momentum)
+                if running_var is not None:
+                    new = flat.var(2, unbiased=True).mean(0).to(running_var.dtype)
+                    running_var.copy_(running_var * (1.0 - momentum) + new * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{op}: running_mean and running_var are required when "
+                             "use_input_stats=False")
+        y = ((x - _reshape(running_mean, per_channel))
+             / _sqrt(_reshape(running_var, per_channel) + eps))
+    if weight is not None:
+        y = y * _reshape(weight, per_channel)
+    if bias is not None:
+        y = y + _reshape(bias, per_channel)
+    return y
+
+
+# ---------------------------------------------------------------------- pixel shuffle
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange (*, C r^2, H, W) into (*, C, H r, W r) (sub-pixel convolution's upsampling).
+
+    >>> import scratchgrad as sg
+    >>> pixel_shuffle(sg.arange(8.0).reshape(1, 4, 1, 2), 2)
+    tensor([[[[0., 2., 1., 3.],
+              [4., 6., 5., 7.]]]])
+    """
+    x = to_tensor(input)
+    r = upscale_factor
+    if not isinstance(r, (int, np.integer)) or isinstance(r, bool) or r < 1:
+        raise ValueError(f"pixel_shuffle: upscale_factor must be a positive int, got {r!r}")
+    if x.ndim < 3 or x.shape[-3] % (r * r):
+        raise ValueError(f"pixel_shuffle: expected an input (*, C * {r}**2, H, W) with at least "
+                         f"3 dimensions and channels divisible by {r * r}, got shape "
+                         f"{tuple(x.shape)}")
+    *batch, C, H, W = x.shape
+    b = len(batch)
+    y = _reshape(x, (*batch, C // (r * r), r, r, H, W))
+    y = y.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
+    return _reshape(y, (*batch, C // (r * r), H * r, W * r))
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """Rearrange (*, C, H r, W r) into (*, C r^2, H, W), the inverse of :func:`pixel_shuffle`.
+
+    >>> import scratchgrad as sg
+    >>> x = sg.randn(2, 3, 4, 6)
+    >>> bool((pixel_shuffle(pixel_unshuffle(x, 2), 2) == x).all())
+    True
+    """
+    x = to_tensor(input)
+    r = downscale_factor
+    if not isinstance(r, (int, np.integer)) or isinstance(r, bool) or r < 1:
+        raise ValueError(f"pixel_unshuffle: downscale_factor must be a positive int, got {r!r}")
+    if x.ndim < 3 or x.shape[-2] % r or x.shape[-1] % r:
+        raise ValueError(f"pixel_unshuffle: expected an input (*, C, H, W) with at least 3 "
+                         f"dimensions and H and W divisible by {r}, got shape {tuple(x.shape)}")
+    *batch, C, H, W = x.shape
+    b = len(batch)
+    y = _reshape(x, (*batch, C, H // r, r, W // r, r))
+    y = y.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
+    return _reshape(y, (*batch, C * r * r, H // r, W // r))
+
+
+# ---------------------------------------------------------------------- bilinear
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """``y_k = x1^T W_k x2 + b_k`` for (*, in1) and (*, in2) inputs and a weight
+    (out, in1, in2); one einsum.
+
+    >>> import scratchgrad as sg
+    >>> bilinear(sg.randn(4, 3), sg.randn(4, 5), sg.randn(2, 3, 5)).shape
+    (4, 2)
+    """
+    a, b, W = to_float_tensor(input1), to_float_tensor(input2), to_float_tensor(weight)
+    if (W.ndim != 3 or a.ndim < 1 or a.shape[:-1] != b.shape[:-1]
+            or a.shape[-1] != W.shape[1] or b.shape[-1] != W.shape[2]):
+        raise ValueError(f"bilinear: expected input1 (*, in1), input2 (*, in2) with the same "
+                         f"leading dimensions and weight (out, in1, in2), got shapes "
+                         f"{tuple(a.shape)}, {tuple(b.shape)} and {tuple(W.shape)}")
+    if bias is not None and tuple(bias.shape) != (W.shape[0],):
+        raise ValueError(f"bilinear: expected bias of shape ({W.shape[0]},), got "
+                         f"{tuple(bias.shape)}")
+    from ..ops import einsum as _einsum  # noqa: PLC0415
+
+    y = _einsum("...i,kij,...j->...k", a, W, b)
+    return y if bias is None else y + bias
+
+
+# ---------------------------------------------------------------------- more losses
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with the p-norm distance ``d`` of
+    :func:`pairwise_distance` (over the last dimension of (N, D) or (D,) inputs); ``swap``
+    uses ``min(d(a, n), d(p, n))`` as the negative distance.
+
+    >>> import scratchgrad as sg
+    >>> a = sg.tensor([[0.0, 0.0]])
+    >>> triplet_margin_loss(a, sg.tensor([[1.0, 0.0]]), sg.tensor([[3.0, 0.0]]), eps=0.0)
+    tensor(0.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "triplet_margin_loss")
+    a, pos, neg = (to_float_tensor(t) for t in (anchor, positive, negative))
+    if not a.ndim == pos.ndim == neg.ndim or a.ndim not in (1, 2):
+        raise ValueError(f"triplet_margin_loss: expected anchor, positive and negative all 1-D "
+                         f"(D,) or all 2-D (N, D), got shapes {tuple(a.shape)}, "
+                         f"{tuple(pos.shape)} and {tuple(neg.shape)}")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_neg = pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_neg = _minimum(d_neg, pairwise_distance(pos, neg, p, eps))
+    return _reduce(_clamp(d_pos - d_neg + margin, min=0.0), reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood: ``exp(input) - target * input`` for a log-rate input
+    (``log_input=True``), else ``input - target * log(input + eps)``; ``full`` adds
+    Stirling's ``target log(target) - target + log(2 pi target) / 2`` where target > 1.
+
+    >>> import scratchgrad as sg
+    >>> poisson_nll_loss(sg.tensor([0.0]), sg.tensor([1.0]))
+    tensor(1.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "poisson_nll_loss")
+    x, t = _broadcast_pair(input, target, "poisson_nll_loss")
+    loss = _exp(x) - t * x if log_input else x - t * _log(x + eps)
+    if full:
+        big = t > 1
+        safe = _where(big, t, 1.0)  # log is never taken of a target <= 0 (nan gradients)
+        stirling = safe * _log(safe) - safe + 0.5 * _log(2 * math.pi * safe)
+        loss = loss + _where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------------- 1-D adaptive pooling
+def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:
+    """Average pooling of (N, C, L) or (C, L) input to ``output_size`` positions, with
+    PyTorch's windows; runs as :func:`adaptive_avg_pool2d` on a height-1 image.
+
+    >>> import scratchgrad as sg
+    >>> adaptive_avg_pool1d(sg.tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2)
+    tensor([[[1.5000, 3.5000]]])
+    """
+    op = "adaptive_avg_pool1d"
+    size = _single(output_size, "output_size", op, 1)
+    return _from_2d(adaptive_avg_pool2d(_as_2d(to_tensor(input), op), (1, size)))

@@ -322,9 +322,9 @@ class Transformer(Module):
 
         >>> from scratchgrad import nn
         >>> nn.Transformer.generate_square_subsequent_mask(3)
-        tensor([[0., -inf, -inf],
-                [0., 0., -inf],
-                [0., 0., 0.]])
+        tensor([[  0., -inf, -inf],
+                [  0.,   0., -inf],
+                [  0.,   0.,   0.]])
         """
         mask = np.triu(np.full((sz, sz), -np.inf, dtype=np.float32 if dtype is None else dtype),
                        1)
