@@ -74,7 +74,7 @@ def run_pair(torch, module, tmod, inputs, kw=None, tkw=None, atol=1e-5, rtol=1e-
     return ys
 
 
-# ---------------------------------------------------------------------- scaled_dot_product_attention
+# ---------------------------------------------------------------------- scaled dot product
 def _bool_mask(L: int, S: int, seed: int = 0) -> np.ndarray:
     m = np.random.default_rng(seed).random((L, S)) > 0.4
     m[:, 0] = True  # every query sees a key (PyTorch gives zeros otherwise; tested apart)

@@ -148,9 +148,9 @@ class MultiheadAttention(Module):
             elif m.ndim == 3:
                 want = (N * H, L, S) if batched else (H, L, S)
                 if tuple(m.shape) != want:
+                    form = "(N * num_heads, L, S)" if batched else "(num_heads, L, S)"
                     raise self._error(f"the 3-D attn_mask has shape {tuple(m.shape)}, expected "
-                                      f"{'(N * num_heads, L, S)' if batched else '(num_heads, L, S)'}"
-                                      f" = {want}")
+                                      f"{form} = {want}")
                 m = m.reshape(N, H, L, S)
             else:
                 raise self._error(f"attn_mask must be 2-D or 3-D, got shape {tuple(m.shape)}")
