@@ -864,3 +864,77 @@ def test_compiled_inplace_masked_fill_and_index_add_replay():
             warnings.simplefilter("error")  # no fallback to eager mode
             out = g(x, m, i, s).numpy()
         np.testing.assert_allclose(out, f(x, m, i, s).numpy())
+class _TinyEncoderLM(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(12, 16)
+        layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.1, batch_first=True,
+                                           norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2, norm=nn.LayerNorm(16))
+        self.fc = nn.Linear(16, 12)
+
+    def forward(self, x, mask, kpm):
+        return self.fc(self.encoder(self.emb(x), mask=mask, src_key_padding_mask=kpm))
+
+
+def _run_encoder(compiled: bool):
+    sg.manual_seed(0)
+    model = _TinyEncoderLM()
+    # Not Adam: the key part of in_proj_bias has a gradient of exactly zero in exact arithmetic
+    # (softmax ignores a shift shared by all keys), so it gets rounding noise that differs
+    # between two correct runs, and Adam's normalised step would blow that up to lr.
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    mask = nn.Transformer.generate_square_subsequent_mask(6)
+
+    def step(x, y, kpm):
+        out = model(x, mask, kpm)
+        loss = F.cross_entropy(out.reshape(-1, 12), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    fn = sg.compile(step) if compiled else step
+    rng = np.random.default_rng(3)
+    losses = []
+    for i in range(6):
+        kpm = np.zeros((4, 6), bool)
+        kpm[i % 4, 6 - 1 - i % 3:] = True  # a different padding pattern at every call
+        losses.append(fn(sg.tensor(rng.integers(0, 12, (4, 6))),
+                         sg.tensor(rng.integers(0, 12, (4, 6))), sg.tensor(kpm)).item())
+    return np.array(losses), [p.data.copy() for p in model.parameters()], fn
+
+
+def test_transformer_encoder_training_step_compiles_and_equals_eager():
+    """A pre-norm 2-layer encoder with dropout, a causal mask and a key padding mask that
+    changes at every call: the compiled steps give eager mode's losses and weights."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback to eager mode would fail the test
+        (l1, w1, _), (l2, w2, fn) = _run_encoder(False), _run_encoder(True)
+    np.testing.assert_allclose(l2, l1, rtol=1e-5, atol=1e-6)
+    for a, b in zip(w1, w2):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    assert fn.traces == 1
+    assert l1[-1] != l1[0]
+
+
+def test_attention_masks_replay_with_each_calls_values():
+    """Bool and float masks reach scaled_dot_product_attention's ops as values of the trace,
+    and so do the rows they leave empty: no call's mask is baked into the plan."""
+    def step(q, mask, bias):
+        return (F.scaled_dot_product_attention(q, q, q, attn_mask=mask)
+                + F.scaled_dot_product_attention(q, q, q, attn_mask=bias)).sum(dim=-1)
+
+    f = sg.compile(step)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for i in range(4):
+            q = sg.tensor(rng.standard_normal((2, 4, 8)).astype(np.float32))
+            mask = rng.random((4, 4)) < 0.5
+            mask[i] = False  # a query that sees nothing: zeros, in eager mode and replayed
+            bias = np.where(rng.random((4, 4)) < 0.3, -np.inf, 0.0).astype(np.float32)
+            args = (q, sg.tensor(mask), sg.tensor(bias))
+            np.testing.assert_allclose(f(*args).numpy(), step(*args).numpy(), rtol=1e-6,
+                                       atol=1e-6)
+    assert f.traces == 1

@@ -451,3 +451,57 @@ def test_new_losses_errors():
     with pytest.raises(ValueError, match=r"gaussian_nll_loss: var is of incorrect size \(3, 2\) "
                                          r"for input of shape \(3, 4\)"):
         nn.GaussianNLLLoss()(sg.randn(3, 4), sg.ones(3, 4), sg.ones(3, 2))
+
+
+# ---------------------------------------------------------------------- triplet and Poisson
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("kw", [{}, {"margin": 2.0, "p": 1.0}, {"swap": True},
+                                {"p": 3.0, "eps": 0.0}])
+@pytest.mark.parametrize("shape", [(6, 5), (5,)])
+def test_triplet_margin_loss_matches_torch(torch, kw, reduction, shape):
+    arrays = [randn(*shape) for _ in range(3)]
+    xs = [sg.tensor(a, requires_grad=True) for a in arrays]
+    txs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    m, tm = nn.TripletMarginLoss(**kw, reduction=reduction), torch.nn.TripletMarginLoss(
+        **kw, reduction=reduction)
+    y, yt = m(*xs), tm(*txs)
+    close(y, yt)
+    assert y.dtype == np.float32
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    for x, xt in zip(xs, txs):
+        close(x.grad, xt.grad)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("kw", [{}, {"full": True}, {"log_input": False},
+                                {"log_input": False, "full": True, "eps": 1e-3}])
+def test_poisson_nll_loss_matches_torch(torch, kw, reduction):
+    x = randn(4, 5)
+    if not kw.get("log_input", True):
+        x = np.abs(x) + 0.1  # rates
+    target = RNG.poisson(2.0, (4, 5)).astype(np.float32)  # zeros, ones and counts above 1
+    if kw.get("full"):
+        # PyTorch's target gradient is nan at 0 (log(0) before its mask); ours is finite
+        target += 1
+    compare(torch, lambda a, b: nn.PoissonNLLLoss(**kw, reduction=reduction)(a, b),
+            lambda a, b: torch.nn.PoissonNLLLoss(**kw, reduction=reduction)(a, b), x, target,
+            target_grad=True)
+
+
+def test_triplet_and_poisson_gradcheck_and_errors():
+    a, p, n = (sg.tensor(randn(3, 4), requires_grad=True) for _ in range(3))
+    assert gradcheck(lambda x, y, z: F.triplet_margin_loss(x, y, z, swap=True,
+                                                           reduction="none"), [a, p, n])
+    t = sg.tensor(RNG.poisson(2.0, (3, 4)).astype(np.float64) + 0.5, requires_grad=True)
+    assert gradcheck(lambda x, y: F.poisson_nll_loss(x, y, full=True, reduction="sum"),
+                     [sg.tensor(randn(3, 4), requires_grad=True), t])
+    with pytest.raises(ValueError, match="TripletMarginLoss: margin must be greater than 0"):
+        nn.TripletMarginLoss(margin=0.0)
+    with pytest.raises(ValueError, match=r"triplet_margin_loss: .*\(3, 4\), \(3, 4\) and \(4,\)"):
+        F.triplet_margin_loss(a, p, sg.randn(4))
+    with pytest.raises(ValueError, match="poisson_nll_loss.*reduction"):
+        F.poisson_nll_loss(a, p, reduction="avg")
+    with pytest.raises(ValueError, match=r"poisson_nll_loss.*\(3, 4\).*\(2, 4\)"):
+        F.poisson_nll_loss(a, sg.randn(2, 4))

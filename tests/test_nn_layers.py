@@ -902,3 +902,116 @@ def test_channel_dropout_edges_and_errors():
     a = F.dropout2d(x, 0.5).numpy()
     sg.manual_seed(5)
     assert np.array_equal(a, F.dropout2d(x, 0.5).numpy())
+
+
+# ---------------------------------------------------------------------- instance norm
+@pytest.mark.parametrize("cls,shape", [("InstanceNorm1d", (3, 4, 7)), ("InstanceNorm1d", (4, 7)),
+                                       ("InstanceNorm2d", (2, 4, 3, 5)),
+                                       ("InstanceNorm2d", (4, 3, 5))])
+@pytest.mark.parametrize("affine,track", [(False, False), (True, False), (True, True),
+                                          (False, True)])
+def test_instancenorm_train_steps_then_eval_match_torch(torch, cls, shape, affine, track):
+    tmod = getattr(torch.nn, cls)(4, affine=affine, track_running_stats=track, momentum=0.3)
+    m = getattr(nn, cls)(4, affine=affine, track_running_stats=track, momentum=0.3)
+    assert list(m.state_dict()) == list(tmod.state_dict())
+    assert repr(m) == repr(tmod)
+    copy_from_torch(m, tmod)
+    for _ in range(2):
+        run_pair(torch, m, tmod, randn(*shape) * 2 + 1)
+    if track:
+        close(m.running_mean, tmod.running_mean)
+        close(m.running_var, tmod.running_var)
+    m.eval()
+    tmod.eval()
+    run_pair(torch, m, tmod, randn(*shape))
+
+
+def test_instancenorm_gradcheck_and_errors():
+    w = sg.tensor(randn(3), requires_grad=True)
+    b = sg.tensor(randn(3), requires_grad=True)
+    x = sg.tensor(randn(2, 3, 5), requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [x, w, b])
+    with pytest.raises(ValueError, match=r"InstanceNorm1d\(3.*dim=1.*num_features \(3\).*"
+                                         r"\(2, 4, 5\)"):
+        nn.InstanceNorm1d(3, affine=True)(sg.randn(2, 4, 5))
+    with pytest.warns(UserWarning, match="InstanceNorm1d: input's size at dim=1"):
+        nn.InstanceNorm1d(3)(sg.randn(2, 4, 5))
+    with pytest.raises(ValueError, match=r"InstanceNorm2d.*expected 4D.*\(2, 3\)"):
+        nn.InstanceNorm2d(3)(sg.randn(2, 3))
+    with pytest.raises(ValueError, match=r"instance_norm: expected more than 1 spatial element.*"
+                                         r"\(2, 3, 1\)"):
+        F.instance_norm(sg.randn(2, 3, 1))
+
+
+# ---------------------------------------------------------------------- pixel shuffle
+@pytest.mark.parametrize("shape,r", [((2, 8, 3, 4), 2), ((18, 2, 3), 3), ((2, 1, 9, 2, 2), 3)])
+def test_pixel_shuffle_and_unshuffle_match_torch(torch, shape, r):
+    tmod, m = torch.nn.PixelShuffle(r), nn.PixelShuffle(r)
+    y = run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+    tmod, m = torch.nn.PixelUnshuffle(r), nn.PixelUnshuffle(r)
+    run_pair(torch, m, tmod, y.detach().numpy())
+    assert repr(m) == repr(tmod)
+
+
+def test_pixel_shuffle_errors():
+    with pytest.raises(ValueError, match=r"pixel_shuffle: .*divisible by 4.*\(1, 6, 2, 2\)"):
+        nn.PixelShuffle(2)(sg.randn(1, 6, 2, 2))
+    with pytest.raises(ValueError, match=r"pixel_unshuffle: .*divisible by 2.*\(1, 6, 3, 2\)"):
+        nn.PixelUnshuffle(2)(sg.randn(1, 6, 3, 2))
+    with pytest.raises(ValueError, match="upscale_factor must be a positive int, got 0"):
+        F.pixel_shuffle(sg.randn(1, 4, 2, 2), 0)
+
+
+# ---------------------------------------------------------------------- bilinear
+@pytest.mark.parametrize("shape", [(5,), (4, 2)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_bilinear_matches_torch(torch, shape, bias):
+    tmod, m = torch.nn.Bilinear(3, 4, 2, bias=bias), nn.Bilinear(3, 4, 2, bias=bias)
+    copy_from_torch(m, tmod)
+    assert repr(m) == repr(tmod)
+    a, b = randn(*shape, 3), randn(*shape, 4)
+    xs = [sg.tensor(a, requires_grad=True), sg.tensor(b, requires_grad=True)]
+    txs = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    y, yt = m(*xs), tmod(*txs)
+    close(y, yt)
+    assert y.dtype == np.float32
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    for x, xt in zip(xs, txs):
+        close(x.grad, xt.grad)
+    tp = dict(tmod.named_parameters())
+    for name, p in m.named_parameters():
+        close(p.grad, tp[name].grad)
+
+
+def test_bilinear_init_gradcheck_and_errors():
+    m = nn.Bilinear(16, 3, 5)
+    assert np.abs(m.weight.detach().numpy()).max() <= 0.25
+    assert np.abs(m.bias.detach().numpy()).max() <= 0.25
+    assert m.weight.detach().numpy().std() > 0.1
+    a, b = sg.tensor(randn(2, 3), requires_grad=True), sg.tensor(randn(2, 4), requires_grad=True)
+    W, c = sg.tensor(randn(5, 3, 4), requires_grad=True), sg.tensor(randn(5), requires_grad=True)
+    assert gradcheck(F.bilinear, [a, b, W, c])
+    with pytest.raises(ValueError, match=r"Bilinear\(in1_features=16.*\(2, 3\) and \(2, 3\)"):
+        m(sg.randn(2, 3), sg.randn(2, 3))
+    with pytest.raises(ValueError, match=r"bilinear: .*\(2, 3\), \(3, 4\) and \(5, 3, 4\)"):
+        F.bilinear(a, sg.randn(3, 4), W)
+
+
+# ---------------------------------------------------------------------- adaptive pooling 1-D
+@pytest.mark.parametrize("shape,size", [((2, 3, 10), 3), ((3, 7), 4), ((2, 3, 8), 8)])
+def test_adaptive_avg_pool1d_matches_torch(torch, shape, size):
+    tmod, m = torch.nn.AdaptiveAvgPool1d(size), nn.AdaptiveAvgPool1d(size)
+    run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+
+
+def test_adaptive_avg_pool1d_gradcheck_and_errors():
+    x = sg.tensor(randn(2, 3, 7), requires_grad=True)
+    assert gradcheck(lambda t: F.adaptive_avg_pool1d(t, 3), [x])
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool1d: expected a 3-D.*\(2, 3, 4, 4\)"):
+        F.adaptive_avg_pool1d(sg.randn(2, 3, 4, 4), 2)
+    with pytest.raises(ValueError, match="adaptive_avg_pool1d: output_size must be >= 1"):
+        F.adaptive_avg_pool1d(sg.randn(2, 3, 4), 0)

@@ -58,3 +58,23 @@ __all__ += [
     "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "Upsample", "ParameterList", "ParameterDict",
     "GroupNorm", "Dropout1d", "Dropout2d",
 ]
+
+from .attention import MultiheadAttention
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += [
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
+]
+
+from .linear import Bilinear
+from .loss import PoissonNLLLoss, TripletMarginLoss
+from .normalization import InstanceNorm1d, InstanceNorm2d
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .pooling import AdaptiveAvgPool1d
+
+__all__ += [
+    "Bilinear", "TripletMarginLoss", "PoissonNLLLoss", "InstanceNorm1d", "InstanceNorm2d",
+    "PixelShuffle", "PixelUnshuffle", "AdaptiveAvgPool1d",
+]

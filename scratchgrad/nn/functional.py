@@ -23,6 +23,7 @@ from ..ops import chunk as _chunk
 from ..ops import clamp as _clamp
 from ..ops import exp as _exp
 from ..ops import gelu as _gelu
+from ..ops import isinf as _isinf
 from ..ops import leaky_relu as _leaky_relu
 from ..ops import log as _log
 from ..ops import log_softmax as _log_softmax
@@ -65,6 +66,8 @@ __all__ += [
     "hinge_embedding_loss", "soft_margin_loss", "gaussian_nll_loss", "conv1d", "max_pool1d",
     "avg_pool1d", "interpolate", "group_norm", "dropout1d", "dropout2d",
 ]
+__all__ += ["scaled_dot_product_attention", "instance_norm", "pixel_shuffle", "pixel_unshuffle",
+            "bilinear", "triplet_margin_loss", "poisson_nll_loss", "adaptive_avg_pool1d"]
 
 
 # ---------------------------------------------------------------------- activations
@@ -990,3 +993,303 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout2d: expected a 4-D input (N, C, H, W) (or a 3-D (N, C, L)), "
                          f"got a {x.ndim}-D input of shape {tuple(x.shape)}")
     return _channel_dropout(x, p, training, "dropout2d")
+
+
+# ---------------------------------------------------------------------- attention
+def _attention_mask_shape(mask: Tensor, scores_shape: tuple, op: str, what: str) -> None:
+    try:
+        ok = np.broadcast_shapes(tuple(mask.shape), scores_shape) == scores_shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{op}: {what} of shape {tuple(mask.shape)} does not broadcast to the "
+                         f"attention scores of shape {scores_shape} (..., L, S)")
+
+
+def _attend(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | None, keep: Tensor | None,
+            dropout_p: float, scale: float, hide: tuple = ()) -> tuple[Tensor, Tensor]:
+    """softmax(q k^T scale + bias) @ v, and the weights, with the scores of pairs where
+    ``keep`` is False or any mask in ``hide`` is True set to -inf.
+
+    A row with no key left (every score -inf) gets zero weights, as PyTorch's scaled dot
+    product attention does, instead of the nan of a plain softmax; the row is replaced by
+    zeros before the softmax so that no nan reaches the backward either. Masks only ever
+    enter as conditions of ``where`` and the dead rows are found with ops (amax, isinf), never
+    with comparisons on arrays, so that scratchgrad.compile replays them with each call's
+    masks instead of baking in the traced call's.
+    """
+    scores = _matmul(q, k.transpose(-2, -1)) * scale
+    if bias is not None:
+        scores = scores + bias
+    if keep is not None:
+        scores = _where(keep, scores, -math.inf)
+    for m in hide:
+        scores = _where(m, -math.inf, scores)
+    if bias is not None or keep is not None or hide:
+        dead = _isinf(scores.detach().amax(-1, keepdim=True))
+        weights = _where(dead, 0.0, _softmax(_where(dead, 0.0, scores), -1))
+    else:
+        weights = _softmax(scores, -1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return _matmul(weights, v), weights
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """``softmax(query key^T * scale + mask) value`` over (..., L, E) queries, (..., S, E)
+    keys and (..., S, Ev) values, batched over the leading dimensions; ``scale`` defaults to
+    ``1 / sqrt(E)``. ``attn_mask`` broadcasts to (..., L, S): a bool mask says which pairs take
+    part (True), a float mask is added to the scores. ``is_causal`` masks key j > query i.
+    ``dropout_p`` drops attention weights (always, as in PyTorch: pass 0 in evaluation).
+    ``enable_gqa`` lets the key/value head dimension (-3) divide the query's (grouped-query
+    attention). A query that may see no key gets zeros.
+
+    >>> import scratchgrad as sg
+    >>> q = sg.randn(2, 4, 5, 8)
+    >>> scaled_dot_product_attention(q, q, q, is_causal=True).shape
+    (2, 4, 5, 8)
+    """
+    op = "scaled_dot_product_attention"
+    q, k, v = to_float_tensor(query), to_float_tensor(key), to_float_tensor(value)
+    if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
+        raise ValueError(f"{op}: query, key and value need at least 2 dimensions (..., L, E), "
+                         f"got shapes {tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"{op}: expected query (..., L, E), key (..., S, E) and value "
+                         f"(..., S, Ev), got shapes {tuple(q.shape)}, {tuple(k.shape)} and "
+                         f"{tuple(v.shape)}")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"{op}: dropout_p must be between 0 and 1, got {dropout_p}")
+    if enable_gqa and q.ndim >= 3 and k.ndim >= 3:
+        hq, hk, hv = q.shape[-3], k.shape[-3], v.shape[-3]
+        if hk != hv or hq % hk:
+            raise ValueError(f"{op}: with enable_gqa the number of query heads ({hq}) must be "
+                             f"a multiple of the key and value heads ({hk} and {hv}); shapes "
+                             f"{tuple(q.shape)}, {tuple(k.shape)}, {tuple(v.shape)}")
+        if hq != hk:
+            k = k.repeat_interleave(hq // hk, dim=-3)
+            v = v.repeat_interleave(hq // hk, dim=-3)
+    L, S = q.shape[-2], k.shape[-2]
+    try:
+        batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{op}: the batch dimensions of query {tuple(q.shape)}, key "
+                         f"{tuple(k.shape)} and value {tuple(v.shape)} do not broadcast "
+                         "together") from None
+    scores_shape = tuple(batch) + (L, S)
+    bias = keep = None
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError(f"{op}: give either attn_mask or is_causal=True, not both")
+        xp = get_array_module(q.data)
+        keep = Tensor._make(xp.asarray(np.tril(np.ones((L, S), dtype=bool))))
+    elif attn_mask is not None:
+        m = to_tensor(attn_mask)
+        _attention_mask_shape(m, scores_shape, op, "attn_mask")
+        if m.dtype == np.bool_:
+            keep = m
+        elif m.dtype.kind == "f":
+            bias = m if m.dtype == q.dtype else m.to(q.dtype)
+        else:
+            raise TypeError(f"{op}: attn_mask must be bool or floating point, got {m.dtype}")
+    s = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    return _attend(q, k, v, bias, keep, dropout_p, s)[0]
+
+
+# ---------------------------------------------------------------------- instance norm
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample of (N, C, *) input over its spatial positions,
+    then scale and shift per channel. With ``use_input_stats`` the running statistics (if
+    given) move towards the batch average of the per-instance mean and unbiased variance;
+    otherwise the running statistics normalise. Runs as a layer norm over the (N, C, rest)
+    view, so it reuses that fused op.
+
+    >>> import scratchgrad as sg
+    >>> y = instance_norm(sg.randn(2, 3, 10))
+    >>> y.shape, round(y[1, 2].mean().item(), 5) == 0
+    ((2, 3, 10), True)
+    """
+    op = "instance_norm"
+    x = to_float_tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"{op}: expected an input of at least 3 dimensions (N, C, *), got shape "
+                         f"{tuple(x.shape)}")
+    N, C = x.shape[:2]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"{op}: expected {name} of shape ({C},) for an input of shape "
+                             f"{tuple(x.shape)}, got {tuple(t.shape)}")
+    per_channel = (1, C) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        rest = x.numel() // (N * C) if N * C else 0
+        if rest <= 1:
+            raise ValueError(f"{op}: expected more than 1 spatial element when training, got "
+                             f"input of shape {tuple(x.shape)}")
+        y = _reshape(layer_norm(_reshape(x, (N, C, rest)), (rest,), eps=eps), x.shape)
+        if running_mean is not None or running_var is not None:
+            from .._config import no_grad  # noqa: PLC0415
+
+            with no_grad():
+                flat = _reshape(x.detach(), (N, C, rest))
+                if running_mean is not None:
+                    new = flat.mean(2).mean(0).to(running_mean.dtype)
+                    running_mean.copy_(running_mean * (1.0 - momentum) + new * momentum)
+                if running_var is not None:
+                    new = flat.var(2, unbiased=True).mean(0).to(running_var.dtype)
+                    running_var.copy_(running_var * (1.0 - momentum) + new * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{op}: running_mean and running_var are required when "
+                             "use_input_stats=False")
+        y = ((x - _reshape(running_mean, per_channel))
+             / _sqrt(_reshape(running_var, per_channel) + eps))
+    if weight is not None:
+        y = y * _reshape(weight, per_channel)
+    if bias is not None:
+        y = y + _reshape(bias, per_channel)
+    return y
+
+
+# ---------------------------------------------------------------------- pixel shuffle
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """Rearrange (*, C r^2, H, W) into (*, C, H r, W r) (sub-pixel convolution's upsampling).
+
+    >>> import scratchgrad as sg
+    >>> pixel_shuffle(sg.arange(8.0).reshape(1, 4, 1, 2), 2)
+    tensor([[[[0., 2., 1., 3.],
+              [4., 6., 5., 7.]]]])
+    """
+    x = to_tensor(input)
+    r = upscale_factor
+    if not isinstance(r, (int, np.integer)) or isinstance(r, bool) or r < 1:
+        raise ValueError(f"pixel_shuffle: upscale_factor must be a positive int, got {r!r}")
+    if x.ndim < 3 or x.shape[-3] % (r * r):
+        raise ValueError(f"pixel_shuffle: expected an input (*, C * {r}**2, H, W) with at least "
+                         f"3 dimensions and channels divisible by {r * r}, got shape "
+                         f"{tuple(x.shape)}")
+    *batch, C, H, W = x.shape
+    b = len(batch)
+    y = _reshape(x, (*batch, C // (r * r), r, r, H, W))
+    y = y.permute(*range(b), b, b + 3, b + 1, b + 4, b + 2)
+    return _reshape(y, (*batch, C // (r * r), H * r, W * r))
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """Rearrange (*, C, H r, W r) into (*, C r^2, H, W), the inverse of :func:`pixel_shuffle`.
+
+    >>> import scratchgrad as sg
+    >>> x = sg.randn(2, 3, 4, 6)
+    >>> bool((pixel_shuffle(pixel_unshuffle(x, 2), 2) == x).all())
+    True
+    """
+    x = to_tensor(input)
+    r = downscale_factor
+    if not isinstance(r, (int, np.integer)) or isinstance(r, bool) or r < 1:
+        raise ValueError(f"pixel_unshuffle: downscale_factor must be a positive int, got {r!r}")
+    if x.ndim < 3 or x.shape[-2] % r or x.shape[-1] % r:
+        raise ValueError(f"pixel_unshuffle: expected an input (*, C, H, W) with at least 3 "
+                         f"dimensions and H and W divisible by {r}, got shape {tuple(x.shape)}")
+    *batch, C, H, W = x.shape
+    b = len(batch)
+    y = _reshape(x, (*batch, C, H // r, r, W // r, r))
+    y = y.permute(*range(b), b, b + 2, b + 4, b + 1, b + 3)
+    return _reshape(y, (*batch, C * r * r, H // r, W // r))
+
+
+# ---------------------------------------------------------------------- bilinear
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """``y_k = x1^T W_k x2 + b_k`` for (*, in1) and (*, in2) inputs and a weight
+    (out, in1, in2); one einsum.
+
+    >>> import scratchgrad as sg
+    >>> bilinear(sg.randn(4, 3), sg.randn(4, 5), sg.randn(2, 3, 5)).shape
+    (4, 2)
+    """
+    a, b, W = to_float_tensor(input1), to_float_tensor(input2), to_float_tensor(weight)
+    if (W.ndim != 3 or a.ndim < 1 or a.shape[:-1] != b.shape[:-1]
+            or a.shape[-1] != W.shape[1] or b.shape[-1] != W.shape[2]):
+        raise ValueError(f"bilinear: expected input1 (*, in1), input2 (*, in2) with the same "
+                         f"leading dimensions and weight (out, in1, in2), got shapes "
+                         f"{tuple(a.shape)}, {tuple(b.shape)} and {tuple(W.shape)}")
+    if bias is not None and tuple(bias.shape) != (W.shape[0],):
+        raise ValueError(f"bilinear: expected bias of shape ({W.shape[0]},), got "
+                         f"{tuple(bias.shape)}")
+    from ..ops import einsum as _einsum  # noqa: PLC0415
+
+    y = _einsum("...i,kij,...j->...k", a, W, b)
+    return y if bias is None else y + bias
+
+
+# ---------------------------------------------------------------------- more losses
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with the p-norm distance ``d`` of
+    :func:`pairwise_distance` (over the last dimension of (N, D) or (D,) inputs); ``swap``
+    uses ``min(d(a, n), d(p, n))`` as the negative distance.
+
+    >>> import scratchgrad as sg
+    >>> a = sg.tensor([[0.0, 0.0]])
+    >>> triplet_margin_loss(a, sg.tensor([[1.0, 0.0]]), sg.tensor([[3.0, 0.0]]), eps=0.0)
+    tensor(0.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "triplet_margin_loss")
+    a, pos, neg = (to_float_tensor(t) for t in (anchor, positive, negative))
+    if not a.ndim == pos.ndim == neg.ndim or a.ndim not in (1, 2):
+        raise ValueError(f"triplet_margin_loss: expected anchor, positive and negative all 1-D "
+                         f"(D,) or all 2-D (N, D), got shapes {tuple(a.shape)}, "
+                         f"{tuple(pos.shape)} and {tuple(neg.shape)}")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_neg = pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_neg = _minimum(d_neg, pairwise_distance(pos, neg, p, eps))
+    return _reduce(_clamp(d_pos - d_neg + margin, min=0.0), reduction)
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood: ``exp(input) - target * input`` for a log-rate input
+    (``log_input=True``), else ``input - target * log(input + eps)``; ``full`` adds
+    Stirling's ``target log(target) - target + log(2 pi target) / 2`` where target > 1.
+
+    >>> import scratchgrad as sg
+    >>> poisson_nll_loss(sg.tensor([0.0]), sg.tensor([1.0]))
+    tensor(1.)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "poisson_nll_loss")
+    x, t = _broadcast_pair(input, target, "poisson_nll_loss")
+    loss = _exp(x) - t * x if log_input else x - t * _log(x + eps)
+    if full:
+        big = t > 1
+        safe = _where(big, t, 1.0)  # log is never taken of a target <= 0 (nan gradients)
+        stirling = safe * _log(safe) - safe + 0.5 * _log(2 * math.pi * safe)
+        loss = loss + _where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------------- 1-D adaptive pooling
+def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:
+    """Average pooling of (N, C, L) or (C, L) input to ``output_size`` positions, with
+    PyTorch's windows; runs as :func:`adaptive_avg_pool2d` on a height-1 image.
+
+    >>> import scratchgrad as sg
+    >>> adaptive_avg_pool1d(sg.tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2)
+    tensor([[[1.5000, 3.5000]]])
+    """
+    op = "adaptive_avg_pool1d"
+    size = _single(output_size, "output_size", op, 1)
+    return _from_2d(adaptive_avg_pool2d(_as_2d(to_tensor(input), op), (1, size)))

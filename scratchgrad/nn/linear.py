@@ -13,7 +13,7 @@ from ..tensor import Parameter, Tensor
 from . import init
 from .module import Module
 
-__all__ = ["Identity", "Linear", "Flatten", "Unflatten", "Embedding"]
+__all__ = ["Identity", "Linear", "Flatten", "Unflatten", "Embedding", "Bilinear"]
 
 
 def _empty(*shape: int, dtype: Any = None) -> Parameter:
@@ -208,3 +208,56 @@ class Embedding(Module):
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
         return s
+
+
+class Bilinear(Module):
+    """``y_k = x1^T W_k x2 + b_k``: weight (out_features, in1_features, in2_features), bias
+    (out_features,), both from U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as in PyTorch.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> bl = nn.Bilinear(3, 5, 2)
+    >>> bl(sg.randn(4, 3), sg.randn(4, 5)).shape, bl.weight.shape
+    ((4, 2), (2, 3, 5))
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = _empty(out_features, in1_features, in2_features, dtype=dtype)
+        if bias:
+            self.bias = _empty(out_features, dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+        if device is not None:
+            self.to(device)
+
+    def reset_parameters(self) -> None:
+        """Draw weight and bias from U(-1/sqrt(in1_features), 1/sqrt(in1_features)).
+
+        >>> from scratchgrad import nn
+        >>> bl = nn.Bilinear(4, 2, 3); bl.reset_parameters()
+        >>> bool((bl.weight.abs() <= 0.5).all())
+        True
+        """
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        if (input1.ndim == 0 or input2.ndim == 0 or input1.shape[-1] != self.in1_features
+                or input2.shape[-1] != self.in2_features):
+            raise ValueError(f"{self!r}: expected inputs with {self.in1_features} and "
+                             f"{self.in2_features} features in their last dimension, got shapes "
+                             f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+        from .functional import bilinear  # noqa: PLC0415  (functional imports this module's ops)
+
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

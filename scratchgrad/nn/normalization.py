@@ -2,6 +2,7 @@
 state_dict layout, momentum rule and train/eval behaviour."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -9,10 +10,11 @@ import numpy as np
 from ..ops.nn import batch_norm, layer_norm
 from ..tensor import Parameter, Tensor
 from . import init
-from .functional import group_norm
+from .functional import group_norm, instance_norm
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+           "InstanceNorm2d"]
 
 
 class _BatchNorm(Module):
@@ -252,3 +254,65 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class _InstanceNorm(_BatchNorm):
+    """Shared body of the InstanceNorm layers: _BatchNorm's parameters and buffers (PyTorch's
+    state_dict keys), with PyTorch's other defaults (no affine, no running statistics)."""
+
+    _spatial = 1
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        batched_rank = self._spatial + 2
+        if input.ndim not in (batched_rank, batched_rank - 1):
+            raise ValueError(f"{self!r}: expected {batched_rank}D (batched) or "
+                             f"{batched_rank - 1}D (unbatched) input, got {input.ndim}D input "
+                             f"of shape {tuple(input.shape)}")
+        unbatched = input.ndim == batched_rank - 1
+        x = input.unsqueeze(0) if unbatched else input
+        if x.shape[1] != self.num_features:
+            if self.affine:
+                raise ValueError(f"{self!r}: expected input's size at dim={1 - unbatched} to "
+                                 f"match num_features ({self.num_features}), got input of "
+                                 f"shape {tuple(input.shape)}")
+            warnings.warn(f"{type(self).__name__}: input's size at dim={1 - unbatched} does not "
+                          f"match num_features ({self.num_features}); num_features is not used "
+                          "because affine=False", UserWarning, stacklevel=2)
+        use_input_stats = self.training or not self.track_running_stats
+        y = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          use_input_stats, 0.1 if self.momentum is None else self.momentum,
+                          self.eps)
+        return y.squeeze(0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Normalise each channel of each sample of (N, C, L) or (C, L) input over L; optional
+    per-channel affine (``affine=True``) and running statistics for evaluation
+    (``track_running_stats=True``), both off by default as in PyTorch.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.InstanceNorm1d(3)(sg.randn(2, 3, 10)).shape
+    (2, 3, 10)
+    """
+
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Normalise each channel of each sample of (N, C, H, W) or (C, H, W) input over H and W
+    (see :class:`InstanceNorm1d` for the options).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.InstanceNorm2d(3, affine=True)(sg.randn(2, 3, 4, 4)).shape
+    (2, 3, 4, 4)
+    """
+
+    _spatial = 2

@@ -9,10 +9,11 @@ from typing import Any
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..tensor import Tensor
 from .conv import _single
-from .functional import avg_pool1d, max_pool1d
+from .functional import adaptive_avg_pool1d, avg_pool1d, max_pool1d
 from .module import Module
 
-__all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+           "AdaptiveAvgPool1d"]
 
 
 class MaxPool1d(Module):
@@ -171,6 +172,26 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(Module):
+    """Average pooling of (N, C, L) or (C, L) input to ``output_size`` positions whatever L.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.AdaptiveAvgPool1d(3)(sg.randn(2, 4, 10)).shape
+    (2, 4, 3)
+    """
+
+    def __init__(self, output_size: int) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool1d(input, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
