@@ -192,3 +192,40 @@ def binary_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     if a.data.dtype != b.data.dtype:
         return _promoted(a, b)
     return a, b
+
+
+class ArrayOp(Function):
+    """A computation on arrays with no gradient (a comparison, argmax, a count), recorded as
+    an op while ``scratchgrad.compile`` traces, so that a replay computes it again from that
+    call's values: made directly, outside any op, its result would be a constant of the trace
+    and a replay would reuse it stale. ``fn`` maps the input arrays to the output array."""
+
+    differentiable = False
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+
+    def forward(self, *arrays):
+        return self.fn(*arrays)
+
+    @property
+    def name(self) -> str:
+        return getattr(self.fn, "__name__", "ArrayOp")
+
+
+def array_op(fn: Any, *inputs: Tensor) -> Tensor:
+    """``fn(*arrays)`` of the inputs' arrays as a tensor that records no graph: directly on the
+    eager path (no op object), as an :class:`ArrayOp` while ``scratchgrad.compile`` traces.
+
+    >>> import numpy as np, scratchgrad as sg
+    >>> array_op(np.greater, sg.tensor([1.0, -1.0]), sg.tensor(0.0))
+    tensor([ True, False])
+    """
+    if _state.tracer is None:
+        return Tensor._make(fn(*[x.data for x in inputs]))
+    prev = _state.grad_enabled
+    _state.grad_enabled = False
+    try:
+        return ArrayOp(fn)(*inputs)
+    finally:
+        _state.grad_enabled = prev

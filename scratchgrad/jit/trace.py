@@ -104,6 +104,7 @@ class Tracer:
         self.fn_node: dict[int, int] = {}   # id(Function) -> index of its call node
         self.touched: set[int] = set()      # ids of tensors that mutate/opaque nodes change
         self.versions: dict[int, Tensor] = {}  # value id after an in-place change -> tensor
+        self.loose_attrs: list[tuple] = []  # (array, op name, attribute) neither traced nor const
 
     # ------------------------------------------------------------------ values
     def new_value(self, array: Any, source: tuple) -> int:
@@ -151,6 +152,17 @@ class Tracer:
     def constant(self, array: Any) -> None:
         self.const_ids.add(id(array))
         self._watch(array)
+
+    def dynamic(self, op: str, *arrays: Any) -> None:
+        """``op`` makes a result whose shape depends on the values of ``arrays`` (a boolean
+        mask's count, unique values): a plan has fixed shapes, so unless every array is a
+        constant of the trace the function runs eagerly."""
+        for a in arrays:
+            vid = self.by_array.get(id(a))
+            if id(a) in self.const_ids or (vid is not None and self.sources[vid][0] == "const"):
+                continue
+            self.invalidate(f"{op} gives a result whose shape depends on the values")
+            return
 
     def invalidate(self, why: str) -> None:
         if self.invalid is None:
@@ -238,6 +250,12 @@ class Tracer:
                                 f"attribute {name!r}")
                 return None
             base = getattr(base, "base", None)
+        if id(a) not in self.const_ids:
+            # Neither a value of the trace nor a constant made in it: the array of a tensor
+            # that outlives the call (a class-weight tensor: a replay reads the same array), or
+            # one computed during the call outside the op library (a mask made with NumPy),
+            # which a replay would reuse stale. finish() tells them apart.
+            self.loose_attrs.append((a, type(fn).__name__, name))
         return None
 
     # ------------------------------------------------------------------ backward
@@ -378,6 +396,19 @@ class Tracer:
                                 "(from .data or NumPy)")
                 break
             del t
+        # The same for an op's array attribute: held by nobody but the recorded ops (and this
+        # list), it was computed during the call from raw arrays, as a mask x.data > 0 made
+        # outside the op library would be.
+        counts: dict[int, int] = {}
+        for a, _, _ in self.loose_attrs:
+            counts[id(a)] = counts.get(id(a), 0) + 1
+        for a, op, name in self.loose_attrs:
+            # this list's and getrefcount's references, and one per op attribute holding it
+            if a.size > 1 and sys.getrefcount(a) <= 2 + 2 * counts[id(a)]:
+                self.invalidate(f"{op} was given an array computed outside the op library as "
+                                f"its attribute {name!r} (a value the trace can't follow)")
+                break
+        self.loose_attrs = []
         # A parameter changed in place outside any op or optimizer: e.g. p.data -= lr * g.
         for t, before in self.snapshots:
             if id(t) not in self.touched and not np.array_equal(t.data, before, equal_nan=True):

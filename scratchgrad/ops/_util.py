@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _config
 from ..tensor import Tensor
 
 
@@ -68,3 +69,14 @@ def index_arrays(index: Any) -> Any:
     if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
         return [i.data if isinstance(i, Tensor) else i for i in index]
     return index
+
+
+def constant_array(array: Any) -> Any:
+    """Mark an array an op makes from shapes or Python values alone (ranges, triangle masks,
+    an index list) as a constant of the trace while ``scratchgrad.compile`` traces, so that the
+    op stays compiled: the tracer refuses arrays of unknown origin as op attributes, since one
+    computed from data would be replayed stale. A no-op otherwise."""
+    tracer = _config._state.tracer
+    if tracer is not None:
+        tracer.constant(array)
+    return array

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_array_module
-from ..function import Function, binary_operands
+from ..function import Function, array_op, binary_operands
 from ..tensor import Tensor
 from .shape import sum_to
 from ._util import to_tensor
@@ -180,7 +180,7 @@ def remainder(a: Any, b: Any) -> Tensor:
 def floor_divide(a: Any, b: Any) -> Tensor:
     """Elementwise ``a // b`` (no gradient: it is piecewise constant)."""
     a, b = binary_operands(a, b)
-    return Tensor._make(np.floor_divide(a.data, b.data))
+    return array_op(np.floor_divide, a, b)
 
 
 def square(x: Any) -> Tensor:
@@ -191,7 +191,7 @@ def square(x: Any) -> Tensor:
 def _compare(ufunc: Any, a: Any, b: Any) -> Tensor:
     a, b = binary_operands(a, b)
     try:
-        return Tensor._make(ufunc(a.data, b.data))
+        return array_op(ufunc, a, b)
     except ValueError as e:
         raise ValueError(f"{ufunc.__name__}: can't compare tensors of shapes {a.shape} and "
                          f"{b.shape}: {e}") from None
@@ -261,7 +261,7 @@ def logical_not(x: Any) -> Tensor:
     x = to_tensor(x)
     if x.data.dtype.kind == "f":
         raise TypeError(f"logical_not (~): expected a bool or integer tensor, got {x.dtype}")
-    return Tensor._make(np.invert(x.data))
+    return array_op(np.invert, x)
 
 
 def _is_bool(a: Any, b: Any) -> bool:

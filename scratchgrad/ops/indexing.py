@@ -18,7 +18,7 @@ from .. import _config
 from ..backend import add_at, get_array_module
 from ..function import Function, as_tensor_like
 from ..tensor import Tensor
-from ._util import normalize_dim, to_tensor
+from ._util import constant_array, normalize_dim, to_tensor
 from .arithmetic import where
 from .reduction import values_indices
 from .shape import GetItem, broadcast_to, cast, pad, reshape
@@ -74,7 +74,7 @@ def _along(xp: Any, index: Any, dim: int) -> tuple:
     that broadcast against it along the other dimensions."""
     n = index.ndim
     return tuple(index if k == dim else
-                 xp.arange(s).reshape((1,) * k + (s,) + (1,) * (n - k - 1))
+                 constant_array(xp.arange(s).reshape((1,) * k + (s,) + (1,) * (n - k - 1)))
                  for k, s in enumerate(index.shape))
 
 
@@ -418,6 +418,8 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
             [1, 0]])
     """
     x = to_tensor(input)
+    if _config._state.tracer is not None:
+        _config._state.tracer.dynamic("nonzero", x.data)
     with _config.no_grad():
         out = NonZero(as_tuple)(x)
     return out if not as_tuple or isinstance(out, tuple) else (out,)
@@ -445,6 +447,8 @@ def unique(input: Any, sorted: bool = True, return_inverse: bool = False,  # noq
     (tensor([1, 2, 3]), tensor([1, 1, 2]))
     """
     x = to_tensor(input)
+    if _config._state.tracer is not None:
+        _config._state.tracer.dynamic("unique", x.data)
     xp = get_array_module(x.data)
     axis = None if dim is None else normalize_dim(dim, x.ndim, "unique")
     values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True,
@@ -474,6 +478,8 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
                          f"dtype {x.dtype}")
     if x.data.size and int(x.data.min()) < 0:
         raise ValueError(f"bincount: the input must be non-negative, found {int(x.data.min())}")
+    if _config._state.tracer is not None:  # the length is the largest value + 1
+        _config._state.tracer.dynamic("bincount", x.data)
     xp = get_array_module(x.data)
     w = None
     if weights is not None:

@@ -9,7 +9,7 @@ import builtins
 import numpy as np
 
 from ..backend import get_array_module, put_along_axis
-from ..function import Function
+from ..function import Function, array_op
 from ..tensor import Tensor
 from .shape import broadcast_to, reshape
 from ._util import normalize_dim, reduce_axes, to_float_tensor, to_tensor
@@ -238,10 +238,14 @@ def _max_min(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: 
     d = normalize_dim(dim, x.ndim, name)
     # a 0-d tensor reduces over no axis: the value is the input and its gradient passes through
     values = Max((d,), keepdim, False, is_min)(x) if x.ndim else Max((), keepdim, True, is_min)(x)
-    arg = x.data.argmin if is_min else x.data.argmax
-    indices = (arg(axis=d, keepdims=keepdim) if x.ndim
-               else get_array_module(x.data).zeros((), np.int64))
-    return values_indices(values, Tensor._make(indices.astype(np.int64)))
+    if x.ndim:
+        def arg(a: Any) -> Any:
+            f = a.argmin if is_min else a.argmax
+            return f(axis=d, keepdims=keepdim).astype(np.int64)
+    else:
+        def arg(a: Any) -> Any:
+            return get_array_module(a).zeros((), np.int64)
+    return values_indices(values, array_op(arg, x))
 
 
 def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
@@ -289,16 +293,21 @@ def _arg(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: bool
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
-    f = x.data.argmin if is_min else x.data.argmax
-    xp = get_array_module(x.data)
-    if dim is None:
-        out = xp.asarray(f())
-        if keepdim:
-            out = out.reshape((1,) * x.ndim)
-    else:
-        d = normalize_dim(dim, x.ndim, "argmin" if is_min else "argmax")
-        out = f(axis=d, keepdims=keepdim) if x.ndim else xp.zeros((), np.int64)
-    return Tensor._make(xp.asarray(out, dtype=np.int64))
+    d = None if dim is None else normalize_dim(dim, x.ndim, "argmin" if is_min else "argmax")
+    ndim = x.ndim
+
+    def arg(a: Any) -> Any:
+        xp = get_array_module(a)
+        f = a.argmin if is_min else a.argmax
+        if d is None:
+            out = xp.asarray(f())
+            if keepdim:
+                out = out.reshape((1,) * ndim)
+        else:
+            out = f(axis=d, keepdims=keepdim) if ndim else xp.zeros((), np.int64)
+        return xp.asarray(out, dtype=np.int64)
+
+    return array_op(arg, x)
 
 
 def argmax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
@@ -363,14 +372,14 @@ def any(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where any element (along ``dim``) is nonzero."""
     x = to_tensor(x)
     axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "any")
-    return Tensor._make(get_array_module(x.data).asarray(x.data.any(axis=axes, keepdims=keep)))
+    return array_op(lambda a: get_array_module(a).asarray(a.any(axis=axes, keepdims=keep)), x)
 
 
 def all(x: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where all elements (along ``dim``) are nonzero."""
     x = to_tensor(x)
     axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "all")
-    return Tensor._make(get_array_module(x.data).asarray(x.data.all(axis=axes, keepdims=keep)))
+    return array_op(lambda a: get_array_module(a).asarray(a.all(axis=axes, keepdims=keep)), x)
 
 
 # ---------------------------------------------------------------------- cumulative and products

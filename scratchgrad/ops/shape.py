@@ -11,7 +11,7 @@ from .. import _config
 from ..backend import add_at, get_array_module
 from ..function import Function, as_tensor_like
 from ..tensor import Tensor
-from ._util import index_arrays, normalize_dim, shape_arg, to_tensor
+from ._util import constant_array, index_arrays, normalize_dim, shape_arg, to_tensor
 
 
 class Reshape(Function):
@@ -322,7 +322,13 @@ def getitem(x: Any, index: Any) -> Tensor:
     x = to_tensor(x)
     index = index_arrays(index)
     if isinstance(index, list):
-        index = np.asarray(index)
+        index = constant_array(np.asarray(index))
+    tracer = _config._state.tracer
+    if tracer is not None:  # x[mask]: as many elements as the mask holds True
+        items = index if isinstance(index, tuple) else (index,)
+        masks = [i for i in items if getattr(i, "dtype", None) == np.bool_ and i.ndim]
+        if masks:
+            tracer.dynamic("indexing with a boolean mask", *masks)
     try:
         return GetItem(index)(x)
     except IndexError as e:
@@ -671,7 +677,7 @@ def _triangle(x: Any, diagonal: int, lower: bool, op: str) -> Tensor:
     keep = xp.tri(m, n, diagonal, dtype=bool) if lower else ~xp.tri(m, n, diagonal - 1,
                                                                      dtype=bool)
     zero = as_tensor_like(False if x.data.dtype == np.bool_ else 0, x)
-    return where(Tensor._make(keep), x, zero)
+    return where(Tensor._make(constant_array(keep)), x, zero)
 
 
 def tril(input: Any, diagonal: int = 0) -> Tensor:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _config
 from ..backend import get_array_module
+from ..function import array_op
 from ..tensor import Tensor
 from ._util import normalize_dim, reduce_axes, to_tensor
 from .arithmetic import where
@@ -31,7 +32,7 @@ def nansum(input: Any, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
     """
     x = to_tensor(input)
     if x.data.dtype.kind == "f":
-        x = where(Tensor._make(x.data != x.data), 0.0, x)
+        x = where(array_op(_isnan, x), 0.0, x)
     return _sum(x, dim, keepdim, dtype=dtype)
 
 
@@ -48,8 +49,14 @@ def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
         x = x.to(dtype)
     _require_float(x, "nanmean")
     axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "nanmean")
-    count = (x.data == x.data).sum(axis=axes, keepdims=keep).astype(x.data.dtype)
-    return nansum(x, dim, keepdim) / Tensor._make(count)
+    def count(a: Any) -> Any:
+        return (a == a).sum(axis=axes, keepdims=keep).astype(a.dtype)
+
+    return nansum(x, dim, keepdim) / array_op(count, x)
+
+
+def _isnan(a: Any) -> Any:
+    return a != a
 
 
 # ---------------------------------------------------------------------- order statistics
@@ -58,13 +65,17 @@ def _pick(x: Tensor, d: int, order: Tensor, k: Any, keepdim: bool) -> values_ind
     the reduced shape (keepdim) when it differs from slice to slice."""
     xp = get_array_module(x.data)
     shape = x.shape[:d] + (1,) + x.shape[d + 1:]
+    tracer = _config._state.tracer
+    if tracer is not None and not isinstance(k, (int, np.integer)):
+        tracer.invalidate("an order statistic whose rank depends on the values (a NaN count)")
     k = xp.broadcast_to(xp.asarray(k, dtype=np.int64), shape)
-    idx = xp.take_along_axis(order.data, k, axis=d)
-    values = _take(x, d, idx)
+    # an op, so that a compiled replay picks from that call's order
+    idx = array_op(lambda o: xp.take_along_axis(o, k, axis=d), order)
+    values = _take(x, d, idx.data)
     if not keepdim:
-        values, idx = reshape(values, x.shape[:d] + x.shape[d + 1:]), idx.reshape(
-            x.shape[:d] + x.shape[d + 1:])
-    return values_indices(values, Tensor._make(idx))
+        reduced = x.shape[:d] + x.shape[d + 1:]
+        values, idx = reshape(values, reduced), reshape(idx, reduced)
+    return values_indices(values, idx)
 
 
 def _order(x: Tensor, d: int) -> Tensor:
@@ -371,16 +382,20 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
     lo, hi = float(min), float(max)
     if lo > hi:
         raise ValueError(f"histc: max ({hi}) must be larger than or equal to min ({lo})")
-    xp = get_array_module(x.data)
-    data = x.data.reshape(-1)
-    if lo == hi and data.size:
-        lo, hi = float(data.min()), float(data.max())
-    if lo == hi:
-        lo, hi = lo - 1, hi + 1
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError(f"histc: range of [{lo}, {hi}] is not finite")
-    counts, _ = xp.histogram(data[(data >= lo) & (data <= hi)], bins=int(bins), range=(lo, hi))
-    return Tensor._make(counts.astype(x.data.dtype))
+    def count(a: Any) -> Any:  # the range may come from the data: computed from each call's
+        low, high = lo, hi
+        data = a.reshape(-1)
+        if low == high and data.size:
+            low, high = float(data.min()), float(data.max())
+        if low == high:
+            low, high = low - 1, high + 1
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"histc: range of [{low}, {high}] is not finite")
+        keep = data[(data >= low) & (data <= high)]
+        counts, _ = get_array_module(a).histogram(keep, bins=int(bins), range=(low, high))
+        return counts.astype(a.dtype)
+
+    return array_op(count, x)
 
 
 def count_nonzero(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
@@ -392,5 +407,5 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
     """
     x = to_tensor(input)
     axes, _ = reduce_axes(dim, None, False, None, x.ndim, "count_nonzero")
-    xp = get_array_module(x.data)
-    return Tensor._make(xp.asarray((x.data != 0).sum(axis=axes)).astype(np.int64))
+    return array_op(lambda a: get_array_module(a).asarray((a != 0).sum(axis=axes))
+                    .astype(np.int64), x)
