@@ -993,3 +993,49 @@ def test_every_op_replays_with_the_values_of_each_call(case):
             assert a.shape == b.shape, f"{case.name}: result {k} shape {a.shape} != {b.shape}"
             np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9, equal_nan=True,
                                        err_msg=f"{case.name}: result {k}")
+
+
+_T = np.random.default_rng(9).standard_normal((5, 4)).astype(np.float32)
+NN_REPLAYS = {  # nn functions the op harness doesn't cover, each must stay compiled
+    "elu": lambda h: F.elu(h).sum(), "hardtanh": lambda h: F.hardtanh(h).sum(),
+    "relu6": lambda h: F.relu6(h * 4).sum(), "hardswish": lambda h: F.hardswish(h * 3).sum(),
+    "threshold": lambda h: F.threshold(h, 0.1, -1.0).sum(),
+    "logsigmoid": lambda h: F.logsigmoid(h).sum(),
+    "smooth_l1_loss": lambda h: F.smooth_l1_loss(h, sg.tensor(_T)),
+    "huber_loss": lambda h: F.huber_loss(h, sg.tensor(_T)),
+    "normalize": lambda h: (F.normalize(h) * sg.tensor(_T)).sum(),
+    "kl_div": lambda h: F.kl_div(F.log_softmax(h, dim=1), F.softmax(sg.tensor(_T), dim=1),
+                                 reduction="batchmean"),
+    "accuracy": lambda h: h.sum() * 0 + (h.argmax(1) == sg.tensor([0, 1, 2, 3, 0])).float()
+    .mean(),
+    "causal attention": lambda h: F.scaled_dot_product_attention(h[None], h[None], h[None],
+                                                                 is_causal=True).sum(),
+    "bilinear interpolate": lambda h: (F.interpolate(h[None, None], scale_factor=2,
+                                                     mode="bilinear") ** 2).sum(),
+    "adaptive_avg_pool2d": lambda h: (F.adaptive_avg_pool2d(h[None, None], (3, 3)) ** 2).sum(),
+}
+
+
+@pytest.mark.parametrize("name", list(NN_REPLAYS))
+def test_nn_functions_stay_compiled_and_replay_each_calls_values(name):
+    fn = NN_REPLAYS[name]
+    w = sg.ones(5, 4, requires_grad=True)
+
+    def step(x):
+        loss = fn(x * w)
+        loss.backward()
+        return loss
+
+    f = sg.compile(step)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # falling back to eager mode fails the test
+        for _ in range(3):
+            x = sg.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+            w.grad = None
+            expected = step(x).item()
+            g_eager = w.grad.numpy().copy()
+            w.grad = None
+            assert f(x).item() == pytest.approx(expected, rel=1e-5, abs=1e-6)
+            np.testing.assert_allclose(w.grad.numpy(), g_eager, rtol=1e-5, atol=1e-6)
+    assert f.traces == 1

@@ -42,7 +42,7 @@ from ..ops import tanh as _tanh
 from ..ops import unsqueeze as _unsqueeze
 from ..ops import where as _where
 from ..ops._util import normalize_dim as _normalize_dim
-from ..ops._util import to_float_tensor, to_tensor
+from ..ops._util import constant_array, to_float_tensor, to_tensor
 from ..ops.nn import (_check_reduction, _legacy_reduction, _reduce, batch_norm,
                       binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                       dropout, embedding, layer_norm, linear, nll_loss, one_hot)
@@ -898,9 +898,9 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     for axis in range(n):
         A = _interp_matrix(in_sizes[axis], out_sizes[axis], mode, align, scales[axis], dt)
         if axis == n - 1:  # the last axis: x @ A.T
-            x = _matmul(x, Tensor._make(xp.asarray(np.ascontiguousarray(A.T))))
+            x = _matmul(x, Tensor._make(constant_array(xp.asarray(np.ascontiguousarray(A.T)))))
         else:  # the height of a 4-D input: A @ x
-            x = _matmul(Tensor._make(xp.asarray(A)), x)
+            x = _matmul(Tensor._make(constant_array(xp.asarray(A))), x)
     return x
 
 
@@ -1085,7 +1085,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if attn_mask is not None:
             raise ValueError(f"{op}: give either attn_mask or is_causal=True, not both")
         xp = get_array_module(q.data)
-        keep = Tensor._make(xp.asarray(np.tril(np.ones((L, S), dtype=bool))))
+        keep = Tensor._make(constant_array(xp.asarray(np.tril(np.ones((L, S), dtype=bool)))))
     elif attn_mask is not None:
         m = to_tensor(attn_mask)
         _attention_mask_shape(m, scores_shape, op, "attn_mask")

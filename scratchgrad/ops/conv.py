@@ -46,7 +46,7 @@ from .. import fused as _fused
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
-from ._util import to_tensor
+from ._util import constant_array, to_tensor
 from .linalg import matmul
 from .shape import reshape
 
@@ -1075,7 +1075,7 @@ def adaptive_avg_pool2d(input: Any, output_size: int | None | tuple[int | None, 
         y = AvgPool2dOp(k, k, (0, 0))(x)
     else:
         dt, xp = x.dtype, get_array_module(x.data)
-        y = matmul(Tensor._make(xp.asarray(_adaptive_matrix(H, oh, dt))), x)
-        y = matmul(y, Tensor._make(xp.asarray(np.ascontiguousarray(_adaptive_matrix(W, ow,
-                                                                                   dt).T))))
+        y = matmul(Tensor._make(constant_array(xp.asarray(_adaptive_matrix(H, oh, dt)))), x)
+        right = np.ascontiguousarray(_adaptive_matrix(W, ow, dt).T)
+        y = matmul(y, Tensor._make(constant_array(xp.asarray(right))))
     return _unbatched(y, squeeze)
