@@ -16,7 +16,35 @@ __all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2
            "AdaptiveAvgPool1d"]
 
 
-class MaxPool1d(Module):
+class _MaxPoolNd(Module):
+    """What MaxPool1d and MaxPool2d share (PyTorch's ``_MaxPoolNd``): the arguments, the
+    call of the functional pooling ``_pool`` and the repr."""
+
+    _pool: Any
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        if ceil_mode:
+            raise NotImplementedError(f"{type(self).__name__}: ceil_mode=True is not supported")
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input: Tensor) -> Any:
+        return self._pool(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          return_indices=self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
     """Max over ``kernel_size`` windows of (N, C, L) or (C, L) input; ``stride`` defaults to
     ``kernel_size``. With ``return_indices=True`` forward also returns each maximum's index
     along L.
@@ -29,26 +57,7 @@ class MaxPool1d(Module):
     MaxPool1d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                 dilation: Any = 1, return_indices: bool = False,
-                 ceil_mode: bool = False) -> None:
-        super().__init__()
-        if ceil_mode:
-            raise NotImplementedError("MaxPool1d: ceil_mode=True is not supported")
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
-
-    def forward(self, input: Tensor) -> Any:
-        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          return_indices=self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+    _pool = staticmethod(max_pool1d)
 
 
 class AvgPool1d(Module):
@@ -83,7 +92,7 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class MaxPool2d(Module):
+class MaxPool2d(_MaxPoolNd):
     """Max over ``kernel_size`` windows of (N, C, H, W) or (C, H, W) input; ``stride``
     defaults to ``kernel_size``. With ``return_indices=True`` forward also returns, like
     PyTorch, each maximum's flat index into its H*W plane.
@@ -97,26 +106,7 @@ class MaxPool2d(Module):
     MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
-                 dilation: Any = 1, return_indices: bool = False,
-                 ceil_mode: bool = False) -> None:
-        super().__init__()
-        if ceil_mode:
-            raise NotImplementedError("MaxPool2d: ceil_mode=True is not supported")
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
-
-    def forward(self, input: Tensor) -> Any:
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          return_indices=self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+    _pool = staticmethod(max_pool2d)
 
 
 class AvgPool2d(Module):
