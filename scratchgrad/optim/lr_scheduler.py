@@ -449,7 +449,30 @@ class CosineAnnealingLR(LRScheduler):
                 for base in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
+class _Composite:
+    """The state of a scheduler made of schedulers (SequentialLR, ChainedScheduler): its own
+    attributes but the optimizer, and each inner scheduler's state dict in order."""
+
+    _schedulers: list
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "_schedulers"}
+        self.__dict__.update(state)
+        saved = state_dict["_schedulers"]
+        if len(saved) != len(self._schedulers):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
+                             f"{len(saved)} schedulers, this one {len(self._schedulers)}")
+        for s, sd in zip(self._schedulers, saved):
+            s.load_state_dict(sd)
+
+
+class SequentialLR(_Composite, LRScheduler):
     """Run ``schedulers`` one after another, switching at the given ``milestones`` steps.
 
     The usual warm-up: ``SequentialLR(opt, [LinearLR(opt, ...), CosineAnnealingLR(opt, ...)],
@@ -514,24 +537,9 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "_schedulers"}
-        self.__dict__.update(state)
-        saved = state_dict["_schedulers"]
-        if len(saved) != len(self._schedulers):
-            raise ValueError(f"SequentialLR.load_state_dict: the state has {len(saved)} "
-                             f"schedulers, this one {len(self._schedulers)}")
-        for s, sd in zip(self._schedulers, saved):
-            s.load_state_dict(sd)
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Composite, LRScheduler):
     """Step several schedulers of one optimizer together: each ``step()`` steps them all, in
     order, so their (chainable) changes multiply, e.g. a constant warm-up on an exponential
     decay. ``get_last_lr()`` is the rates after the last one.
@@ -572,21 +580,6 @@ class ChainedScheduler(LRScheduler):
             s.step()
         self._last_lr = self._current_lrs()
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "_schedulers"}
-        self.__dict__.update(state)
-        saved = state_dict["_schedulers"]
-        if len(saved) != len(self._schedulers):
-            raise ValueError(f"ChainedScheduler.load_state_dict: the state has {len(saved)} "
-                             f"schedulers, this one {len(self._schedulers)}")
-        for s, sd in zip(self._schedulers, saved):
-            s.load_state_dict(sd)
 
     def __repr__(self) -> str:
         names = ", ".join(type(s).__name__ for s in self._schedulers)
