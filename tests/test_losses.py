@@ -269,6 +269,7 @@ def test_integer_labels_are_accepted_by_bce():
 # ---------------------------------------------------------------------- KL divergence
 @pytest.mark.parametrize("reduction", REDUCTIONS + ["batchmean"])
 @pytest.mark.parametrize("log_target", [False, True])
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides:UserWarning")  # PyTorch's, as ours
 def test_kl_div_matches_torch(torch, reduction, log_target):
     x = np.log(np.abs(randn(4, 5)) + 0.1).astype(np.float32)
     t = np.abs(randn(4, 5)) + 0.05
