@@ -1013,6 +1013,12 @@ NN_REPLAYS = {  # nn functions the op harness doesn't cover, each must stay comp
     "bilinear interpolate": lambda h: (F.interpolate(h[None, None], scale_factor=2,
                                                      mode="bilinear") ** 2).sum(),
     "adaptive_avg_pool2d": lambda h: (F.adaptive_avg_pool2d(h[None, None], (3, 3)) ** 2).sum(),
+    "adaptive_max_pool2d": lambda h: (F.adaptive_max_pool2d(h[None, None], (3, 3)) ** 2).sum(),
+    "adaptive_max_pool2d indices": lambda h: (
+        F.adaptive_max_pool2d(h[None, None], (2, 3), return_indices=True)[1].float()
+        * sg.tensor(_T)[:2, :3]).sum() + h.sum() * 0,
+    "unfold/fold": lambda h: (F.fold(F.unfold(h[None, None], 2, padding=1) ** 2, (5, 4), 2,
+                                     padding=1) * sg.tensor(_T)).sum(),
 }
 
 

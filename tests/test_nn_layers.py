@@ -1015,3 +1015,167 @@ def test_adaptive_avg_pool1d_gradcheck_and_errors():
         F.adaptive_avg_pool1d(sg.randn(2, 3, 4, 4), 2)
     with pytest.raises(ValueError, match="adaptive_avg_pool1d: output_size must be >= 1"):
         F.adaptive_avg_pool1d(sg.randn(2, 3, 4), 0)
+
+
+# ---------------------------------------------------------------------- adaptive max pooling
+@pytest.mark.parametrize("shape,size", [((2, 3, 7, 9), (3, 4)), ((3, 7, 9), 5),
+                                        ((2, 3, 8, 8), (2, None)), ((1, 2, 5, 6), (5, 6)),
+                                        ((2, 2, 6, 6), 1)])
+def test_adaptive_max_pool2d_matches_torch(torch, shape, size):
+    m, tmod = nn.AdaptiveMaxPool2d(size), torch.nn.AdaptiveMaxPool2d(size)
+    run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+    x = randn(*shape)
+    y, idx = nn.AdaptiveMaxPool2d(size, return_indices=True)(sg.tensor(x))
+    yt, it = torch.nn.AdaptiveMaxPool2d(size, return_indices=True)(torch.tensor(x))
+    close(y, yt)
+    assert idx.dtype == np.int64
+    np.testing.assert_array_equal(idx.numpy(), it.numpy())
+
+
+def test_adaptive_max_pool_ties_and_nan_pick_torchs_index(torch):
+    # All-equal windows: the gradient and the index go to the first position in scan order.
+    x = np.zeros((1, 2, 5, 7), np.float32)
+    x[0, 1, 2:, 3:] = np.nan
+    for size in [(2, 3), (3, 4)]:
+        xs, xt = sg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, idx = F.adaptive_max_pool2d(xs, size, return_indices=True)
+        yt, it = torch.nn.functional.adaptive_max_pool2d(xt, size, return_indices=True)
+        np.testing.assert_array_equal(idx.numpy(), it.numpy())
+        np.testing.assert_array_equal(np.isnan(y.detach().numpy()), np.isnan(yt.detach().numpy()))
+        y.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_array_equal(xs.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("shape,size", [((2, 3, 10), 3), ((3, 7), 4), ((2, 3, 8), 8)])
+def test_adaptive_max_pool1d_matches_torch(torch, shape, size):
+    m, tmod = nn.AdaptiveMaxPool1d(size), torch.nn.AdaptiveMaxPool1d(size)
+    run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+    x = randn(*shape)
+    y, idx = F.adaptive_max_pool1d(sg.tensor(x), size, return_indices=True)
+    yt, it = torch.nn.functional.adaptive_max_pool1d(torch.tensor(x), size, return_indices=True)
+    close(y, yt)
+    np.testing.assert_array_equal(idx.numpy(), it.numpy())
+
+
+def test_adaptive_max_pool_gradcheck_and_errors():
+    x = sg.tensor(RNG.standard_normal((2, 2, 5, 7)), requires_grad=True)
+    assert gradcheck(lambda t: F.adaptive_max_pool2d(t, (3, 4)), [x])
+    assert gradgradcheck(lambda t: F.adaptive_max_pool2d(t, (2, 3)), [x])
+    x1 = sg.tensor(RNG.standard_normal((2, 3, 7)), requires_grad=True)
+    assert gradcheck(lambda t: F.adaptive_max_pool1d(t, 3), [x1])
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: expected a 4-D input .* got "
+                                         r"shape \(2, 3, 4, 4, 4\)"):
+        nn.AdaptiveMaxPool2d(2)(sg.randn(2, 3, 4, 4, 4))
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: output_size must be an int or "
+                                         r"a pair, got \(2, 2, 2\)"):
+        F.adaptive_max_pool2d(sg.randn(1, 3, 4, 4), (2, 2, 2))
+    with pytest.raises(ValueError, match="adaptive_max_pool2d: output_size must be positive"):
+        F.adaptive_max_pool2d(sg.randn(1, 3, 4, 4), 0)
+    with pytest.raises(TypeError, match="adaptive_max_pool2d: expected a floating input, got "
+                                        "int64"):
+        F.adaptive_max_pool2d(sg.tensor(np.ones((1, 1, 4, 4), np.int64)), 2)
+    with pytest.raises(ValueError, match=r"adaptive_max_pool1d: expected a 3-D.*\(2, 3, 4, 4\)"):
+        nn.AdaptiveMaxPool1d(2)(sg.randn(2, 3, 4, 4))
+    with pytest.raises(ValueError, match="adaptive_max_pool1d: output_size must be >= 1"):
+        F.adaptive_max_pool1d(sg.randn(2, 3, 4), 0)
+
+
+# ---------------------------------------------------------------------- unfold and fold
+_BLOCKS = [((2, 3, 7, 6), {"kernel_size": 3}),
+           ((2, 3, 7, 6), {"kernel_size": (2, 3), "dilation": (2, 1), "padding": 1,
+                           "stride": (2, 1)}),
+           ((3, 5, 5), {"kernel_size": 2, "stride": 2}),
+           ((2, 1, 9, 9), {"kernel_size": 3, "padding": 1})]
+
+
+@pytest.mark.parametrize("shape,kw", _BLOCKS)
+def test_unfold_and_fold_match_torch(torch, shape, kw):
+    m, tmod = nn.Unfold(**kw), torch.nn.Unfold(**kw)
+    y = run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+    m, tmod = nn.Fold(shape[-2:], **kw), torch.nn.Fold(shape[-2:], **kw)
+    run_pair(torch, m, tmod, randn(*y.shape))
+    assert repr(m) == repr(tmod)
+
+
+def test_fold_is_the_adjoint_of_unfold():
+    x, c = RNG.standard_normal((2, 3, 7, 6)), RNG.standard_normal((2, 27, 12))
+    kw = {"kernel_size": 3, "padding": 1, "stride": 2}
+    lhs = (F.unfold(sg.tensor(x), **kw) * sg.tensor(c)).sum().item()
+    rhs = (sg.tensor(x) * F.fold(sg.tensor(c), (7, 6), **kw)).sum().item()
+    assert lhs == pytest.approx(rhs, rel=1e-10)
+
+
+def test_unfold_fold_gradcheck_and_errors():
+    x = sg.tensor(RNG.standard_normal((2, 2, 5, 6)), requires_grad=True)
+    assert gradcheck(lambda t: F.unfold(t, (2, 3), dilation=(1, 2), padding=1, stride=2), [x])
+    c = sg.tensor(RNG.standard_normal((2, 8, 12)), requires_grad=True)
+    assert gradcheck(lambda t: F.fold(t, (5, 6), 2, stride=2, padding=1), [c])
+    with pytest.raises(ValueError, match=r"unfold: expected a 4-D input .*\(2, 3, 4, 4, 4\)"):
+        F.unfold(sg.randn(2, 3, 4, 4, 4), 2)
+    with pytest.raises(ValueError, match=r"unfold: spatial size \(2, 2\) with kernel_size=\(3, "
+                                         r"3\).* gives \(0, 0\) sliding blocks"):
+        nn.Unfold(3)(sg.randn(1, 3, 2, 2))
+    with pytest.raises(ValueError, match=r"fold: input of shape \(2, 13, 16\): dimension 1 "
+                                         r"\(13\) must be divisible by the product of "
+                                         r"kernel_size \(2, 2\)"):
+        F.fold(sg.randn(2, 13, 16), (5, 5), 2)
+    with pytest.raises(ValueError, match=r"fold: input of shape \(2, 12, 15\) has 15 blocks but "
+                                         r"output_size=\(5, 5\).* give 4 \* 4 = 16"):
+        nn.Fold((5, 5), 2)(sg.randn(2, 12, 15))
+    with pytest.raises(ValueError, match=r"fold: expected a 3-D input .*\(2, 3, 12, 15\)"):
+        F.fold(sg.randn(2, 3, 12, 15), (5, 5), 2)
+    with pytest.raises(ValueError, match=r"unfold: kernel_size must be an int or a pair"):
+        F.unfold(sg.randn(1, 3, 4, 4), (2, 2, 2))
+
+
+# ---------------------------------------------------------------------- ConvTranspose1d
+@pytest.mark.parametrize("args,kw,shape", [
+    ((4, 6, 3), {"stride": 2, "output_padding": 1, "groups": 2, "dilation": 2}, (2, 4, 7)),
+    ((3, 5, 4), {"padding": 1, "bias": False}, (3, 9)),
+    ((3, 5, 3), {"stride": 3, "padding": 2}, (2, 3, 5))])
+def test_conv_transpose1d_matches_torch(torch, args, kw, shape):
+    m, tmod = nn.ConvTranspose1d(*args, **kw), torch.nn.ConvTranspose1d(*args, **kw)
+    assert list(m.state_dict()) == list(tmod.state_dict())
+    copy_from_torch(m, tmod)
+    run_pair(torch, m, tmod, randn(*shape))
+    assert repr(m) == repr(tmod)
+
+
+def test_conv_transpose1d_output_size_matches_torch(torch):
+    m, tmod = nn.ConvTranspose1d(3, 2, 3, stride=3), torch.nn.ConvTranspose1d(3, 2, 3, stride=3)
+    copy_from_torch(m, tmod)
+    x = randn(2, 3, 5)
+    for size in ([15], [2, 2, 17]):
+        close(m(sg.tensor(x), size), tmod(torch.tensor(x), size))
+    with pytest.raises(ValueError, match=r"ConvTranspose1d\(3, 2.*output_size \(18,\) is not "
+                                         r"reachable .* \(15 to 17 for dimension 0\)"):
+        m(sg.tensor(x), [18])
+
+
+def test_conv_transpose1d_gradcheck_and_errors():
+    x = sg.tensor(RNG.standard_normal((2, 4, 5)), requires_grad=True)
+    w = sg.tensor(RNG.standard_normal((4, 3, 3)), requires_grad=True)
+    b = sg.tensor(RNG.standard_normal(6), requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.conv_transpose1d(x, w, b, stride=2, padding=1,
+                                                        output_padding=1, groups=2), [x, w, b])
+    with pytest.raises(ValueError, match=r"conv_transpose1d: weight must be 3-D .*got shape "
+                                         r"\(4, 3, 3, 3\)"):
+        F.conv_transpose1d(sg.randn(2, 4, 5), sg.randn(4, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"conv_transpose1d: input of shape \(2, 5, 5\), weight "
+                                         r"of shape \(4, 3, 3\).*5 channels"):
+        F.conv_transpose1d(sg.randn(2, 5, 5), sg.randn(4, 3, 3))
+    with pytest.raises(ValueError, match="conv_transpose1d: output_padding 2 must be smaller "
+                                         "than either stride 2 or dilation 1"):
+        F.conv_transpose1d(sg.randn(2, 4, 5), sg.randn(4, 3, 3), stride=2, output_padding=2)
+    with pytest.raises(ValueError, match=r"ConvTranspose1d\(4, 3.*expected a 3-D input \(N, 4, "
+                                         r"L\).*got an input of shape \(2, 4, 5, 5\)"):
+        nn.ConvTranspose1d(4, 3, 3)(sg.randn(2, 4, 5, 5))
+    with pytest.raises(ValueError, match="ConvTranspose1d: padding must be an int or a 1-tuple"):
+        nn.ConvTranspose1d(4, 3, 3, padding="same")
+    with pytest.raises(ValueError, match=r"ConvTranspose1d: kernel_size must be an int or a "
+                                         r"1-tuple, got \(3, 3\)"):
+        nn.ConvTranspose1d(2, 4, (3, 3))

@@ -78,3 +78,9 @@ __all__ += [
     "Bilinear", "TripletMarginLoss", "PoissonNLLLoss", "InstanceNorm1d", "InstanceNorm2d",
     "PixelShuffle", "PixelUnshuffle", "AdaptiveAvgPool1d",
 ]
+
+from .conv import ConvTranspose1d
+from .fold import Fold, Unfold
+from .pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
+
+__all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "ConvTranspose1d", "Fold", "Unfold"]

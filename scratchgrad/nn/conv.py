@@ -13,10 +13,10 @@ import numpy as np
 from ..ops.conv import _pair, conv2d, conv_transpose2d
 from ..tensor import Parameter, Tensor
 from . import init
-from .functional import conv1d
+from .functional import conv1d, conv_transpose1d
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
 def _single(value: Any, name: str, op: str, minimum: int = 0) -> tuple[int]:
@@ -115,6 +115,30 @@ class _ConvNd(Module):
                              f"unbatched {n + 1}-D input ({c}, {dims}) with {c} channels, got "
                              f"an input of shape {tuple(input.shape)}")
 
+    def _output_padding(self, input: Tensor, output_size: Sequence[int] | None
+                        ) -> tuple[int, ...]:
+        """A transposed convolution's output_padding: the layer's, or the one that reaches
+        ``output_size`` (its last ``_dims`` entries), as PyTorch's forward(input, output_size)."""
+        if output_size is None:
+            return self.output_padding
+        n = self._dims
+        size = tuple(int(s) for s in output_size)[-n:]
+        if len(size) != n:
+            raise ValueError(f"{self!r}: output_size must give {n} spatial size(s), got "
+                             f"{output_size!r}")
+        pads = []
+        for d in range(n):
+            smallest = ((input.shape[-n + d] - 1) * self.stride[d] - 2 * self.padding[d]
+                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            largest = smallest + max(self.stride[d], self.dilation[d]) - 1
+            if not smallest <= size[d] <= largest:
+                raise ValueError(f"{self!r}: output_size {size} is not reachable from an input "
+                                 f"of shape {tuple(input.shape)}; each size must lie between "
+                                 f"the smallest and largest possible ({smallest} to {largest} "
+                                 f"for dimension {d})")
+            pads.append(size[d] - smallest)
+        return tuple(pads)
+
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
@@ -210,29 +234,40 @@ class ConvTranspose2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          True, output_padding, groups, bias, padding_mode, device, dtype)
 
-    def _output_padding(self, input: Tensor, output_size: Sequence[int] | None
-                        ) -> tuple[int, int]:
-        if output_size is None:
-            return self.output_padding
-        size = tuple(int(s) for s in output_size)[-2:]
-        if len(size) != 2:
-            raise ValueError(f"{self!r}: output_size must give 2 spatial sizes, got "
-                             f"{output_size!r}")
-        pads = []
-        for d in range(2):
-            smallest = ((input.shape[-2 + d] - 1) * self.stride[d] - 2 * self.padding[d]
-                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
-            largest = smallest + max(self.stride[d], self.dilation[d]) - 1
-            if not smallest <= size[d] <= largest:
-                raise ValueError(f"{self!r}: output_size {size} is not reachable from an input "
-                                 f"of shape {tuple(input.shape)}; each size must lie between "
-                                 f"the smallest and largest possible ({smallest} to {largest} "
-                                 f"for dimension {d})")
-            pads.append(size[d] - smallest)
-        return pads[0], pads[1]
-
     def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         self._check_input(input)
         return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                self._output_padding(input, output_size), self.groups,
+                                self.dilation)
+
+
+class ConvTranspose1d(_ConvNd):
+    """1-D transposed convolution over (N, C, L) or unbatched (C, L) input. Weight
+    (in_channels, out_channels / groups, kL), bias (out_channels,). Output length:
+    (L - 1) * stride - 2 * padding + dilation * (kL - 1) + output_padding + 1, or pass
+    ``output_size`` to forward to pick output_padding. Runs as a 2-D one of height 1.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> up = nn.ConvTranspose1d(16, 8, 3, stride=2, padding=1, output_padding=1)
+    >>> up(sg.randn(2, 16, 7)).shape, up.weight.shape
+    ((2, 8, 14), (16, 8, 3))
+    """
+
+    _dims = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose1d: padding must be an int or a 1-tuple, got "
+                             f"{padding!r} (string padding is only for Conv1d)")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         True, output_padding, groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
+        self._check_input(input)
+        return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
                                 self._output_padding(input, output_size), self.groups,
                                 self.dilation)

@@ -48,8 +48,8 @@ from ..ops.nn import (_check_reduction, _legacy_reduction, _reduce, batch_norm,
                       dropout, embedding, layer_norm, linear, nll_loss, one_hot)
 from ..tensor import Tensor
 
-from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv2d, conv_transpose2d,
-                        max_pool2d)
+from ..ops.conv import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, conv2d,
+                        conv_transpose2d, fold, max_pool2d, unfold)
 
 __all__ = [
     "linear", "embedding", "dropout", "batch_norm", "layer_norm", "one_hot", "pad",
@@ -68,6 +68,7 @@ __all__ += [
 ]
 __all__ += ["scaled_dot_product_attention", "instance_norm", "pixel_shuffle", "pixel_unshuffle",
             "bilinear", "triplet_margin_loss", "poisson_nll_loss", "adaptive_avg_pool1d"]
+__all__ += ["adaptive_max_pool2d", "adaptive_max_pool1d", "conv_transpose1d", "unfold", "fold"]
 
 
 # ---------------------------------------------------------------------- activations
@@ -1293,3 +1294,55 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:
     op = "adaptive_avg_pool1d"
     size = _single(output_size, "output_size", op, 1)
     return _from_2d(adaptive_avg_pool2d(_as_2d(to_tensor(input), op), (1, size)))
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: int, return_indices: bool = False) -> Any:
+    """Max pooling of (N, C, L) or (C, L) input to ``output_size`` positions, with PyTorch's
+    windows; ``return_indices`` also returns each maximum's index along L (int64). Runs as
+    :func:`adaptive_max_pool2d` on a height-1 image.
+
+    >>> import scratchgrad as sg
+    >>> adaptive_max_pool1d(sg.tensor([[[1.0, 4.0, 3.0, 2.0, 0.0]]]), 2, return_indices=True)
+    (tensor([[[4., 3.]]]), tensor([[[1, 2]]]))
+    """
+    op = "adaptive_max_pool1d"
+    size = _single(output_size, "output_size", op, 1)
+    out = adaptive_max_pool2d(_as_2d(to_tensor(input), op), (1, size), return_indices)
+    if return_indices:
+        return _from_2d(out[0]), _from_2d(out[1])
+    return _from_2d(out)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """1-D transposed convolution of ``input`` (N, Cin, L) or (Cin, L) with ``weight``
+    (Cin, Cout/groups, K): the gradient of :func:`conv1d` with respect to its input. Output
+    length (L - 1) * stride - 2 * padding + dilation * (K - 1) + output_padding + 1. Runs as
+    :func:`conv_transpose2d` on a height-1 image.
+
+    >>> import scratchgrad as sg
+    >>> conv_transpose1d(sg.randn(2, 4, 5), sg.randn(4, 3, 3), stride=2).shape
+    (2, 3, 11)
+    """
+    op = "conv_transpose1d"
+    x, W = to_tensor(input), to_tensor(weight)
+    if W.ndim != 3:
+        raise ValueError(f"{op}: weight must be 3-D (in_channels, out_channels/groups, kL), "
+                         f"got shape {tuple(W.shape)}")
+    x2 = _as_2d(x, op)
+    s = _single(stride, "stride", op, 1)
+    d = _single(dilation, "dilation", op, 1)
+    p = _single(padding, "padding", op)
+    o = _single(output_padding, "output_padding", op)
+    if o >= max(s, d):
+        raise ValueError(f"{op}: output_padding {o} must be smaller than either stride {s} or "
+                         f"dilation {d}")
+    W2 = _reshape(W, W.shape[:2] + (1, W.shape[2]))
+    try:
+        y = conv_transpose2d(x2, W2, bias, (1, s), (0, p), (0, o), groups, (1, d))
+    except ValueError as e:  # the 2-D op's message, with the 1-D shapes the caller gave
+        raise ValueError(f"{op}: input of shape {tuple(x.shape)}, weight of shape "
+                         f"{tuple(W.shape)}, stride {s}, padding {p}, groups {groups}: "
+                         f"{str(e).split(': ', 1)[-1]}") from None
+    return _from_2d(y)

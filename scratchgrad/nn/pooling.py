@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from ..ops.conv import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from ..tensor import Tensor
 from .conv import _single
-from .functional import adaptive_avg_pool1d, avg_pool1d, max_pool1d
+from .functional import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
 from .module import Module
 
 __all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
-           "AdaptiveAvgPool1d"]
+           "AdaptiveAvgPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool1d"]
 
 
 class _MaxPoolNd(Module):
@@ -185,3 +185,49 @@ class AdaptiveAvgPool1d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class _AdaptiveMaxPoolNd(Module):
+    """What AdaptiveMaxPool1d and AdaptiveMaxPool2d share: arguments, call and repr."""
+
+    _pool: Any
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Any:
+        return self._pool(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, H, W) or (C, H, W) input to a fixed output size whatever the
+    input size (``None`` keeps a dimension). With ``return_indices=True`` forward also returns
+    each maximum's flat index into its H*W plane, as PyTorch.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.AdaptiveMaxPool2d((1, 1))(sg.randn(2, 8, 7, 7)).shape
+    (2, 8, 1, 1)
+    >>> nn.AdaptiveMaxPool2d((5, None))
+    AdaptiveMaxPool2d(output_size=(5, None))
+    """
+
+    _pool = staticmethod(adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, L) or (C, L) input to ``output_size`` positions whatever L; with
+    ``return_indices=True`` also each maximum's index along L.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.AdaptiveMaxPool1d(3)(sg.randn(2, 4, 10)).shape
+    (2, 4, 3)
+    """
+
+    _pool = staticmethod(adaptive_max_pool1d)

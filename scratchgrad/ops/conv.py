@@ -51,6 +51,7 @@ from .linalg import matmul
 from .shape import reshape
 
 __all__ = ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+           "adaptive_max_pool2d", "unfold", "fold", "Unfold", "Fold",
            "im2col", "col2im", "Conv2dOp", "Conv2dGradInput", "Conv2dGradWeight",
            "ConvTranspose2dOp", "MaxPool2dOp", "MaxPool2dGrad", "MaxPool2dGather",
            "AvgPool2dOp", "AvgPool2dGrad"]
@@ -1079,3 +1080,217 @@ def adaptive_avg_pool2d(input: Any, output_size: int | None | tuple[int | None, 
         right = np.ascontiguousarray(_adaptive_matrix(W, ow, dt).T)
         y = matmul(y, Tensor._make(constant_array(xp.asarray(right))))
     return _unbatched(y, squeeze)
+
+
+def _adaptive_windows(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, longest window) positions of PyTorch's adaptive windows [floor(i*n/m),
+    ceil((i+1)*n/m)); shorter windows repeat their last position, which never changes a
+    maximum nor its first occurrence."""
+    lo = (np.arange(n_out) * n_in) // n_out
+    hi = -((-(np.arange(n_out) + 1) * n_in) // n_out)
+    span = int((hi - lo).max())
+    return np.minimum(lo[:, None] + np.arange(span), hi[:, None] - 1)
+
+
+def _adaptive_argmax(rows: np.ndarray, cols: np.ndarray, width: int):
+    """The array function that maps x (N, C, H, W) to the flat index (into H*W) of each
+    adaptive window's maximum: the first one in scan order, or the last NaN, as PyTorch."""
+
+    def adaptive_max_index(x):
+        xp = get_array_module(x)
+        r, c = xp.asarray(rows), xp.asarray(cols)
+        OH, KH = r.shape
+        OW, KW = c.shape
+        vals = x[:, :, r[:, None, :, None], c[None, :, None, :]]
+        vals = vals.reshape(x.shape[:2] + (OH, OW, KH * KW))
+        k = xp.argmax(vals, axis=-1)
+        nan = xp.isnan(vals)
+        if nan.any():
+            last = KH * KW - 1 - xp.argmax(nan[..., ::-1], axis=-1)
+            k = xp.where(nan.any(axis=-1), last, k)
+        i, j = k // KW, k % KW
+        flat = r[xp.arange(OH)[:, None], i] * width + c[xp.arange(OW), j]
+        return flat.astype(np.int64)
+
+    return adaptive_max_index
+
+
+def adaptive_max_pool2d(input: Any, output_size: int | None | tuple[int | None, int | None],
+                        return_indices: bool = False) -> Any:
+    """Max pooling to a fixed output size (OH, OW) whatever the input size, over PyTorch's
+    windows [floor(i*H/OH), ceil((i+1)*H/OH)); ``None`` keeps that dimension. The gradient goes
+    to the first maximum of each window; ``return_indices`` also returns each maximum's flat
+    index into its H*W plane (int64), as PyTorch.
+
+    A composition: the argmax is an array op (so a compiled replay recomputes it) and the
+    values a ``gather`` of x at it, whose backward scatters gy to the argmax.
+
+    >>> import scratchgrad as sg
+    >>> y, i = adaptive_max_pool2d(sg.arange(16.0).reshape(1, 1, 4, 4), 2, return_indices=True)
+    >>> y.tolist(), i.tolist()
+    ([[[[5.0, 7.0], [13.0, 15.0]]]], [[[[5, 7], [13, 15]]]])
+    """
+    from ..function import array_op  # noqa: PLC0415  (function imports tensor, not ops)
+    from .indexing import gather  # noqa: PLC0415  (indexing imports this package's shape ops)
+
+    op = "adaptive_max_pool2d"
+    x = to_tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D unbatched input "
+                         f"(C, H, W), got shape {tuple(x.shape)}")
+    x, squeeze = _batched(x, op)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating input, got {x.dtype}")
+    N, C, H, W = x.shape
+    size = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    if len(size) != 2:
+        raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    oh, ow = (H if size[0] is None else int(size[0]), W if size[1] is None else int(size[1]))
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    if H < 1 or W < 1:
+        raise ValueError(f"{op}: input of shape {tuple(x.shape)} has an empty plane")
+    fn = _adaptive_argmax(_adaptive_windows(H, oh), _adaptive_windows(W, ow), W)
+    index = array_op(fn, x)
+    y = gather(reshape(x, (N, C, H * W)), 2, reshape(index, (N, C, oh * ow)))
+    y = _unbatched(reshape(y, (N, C, oh, ow)), squeeze)
+    return (y, _unbatched(index, squeeze)) if return_indices else y
+
+
+# ---------------------------------------------------------------------- unfold and fold
+def _columns(x: np.ndarray, g: _Geom) -> np.ndarray:
+    """im2col of x as (C*KH*KW, N, OH, OW): the convolution's column matrix without the
+    garbage columns of its wide grid (NumPy) or as the GPU layout has it."""
+    col = _im2col(x, g)
+    if type(x) is np.ndarray:
+        return col.reshape(-1, g.N, g.OH, g.Wv)[..., :g.OW]
+    return col.reshape(-1, g.N, g.OH, g.OW)
+
+
+def _uncolumns(col: np.ndarray, g: _Geom) -> np.ndarray:
+    """The adjoint of :func:`_columns`: (C*KH*KW, N, OH, OW) -> (N, C, H, W), overlaps summed."""
+    if type(col) is not np.ndarray:
+        return _gpu_ops.col2im(get_array_module(col).ascontiguousarray(col).reshape(
+            col.shape[0], -1), g)
+    full = np.zeros((col.shape[0], g.N, g.OH, g.Wv), dtype=col.dtype)
+    full[..., :g.OW] = col
+    return _col2im(full.reshape(-1, g.M), g, kmajor=True)
+
+
+class Unfold(Function):
+    """Sliding blocks of x (N, C, H, W) as columns (N, C*KH*KW, L), through the
+    convolution's im2col (one strided copy). Linear; its backward is :class:`Fold`.
+
+    >>> import scratchgrad as sg
+    >>> a = _ConvArgs((1, 1), (0, 0, 0, 0), (1, 1), 1)
+    >>> Unfold((2, 2), a, (3, 3))(sg.ones(1, 2, 3, 3)).shape
+    (1, 8, 4)
+    """
+
+    def __init__(self, kernel_size: tuple[int, int], args: _ConvArgs,
+                 x_hw: Sequence[int]) -> None:
+        self.k, self.args, self.x_hw = kernel_size, args, tuple(x_hw)
+
+    def forward(self, x):
+        g = _Geom(x.shape, self.k, self.args)
+        col = _columns(x, g).transpose(1, 0, 2, 3)
+        return get_array_module(x).ascontiguousarray(col).reshape(g.N, -1, g.OH * g.OW)
+
+    def backward(self, gy):
+        return Fold(self.k, self.args, self.x_hw)(gy)
+
+
+class Fold(Function):
+    """Sum columns (N, C*KH*KW, L) back into an (N, C, H, W) image, overlaps added, through
+    the convolution's col2im: the adjoint of :class:`Unfold`, which is its backward.
+
+    >>> import scratchgrad as sg
+    >>> a = _ConvArgs((1, 1), (0, 0, 0, 0), (1, 1), 1)
+    >>> Fold((2, 2), a, (3, 3))(sg.ones(1, 4, 4))[0, 0].tolist()
+    [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
+    """
+
+    def __init__(self, kernel_size: tuple[int, int], args: _ConvArgs,
+                 x_hw: Sequence[int]) -> None:
+        self.k, self.args, self.x_hw = kernel_size, args, tuple(x_hw)
+
+    def forward(self, y):
+        N, K, _ = y.shape
+        C = K // (self.k[0] * self.k[1])
+        g = _Geom((N, C) + self.x_hw, self.k, self.args)
+        return _uncolumns(y.reshape(N, K, g.OH, g.OW).transpose(1, 0, 2, 3), g)
+
+    def backward(self, gx):
+        return Unfold(self.k, self.args, self.x_hw)(gx)
+
+
+def _block_args(op: str, kernel_size: IntPair, dilation: IntPair, padding: IntPair,
+                stride: IntPair) -> tuple[tuple[int, int], _ConvArgs]:
+    k = _pair(kernel_size, "kernel_size", op, 1)
+    ph, pw = _pair(padding, "padding", op)
+    a = _ConvArgs(_pair(stride, "stride", op, 1), (ph, ph, pw, pw),
+                  _pair(dilation, "dilation", op, 1), 1)
+    return k, a
+
+
+def _blocks(op: str, hw: Sequence[int], k: tuple[int, int], a: _ConvArgs) -> tuple[int, int]:
+    """The number of sliding blocks along H and W, with an error when one is < 1."""
+    n = tuple((hw[d] + 2 * a.padding[2 * d] - a.dilation[d] * (k[d] - 1) - 1) // a.stride[d] + 1
+              for d in range(2))
+    if min(n) < 1:
+        raise ValueError(f"{op}: spatial size {tuple(hw)} with kernel_size={k}, "
+                         f"dilation={a.dilation}, padding={(a.padding[0], a.padding[2])}, "
+                         f"stride={a.stride} gives {n} sliding blocks; each must be at least 1")
+    return n  # type: ignore[return-value]
+
+
+def unfold(input: Any, kernel_size: IntPair, dilation: IntPair = 1, padding: IntPair = 0,
+           stride: IntPair = 1) -> Tensor:
+    """Extract sliding local blocks of ``input`` (N, C, H, W) or (C, H, W) as columns
+    (N, C*KH*KW, L) or (C*KH*KW, L), L the number of blocks; PyTorch's ``F.unfold``.
+
+    >>> import scratchgrad as sg
+    >>> unfold(sg.arange(16.0).reshape(1, 1, 4, 4), 2, stride=2)[0, :, 0].tolist()
+    [0.0, 1.0, 4.0, 5.0]
+    """
+    op = "unfold"
+    x = to_tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) or a 3-D unbatched input "
+                         f"(C, H, W), got shape {tuple(x.shape)}")
+    x, squeeze = _batched(x, op)
+    k, a = _block_args(op, kernel_size, dilation, padding, stride)
+    _blocks(op, x.shape[2:], k, a)
+    return _unbatched(Unfold(k, a, x.shape[2:])(x), squeeze)
+
+
+def fold(input: Any, output_size: IntPair, kernel_size: IntPair, dilation: IntPair = 1,
+         padding: IntPair = 0, stride: IntPair = 1) -> Tensor:
+    """Combine columns (N, C*KH*KW, L) or (C*KH*KW, L) of sliding blocks into an image
+    (N, C, *output_size), adding overlapping values: the adjoint of :func:`unfold`;
+    PyTorch's ``F.fold``.
+
+    >>> import scratchgrad as sg
+    >>> fold(sg.ones(1, 4, 4), (3, 3), 2)[0, 0].tolist()
+    [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
+    """
+    op = "fold"
+    y = to_tensor(input)
+    if y.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a 3-D input (N, C*kH*kW, L) or a 2-D unbatched input "
+                         f"(C*kH*kW, L), got shape {tuple(y.shape)}")
+    squeeze = y.ndim == 2
+    if squeeze:
+        y = reshape(y, (1,) + y.shape)
+    hw = _pair(output_size, "output_size", op, 1)
+    k, a = _block_args(op, kernel_size, dilation, padding, stride)
+    if y.shape[1] % (k[0] * k[1]):
+        raise ValueError(f"{op}: input of shape {tuple(y.shape)}: dimension 1 ({y.shape[1]}) "
+                         f"must be divisible by the product of kernel_size {k}")
+    nh, nw = _blocks(op, hw, k, a)
+    if y.shape[2] != nh * nw:
+        raise ValueError(f"{op}: input of shape {tuple(y.shape)} has {y.shape[2]} blocks but "
+                         f"output_size={hw}, kernel_size={k}, dilation={a.dilation}, "
+                         f"padding={(a.padding[0], a.padding[2])}, stride={a.stride} give "
+                         f"{nh} * {nw} = {nh * nw}")
+    return _unbatched(Fold(k, a, hw)(y), squeeze)
