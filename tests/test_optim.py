@@ -755,3 +755,92 @@ def test_fused_kernels_compile_without_a_writable_cache(monkeypatch, fused_kerne
     monkeypatch.setattr(numba, "njit", njit)
     kernel = fused_kernels._jit(lambda a: a * 2.0)
     assert kernel(np.float32(1.5)) == 3.0
+
+
+# ---------------------------------------------------------------------- LBFGS
+def _lbfgs_run(lib, torch, problem, steps=3, **kw):
+    import scratchgrad as _sg
+    from scratchgrad import optim as _optim
+    if lib == "sg":
+        T, P, O = _sg.tensor, _sg.Parameter, _optim.LBFGS
+    else:
+        T, P, O = torch.tensor, torch.nn.Parameter, torch.optim.LBFGS
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((8, 3)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    if problem == "least squares":
+        w = P(T(np.zeros(3, np.float32)))
+        ps = [w]
+        At, bt = T(A), T(b)
+        f = lambda: ((At @ w - bt) ** 2).sum()  # noqa: E731
+    else:  # Rosenbrock, coupled over two parameters
+        x, y = P(T(np.array([-1.5, 2.0], np.float32))), P(T(np.array([1.0], np.float32)))
+        ps = [x, y]
+        f = lambda: ((1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2  # noqa: E731
+                     + (1 - y[0]) ** 2 + 100 * (x[0] - y[0] ** 2) ** 2)
+    opt = O(ps, **kw)
+
+    def closure():
+        opt.zero_grad()
+        loss = f()
+        loss.backward()
+        return loss
+
+    losses = [float(opt.step(closure).detach()) for _ in range(steps)]
+    return [p.detach().numpy().copy() for p in ps], opt, losses
+
+
+@pytest.mark.parametrize("problem,kw", [
+    ("least squares", {}), ("least squares", {"lr": 0.5, "max_iter": 5, "history_size": 3}),
+    ("least squares", {"line_search_fn": "strong_wolfe", "lr": 0.5, "max_iter": 5,
+                       "history_size": 3}),
+    ("Rosenbrock", {"lr": 0.5, "max_iter": 5, "history_size": 3}),
+    ("Rosenbrock", {"line_search_fn": "strong_wolfe", "lr": 0.5, "max_iter": 5,
+                    "history_size": 3}),
+    ("Rosenbrock", {"line_search_fn": "strong_wolfe"})])
+def test_lbfgs_matches_torch(torch, problem, kw):
+    ours, opt, losses = _lbfgs_run("sg", torch, problem, **kw)
+    theirs, topt, tlosses = _lbfgs_run("torch", torch, problem, **kw)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    if kw.get("max_iter") == 5 or "line_search_fn" not in kw:
+        # A full 20-iteration line search takes float32-rounding-dependent paths to the
+        # same minimum, so only its end point is compared.
+        np.testing.assert_allclose(losses, tlosses, rtol=1e-5, atol=1e-6)
+    s, ts = opt.state_dict(), topt.state_dict()
+    assert sorted(s["state"][0]) == sorted(ts["state"][0])
+    assert s["param_groups"][0].keys() == ts["param_groups"][0].keys()
+    assert s["param_groups"][0]["max_eval"] == ts["param_groups"][0]["max_eval"]
+    if "line_search_fn" not in kw or kw.get("max_iter") == 5:
+        assert s["state"][0]["func_evals"] == ts["state"][0]["func_evals"]
+        assert s["state"][0]["n_iter"] == ts["state"][0]["n_iter"]
+
+
+def test_lbfgs_state_dict_round_trip_continues_identically(torch):
+    _, opt, _ = _lbfgs_run("sg", torch, "least squares", steps=1, max_iter=3)
+    sd = opt.state_dict()
+    w = opt.param_groups[0]["params"][0]
+    ref = w.detach().numpy().copy()
+    from scratchgrad import optim as _optim
+    import scratchgrad as _sg
+    w2 = _sg.Parameter(_sg.tensor(ref))
+    opt2 = _optim.LBFGS([w2], max_iter=3)
+    opt2.load_state_dict(sd)
+    assert opt2.state[w2]["n_iter"] == opt.state[w]["n_iter"]
+    assert len(opt2.state[w2]["old_dirs"]) == len(opt.state[w]["old_dirs"])
+
+
+def test_lbfgs_errors():
+    import scratchgrad as _sg
+    from scratchgrad import optim as _optim
+    w = _sg.Parameter(_sg.ones(2))
+    with pytest.raises(ValueError, match="LBFGS: invalid learning rate -1"):
+        _optim.LBFGS([w], lr=-1)
+    with pytest.raises(ValueError, match="LBFGS: line_search_fn must be None or 'strong_wolfe', "
+                                         "got 'armijo'"):
+        _optim.LBFGS([w], line_search_fn="armijo")
+    with pytest.raises(ValueError, match="LBFGS: parameter groups are not supported"):
+        _optim.LBFGS([{"params": [w]}, {"params": [_sg.Parameter(_sg.ones(1))]}])
+    with pytest.raises(TypeError, match="LBFGS.step: a closure"):
+        _optim.LBFGS([w]).step(None)
