@@ -48,12 +48,18 @@ def _strong_wolfe(evaluate: Callable, t: float, d: Any, f: float, g: Any, gtd: f
     done = False
     bracket = bracket_f = bracket_g = bracket_gtd = None
     while it < max_ls:
-        if f_new > f + c1 * t * gtd or (it > 1 and f_new >= f_prev) or gtd_new >= 0:
+        # The curvature test comes between the two bracketing tests: a trial at the exact
+        # minimum (gtd_new == 0) is accepted, not bracketed.
+        if f_new > f + c1 * t * gtd or (it > 1 and f_new >= f_prev):
             bracket, bracket_f = [t_prev, t], [f_prev, f_new]
             bracket_g, bracket_gtd = [g_prev, g_new], [gtd_prev, gtd_new]
             break
         if abs(gtd_new) <= -c2 * gtd:
             bracket, bracket_f, bracket_g, done = [t], [f_new], [g_new], True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new], [gtd_prev, gtd_new]
             break
         # Extrapolate: the next trial lies beyond t, at most ten times as far.
         t_next = _cubic_min(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
