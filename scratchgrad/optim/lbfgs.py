@@ -15,12 +15,11 @@ __all__ = ["LBFGS"]
 
 def _cubic_min(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
                bounds: tuple[float, float] | None = None) -> float:
-    """(Scalars stay NumPy float32 where the gradients are float32, as PyTorch's 0-d
-    tensors do, so that the iterations agree with it to float32 rounding.)
-
-    The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to
+    """The minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to
     ``bounds`` (default: the interval between x1 and x2); their midpoint when the cubic has
-    no real minimiser."""
+    no real minimiser (Nocedal and Wright, Numerical Optimization, eq. 3.59). Scalars stay
+    NumPy float32 where the gradients are float32, as PyTorch's 0-d tensors do, so that the
+    iterations agree with it to float32 rounding."""
     lo, hi = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
     disc = d1 * d1 - g1 * g2
