@@ -211,7 +211,32 @@ class Conv2d(_ConvNd):
                       self.groups)
 
 
-class ConvTranspose2d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share (PyTorch's ``_ConvTransposeNd``): the
+    arguments, no string padding, and the call of the functional ``_conv`` with the
+    output_padding that ``output_size`` asks for."""
+
+    _conv: Any
+    _padding_words: str
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        if isinstance(padding, str):
+            name = type(self).__name__
+            raise ValueError(f"{name}: padding must be {self._padding_words}, got {padding!r} "
+                             f"(string padding is only for {name.replace('Transpose', '')})")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         True, output_padding, groups, bias, padding_mode, device, dtype)
+
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
+        self._check_input(input)
+        return self._conv(input, self.weight, self.bias, self.stride, self.padding,
+                          self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution (the gradient of Conv2d with respect to its input), e.g. to
     upsample. Weight (in_channels, out_channels / groups, kH, kW), bias (out_channels,). Output
     size: (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1, or pass
@@ -224,24 +249,11 @@ class ConvTranspose2d(_ConvNd):
     ((2, 8, 14, 14), (16, 8, 3, 3))
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None) -> None:
-        if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got "
-                             f"{padding!r} (string padding is only for Conv2d)")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         True, output_padding, groups, bias, padding_mode, device, dtype)
-
-    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
-        self._check_input(input)
-        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                self._output_padding(input, output_size), self.groups,
-                                self.dilation)
+    _conv = staticmethod(conv_transpose2d)
+    _padding_words = "an int or a pair"
 
 
-class ConvTranspose1d(_ConvNd):
+class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution over (N, C, L) or unbatched (C, L) input. Weight
     (in_channels, out_channels / groups, kL), bias (out_channels,). Output length:
     (L - 1) * stride - 2 * padding + dilation * (kL - 1) + output_padding + 1, or pass
@@ -255,19 +267,5 @@ class ConvTranspose1d(_ConvNd):
     """
 
     _dims = 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None) -> None:
-        if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose1d: padding must be an int or a 1-tuple, got "
-                             f"{padding!r} (string padding is only for Conv1d)")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         True, output_padding, groups, bias, padding_mode, device, dtype)
-
-    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
-        self._check_input(input)
-        return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                self._output_padding(input, output_size), self.groups,
-                                self.dilation)
+    _conv = staticmethod(conv_transpose1d)
+    _padding_words = "an int or a 1-tuple"
