@@ -229,14 +229,14 @@ def test_fused_matches_reference_and_create_graph_path(kind, reverse):
         np.testing.assert_allclose(a.data, c.data, rtol=1e-5, atol=1e-5)
 
 
-def _lstm_both_paths(monkeypatch, fused, xs, reverse, ups, outputs):
-    """LSTMSequence's outputs and input gradients with the compiled loops (scratchgrad.fused)
-    and with the NumPy path (fused kernels off); ``outputs`` picks the outputs that get an
-    upstream gradient."""
+def _both_paths(monkeypatch, fused, sequence, xs, reverse, ups, outputs):
+    """A sequence Function's outputs and input gradients with the compiled loops
+    (scratchgrad.fused) and with the NumPy path (fused kernels off); ``outputs`` picks the
+    outputs that get an upstream gradient."""
     runs = []
     for on in (True, False):
         monkeypatch.setattr(fused, "_status", [on])
-        outs = R.lstm_sequence(*xs, reverse=reverse)
+        outs = sequence(*xs, reverse=reverse)
         grads = autograd.grad([outs[k] for k in outputs],
                               [x for x in xs if x is not None and x.requires_grad],
                               [ups[k] for k in outputs])
@@ -267,27 +267,14 @@ def test_lstm_fused_loops_equal_the_numpy_path(monkeypatch, fused_kernels, dtype
            rng.standard_normal((N_, H_)).astype(dtype), rng.standard_normal((N_, H_)).astype(dtype)]
     ups = [sg.tensor(u) for u in ups]
     for outputs in ((0, 1, 2), (0,), (1, 2)):
-        fused_run, numpy_run = _lstm_both_paths(monkeypatch, fused_kernels, xs, reverse, ups,
-                                                outputs)
+        fused_run, numpy_run = _both_paths(monkeypatch, fused_kernels, R.lstm_sequence, xs,
+                                           reverse, ups, outputs)
         assert len(fused_run) == 3 + 7
         for a, b in zip(fused_run, numpy_run):
             assert a.dtype == dtype
             np.testing.assert_array_equal(a, b)
     # each fused forward makes one lstm_gates call per step, each backward one grad step
     assert calls.count("lstm_gates") == 3 * T_ and calls.count("lstm_grad_step") == 3 * T_
-
-
-def _gru_both_paths(monkeypatch, fused, xs, reverse, ups, outputs):
-    """GRUSequence's outputs and input gradients with the compiled loops and without."""
-    runs = []
-    for on in (True, False):
-        monkeypatch.setattr(fused, "_status", [on])
-        outs = R.gru_sequence(*xs, reverse=reverse)
-        grads = autograd.grad([outs[k] for k in outputs],
-                              [x for x in xs if x is not None and x.requires_grad],
-                              [ups[k] for k in outputs])
-        runs.append([o.data for o in outs] + [g.data for g in grads])
-    return runs
 
 
 @pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays")
@@ -314,8 +301,8 @@ def test_gru_fused_loops_equal_the_numpy_path(monkeypatch, fused_kernels, dtype,
     ups = [sg.tensor(rng.standard_normal((N_, T_, H_)).astype(dtype).transpose(1, 0, 2)),
            sg.tensor(rng.standard_normal((N_, H_)).astype(dtype))]
     for outputs in ((0, 1), (0,), (1,)):
-        fused_run, numpy_run = _gru_both_paths(monkeypatch, fused_kernels, xs, reverse, ups,
-                                               outputs)
+        fused_run, numpy_run = _both_paths(monkeypatch, fused_kernels, R.gru_sequence, xs,
+                                           reverse, ups, outputs)
         assert len(fused_run) == 2 + (6 if bias else 4)
         for a, b in zip(fused_run, numpy_run):
             assert a.dtype == dtype
