@@ -158,6 +158,125 @@ def test_embedding_gradcheck_and_double_backward():
     assert gradgradcheck(lambda W: F.embedding(idx, W, padding_idx=2) ** 2, [W])
 
 
+# ---------------------------------------------------------------------- EmbeddingBag
+_BAG_INDICES = np.array([1, 2, 4, 5, 4, 3, 0, 6, 2, 2], dtype=np.int64)
+_BAG_CASES = {  # input, offsets (None: a 2-D input), layer options
+    "offsets": (_BAG_INDICES, [0, 2, 5, 6], {}),
+    "empty bags": (_BAG_INDICES, [0, 0, 2, 5, 10, 10], {}),
+    "include_last_offset": (_BAG_INDICES, [0, 3, 3, 7, 10], {"include_last_offset": True}),
+    "2-D": (_BAG_INDICES.reshape(2, 5), None, {}),
+    "padding_idx": (_BAG_INDICES, [0, 2, 5, 8, 9], {"padding_idx": 2}),
+    "2-D padding_idx": (np.array([[2, 2, 2], [1, 2, 2], [3, 2, 3]]), None, {"padding_idx": -5}),
+    "int32": (_BAG_INDICES.astype(np.int32), np.array([0, 4], dtype=np.int32), {}),
+}
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max", "weighted sum"])
+@pytest.mark.parametrize("case", list(_BAG_CASES))
+def test_embedding_bag_matches_torch(torch, case, mode):
+    weighted = mode == "weighted sum"  # per_sample_weights: mode 'sum' only, as in PyTorch
+    mode = "sum" if weighted else mode
+    idx, offsets, kw = _BAG_CASES[case]
+    tmod = torch.nn.EmbeddingBag(7, 3, mode=mode, **kw)
+    m = nn.EmbeddingBag(7, 3, mode=mode, **kw)
+    assert repr(m) == repr(tmod) and m.padding_idx == tmod.padding_idx
+    copy_from_torch(m, tmod)
+    psw = randn(*idx.shape) if weighted else None
+    p = sg.tensor(psw, requires_grad=True) if weighted else None
+    pt = torch.tensor(psw, requires_grad=True) if weighted else None
+    off = None if offsets is None else sg.tensor(np.asarray(offsets))
+    off_t = None if offsets is None else torch.tensor(np.asarray(offsets))
+    y, yt = m(sg.tensor(idx), off, p), tmod(torch.tensor(idx), off_t, pt)
+    assert y.dtype == np.float32
+    close(y, yt, rtol=1e-5)
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    close(m.weight.grad, tmod.weight.grad, rtol=1e-5)
+    if weighted:
+        close(p.grad, pt.grad, rtol=1e-5)
+
+
+def test_embedding_bag_init_and_functional(torch):
+    m = nn.EmbeddingBag(1000, 20, padding_idx=3)
+    assert m.weight.dtype == np.float32 and abs(m.weight.data.std() - 1.0) < 0.05
+    assert np.all(m.weight.data[3] == 0)
+    assert [n for n, _ in m.named_parameters()] == ["weight"]
+    W = randn(5, 2)
+    idx, off = np.array([4, 0, 4, 1]), np.array([0, 1, 1])
+    y = F.embedding_bag(sg.tensor(idx), sg.tensor(W), sg.tensor(off), mode="max")
+    close(y, torch.nn.functional.embedding_bag(torch.tensor(idx), torch.tensor(W),
+                                               torch.tensor(off), mode="max"))
+    close(F.embedding_bag(sg.tensor(idx), sg.tensor(W), sg.tensor(off)), [W[4], 0 * W[0],
+                                                                         W[[0, 4, 1]].mean(0)])
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_gradcheck(mode):
+    W = sg.tensor(RNG.standard_normal((6, 3)), requires_grad=True)  # float64
+    idx, off = sg.tensor([1, 2, 2, 5, 0, 3, 2]), sg.tensor([0, 3, 3, 6])
+    assert gradcheck(lambda W: F.embedding_bag(idx, W, off, mode=mode), [W])
+    assert gradcheck(lambda W: F.embedding_bag(idx, W, off, mode=mode, padding_idx=2), [W])
+    assert gradcheck(lambda W: F.embedding_bag(idx[:6].reshape(2, 3), W, mode=mode), [W])
+    if mode == "sum":
+        p = sg.tensor(RNG.standard_normal(7), requires_grad=True)
+        assert gradcheck(lambda W, p: F.embedding_bag(idx, W, off, mode="sum",
+                                                      per_sample_weights=p), [W, p])
+
+
+def test_embedding_bag_errors():
+    bag = nn.EmbeddingBag(10, 3)
+    idx = sg.tensor([1, 2, 3, 4])
+    name = r"EmbeddingBag\(10, 3, mode='mean'\): embedding_bag: "
+    with pytest.raises(ValueError, match=name + r"offsets\[0\] must be 0.*got 1"):
+        bag(idx, sg.tensor([1, 2]))
+    with pytest.raises(ValueError, match=name + r"offsets\[-1\] is 7, larger than the input's "
+                                             r"length 4"):
+        bag(idx, sg.tensor([0, 7]))
+    with pytest.raises(ValueError, match=name + r"offsets must be non-decreasing, got "
+                                             r"\[0, 3, 2\]"):
+        bag(idx, sg.tensor([0, 3, 2]))
+    with pytest.raises(ValueError, match=name + r"offsets must be 1-D, got shape \(1, 2\)"):
+        bag(idx, sg.tensor([[0, 2]]))
+    with pytest.raises(ValueError, match=name + r"a 1-D input \(here \(4,\)\) needs 1-D "
+                                             "offsets"):
+        bag(idx)
+    with pytest.raises(ValueError, match=name + r"a 2-D input \(here \(2, 2\)\) .* offsets "
+                                             r"must be None, got offsets of shape \(2,\)"):
+        bag(idx.reshape(2, 2), sg.tensor([0, 1]))
+    with pytest.raises(ValueError, match=name + r"expected a 1-D or 2-D input, got shape "
+                                             r"\(1, 2, 2\)"):
+        bag(idx.reshape(1, 2, 2))
+    with pytest.raises(ValueError, match=name + r"per_sample_weights are only supported with "
+                                             "mode='sum', got mode='mean'"):
+        bag(idx, sg.tensor([0, 2]), sg.ones(4))
+    with pytest.raises(ValueError, match=r"embedding_bag: per_sample_weights of shape \(3,\) "
+                                         r"must have the input's shape \(4,\)"):
+        nn.EmbeddingBag(10, 3, mode="sum")(idx, sg.tensor([0, 2]), sg.ones(3))
+    with pytest.raises(ValueError, match=r"include_last_offset=True the last offset must be "
+                                         r"the input's length 4, got 3"):
+        nn.EmbeddingBag(10, 3, include_last_offset=True)(idx, sg.tensor([0, 2, 3]))
+    with pytest.raises(TypeError, match=name + "expected integer offsets .* got dtype float32"):
+        bag(idx, sg.tensor([0.0, 2.0]))
+    with pytest.raises(TypeError, match=name + "expected integer indices .* got dtype float32"):
+        bag(sg.tensor([1.0, 2.0]), sg.tensor([0]))
+    with pytest.raises(IndexError, match="index 10 is out of range for 10 embeddings"):
+        bag(sg.tensor([3, 10]), sg.tensor([0]))
+    with pytest.raises(ValueError, match="EmbeddingBag: mode must be 'sum', 'mean' or 'max', "
+                                         "got 'min'"):
+        nn.EmbeddingBag(10, 3, mode="min")
+    with pytest.raises(ValueError, match="embedding_bag: mode must be .* got 'min'"):
+        F.embedding_bag(idx, sg.randn(10, 3), sg.tensor([0]), mode="min")
+    with pytest.raises(ValueError, match=r"EmbeddingBag: padding_idx 10 must be within "
+                                         r"\[-10, 10\)"):
+        nn.EmbeddingBag(10, 3, padding_idx=10)
+    with pytest.raises(NotImplementedError, match="EmbeddingBag: max_norm"):
+        nn.EmbeddingBag(10, 3, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match="embedding_bag: max_norm, "
+                                                  "scale_grad_by_freq=True and sparse=True"):
+        F.embedding_bag(idx, sg.randn(10, 3), sg.tensor([0]), sparse=True)
+
+
 # ---------------------------------------------------------------------- Dropout
 def test_dropout_statistics_and_eval_identity():
     drop = nn.Dropout(0.3)
