@@ -1012,6 +1012,10 @@ NN_REPLAYS = {  # nn functions the op harness doesn't cover, each must stay comp
                                                                  is_causal=True).sum(),
     "bilinear interpolate": lambda h: (F.interpolate(h[None, None], scale_factor=2,
                                                      mode="bilinear") ** 2).sum(),
+    "bicubic interpolate": lambda h: (F.interpolate(h[None, None], size=(7, 9), mode="bicubic")
+                                      ** 2).sum(),
+    "bicubic interpolate align_corners": lambda h: (F.interpolate(
+        h[None, None], scale_factor=1.5, mode="bicubic", align_corners=True) ** 2).sum(),
     "adaptive_avg_pool2d": lambda h: (F.adaptive_avg_pool2d(h[None, None], (3, 3)) ** 2).sum(),
     "adaptive_max_pool2d": lambda h: (F.adaptive_max_pool2d(h[None, None], (3, 3)) ** 2).sum(),
     "adaptive_max_pool2d indices": lambda h: (

@@ -879,8 +879,20 @@ def test_interpolate_gradcheck_and_errors():
     with pytest.raises(ValueError, match=r"interpolate: the input has 2 spatial dimension\(s\) "
                                          r"\(3, 4\) but size \(4, 5, 6\) gives 3"):
         F.interpolate(x, size=(4, 5, 6))
-    with pytest.raises(NotImplementedError, match="interpolate: mode 'bicubic' is not"):
-        F.interpolate(x, size=4, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="interpolate: mode 'trilinear' is not "
+                                                  "supported; only 'nearest', "):
+        F.interpolate(x, size=4, mode="trilinear")
+    with pytest.raises(NotImplementedError, match=r"interpolate: got a 4-D input of shape "
+                                                  r"\(1, 2, 3, 4\), but linear mode needs a "
+                                                  "3-D input"):
+        F.interpolate(x, size=4, mode="linear")
+    with pytest.raises(NotImplementedError, match=r"interpolate: got a 3-D input of shape "
+                                                  r"\(1, 2, 3\), but bicubic mode needs a 4-D"):
+        nn.Upsample(size=4, mode="bicubic")(sg.randn(1, 2, 3))
+    for mode in ("area", "nearest-exact"):
+        with pytest.raises(ValueError, match=r"interpolate: align_corners can only be set with "
+                                             rf"the interpolating modes .* mode='{mode}'"):
+            F.interpolate(x, size=4, mode=mode, align_corners=False)
 
 
 # ---------------------------------------------------------------------- ParameterList / Dict
@@ -1298,3 +1310,47 @@ def test_conv_transpose1d_gradcheck_and_errors():
     with pytest.raises(ValueError, match=r"ConvTranspose1d: kernel_size must be an int or a "
                                          r"1-tuple, got \(3, 3\)"):
         nn.ConvTranspose1d(2, 4, (3, 3))
+
+
+# ---------------------------------------------------------------------- interpolate modes
+# (at the end of the file: their draws from RNG leave the data of the tests above unchanged)
+@pytest.mark.parametrize("shape,kw", [
+    ((2, 3, 5), {"scale_factor": 2, "mode": "linear"}),
+    ((2, 3, 5), {"size": 3, "mode": "linear"}),
+    ((2, 3, 5), {"scale_factor": 1.7, "mode": "linear"}),
+    ((2, 3, 5), {"size": 11, "mode": "linear", "align_corners": True}),
+    ((2, 3, 5), {"scale_factor": 1.7, "mode": "nearest-exact"}),
+    ((2, 3, 7), {"size": 3, "mode": "nearest-exact"}),
+    ((2, 3, 4, 5), {"size": (9, 2), "mode": "nearest-exact"}),
+    ((2, 3, 4, 5), {"scale_factor": (0.5, 2.5), "mode": "nearest-exact"}),
+    ((2, 3, 7), {"size": 3, "mode": "area"}), ((2, 3, 5), {"size": 8, "mode": "area"}),
+    ((2, 3, 6, 7), {"size": (4, 3), "mode": "area"}),
+    ((2, 3, 6, 7), {"scale_factor": 0.5, "mode": "area"}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bicubic"}),
+    ((2, 3, 4, 5), {"scale_factor": 1.7, "mode": "bicubic"}),
+    ((2, 3, 6, 7), {"size": (3, 11), "mode": "bicubic"}),
+    ((2, 3, 6, 7), {"size": (1, 2), "mode": "bicubic"}),
+    ((2, 3, 4, 5), {"scale_factor": 1.7, "mode": "bicubic", "recompute_scale_factor": True}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bicubic", "align_corners": True}),
+    ((2, 3, 6, 7), {"size": (3, 11), "mode": "bicubic", "align_corners": True}),
+    ((2, 3, 6, 7), {"size": (1, 9), "mode": "bicubic", "align_corners": True}),
+])
+def test_upsample_new_modes_match_torch(torch, shape, kw):
+    m, tmod = nn.Upsample(**kw), torch.nn.Upsample(**kw)
+    # (atol: a few outputs near zero lose digits to cancellation in either float32 sum)
+    run_pair(torch, m, tmod, randn(*shape), atol=1e-5, rtol=1e-5)
+    assert repr(m) == repr(tmod)
+
+
+@pytest.mark.parametrize("mode,kw", [
+    ("linear", {}), ("linear", {"align_corners": True}), ("nearest-exact", {}), ("area", {}),
+    ("bicubic", {}), ("bicubic", {"align_corners": True}),
+])
+def test_interpolate_new_modes_gradcheck(mode, kw):
+    shape = (1, 2, 5) if mode == "linear" else (1, 2, 4, 5)
+    x = sg.tensor(RNG.standard_normal(shape), requires_grad=True)  # float64
+    assert x.dtype == np.float64
+    for size in ((7,), (3,)) if mode == "linear" else ((7, 3), (3, 8)):
+        assert gradcheck(lambda x: F.interpolate(x, size=size, mode=mode, **kw), [x])
+    y = F.interpolate(x, scale_factor=1.5, mode=mode, **kw)
+    assert y.dtype == np.float64 and y.shape[2:] == tuple(int(s * 1.5) for s in shape[2:])

@@ -812,6 +812,18 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 # ---------------------------------------------------------------------- resizing
+def _cubic_weights(t: np.ndarray, A: float = -0.75) -> tuple:
+    """The weights of the four taps at floor(pos) - 1 .. floor(pos) + 2 for ``t = pos -
+    floor(pos)``: Keys' cubic convolution kernel with PyTorch's A = -0.75."""
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
 def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
                    scale: float | None, dtype: np.dtype) -> np.ndarray:
     """The (n_out, n_in) matrix that resizes one axis: row i holds the weights output i takes
@@ -821,17 +833,32 @@ def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
     i = np.arange(n_out, dtype=f32)
     m = np.zeros((n_out, n_in), dtype=dtype)
     rows = np.arange(n_out)
-    if mode == "nearest":
+    if mode in ("nearest", "nearest-exact"):
         step = f32(1.0 / scale) if scale is not None else f32(n_in / n_out)
-        src = np.minimum(np.floor(i * step).astype(np.int64), n_in - 1)
+        at = i if mode == "nearest" else i + f32(0.5)  # nearest-exact: the pixel centres
+        src = np.minimum(np.floor(at * step).astype(np.int64), n_in - 1)
         m[rows, src] = 1
+        return m
+    if mode == "area":  # adaptive average pooling: the cells [floor(i n/o), ceil((i+1) n/o))
+        start = (rows * n_in) // n_out
+        end = -((-(rows + 1) * n_in) // n_out)
+        for r, (a, b) in enumerate(zip(start, end)):
+            m[r, a:b] = 1 / (b - a)
         return m
     if align_corners:
         step = f32((n_in - 1) / (n_out - 1)) if n_out > 1 else f32(0)
         pos = i * step
     else:
         step = f32(1.0 / scale) if scale is not None else f32(n_in / n_out)
-        pos = np.maximum((i + f32(0.5)) * step - f32(0.5), f32(0))
+        pos = (i + f32(0.5)) * step - f32(0.5)
+        if mode != "bicubic":  # (bicubic keeps negative positions: its taps are clamped)
+            pos = np.maximum(pos, f32(0))
+    if mode == "bicubic":
+        lo = np.floor(pos).astype(np.int64)
+        t = (pos - lo).astype(np.float64)
+        for k, w in enumerate(_cubic_weights(t)):
+            np.add.at(m, (rows, np.clip(lo - 1 + k, 0, n_in - 1)), w.astype(dtype))
+        return m
     lo = np.minimum(np.floor(pos).astype(np.int64), n_in - 1)
     hi = np.minimum(lo + 1, n_in - 1)
     frac = (pos - lo).astype(dtype)
@@ -840,37 +867,48 @@ def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
     return m
 
 
+_INTERP_MODES = {  # mode: the input's number of dimensions it needs (None: 3-D or 4-D; and
+    # no align_corners)
+    "nearest": None, "nearest-exact": None, "area": None, "linear": 3, "bilinear": 4,
+    "bicubic": 4,
+}
+
+
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resize the spatial dimensions of (N, C, L) or (N, C, H, W) input to ``size``, or by
-    ``scale_factor`` (output size ``floor(in * scale)``). Modes: ``'nearest'`` (3-D and 4-D)
-    and ``'bilinear'`` (4-D) with ``align_corners`` False (default) or True. Each axis is
-    resized by a product with a constant interpolation matrix, so backward (and double
-    backward) come from ``matmul``.
+    ``scale_factor`` (output size ``floor(in * scale)``). Modes: ``'nearest'``,
+    ``'nearest-exact'`` and ``'area'`` (adaptive average pooling) for 3-D and 4-D input;
+    ``'linear'`` (3-D), ``'bilinear'`` and ``'bicubic'`` (4-D; cubic convolution with
+    A = -0.75, taps clamped at the border) with ``align_corners`` False (default) or True.
+    Each axis is resized by a product with a constant interpolation matrix, so backward (and
+    double backward) come from ``matmul``.
 
     >>> import scratchgrad as sg
     >>> interpolate(sg.tensor([[[1.0, 2.0]]]), scale_factor=2)
     tensor([[[1., 1., 2., 2.]]])
     >>> interpolate(sg.ones(1, 3, 4, 4), size=(8, 6), mode="bilinear").shape
     (1, 3, 8, 6)
+    >>> interpolate(sg.tensor([[[1.0, 3.0, 4.0, 8.0]]]), size=2, mode="area")
+    tensor([[[2., 6.]]])
     """
     op = "interpolate"
     x = to_float_tensor(input)
-    if mode not in ("nearest", "bilinear"):
-        raise NotImplementedError(f"{op}: mode {mode!r} is not supported; only 'nearest' and "
-                                  "'bilinear'")
+    if mode not in _INTERP_MODES:
+        raise NotImplementedError(f"{op}: mode {mode!r} is not supported; only "
+                                  + ", ".join(repr(m) for m in _INTERP_MODES))
     if antialias:
         raise NotImplementedError(f"{op}: antialias=True is not supported")
-    if mode == "nearest" and align_corners is not None:
+    if _INTERP_MODES[mode] is None and align_corners is not None:
         raise ValueError(f"{op}: align_corners can only be set with the interpolating modes "
-                         f"(bilinear), not with mode={mode!r}")
+                         f"(linear, bilinear, bicubic), not with mode={mode!r}")
     if x.ndim not in (3, 4):
         raise ValueError(f"{op}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
                          f"{tuple(x.shape)}")
-    if mode == "bilinear" and x.ndim != 4:
+    if _INTERP_MODES[mode] not in (None, x.ndim):
         raise NotImplementedError(f"{op}: got a {x.ndim}-D input of shape {tuple(x.shape)}, but "
-                                  "bilinear mode needs a 4-D input")
+                                  f"{mode} mode needs a {_INTERP_MODES[mode]}-D input")
     n = x.ndim - 2
     in_sizes = tuple(x.shape[2:])
     if (size is None) == (scale_factor is None):
