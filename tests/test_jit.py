@@ -1012,11 +1012,23 @@ NN_REPLAYS = {  # nn functions the op harness doesn't cover, each must stay comp
                                                                  is_causal=True).sum(),
     "bilinear interpolate": lambda h: (F.interpolate(h[None, None], scale_factor=2,
                                                      mode="bilinear") ** 2).sum(),
+    "bicubic interpolate": lambda h: (F.interpolate(h[None, None], size=(7, 9), mode="bicubic")
+                                      ** 2).sum(),
+    "bicubic interpolate align_corners": lambda h: (F.interpolate(
+        h[None, None], scale_factor=1.5, mode="bicubic", align_corners=True) ** 2).sum(),
     "adaptive_avg_pool2d": lambda h: (F.adaptive_avg_pool2d(h[None, None], (3, 3)) ** 2).sum(),
     "adaptive_max_pool2d": lambda h: (F.adaptive_max_pool2d(h[None, None], (3, 3)) ** 2).sum(),
     "adaptive_max_pool2d indices": lambda h: (
         F.adaptive_max_pool2d(h[None, None], (2, 3), return_indices=True)[1].float()
         * sg.tensor(_T)[:2, :3]).sum() + h.sum() * 0,
+    "embedding_bag offsets": lambda h: (F.embedding_bag(
+        sg.tensor([0, 2, 4, 4, 1, 3, 2]), h, sg.tensor([0, 2, 2, 5]), mode="mean", padding_idx=1)
+        * sg.tensor(_T)[:4]).sum(),
+    "embedding_bag max": lambda h: (F.embedding_bag(
+        sg.tensor([0, 2, 4, 4, 1, 3]), h, sg.tensor([0, 0, 2, 5]), mode="max") ** 2).sum(),
+    "embedding_bag per_sample_weights": lambda h: (F.embedding_bag(
+        sg.tensor([0, 2, 4, 4, 1]), h, sg.tensor([0, 2]), mode="sum",
+        per_sample_weights=h[:, 0]) ** 2).sum(),
     "unfold/fold": lambda h: (F.fold(F.unfold(h[None, None], 2, padding=1) ** 2, (5, 4), 2,
                                      padding=1) * sg.tensor(_T)).sum(),
 }
@@ -1045,3 +1057,31 @@ def test_nn_functions_stay_compiled_and_replay_each_calls_values(name):
             assert f(x).item() == pytest.approx(expected, rel=1e-5, abs=1e-6)
             np.testing.assert_allclose(w.grad.numpy(), g_eager, rtol=1e-5, atol=1e-6)
     assert f.traces == 1
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_replays_each_calls_indices_and_offsets(mode):
+    w = sg.tensor(np.random.default_rng(1).standard_normal((6, 3)).astype(np.float32),
+                  requires_grad=True)
+
+    def step(idx, off):
+        loss = (F.embedding_bag(idx, w, off, mode=mode, padding_idx=5) ** 2).sum()
+        loss.backward()
+        return loss
+
+    f = sg.compile(step)
+    calls = [([0, 1, 2, 3, 4, 5], [0, 2, 4]), ([5, 5, 1, 1, 0, 2], [0, 0, 5]),
+             ([3, 3, 3, 2, 1, 0], [0, 1, 1])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # falling back to eager mode fails the test
+        for idx, off in calls:
+            args = sg.tensor(np.array(idx)), sg.tensor(np.array(off))
+            w.grad = None
+            expected = step(*args).item()
+            g_eager = w.grad.numpy().copy()
+            w.grad = None
+            assert f(*args).item() == pytest.approx(expected, rel=1e-5, abs=1e-6)
+            np.testing.assert_allclose(w.grad.numpy(), g_eager, rtol=1e-5, atol=1e-6)
+    assert f.traces == 1
+    with pytest.raises(ValueError, match=r"embedding_bag: offsets\[0\] must be 0"):
+        f(sg.tensor(np.array([0, 1, 2, 3, 4, 5])), sg.tensor(np.array([1, 2, 4])))

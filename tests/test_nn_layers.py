@@ -158,6 +158,125 @@ def test_embedding_gradcheck_and_double_backward():
     assert gradgradcheck(lambda W: F.embedding(idx, W, padding_idx=2) ** 2, [W])
 
 
+# ---------------------------------------------------------------------- EmbeddingBag
+_BAG_INDICES = np.array([1, 2, 4, 5, 4, 3, 0, 6, 2, 2], dtype=np.int64)
+_BAG_CASES = {  # input, offsets (None: a 2-D input), layer options
+    "offsets": (_BAG_INDICES, [0, 2, 5, 6], {}),
+    "empty bags": (_BAG_INDICES, [0, 0, 2, 5, 10, 10], {}),
+    "include_last_offset": (_BAG_INDICES, [0, 3, 3, 7, 10], {"include_last_offset": True}),
+    "2-D": (_BAG_INDICES.reshape(2, 5), None, {}),
+    "padding_idx": (_BAG_INDICES, [0, 2, 5, 8, 9], {"padding_idx": 2}),
+    "2-D padding_idx": (np.array([[2, 2, 2], [1, 2, 2], [3, 2, 3]]), None, {"padding_idx": -5}),
+    "int32": (_BAG_INDICES.astype(np.int32), np.array([0, 4], dtype=np.int32), {}),
+}
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max", "weighted sum"])
+@pytest.mark.parametrize("case", list(_BAG_CASES))
+def test_embedding_bag_matches_torch(torch, case, mode):
+    weighted = mode == "weighted sum"  # per_sample_weights: mode 'sum' only, as in PyTorch
+    mode = "sum" if weighted else mode
+    idx, offsets, kw = _BAG_CASES[case]
+    tmod = torch.nn.EmbeddingBag(7, 3, mode=mode, **kw)
+    m = nn.EmbeddingBag(7, 3, mode=mode, **kw)
+    assert repr(m) == repr(tmod) and m.padding_idx == tmod.padding_idx
+    copy_from_torch(m, tmod)
+    psw = randn(*idx.shape) if weighted else None
+    p = sg.tensor(psw, requires_grad=True) if weighted else None
+    pt = torch.tensor(psw, requires_grad=True) if weighted else None
+    off = None if offsets is None else sg.tensor(np.asarray(offsets))
+    off_t = None if offsets is None else torch.tensor(np.asarray(offsets))
+    y, yt = m(sg.tensor(idx), off, p), tmod(torch.tensor(idx), off_t, pt)
+    assert y.dtype == np.float32
+    close(y, yt, rtol=1e-5)
+    gy = randn(*y.shape)
+    y.backward(sg.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    close(m.weight.grad, tmod.weight.grad, rtol=1e-5)
+    if weighted:
+        close(p.grad, pt.grad, rtol=1e-5)
+
+
+def test_embedding_bag_init_and_functional(torch):
+    m = nn.EmbeddingBag(1000, 20, padding_idx=3)
+    assert m.weight.dtype == np.float32 and abs(m.weight.data.std() - 1.0) < 0.05
+    assert np.all(m.weight.data[3] == 0)
+    assert [n for n, _ in m.named_parameters()] == ["weight"]
+    W = randn(5, 2)
+    idx, off = np.array([4, 0, 4, 1]), np.array([0, 1, 1])
+    y = F.embedding_bag(sg.tensor(idx), sg.tensor(W), sg.tensor(off), mode="max")
+    close(y, torch.nn.functional.embedding_bag(torch.tensor(idx), torch.tensor(W),
+                                               torch.tensor(off), mode="max"))
+    close(F.embedding_bag(sg.tensor(idx), sg.tensor(W), sg.tensor(off)), [W[4], 0 * W[0],
+                                                                         W[[0, 4, 1]].mean(0)])
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_gradcheck(mode):
+    W = sg.tensor(RNG.standard_normal((6, 3)), requires_grad=True)  # float64
+    idx, off = sg.tensor([1, 2, 2, 5, 0, 3, 2]), sg.tensor([0, 3, 3, 6])
+    assert gradcheck(lambda W: F.embedding_bag(idx, W, off, mode=mode), [W])
+    assert gradcheck(lambda W: F.embedding_bag(idx, W, off, mode=mode, padding_idx=2), [W])
+    assert gradcheck(lambda W: F.embedding_bag(idx[:6].reshape(2, 3), W, mode=mode), [W])
+    if mode == "sum":
+        p = sg.tensor(RNG.standard_normal(7), requires_grad=True)
+        assert gradcheck(lambda W, p: F.embedding_bag(idx, W, off, mode="sum",
+                                                      per_sample_weights=p), [W, p])
+
+
+def test_embedding_bag_errors():
+    bag = nn.EmbeddingBag(10, 3)
+    idx = sg.tensor([1, 2, 3, 4])
+    name = r"EmbeddingBag\(10, 3, mode='mean'\): embedding_bag: "
+    with pytest.raises(ValueError, match=name + r"offsets\[0\] must be 0.*got 1"):
+        bag(idx, sg.tensor([1, 2]))
+    with pytest.raises(ValueError, match=name + r"offsets\[-1\] is 7, larger than the input's "
+                                             r"length 4"):
+        bag(idx, sg.tensor([0, 7]))
+    with pytest.raises(ValueError, match=name + r"offsets must be non-decreasing, got "
+                                             r"\[0, 3, 2\]"):
+        bag(idx, sg.tensor([0, 3, 2]))
+    with pytest.raises(ValueError, match=name + r"offsets must be 1-D, got shape \(1, 2\)"):
+        bag(idx, sg.tensor([[0, 2]]))
+    with pytest.raises(ValueError, match=name + r"a 1-D input \(here \(4,\)\) needs 1-D "
+                                             "offsets"):
+        bag(idx)
+    with pytest.raises(ValueError, match=name + r"a 2-D input \(here \(2, 2\)\) .* offsets "
+                                             r"must be None, got offsets of shape \(2,\)"):
+        bag(idx.reshape(2, 2), sg.tensor([0, 1]))
+    with pytest.raises(ValueError, match=name + r"expected a 1-D or 2-D input, got shape "
+                                             r"\(1, 2, 2\)"):
+        bag(idx.reshape(1, 2, 2))
+    with pytest.raises(ValueError, match=name + r"per_sample_weights are only supported with "
+                                             "mode='sum', got mode='mean'"):
+        bag(idx, sg.tensor([0, 2]), sg.ones(4))
+    with pytest.raises(ValueError, match=r"embedding_bag: per_sample_weights of shape \(3,\) "
+                                         r"must have the input's shape \(4,\)"):
+        nn.EmbeddingBag(10, 3, mode="sum")(idx, sg.tensor([0, 2]), sg.ones(3))
+    with pytest.raises(ValueError, match=r"include_last_offset=True the last offset must be "
+                                         r"the input's length 4, got 3"):
+        nn.EmbeddingBag(10, 3, include_last_offset=True)(idx, sg.tensor([0, 2, 3]))
+    with pytest.raises(TypeError, match=name + "expected integer offsets .* got dtype float32"):
+        bag(idx, sg.tensor([0.0, 2.0]))
+    with pytest.raises(TypeError, match=name + "expected integer indices .* got dtype float32"):
+        bag(sg.tensor([1.0, 2.0]), sg.tensor([0]))
+    with pytest.raises(IndexError, match="index 10 is out of range for 10 embeddings"):
+        bag(sg.tensor([3, 10]), sg.tensor([0]))
+    with pytest.raises(ValueError, match="EmbeddingBag: mode must be 'sum', 'mean' or 'max', "
+                                         "got 'min'"):
+        nn.EmbeddingBag(10, 3, mode="min")
+    with pytest.raises(ValueError, match="embedding_bag: mode must be .* got 'min'"):
+        F.embedding_bag(idx, sg.randn(10, 3), sg.tensor([0]), mode="min")
+    with pytest.raises(ValueError, match=r"EmbeddingBag: padding_idx 10 must be within "
+                                         r"\[-10, 10\)"):
+        nn.EmbeddingBag(10, 3, padding_idx=10)
+    with pytest.raises(NotImplementedError, match="EmbeddingBag: max_norm"):
+        nn.EmbeddingBag(10, 3, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match="embedding_bag: max_norm, "
+                                                  "scale_grad_by_freq=True and sparse=True"):
+        F.embedding_bag(idx, sg.randn(10, 3), sg.tensor([0]), sparse=True)
+
+
 # ---------------------------------------------------------------------- Dropout
 def test_dropout_statistics_and_eval_identity():
     drop = nn.Dropout(0.3)
@@ -760,8 +879,20 @@ def test_interpolate_gradcheck_and_errors():
     with pytest.raises(ValueError, match=r"interpolate: the input has 2 spatial dimension\(s\) "
                                          r"\(3, 4\) but size \(4, 5, 6\) gives 3"):
         F.interpolate(x, size=(4, 5, 6))
-    with pytest.raises(NotImplementedError, match="interpolate: mode 'bicubic' is not"):
-        F.interpolate(x, size=4, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="interpolate: mode 'trilinear' is not "
+                                                  "supported; only 'nearest', "):
+        F.interpolate(x, size=4, mode="trilinear")
+    with pytest.raises(NotImplementedError, match=r"interpolate: got a 4-D input of shape "
+                                                  r"\(1, 2, 3, 4\), but linear mode needs a "
+                                                  "3-D input"):
+        F.interpolate(x, size=4, mode="linear")
+    with pytest.raises(NotImplementedError, match=r"interpolate: got a 3-D input of shape "
+                                                  r"\(1, 2, 3\), but bicubic mode needs a 4-D"):
+        nn.Upsample(size=4, mode="bicubic")(sg.randn(1, 2, 3))
+    for mode in ("area", "nearest-exact"):
+        with pytest.raises(ValueError, match=r"interpolate: align_corners can only be set with "
+                                             rf"the interpolating modes .* mode='{mode}'"):
+            F.interpolate(x, size=4, mode=mode, align_corners=False)
 
 
 # ---------------------------------------------------------------------- ParameterList / Dict
@@ -1179,3 +1310,47 @@ def test_conv_transpose1d_gradcheck_and_errors():
     with pytest.raises(ValueError, match=r"ConvTranspose1d: kernel_size must be an int or a "
                                          r"1-tuple, got \(3, 3\)"):
         nn.ConvTranspose1d(2, 4, (3, 3))
+
+
+# ---------------------------------------------------------------------- interpolate modes
+# (at the end of the file: their draws from RNG leave the data of the tests above unchanged)
+@pytest.mark.parametrize("shape,kw", [
+    ((2, 3, 5), {"scale_factor": 2, "mode": "linear"}),
+    ((2, 3, 5), {"size": 3, "mode": "linear"}),
+    ((2, 3, 5), {"scale_factor": 1.7, "mode": "linear"}),
+    ((2, 3, 5), {"size": 11, "mode": "linear", "align_corners": True}),
+    ((2, 3, 5), {"scale_factor": 1.7, "mode": "nearest-exact"}),
+    ((2, 3, 7), {"size": 3, "mode": "nearest-exact"}),
+    ((2, 3, 4, 5), {"size": (9, 2), "mode": "nearest-exact"}),
+    ((2, 3, 4, 5), {"scale_factor": (0.5, 2.5), "mode": "nearest-exact"}),
+    ((2, 3, 7), {"size": 3, "mode": "area"}), ((2, 3, 5), {"size": 8, "mode": "area"}),
+    ((2, 3, 6, 7), {"size": (4, 3), "mode": "area"}),
+    ((2, 3, 6, 7), {"scale_factor": 0.5, "mode": "area"}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bicubic"}),
+    ((2, 3, 4, 5), {"scale_factor": 1.7, "mode": "bicubic"}),
+    ((2, 3, 6, 7), {"size": (3, 11), "mode": "bicubic"}),
+    ((2, 3, 6, 7), {"size": (1, 2), "mode": "bicubic"}),
+    ((2, 3, 4, 5), {"scale_factor": 1.7, "mode": "bicubic", "recompute_scale_factor": True}),
+    ((2, 3, 4, 5), {"scale_factor": 2, "mode": "bicubic", "align_corners": True}),
+    ((2, 3, 6, 7), {"size": (3, 11), "mode": "bicubic", "align_corners": True}),
+    ((2, 3, 6, 7), {"size": (1, 9), "mode": "bicubic", "align_corners": True}),
+])
+def test_upsample_new_modes_match_torch(torch, shape, kw):
+    m, tmod = nn.Upsample(**kw), torch.nn.Upsample(**kw)
+    # (atol: a few outputs near zero lose digits to cancellation in either float32 sum)
+    run_pair(torch, m, tmod, randn(*shape), atol=1e-5, rtol=1e-5)
+    assert repr(m) == repr(tmod)
+
+
+@pytest.mark.parametrize("mode,kw", [
+    ("linear", {}), ("linear", {"align_corners": True}), ("nearest-exact", {}), ("area", {}),
+    ("bicubic", {}), ("bicubic", {"align_corners": True}),
+])
+def test_interpolate_new_modes_gradcheck(mode, kw):
+    shape = (1, 2, 5) if mode == "linear" else (1, 2, 4, 5)
+    x = sg.tensor(RNG.standard_normal(shape), requires_grad=True)  # float64
+    assert x.dtype == np.float64
+    for size in ((7,), (3,)) if mode == "linear" else ((7, 3), (3, 8)):
+        assert gradcheck(lambda x: F.interpolate(x, size=size, mode=mode, **kw), [x])
+    y = F.interpolate(x, scale_factor=1.5, mode=mode, **kw)
+    assert y.dtype == np.float64 and y.shape[2:] == tuple(int(s * 1.5) for s in shape[2:])

@@ -14,7 +14,7 @@ from . import functional, init, utils
 from .activation import (GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus,
                          Tanh)
 from .dropout import Dropout
-from .linear import Embedding, Flatten, Identity, Linear, Unflatten
+from .linear import Embedding, EmbeddingBag, Flatten, Identity, Linear, Unflatten
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss)
 from .module import Module, ModuleDict, ModuleList, Sequential
@@ -22,7 +22,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 
 __all__ = [
     "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "functional", "init",
-    "utils", "Identity", "Linear", "Flatten", "Unflatten", "Embedding", "Dropout",
+    "utils", "Identity", "Linear", "Flatten", "Unflatten", "Embedding", "EmbeddingBag", "Dropout",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU",
     "SiLU", "Softplus", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "SmoothL1Loss",
     "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",

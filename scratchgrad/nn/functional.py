@@ -17,11 +17,14 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_array_module
+from ..function import array_op
 from ..ops import abs as _abs
 from ..ops import broadcast_to as _broadcast_to
 from ..ops import chunk as _chunk
 from ..ops import clamp as _clamp
+from ..ops import amax as _amax
 from ..ops import exp as _exp
+from ..ops import index_add as _index_add
 from ..ops import gelu as _gelu
 from ..ops import isinf as _isinf
 from ..ops import leaky_relu as _leaky_relu
@@ -69,6 +72,7 @@ __all__ += [
 __all__ += ["scaled_dot_product_attention", "instance_norm", "pixel_shuffle", "pixel_unshuffle",
             "bilinear", "triplet_margin_loss", "poisson_nll_loss", "adaptive_avg_pool1d"]
 __all__ += ["adaptive_max_pool2d", "adaptive_max_pool1d", "conv_transpose1d", "unfold", "fold"]
+__all__ += ["embedding_bag"]
 
 
 # ---------------------------------------------------------------------- activations
@@ -808,6 +812,18 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 # ---------------------------------------------------------------------- resizing
+def _cubic_weights(t: np.ndarray, A: float = -0.75) -> tuple:
+    """The weights of the four taps at floor(pos) - 1 .. floor(pos) + 2 for ``t = pos -
+    floor(pos)``: Keys' cubic convolution kernel with PyTorch's A = -0.75."""
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((A + 2) * x - (A + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
 def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
                    scale: float | None, dtype: np.dtype) -> np.ndarray:
     """The (n_out, n_in) matrix that resizes one axis: row i holds the weights output i takes
@@ -817,17 +833,32 @@ def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
     i = np.arange(n_out, dtype=f32)
     m = np.zeros((n_out, n_in), dtype=dtype)
     rows = np.arange(n_out)
-    if mode == "nearest":
+    if mode in ("nearest", "nearest-exact"):
         step = f32(1.0 / scale) if scale is not None else f32(n_in / n_out)
-        src = np.minimum(np.floor(i * step).astype(np.int64), n_in - 1)
+        at = i if mode == "nearest" else i + f32(0.5)  # nearest-exact: the pixel centres
+        src = np.minimum(np.floor(at * step).astype(np.int64), n_in - 1)
         m[rows, src] = 1
+        return m
+    if mode == "area":  # adaptive average pooling: the cells [floor(i n/o), ceil((i+1) n/o))
+        start = (rows * n_in) // n_out
+        end = -((-(rows + 1) * n_in) // n_out)
+        for r, (a, b) in enumerate(zip(start, end)):
+            m[r, a:b] = 1 / (b - a)
         return m
     if align_corners:
         step = f32((n_in - 1) / (n_out - 1)) if n_out > 1 else f32(0)
         pos = i * step
     else:
         step = f32(1.0 / scale) if scale is not None else f32(n_in / n_out)
-        pos = np.maximum((i + f32(0.5)) * step - f32(0.5), f32(0))
+        pos = (i + f32(0.5)) * step - f32(0.5)
+        if mode != "bicubic":  # (bicubic keeps negative positions: its taps are clamped)
+            pos = np.maximum(pos, f32(0))
+    if mode == "bicubic":
+        lo = np.floor(pos).astype(np.int64)
+        t = (pos - lo).astype(np.float64)
+        for k, w in enumerate(_cubic_weights(t)):
+            np.add.at(m, (rows, np.clip(lo - 1 + k, 0, n_in - 1)), w.astype(dtype))
+        return m
     lo = np.minimum(np.floor(pos).astype(np.int64), n_in - 1)
     hi = np.minimum(lo + 1, n_in - 1)
     frac = (pos - lo).astype(dtype)
@@ -836,37 +867,48 @@ def _interp_matrix(n_in: int, n_out: int, mode: str, align_corners: bool,
     return m
 
 
+_INTERP_MODES = {  # mode: the input's number of dimensions it needs (None: 3-D or 4-D; and
+    # no align_corners)
+    "nearest": None, "nearest-exact": None, "area": None, "linear": 3, "bilinear": 4,
+    "bicubic": 4,
+}
+
+
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resize the spatial dimensions of (N, C, L) or (N, C, H, W) input to ``size``, or by
-    ``scale_factor`` (output size ``floor(in * scale)``). Modes: ``'nearest'`` (3-D and 4-D)
-    and ``'bilinear'`` (4-D) with ``align_corners`` False (default) or True. Each axis is
-    resized by a product with a constant interpolation matrix, so backward (and double
-    backward) come from ``matmul``.
+    ``scale_factor`` (output size ``floor(in * scale)``). Modes: ``'nearest'``,
+    ``'nearest-exact'`` and ``'area'`` (adaptive average pooling) for 3-D and 4-D input;
+    ``'linear'`` (3-D), ``'bilinear'`` and ``'bicubic'`` (4-D; cubic convolution with
+    A = -0.75, taps clamped at the border) with ``align_corners`` False (default) or True.
+    Each axis is resized by a product with a constant interpolation matrix, so backward (and
+    double backward) come from ``matmul``.
 
     >>> import scratchgrad as sg
     >>> interpolate(sg.tensor([[[1.0, 2.0]]]), scale_factor=2)
     tensor([[[1., 1., 2., 2.]]])
     >>> interpolate(sg.ones(1, 3, 4, 4), size=(8, 6), mode="bilinear").shape
     (1, 3, 8, 6)
+    >>> interpolate(sg.tensor([[[1.0, 3.0, 4.0, 8.0]]]), size=2, mode="area")
+    tensor([[[2., 6.]]])
     """
     op = "interpolate"
     x = to_float_tensor(input)
-    if mode not in ("nearest", "bilinear"):
-        raise NotImplementedError(f"{op}: mode {mode!r} is not supported; only 'nearest' and "
-                                  "'bilinear'")
+    if mode not in _INTERP_MODES:
+        raise NotImplementedError(f"{op}: mode {mode!r} is not supported; only "
+                                  + ", ".join(repr(m) for m in _INTERP_MODES))
     if antialias:
         raise NotImplementedError(f"{op}: antialias=True is not supported")
-    if mode == "nearest" and align_corners is not None:
+    if _INTERP_MODES[mode] is None and align_corners is not None:
         raise ValueError(f"{op}: align_corners can only be set with the interpolating modes "
-                         f"(bilinear), not with mode={mode!r}")
+                         f"(linear, bilinear, bicubic), not with mode={mode!r}")
     if x.ndim not in (3, 4):
         raise ValueError(f"{op}: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "
                          f"{tuple(x.shape)}")
-    if mode == "bilinear" and x.ndim != 4:
+    if _INTERP_MODES[mode] not in (None, x.ndim):
         raise NotImplementedError(f"{op}: got a {x.ndim}-D input of shape {tuple(x.shape)}, but "
-                                  "bilinear mode needs a 4-D input")
+                                  f"{mode} mode needs a {_INTERP_MODES[mode]}-D input")
     n = x.ndim - 2
     in_sizes = tuple(x.shape[2:])
     if (size is None) == (scale_factor is None):
@@ -903,6 +945,169 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         else:  # the height of a 4-D input: A @ x
             x = _matmul(Tensor._make(constant_array(xp.asarray(A))), x)
     return x
+
+
+# ---------------------------------------------------------------------- embedding bags
+def _bag_bounds(op: str, off: Any, n: int, bags: int, include_last_offset: bool) -> tuple:
+    """Start and end (both (bags,)) of each bag, after PyTorch's checks on the offsets. Called
+    inside the array ops, so that ``scratchgrad.compile`` checks each replayed call too."""
+    xp = get_array_module(off)
+    off = off.astype(xp.int64)
+    if off.size and int(off[0]) != 0:
+        raise ValueError(f"{op}: offsets[0] must be 0 (the first bag starts at the first "
+                         f"element), got {int(off[0])} in offsets of shape {off.shape}")
+    if off.size and int(off[-1]) > n:
+        raise ValueError(f"{op}: offsets[-1] is {int(off[-1])}, larger than the input's "
+                         f"length {n}")
+    if include_last_offset and off.size and int(off[-1]) != n:
+        # (PyTorch sums such a last bag only up to offsets[-1] but averages it over the rest
+        # of the input too; its documentation asks for offsets[-1] == len(input))
+        raise ValueError(f"{op}: with include_last_offset=True the last offset must be the "
+                         f"input's length {n}, got {int(off[-1])}")
+    if off.size > 1 and bool((off[1:] < off[:-1]).any()):
+        raise ValueError(f"{op}: offsets must be non-decreasing, got {off.tolist()}")
+    if include_last_offset:
+        return off[:-1], off[1:]
+    return off, xp.concatenate([off[1:], xp.asarray([n], dtype=xp.int64)])
+
+
+def _bag_ids(op: str, n: int, bags: int, last: bool):
+    """The bag of each element ((n,) int64; ``bags`` for an element after the last offset)."""
+    def fn(off: Any) -> Any:
+        xp = get_array_module(off)
+        start, end = _bag_bounds(op, off, n, bags, last)
+        i = xp.arange(n)
+        # the bags are contiguous: an element belongs to the last bag starting at or before it
+        ids = xp.searchsorted(start, i, side="right") - 1
+        return xp.where(i < (end[-1] if bags else 0), ids, bags).astype(xp.int64)
+    return fn
+
+
+def _bag_sizes(op: str, n: int, bags: int, last: bool, padding_idx: int | None, dtype: Any):
+    """The number of elements of each bag other than padding, at least 1 ((bags, 1))."""
+    def fn(off: Any, idx: Any) -> Any:
+        xp = get_array_module(off)
+        start, end = _bag_bounds(op, off, n, bags, last)
+        keep = xp.ones(n, dtype=xp.int64) if padding_idx is None else (idx != padding_idx)
+        c = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(keep, dtype=xp.int64)])
+        return xp.maximum(c[end] - c[start], 1).astype(dtype).reshape(-1, 1)
+    return fn
+
+
+def _bag_slots(op: str, n: int, bags: int, last: bool, padding_idx: int | None):
+    """For mode 'max': the (bags, L) embedding index of slot j of each bag (L the longest bag;
+    0 in unused slots) and a (bags, L, 1) mask of the slots that count."""
+    def slots(off: Any, idx: Any) -> tuple:
+        xp = get_array_module(off)
+        start, end = _bag_bounds(op, off, n, bags, last)
+        length = max(int((end - start).max()) if bags else 0, 1)
+        pos = start[:, None] + xp.arange(length)[None, :]
+        valid = pos < end[:, None]
+        ids = idx.reshape(-1)[xp.minimum(pos, max(n - 1, 0))] if n else xp.zeros_like(pos)
+        if padding_idx is not None:
+            valid &= ids != padding_idx
+        return xp.where(valid, ids, 0), valid[..., None]
+    return (lambda off, idx: slots(off, idx)[0]), (lambda off, idx: slots(off, idx)[1])
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean",
+                  sparse: bool = False, per_sample_weights: Tensor | None = None,
+                  include_last_offset: bool = False, padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of rows of ``weight`` (num_embeddings, dim): a 2-D
+    ``input`` (B, N) holds B bags of N indices; a 1-D ``input`` is cut into bags where
+    ``offsets`` start them (an empty bag gives zeros). ``per_sample_weights`` (mode 'sum' only)
+    scale each row; rows at ``padding_idx`` are left out of their bag. Built from
+    :func:`embedding`, ``index_add`` and ``amax``, so gradients reach ``weight`` and
+    ``per_sample_weights``.
+
+    >>> import scratchgrad as sg
+    >>> w = sg.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 2.0]])
+    >>> embedding_bag(sg.tensor([0, 2, 1]), w, sg.tensor([0, 2]), mode="sum")
+    tensor([[3., 2.],
+            [0., 1.]])
+    """
+    op = "embedding_bag"
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"{op}: max_norm, scale_grad_by_freq=True and sparse=True are "
+                                  "not supported")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{op}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    idx = input if isinstance(input, Tensor) else to_tensor(np.asarray(input))
+    if idx.data.dtype.kind not in "iu":
+        raise TypeError(f"{op}: expected integer indices (int64 or int32), got dtype "
+                        f"{idx.dtype} (input of shape {tuple(idx.shape)})")
+    if weight.ndim != 2:
+        raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
+                         f"{tuple(weight.shape)}")
+    num, dim = weight.shape
+    xp = get_array_module(weight.data)
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{op}: a 2-D input (here {tuple(idx.shape)}) holds bags of fixed "
+                             f"length, so offsets must be None, got offsets of shape "
+                             f"{tuple(to_tensor(offsets).shape)}")
+        bags = idx.shape[0]
+        off = Tensor._make(constant_array(xp.arange(bags, dtype=xp.int64) * idx.shape[1]))
+        include_last_offset = False
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError(f"{op}: a 1-D input (here {tuple(idx.shape)}) needs 1-D offsets "
+                             "that start the bags, got None")
+        off = offsets if isinstance(offsets, Tensor) else to_tensor(np.asarray(offsets))
+        if off.data.dtype.kind not in "iu":
+            raise TypeError(f"{op}: expected integer offsets (int64 or int32), got dtype "
+                            f"{off.dtype}")
+        if off.ndim != 1:
+            raise ValueError(f"{op}: offsets must be 1-D, got shape {tuple(off.shape)}")
+        bags = off.shape[0] - 1 if include_last_offset else off.shape[0]
+        if bags < 0:
+            raise ValueError(f"{op}: with include_last_offset=True offsets need at least one "
+                             "element, got none")
+    else:
+        raise ValueError(f"{op}: expected a 1-D or 2-D input, got shape {tuple(idx.shape)}")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise ValueError(f"{op}: per_sample_weights are only supported with mode='sum', "
+                             f"got mode={mode!r}")
+        if tuple(per_sample_weights.shape) != tuple(idx.shape):
+            raise ValueError(f"{op}: per_sample_weights of shape "
+                             f"{tuple(per_sample_weights.shape)} must have the input's shape "
+                             f"{tuple(idx.shape)}")
+        if per_sample_weights.dtype != weight.dtype:
+            raise TypeError(f"{op}: per_sample_weights of dtype {per_sample_weights.dtype} must "
+                            f"have the weight's dtype {weight.dtype}")
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"{op}: padding_idx {padding_idx} must be within [{-num}, {num})")
+        padding_idx %= num
+    n = idx.data.size
+    flat = idx if idx.ndim == 1 else _reshape(idx, (n,))
+    last = include_last_offset
+    if mode == "max":
+        take, valid = _bag_slots(op, n, bags, last, padding_idx)
+        rows = embedding(array_op(take, off, flat), weight)
+        ok = array_op(valid, off, flat)
+        top = _amax(_where(ok, rows, -math.inf), dim=1)
+        filled = array_op(lambda v: v.any(axis=1), ok)
+        return _where(filled, top, 0.0)
+    rows = embedding(flat, weight)
+    scale = None
+    if per_sample_weights is not None:
+        scale = _reshape(per_sample_weights, (n, 1))
+    if padding_idx is not None:
+        keep = array_op(lambda i: (i != padding_idx).astype(weight.data.dtype).reshape(-1, 1),
+                        flat)
+        scale = keep if scale is None else scale * keep
+    if scale is not None:
+        rows = rows * scale
+    ids = array_op(_bag_ids(op, n, bags, last), off)
+    zero = Tensor._make(constant_array(xp.zeros((bags + 1, dim), dtype=weight.data.dtype)))
+    out = _index_add(zero, 0, ids, rows)[:bags]
+    if mode == "mean":
+        out = out / array_op(_bag_sizes(op, n, bags, last, padding_idx, weight.data.dtype),
+                             off, flat)
+    return out
 
 
 # ---------------------------------------------------------------------- group norm, dropout

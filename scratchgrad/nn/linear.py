@@ -1,4 +1,5 @@
-"""Linear, Identity, Flatten and Embedding layers, with PyTorch's default initialisation."""
+"""Linear, Identity, Flatten, Embedding, EmbeddingBag and Bilinear layers, with PyTorch's
+default initialisation."""
 from __future__ import annotations
 
 import math
@@ -13,7 +14,7 @@ from ..tensor import Parameter, Tensor
 from . import init
 from .module import Module
 
-__all__ = ["Identity", "Linear", "Flatten", "Unflatten", "Embedding", "Bilinear"]
+__all__ = ["Identity", "Linear", "Flatten", "Unflatten", "Embedding", "EmbeddingBag", "Bilinear"]
 
 
 def _empty(*shape: int, dtype: Any = None) -> Parameter:
@@ -205,6 +206,93 @@ class Embedding(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        return s
+
+
+class EmbeddingBag(Module):
+    """Sums, means (default) or maxima over bags of embedding vectors, without building the
+    (bags, length, dim) tensor of :class:`Embedding` first. ``weight`` (num_embeddings,
+    embedding_dim) is drawn from N(0, 1), its ``padding_idx`` row zeroed. ``forward(input,
+    offsets=None, per_sample_weights=None)``: a 2-D input holds one bag per row; a 1-D input
+    is cut into bags at ``offsets`` (see :func:`scratchgrad.nn.functional.embedding_bag`).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> bag = nn.EmbeddingBag(10, 3, mode="sum")
+    >>> bag(sg.tensor([1, 2, 4, 5, 4]), sg.tensor([0, 2])).shape
+    (2, 3)
+    >>> bag
+    EmbeddingBag(10, 3, mode='sum')
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Tensor | None = None,
+                 include_last_offset: bool = False, padding_idx: int | None = None,
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        if max_norm is not None or scale_grad_by_freq or sparse:
+            raise NotImplementedError("EmbeddingBag: max_norm, scale_grad_by_freq=True and "
+                                      "sparse=True are not supported")
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"EmbeddingBag: padding_idx {padding_idx} must be within "
+                                 f"[{-num_embeddings}, {num_embeddings})")
+            padding_idx %= num_embeddings
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        self.mode, self.include_last_offset = mode, include_last_offset
+        self.padding_idx = padding_idx
+        if _weight is None:
+            self.weight = _empty(num_embeddings, embedding_dim, dtype=dtype)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(f"EmbeddingBag: _weight has shape {tuple(_weight.shape)}, "
+                                 f"expected ({num_embeddings}, {embedding_dim})")
+            self.weight = Parameter(_weight)
+        if device is not None:
+            self.to(device)
+
+    def reset_parameters(self) -> None:
+        """Draw N(0, 1) weights; zero the padding row.
+
+        >>> from scratchgrad import nn
+        >>> bag = nn.EmbeddingBag(4, 2, padding_idx=1); bag.reset_parameters()
+        >>> bag.weight.data[1].tolist()
+        [0.0, 0.0]
+        """
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input: Any, offsets: Any = None,
+                per_sample_weights: Tensor | None = None) -> Tensor:
+        from .functional import embedding_bag  # noqa: PLC0415  (functional imports ops.nn)
+
+        try:
+            return embedding_bag(input, self.weight, offsets, mode=self.mode,
+                                 per_sample_weights=per_sample_weights,
+                                 include_last_offset=self.include_last_offset,
+                                 padding_idx=self.padding_idx)
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"{self!r}: {e}") from None
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        s += f", mode={self.mode!r}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
         return s

@@ -12,13 +12,18 @@ __all__ = ["Upsample"]
 
 class Upsample(Module):
     """Resize (N, C, L) or (N, C, H, W) input to ``size`` or by ``scale_factor``; ``mode``
-    ``'nearest'`` or ``'bilinear'`` (4-D), see ``F.interpolate``.
+    ``'nearest'``, ``'nearest-exact'``, ``'area'``, ``'linear'`` (3-D), ``'bilinear'`` or
+    ``'bicubic'`` (4-D), see ``F.interpolate``.
 
     >>> import scratchgrad as sg
     >>> from scratchgrad import nn
     >>> up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
     >>> up(sg.randn(1, 3, 4, 5)).shape, up
     ((1, 3, 8, 10), Upsample(scale_factor=2.0, mode='bilinear'))
+    >>> nn.Upsample(size=(3, 3), mode="bicubic")(sg.ones(1, 1, 2, 2))
+    tensor([[[[1., 1., 1.],
+              [1., 1., 1.],
+              [1., 1., 1.]]]])
     """
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",

@@ -535,5 +535,6 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *,  # noqa: A002
     if x.ndim == 0:
         return x + (source * alpha if alpha != 1 else source).sum()
     src = source * alpha if alpha != 1 else source
-    at = (slice(None),) * d + (index.data.reshape(-1),)
+    # the index's own array when it is 1-D (a reshape would be a view the compiler can't trace)
+    at = (slice(None),) * d + (index.data if index.ndim == 1 else index.data.reshape(-1),)
     return x + GetItemGrad(at, x.shape)(src)
