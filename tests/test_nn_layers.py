@@ -969,7 +969,10 @@ def test_groupnorm_matches_torch(torch, groups, shape, kw):
     assert list(m.state_dict()) == list(tmod.state_dict())
     assert repr(m) == repr(tmod)
     copy_from_torch(m, tmod)
-    run_pair(torch, m, tmod, randn(*shape) * 2 + 1, atol=1e-4)
+    # A group of one element normalises to 0 whatever it holds: the input gradient is 0, and
+    # both libraries return rounding noise times 1/sqrt(eps), up to ~1e-3 apart.
+    one = C // groups * int(np.prod(shape[2:], dtype=int)) == 1
+    run_pair(torch, m, tmod, randn(*shape) * 2 + 1, atol=1e-2 if one else 1e-4)
 
 
 def test_groupnorm_gradcheck_and_errors():
