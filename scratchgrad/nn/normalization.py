@@ -137,7 +137,33 @@ class BatchNorm2d(_BatchNorm):
     _ranks = (4,)
 
 
-class LayerNorm(Module):
+class _ElementwiseAffine(Module):
+    """What LayerNorm and GroupNorm share: an optional per-element scale ``weight`` (ones)
+    and shift ``bias`` (zeros) of a given shape, registered as None when absent."""
+
+    def _affine(self, shape: tuple, affine: bool, bias: bool, device: Any,
+                dtype: Any) -> None:
+        dt = np.float32 if dtype is None else dtype
+        self.register_parameter("weight", Parameter(np.ones(shape, dtype=dt)) if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(shape, dtype=dt))
+                                if affine and bias else None)
+        if device is not None:
+            self.to(device)
+
+    def reset_parameters(self) -> None:
+        """Weight to ones, bias to zeros.
+
+        >>> from scratchgrad import nn
+        >>> gn = nn.GroupNorm(1, 2); gn.reset_parameters(); gn.weight.tolist()
+        [1.0, 1.0]
+        """
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class LayerNorm(_ElementwiseAffine):
     """Normalise each sample over its trailing ``normalized_shape`` dimensions, then scale and
     shift elementwise (weight ones, bias zeros); same behaviour in training and evaluation.
 
@@ -156,31 +182,7 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dt = np.float32 if dtype is None else dtype
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if device is not None:
-            self.to(device)
-
-    def reset_parameters(self) -> None:
-        """Weight to ones, bias to zeros.
-
-        >>> from scratchgrad import nn
-        >>> ln = nn.LayerNorm(2); ln.reset_parameters(); ln.bias
-        Parameter containing:
-        tensor([0., 0.], requires_grad=True)
-        """
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        self._affine(self.normalized_shape, elementwise_affine, bias, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         k = len(self.normalized_shape)
@@ -195,7 +197,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_ElementwiseAffine):
     """Normalise each sample of (N, C, *) input over groups of ``num_channels / num_groups``
     channels, then scale and shift per channel (weight ones, bias zeros); same behaviour in
     training and evaluation.
@@ -219,30 +221,7 @@ class GroupNorm(Module):
                              f"num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
                                                                      eps, affine)
-        dt = np.float32 if dtype is None else dtype
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(num_channels, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if device is not None:
-            self.to(device)
-
-    def reset_parameters(self) -> None:
-        """Weight to ones, bias to zeros.
-
-        >>> from scratchgrad import nn
-        >>> gn = nn.GroupNorm(1, 2); gn.reset_parameters(); gn.weight.tolist()
-        [1.0, 1.0]
-        """
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        self._affine((num_channels,), affine, bias, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim < 2 or input.shape[1] != self.num_channels:
