@@ -18,6 +18,8 @@ class _State(threading.local):
         # while it runs an op's own code, so only the calls a user's function makes are seen.
         self.tracer: Any = None
         self.rng_draws = 0  # counts draws from the library's generators (random.rng)
+        # autograd.detect_anomaly: ops record where they were made; backward checks for NaN.
+        self.anomaly = False
 
 
 _state = _State()
@@ -118,8 +120,8 @@ class enable_grad(set_grad_enabled):
 
 
 class inference_mode(set_grad_enabled):
-    """PyTorch's ``inference_mode``: here the same as :class:`no_grad` (scratchgrad keeps no
-    version counters or view metadata that inference mode would skip). ``inference_mode(False)``
+    """PyTorch's ``inference_mode``: here the same as :class:`no_grad` (in-place changes still
+    count in the version counters, which cost one integer per change). ``inference_mode(False)``
     leaves recording as it is set outside. Works as ``with``, ``@inference_mode()`` and
     ``@inference_mode``.
 

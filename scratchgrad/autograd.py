@@ -15,9 +15,10 @@ import numpy as np
 from . import _config
 from .backend import get_array_module
 from .function import Function as _Node
-from .tensor import Tensor
+from .tensor import Tensor, _VersionCounter
 
-__all__ = ["backward", "grad", "Function", "FunctionCtx"]
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "set_detect_anomaly",
+           "detect_anomaly", "is_anomaly_enabled"]
 
 
 def _as_seq(x: Any) -> list:
@@ -48,9 +49,17 @@ def _seed(root: Tensor, gradient: Any) -> Tensor:
 
 
 def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
-         capture: dict[int, Any] | None) -> None:
+         capture: dict[int, Any] | None, retain_graph: bool | None = None) -> None:
     """The engine. With ``capture`` (id(tensor) -> gradient), gradients of those tensors are
-    collected there and no ``.grad`` is touched; otherwise leaves accumulate into ``.grad``."""
+    collected there and no ``.grad`` is touched; otherwise leaves accumulate into ``.grad``.
+
+    Before each op's backward runs, the versions of what it reads are checked against those
+    recorded by its forward (an in-place change since then would make the gradient silently
+    wrong). Unless ``retain_graph`` (default: ``create_graph``), each op is marked as used,
+    and a second backward through it raises."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    anomaly = _config._state.anomaly
     tracer = _config._state.tracer  # scratchgrad.compile is recording this backward pass
     if tracer is not None and create_graph:
         tracer.invalidate("backward with create_graph=True (higher-order gradients)")
@@ -106,9 +115,19 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                     if tracer is not None:
                         tracer.invalidate("retain_grad() on an intermediate tensor")
                     o.grad = gys[i] if o.grad is None else _add(o.grad, gys[i], create_graph)
+            if fn._released:
+                raise RuntimeError(_SECOND_TIME.format(name=_node_name(fn)))
+            if fn.reads_values and fn._stamp != _VersionCounter.last:
+                _check_versions(fn)  # something changed in place since fn's forward
             gxs = fn.backward(*gys) if tracer is None else tracer.backward(fn, gys)
+            if not retain_graph:
+                fn._released = True
+                if fn.saved_attributes and tracer is None:
+                    fn.free_saved()
             if type(gxs) is not tuple:
                 gxs = (gxs,)
+            if anomaly:
+                _check_nan(fn, gxs)
             for x, gx in zip(fn.inputs, gxs):
                 if gx is None or not x.requires_grad:
                     continue
@@ -119,6 +138,73 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                         f"{type(fn).__name__}.backward returned a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape} (a bug in that op)")
                 accumulate(x, gx)
+
+
+_SECOND_TIME = (
+    "{name}: Trying to backward through the graph a second time (or directly access saved "
+    "tensors after they have already been freed). Saved intermediate values of the graph are "
+    "freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need "
+    "to backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+def _node_name(fn: _Node) -> str:
+    return type(fn).__name__ + "Backward"
+
+
+def _check_versions(fn: _Node) -> None:
+    """Raise PyTorch's error if an input or output of ``fn`` was changed in place after the
+    forward recorded it: its backward would read the new values and be silently wrong."""
+    saved = fn._versions
+    for i, t in enumerate(fn.inputs):
+        if (vc := t._vc) is not None:
+            then = 0 if saved is None else saved[i]
+            if vc.value != then:
+                raise _modified(fn, t, f"input {i}", vc.value, then)
+    saved = fn._out_versions
+    for i, ref in enumerate(fn.outputs):
+        if (t := ref()) is not None and (vc := t._vc) is not None:
+            then = 0 if saved is None else saved[i]
+            if vc.value != then:
+                raise _modified(fn, t, f"output {i}", vc.value, then)
+
+
+def _modified(fn: _Node, t: Tensor, which: str, now: int, then: int) -> RuntimeError:
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {which} of {_node_name(fn)}, a {t.dtype} tensor of shape "
+        f"{tuple(t.shape)}, is at version {now}; expected version {then} instead. Hint: "
+        f"the in-place change (add_, mul_, zero_, copy_, x[...] = ..., +=, an optimizer's "
+        f"step, ...) happened between the forward and this backward, directly or through a "
+        f"view or a detach() of the tensor; do it after backward(), or on a clone().")
+
+
+def _check_nan(fn: _Node, gxs: tuple) -> None:
+    """In anomaly mode: raise at the first backward that returns NaN, showing where the op
+    was created."""
+    for i, (x, g) in enumerate(zip(fn.inputs, gxs)):
+        if g is None or not x.requires_grad:  # computed but not used: not an anomaly
+            continue
+        xp = get_array_module(g.data)
+        if g.data.dtype.kind in "fc" and bool(xp.isnan(g.data).any()):
+            raise RuntimeError(f"Function '{_node_name(fn)}' returned nan values in its {i}th "
+                               f"output.{_forward_trace(fn)}")
+
+
+def _forward_trace(fn: _Node) -> str:
+    stack = getattr(fn, "_stack", None)
+    if not stack:
+        return (" (the op was created before anomaly detection was enabled: no forward "
+                "trace)")
+    import os  # noqa: PLC0415
+    import traceback  # noqa: PLC0415
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    user = [f for f in stack if not os.path.abspath(f.filename).startswith(package)]
+    where = user[-1] if user else stack[-1]
+    return (f"\n{_node_name(fn)} was created at {where.filename}:{where.lineno}: "
+            f"{(where.line or '').strip()}\nTraceback of the forward call that created it:\n"
+            + "".join(traceback.format_list(stack)).rstrip())
 
 
 def _run_hooks(x: Tensor, gx: Tensor, tracer: Any) -> Tensor:
@@ -189,7 +275,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     seeds = [_seed(r, g) for r, g in zip(roots, grads)]
     if _config._state.tracer is not None:
         seeds = [_config._state.tracer.seed(g, s) for g, s in zip(grads, seeds)]
-    _run(roots, seeds, create_graph, None)
+    _run(roots, seeds, create_graph, None, retain_graph)
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
@@ -216,7 +302,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if _config._state.tracer is not None:
         seeds = [_config._state.tracer.seed(g, s) for g, s in zip(grads, seeds)]
     capture: dict[int, Any] = {id(x): None for x in ins}
-    _run(outs, seeds, create_graph, capture)
+    _run(outs, seeds, create_graph, capture, retain_graph)
     result = []
     for i, x in enumerate(ins):
         g = capture[id(x)]
@@ -229,16 +315,81 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     return tuple(result)
 
 
+# ---------------------------------------------------------------------- anomaly detection
+def is_anomaly_enabled() -> bool:
+    """True while anomaly detection is on (in this thread)."""
+    return _config._state.anomaly
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection on or off, at once or for a ``with`` block (PyTorch's
+    ``torch.autograd.set_detect_anomaly``).
+
+    While on, every op records the stack of the forward call that made it, and backward
+    raises at the first op whose gradient holds a NaN, naming the op and showing the line
+    that created it. It slows every op down (a stack walk each), so it is for debugging;
+    off, it costs one flag test per op.
+
+    >>> import scratchgrad as sg
+    >>> x = sg.tensor([-1.0, 4.0], requires_grad=True)
+    >>> with set_detect_anomaly(True):
+    ...     y = sg.sqrt(x) * 0.0
+    ...     y.sum().backward()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    RuntimeError: Function 'SqrtBackward' returned nan values in its 0th output.
+    SqrtBackward was created at ...
+    """
+
+    def __init__(self, mode: bool = True, check_nan: bool = True) -> None:
+        self._prev = _config._state.anomaly
+        _config._state.anomaly = bool(mode) and bool(check_nan)
+
+    def __enter__(self) -> "set_detect_anomaly":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _config._state.anomaly = self._prev
+
+
+class detect_anomaly(set_detect_anomaly):
+    """Anomaly detection for a ``with`` block (PyTorch's ``torch.autograd.detect_anomaly``);
+    see :class:`set_detect_anomaly`.
+
+    >>> import scratchgrad as sg
+    >>> with detect_anomaly():
+    ...     is_anomaly_enabled()
+    True
+    >>> is_anomaly_enabled()
+    False
+    """
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self._check = bool(check_nan)
+
+    def __enter__(self) -> "detect_anomaly":
+        self._prev = _config._state.anomaly
+        _config._state.anomaly = self._check
+        return self
+
+
 # ---------------------------------------------------------------------- custom functions
 class FunctionCtx:
     """The ``ctx`` passed to a custom function's forward and backward."""
 
     def __init__(self) -> None:
-        self.saved_tensors: tuple[Tensor, ...] = ()
+        self._saved: tuple[Tensor, ...] = ()
+        self._freed = False
         self.needs_input_grad: tuple[bool, ...] = ()
 
     def save_for_backward(self, *tensors: Tensor) -> None:
-        self.saved_tensors = tensors
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        """What forward saved; freed by a backward without ``retain_graph=True``."""
+        if self._freed:
+            raise RuntimeError(_SECOND_TIME.format(name="saved_tensors"))
+        return self._saved
 
     def mark_non_differentiable(self, *tensors: Tensor) -> None:
         pass
@@ -246,6 +397,13 @@ class FunctionCtx:
 
 class _CustomNode(_Node):
     """Graph node that runs a user's ``autograd.Function`` subclass."""
+
+    saved_attributes = ("ctx",)
+
+    def free_saved(self) -> None:
+        """Drop what the user's forward saved: ``ctx.saved_tensors`` then raises, as in
+        PyTorch."""
+        self.ctx._saved, self.ctx._freed = (), True
 
     def __init__(self, cls: type, args: tuple, tensor_pos: list[int]) -> None:
         self.cls = cls

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _config
-from .tensor import Tensor, float32, int64
+from .tensor import Tensor, _VersionCounter, float32, int64
 
 _state = _config._state
 _ndarray = np.ndarray
@@ -44,10 +44,25 @@ class Function:
     # False for an op whose forward changes state besides making its outputs (BatchNorm's
     # running averages): scratchgrad.compile never merges, folds or drops such a call.
     pure = True
+    # False for an op whose backward needs only shapes, dtypes and attributes, never the
+    # values of its inputs or outputs (add, reshape, sum): then an in-place change to those
+    # after the forward is harmless and backward does not check their versions.
+    reads_values = True
+    # Set by a backward without retain_graph: running this op's backward again raises.
+    _released = False
+    # Attributes that forward keeps only for backward (a dropout mask): a backward without
+    # retain_graph deletes them, so that memory goes before the graph itself is dropped.
+    saved_attributes: tuple[str, ...] = ()
 
     inputs: tuple[Tensor, ...]
     outputs: list
     generation: int
+    # The versions of the inputs and of the outputs when the call was recorded (None: all
+    # 0, the common case, kept cheap): backward refuses to run if an in-place change has
+    # happened since (autograd._check_versions).
+    _versions: list[int] | None = None
+    _out_versions: list[int] | None = None
+    _stamp = -1  # _VersionCounter.last at the forward (-1: not recorded, always check)
 
     def __call__(self, *inputs: Tensor) -> Any:
         if _state.tracer is not None:  # scratchgrad.compile is recording this call
@@ -64,6 +79,8 @@ class Function:
                 else:
                     _check_same_device(self, inputs)
             out = Tensor._make(ys)
+            if ys.base is not None or (inputs and ys is inputs[0].data):
+                _share_version(out, inputs)  # a view: in-place changes count for both
             if _state.grad_enabled:
                 for x in inputs:
                     if x.requires_grad:
@@ -77,11 +94,23 @@ class Function:
                 out.creator = self
                 out.generation = gen + 1
                 self.outputs = [weakref.ref(out)]
+                self._stamp = _VersionCounter.last
+                for x in inputs:
+                    if x._vc is not None:  # else every input is at version 0
+                        self._versions = _versions_of(inputs)
+                        break
+                if out._vc is not None:  # a view of an input: its version may not be 0
+                    self._out_versions = [out._vc.value]
+                if _state.anomaly:
+                    self._stack = _creation_stack()
             return out
         if ys and type(ys[0]) is not _ndarray and not isinstance(ys[0], np.generic):
             _check_same_device(self, inputs)
         outs = tuple(Tensor._make(np.asarray(y) if isinstance(y, np.generic) else y)
                      for y in ys)
+        for o in outs:
+            if o.data.base is not None or (inputs and o.data is inputs[0].data):
+                _share_version(o, inputs)
         if _state.grad_enabled and any([x.requires_grad for x in inputs]):
             gen = max([x.generation for x in inputs])
             self.generation = gen
@@ -92,6 +121,12 @@ class Function:
                 o.generation = gen + 1
                 o._out_index = i
             self.outputs = [weakref.ref(o) for o in outs]
+            self._stamp = _VersionCounter.last
+            self._versions = _versions_of(inputs)
+            if any([o._vc is not None for o in outs]):
+                self._out_versions = _versions_of(outs)
+            if _state.anomaly:
+                self._stack = _creation_stack()
         return outs
 
     def forward(self, *xs: Any) -> Any:
@@ -99,6 +134,15 @@ class Function:
 
     def backward(self, *gys: Tensor) -> Any:
         raise NotImplementedError(f"{type(self).__name__} is not differentiable")
+
+    def free_saved(self) -> None:
+        """Delete the ``saved_attributes``: called once a backward without ``retain_graph``
+        has run this op, so that their memory goes before the graph itself is dropped. The
+        graph's edges (``inputs``) stay, so it can still be drawn. (A plan of
+        ``scratchgrad.compile`` runs the same op objects again: nothing is freed while it
+        traces.)"""
+        for name in self.saved_attributes:
+            self.__dict__.pop(name, None)
 
     def output(self, i: int = 0) -> Tensor:
         """The i-th output tensor (held by weakref; alive during backward)."""
@@ -110,6 +154,30 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+def _share_version(out: Tensor, inputs: tuple) -> None:
+    """Give ``out``, whose array is a view of (or is) an input's array, that input's version
+    counter: an in-place change through either is then seen by every backward that saved the
+    other, as PyTorch's views share their base's counter."""
+    a = out.data
+    base = a.base
+    for x in inputs:
+        d = x.data
+        if d is a or (base is not None and (d is base or d.base is base)):
+            out._vc = x._shared_counter()
+            return
+
+
+def _versions_of(tensors: tuple) -> list[int]:
+    return [0 if (vc := t._vc) is None else vc.value for t in tensors]
+
+
+def _creation_stack() -> list:
+    """Where the op being recorded was called from (for autograd.detect_anomaly)."""
+    import traceback  # noqa: PLC0415  (only in anomaly mode)
+
+    return traceback.extract_stack()[:-2]
 
 
 def _check_same_device(fn: Function, inputs: tuple) -> None:

@@ -6,6 +6,7 @@ compiler share the same operations.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -93,7 +94,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "_grad", "creator", "requires_grad", "generation", "_out_index",
-                 "_retains_grad", "_hooks", "name", "__weakref__")
+                 "_retains_grad", "_hooks", "name", "_vc", "__weakref__")
 
     # Let ``ndarray + tensor`` reach Tensor.__radd__ instead of NumPy converting the tensor.
     __array_ufunc__ = None
@@ -110,6 +111,7 @@ class Tensor:
         self._out_index = 0
         self._retains_grad = False
         self._hooks: dict | None = None
+        self._vc: _VersionCounter | None = None
         self.name = name
         self.requires_grad = False
         if requires_grad:
@@ -129,6 +131,7 @@ class Tensor:
         t._out_index = 0
         t._retains_grad = False
         t._hooks = None
+        t._vc = None
         t.name = None
         return t
 
@@ -165,6 +168,29 @@ class Tensor:
     def is_leaf(self) -> bool:
         """True for tensors made by the user (no creator) or that do not require grad."""
         return self.creator is None
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory has been changed in place (PyTorch's
+        ``_version``). Views and ``detach()`` share their base's count."""
+        vc = self._vc
+        return 0 if vc is None else vc.value
+
+    def _shared_counter(self) -> "_VersionCounter":
+        """The version counter, made on first need, to share with a view or alias."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = _VersionCounter()
+        return vc
+
+    def _bump_version(self) -> None:
+        """Record an in-place change: a backward that saved this tensor earlier will refuse
+        to run (autograd checks the versions)."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = _VersionCounter()
+        vc.value += 1
+        _VersionCounter.last = next(_STAMPS)
 
     @property
     def grad_fn(self):
@@ -283,15 +309,21 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``gradient`` is required when ``self`` is not a scalar. With ``create_graph=True`` the
-        backward pass is itself recorded, so gradients can be differentiated again.
+        backward pass is itself recorded, so gradients can be differentiated again. Without
+        ``retain_graph=True`` (its default is ``create_graph``) the graph can be walked back
+        once: a second ``backward()`` through it raises.
         """
         from .autograd import backward as _backward
 
-        _backward([self], None if gradient is None else [gradient], create_graph=create_graph)
+        _backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
+                  create_graph=create_graph)
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data, cut from the graph (the "unchain" of DeZero)."""
-        return Tensor._make(self.data)
+        """A tensor sharing this data (and its version counter), cut from the graph (the
+        "unchain" of DeZero)."""
+        t = Tensor._make(self.data)
+        t._vc = self._shared_counter()
+        return t
 
     def detach_(self) -> "Tensor":
         self.creator = None
@@ -550,6 +582,7 @@ class Tensor:
             raise kind(f"{op}: can't update a tensor of shape {self.shape} and dtype "
                           f"{self.dtype} in place with a value of shape {other_shape} and "
                           f"dtype {getattr(value, 'dtype', type(value).__name__)}: {e}") from None
+        self._bump_version()
         return self
 
     def __iadd__(self, other: Any) -> "Tensor":
@@ -607,6 +640,7 @@ class Tensor:
         self._check_inplace("fill_")
         self.data[...] = _backend.like(value.data if isinstance(value, Tensor) else value,
                                        self.data)
+        self._bump_version()
         return self
 
     def copy_(self, src: Any) -> "Tensor":
@@ -620,6 +654,7 @@ class Tensor:
         except ValueError:
             raise ValueError(f"copy_: can't copy a value of shape {np.shape(value)} into a "
                              f"tensor of shape {self.shape}") from None
+        self._bump_version()
         return self
 
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
@@ -627,6 +662,7 @@ class Tensor:
             return _config._state.tracer.mutate(self, Tensor.clamp_, (min, max), {})
         self._check_inplace("clamp_")
         np.clip(self.data, min, max, out=self.data)
+        self._bump_version()
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -640,6 +676,7 @@ class Tensor:
             kind = IndexError if isinstance(e, IndexError) else ValueError
             raise kind(f"__setitem__: can't assign a value of shape {np.shape(value)} to "
                           f"index {index!r} of a tensor of shape {self.shape}: {e}") from None
+        self._bump_version()
 
     def __getitem__(self, index: Any) -> "Tensor":
         return _ops.getitem(self, index)
@@ -1121,6 +1158,7 @@ class Tensor:
         v = value.data if isinstance(value, Tensor) else value
         self.data[m] = _backend.like(v, self.data).astype(self.data.dtype) if hasattr(
             v, "dtype") else v
+        self._bump_version()
         return self
 
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> "Tensor":
@@ -1139,6 +1177,7 @@ class Tensor:
         else:
             _backend.add_at(xp, self.data, (slice(None),) * d + (idx.data.reshape(-1),),
                             values.astype(self.data.dtype, copy=False))
+        self._bump_version()
         return self
 
     def clamp_min_(self, min: Any) -> "Tensor":
@@ -1166,6 +1205,27 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+class _VersionCounter:
+    """The count of in-place changes to one piece of memory, shared by a tensor, its views
+    and its ``detach()`` aliases. A plain object, so that sharing is sharing a reference.
+
+    ``_VersionCounter.last`` is a process-wide stamp that every change renews: a recorded op
+    keeps the stamp of its forward, and a backward that finds it unchanged knows that no
+    tensor at all changed in place since, so it skips the per-tensor check (a training step
+    changes its parameters only after backward). Each stamp is a new number from ``_STAMPS``
+    (itertools.count, atomic in CPython), so a change made after the forward never leaves the
+    forward's stamp in place, whatever the threads do."""
+
+    __slots__ = ("value",)
+    last = 0
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+_STAMPS = itertools.count(1)
 
 
 def _set_grad(t: Tensor, value: "Tensor | None") -> None:

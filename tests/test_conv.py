@@ -118,9 +118,9 @@ def test_conv2d_without_input_grad_and_repeated_backward(torch):
     x, w, b = _arr(2, 3, 6, 6), _arr(4, 3, 3, 3), _arr(4)
     W = sg.tensor(w, requires_grad=True)
     y = C.conv2d(sg.tensor(x), W, sg.tensor(b), padding=1)
-    y.sum().backward()
+    y.sum().backward(retain_graph=True)
     first = W.grad.numpy().copy()
-    y.sum().backward()  # the graph survives; the freed column matrix is recomputed
+    y.sum().backward()  # retained: the freed column matrix is recomputed
     np.testing.assert_allclose(W.grad.numpy(), 2 * first, rtol=1e-5)
     tw = torch.tensor(w, requires_grad=True)
     torch.nn.functional.conv2d(torch.tensor(x), tw, torch.tensor(b), padding=1).sum().backward()

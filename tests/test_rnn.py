@@ -212,7 +212,7 @@ def test_fused_matches_reference_and_create_graph_path(kind, reverse):
     outs = fn(*xs)
     assert isinstance(outs[0].grad_fn, R._Recurrence)
     ups = [sg.randn(*o.shape) for o in outs]
-    first = autograd.grad(list(outs), diff, ups)
+    first = autograd.grad(list(outs), diff, ups, retain_graph=True)
     graph = autograd.grad(list(outs), diff, ups, create_graph=True)
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = xs
     if kind == "lstm":

@@ -26,6 +26,7 @@ def _fill(tensor: Tensor, values: Any, op: str) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
     tensor.data[...] = _like(values, tensor.data)  # host values into a CUDA tensor: copied
+    tensor._bump_version()
     return tensor
 
 

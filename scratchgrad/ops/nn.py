@@ -245,6 +245,8 @@ class Dropout(Function):
     >>> d = Dropout(0.5); y = d(sg.ones(4)); bool((y == sg.tensor(d.mask)).all())
     True
     """
+    reads_values = False  # backward reads only the mask, its own attribute
+    saved_attributes = ("mask",)
 
     def __init__(self, p: float, generator: Generator | None = None) -> None:
         self.p, self.generator = p, generator

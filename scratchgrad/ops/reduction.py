@@ -32,6 +32,7 @@ def _expand_back(gy: Tensor, x_shape: tuple, axes: tuple | None, keepdims: bool)
 
 
 class Sum(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, axes: tuple | None, keepdims: bool) -> None:
         self.axes, self.keepdims = axes, keepdims
 
@@ -43,6 +44,7 @@ class Sum(Function):
 
 
 class Mean(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, axes: tuple | None, keepdims: bool) -> None:
         self.axes, self.keepdims = axes, keepdims
 

@@ -15,6 +15,7 @@ from ._util import constant_array, index_arrays, normalize_dim, shape_arg, to_te
 
 
 class Reshape(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, shape: tuple) -> None:
         self.shape = shape
 
@@ -26,6 +27,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, axes: tuple) -> None:
         self.axes = axes
 
@@ -37,6 +39,7 @@ class Permute(Function):
 
 
 class BroadcastTo(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, shape: tuple) -> None:
         self.shape = shape
 
@@ -49,6 +52,7 @@ class BroadcastTo(Function):
 
 class SumTo(Function):
     """Sum a broadcast gradient back to ``shape``: the one place broadcasting is undone."""
+    reads_values = False  # backward reads shapes and dtypes only
 
     def __init__(self, shape: tuple) -> None:
         self.shape = shape
@@ -76,6 +80,7 @@ def _is_basic(index: Any) -> bool:
 
 
 class GetItem(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, index: Any) -> None:
         self.index = index
 
@@ -106,6 +111,7 @@ class GetItemGrad(Function):
 
 
 class Concat(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
@@ -118,6 +124,7 @@ class Concat(Function):
 
 
 class Stack(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
@@ -131,6 +138,7 @@ class Stack(Function):
 
 class Split(Function):
     """Several outputs; a missing output gradient counts as zeros."""
+    reads_values = False  # backward reads shapes and dtypes only
 
     def __init__(self, sizes: list[int], axis: int) -> None:
         self.sizes, self.axis = sizes, axis
@@ -152,6 +160,7 @@ class Split(Function):
 
 
 class Pad(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, widths: tuple, value: float) -> None:
         self.widths, self.value = widths, value
 
@@ -164,6 +173,7 @@ class Pad(Function):
 
 
 class Clone(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def forward(self, x):
         return x.copy()
 
@@ -172,6 +182,7 @@ class Clone(Function):
 
 
 class Cast(Function):
+    reads_values = False  # backward reads shapes and dtypes only
     def __init__(self, dtype: Any) -> None:
         self.dtype = dtype
 

@@ -142,7 +142,7 @@ class Adam(Optimizer):
 
         def run() -> bool:
             state = self.state  # load_state_dict() gives a new one
-            todo = []
+            todo, changed = [], []
             for group in self.param_groups:
                 if group["amsgrad"] or group.get("fused") is False:
                     return False
@@ -166,6 +166,7 @@ class Adam(Optimizer):
                             g.shape != x.shape or not g.flags.c_contiguous:
                         return False
                     items.append((st, views, g.reshape(-1)))
+                    changed.append(p)
                 todo.append((self._hyper(group), items))
             for (lr, beta1, beta2, eps, wd, _, maximize, decoupled), items in todo:
                 made = None  # the scalars of the previous parameter: (step, dtype, c, flags)
@@ -178,6 +179,8 @@ class Adam(Optimizer):
                             amsgrad=False, step_size=step_size, bias_correction2_sqrt=bc2s)
                         made = (st["step"], x.dtype, c, flags)
                     kernel(xf, g, mf, vf, vf, made[2], made[3])
+            for p in changed:
+                p._bump_version()
             return True
         return run
 

@@ -168,6 +168,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.data.size
             p.data += (t * d[offset:offset + n]).reshape(p.data.shape).astype(p.data.dtype)
+            p._bump_version()
             offset += n
 
     def _evaluate(self, closure: Callable) -> float:
@@ -245,6 +246,7 @@ class LBFGS(Optimizer):
                         grad = self._flat_grad()
                         for p, x in zip(self._params, x0):
                             p.data[...] = x
+                            p._bump_version()
                         return f, grad
 
                     loss, g, t, ls_evals = _strong_wolfe(evaluate, t, d, loss, g, gtd,

@@ -200,6 +200,9 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._step_group(group)
+            for p in group["params"]:  # updated in place: a graph that saved p is now stale
+                if p._grad is not None:
+                    p._bump_version()
         return loss
 
     def _replay_zero_grad(self) -> Callable[[], bool] | None:

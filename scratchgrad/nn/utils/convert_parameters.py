@@ -39,4 +39,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for p in params:
         k = p.data.size
         p.data[...] = vec.data[offset:offset + k].reshape(p.shape)
+        p._bump_version()
         offset += k
