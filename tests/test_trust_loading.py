@@ -1,0 +1,351 @@
+"""Loading trusts nothing: digests, bounded inflation, one error class per loader, no partial
+restores, and no temporary files left behind by a killed writer.
+
+The crafted files here are built by hand (zip and gzip structures written byte by byte) so that
+a 1 GiB bomb costs about 1 MB of disk and no time to make.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+import tracemalloc
+import zipfile
+import zlib
+
+import numpy as np
+import pytest
+
+from scratchgrad.train import CheckpointError, load_checkpoint
+from scratchgrad.utils import serialization
+from scratchgrad.utils.serialization import SerializationError, atomic_write, load, save
+
+MiB = 1 << 20
+GiB = 1 << 30
+
+
+# ---------------------------------------------------------------------- helpers
+def _peak_bytes(fn):
+    """Run ``fn``; return (its exception or None, the peak of traced allocations during it).
+    tracemalloc sees NumPy's array buffers as well as Python objects."""
+    tracemalloc.start()
+    try:
+        try:
+            fn()
+            error = None
+        except Exception as e:  # noqa: BLE001  (returned for the caller to check)
+            error = e
+        return error, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _zeros_deflate(prefix: bytes, n_zeros: int, wbits: int = -15) -> bytes:
+    """A deflate stream of ``prefix`` then ``n_zeros`` zero bytes (n_zeros a multiple of 1 MiB),
+    made in milliseconds: after a full flush the compressor restarts from the same state, so
+    the compressed block of 1 MiB of zeros can be repeated."""
+    c = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    head = c.compress(prefix) + c.flush(zlib.Z_FULL_FLUSH)
+    block = c.compress(bytes(MiB)) + c.flush(zlib.Z_FULL_FLUSH)
+    assert c.compress(bytes(MiB)) + c.flush(zlib.Z_FULL_FLUSH) == block
+    return head + block * (n_zeros // MiB - 2) + block + c.flush()
+
+
+def _zip(members: list[tuple[str, int, bytes, int, int]]) -> bytes:
+    """A zip archive from (name, method, stored bytes, uncompressed size, crc) written by
+    hand, so that the sizes and CRCs can say anything."""
+    out, central = bytearray(), bytearray()
+    for name, method, data, size, crc in members:
+        raw = name.encode()
+        offset = len(out)
+        out += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0, crc, len(data),
+                           size, len(raw), 0) + raw + data
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 0, crc,
+                               len(data), size, len(raw), 0, 0, 0, 0, 0, offset) + raw
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members),
+                      len(central), len(out), 0)
+    return bytes(out + central + end)
+
+
+def _npy_header(shape: tuple, dtype: str) -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": dtype, "fortran_order": False,
+                                               "shape": shape})
+    return buf.getvalue()
+
+
+def _stored(name: str, data: bytes) -> tuple[str, int, bytes, int, int]:
+    return name, zipfile.ZIP_STORED, data, len(data), zlib.crc32(data)
+
+
+def _meta_member(meta: dict) -> tuple[str, int, bytes, int, int]:
+    text = json.dumps(meta).encode()
+    return _stored("__metadata__.npy", _npy_header((len(text),), "|u1") + text)
+
+
+def _rewrite_member(path, name: str, change) -> None:
+    """Replace one member of a zip by ``change(bytes)``, with a correct CRC-32."""
+    with zipfile.ZipFile(path) as src:
+        members = {n: src.read(n) for n in src.namelist()}
+    members[name] = change(members[name])
+    with zipfile.ZipFile(path, "w") as dst:
+        for n, data in members.items():
+            dst.writestr(n, data)
+
+
+# ---------------------------------------------------------------------- digests
+def test_a_changed_array_with_a_correct_crc_is_caught_by_its_digest(tmp_path):
+    path = tmp_path / "s.npz"
+    save({"w": np.arange(6.0).reshape(2, 3), "step": 3}, path)
+
+    def flip_last_value(data: bytes) -> bytes:
+        return data[:-1] + bytes([data[-1] ^ 0x40])
+
+    _rewrite_member(path, "w.npy", flip_last_value)  # zipfile computes a fresh CRC-32
+    with pytest.raises(SerializationError) as e:
+        load(path)
+    msg = str(e.value)
+    assert str(path) in msg and "'w'" in msg and "digest" in msg
+
+
+def test_npz_metadata_holds_one_digest_per_array(tmp_path):
+    path = tmp_path / "s.npz"
+    save({"a": np.ones(3), "b": {"c": np.zeros((2, 2), np.float32)}, "n": np.int64(4)}, path)
+    with zipfile.ZipFile(path) as z:
+        meta = json.loads(np.lib.format.read_array(z.open("__metadata__.npy")).tobytes())
+    digests = meta["sha256"]
+    assert sorted(digests) == ["a", "b/c", "n"]
+    assert all(len(d) == 64 and int(d, 16) >= 0 for d in digests.values())
+
+
+def test_npz_digest_covers_dtype_and_shape(tmp_path):
+    # Same bytes, another dtype in the member's header: only a digest of the dtype sees it.
+    path = tmp_path / "s.npz"
+    save({"w": np.arange(4, dtype=np.int32)}, path)
+    _rewrite_member(path, "w.npy", lambda d: d.replace(b"'<i4'", b"'<f4'"))
+    with pytest.raises(SerializationError, match="'w' does not match its SHA-256 digest"):
+        load(path)
+
+
+def test_files_without_digests_still_load(tmp_path):
+    # What scratchgrad wrote before digests existed: the metadata has no "sha256" entry.
+    path = tmp_path / "old.npz"
+    meta = {"format": "scratchgrad", "version": 1, "state": {"w": {"__array__": "w"}, "n": 2}}
+    np.savez(path, w=np.arange(3.0), __metadata__=np.frombuffer(json.dumps(meta).encode(),
+                                                                 np.uint8))
+    back = load(path)
+    assert back["n"] == 2 and back["w"].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_safetensors_changed_data_or_metadata_is_refused(tmp_path):
+    pytest.importorskip("safetensors")
+    path = tmp_path / "s.safetensors"
+    save({"w": np.arange(8, dtype=np.float32), "step": 7}, path)
+    raw = path.read_bytes()
+    path.write_bytes(raw[:-1] + bytes([raw[-1] ^ 0x01]))  # the last byte of w's data
+    with pytest.raises(SerializationError) as e:
+        load(path)
+    assert str(path) in str(e.value) and "'w'" in str(e.value) and "digest" in str(e.value)
+
+    assert raw.count(b'\\"step\\":7') == 1  # the metadata is JSON inside the header's JSON
+    path.write_bytes(raw.replace(b'\\"step\\":7', b'\\"step\\":8'))
+    with pytest.raises(SerializationError, match="metadata does not match its SHA-256 digest"):
+        load(path)
+
+
+def test_safetensors_from_other_tools_load_as_a_flat_dict(tmp_path):
+    st = pytest.importorskip("safetensors.numpy")
+    a = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    b = np.arange(5, dtype=np.int64)
+    st.save_file({"layer.weight": a, "layer.bias": b}, str(tmp_path / "m.safetensors"))
+    back = load(tmp_path / "m.safetensors")
+    assert sorted(back) == ["layer.bias", "layer.weight"]
+    assert back["layer.weight"].dtype == np.float32
+    assert back["layer.weight"].tobytes() == a.tobytes()
+    assert back["layer.bias"].tolist() == [0, 1, 2, 3, 4]
+
+
+# ---------------------------------------------------------------------- bombs
+def test_npz_bomb_is_refused_before_it_is_inflated(tmp_path):
+    header = _npy_header((2**28,), "<f4")  # 1 GiB of float32 zeros, about 1 MB compressed
+    stream = _zeros_deflate(header, GiB)
+    assert len(stream) < 2 * MiB
+    meta = {"format": "scratchgrad", "version": 1, "state": {"w": {"__array__": "w"}}}
+    # The CRC is never reached: the loader must refuse on the sizes alone.
+    path = tmp_path / "bomb.npz"
+    path.write_bytes(_zip([_meta_member(meta),
+                           ("w.npy", zipfile.ZIP_DEFLATED, stream, len(header) + GiB, 0)]))
+    error, peak = _peak_bytes(lambda: load(path))
+    assert isinstance(error, SerializationError), error
+    assert "bomb" in str(error) and str(path) in str(error)
+    assert peak < 50 * MiB
+
+
+def test_npz_member_declaring_a_huge_shape_is_refused_before_reading(tmp_path):
+    meta = {"format": "scratchgrad", "version": 1, "state": {"w": {"__array__": "w"}}}
+    path = tmp_path / "huge.npz"
+    path.write_bytes(_zip([_meta_member(meta),
+                           _stored("w.npy", _npy_header((2**40,), "<f8") + bytes(16))]))
+    error, peak = _peak_bytes(lambda: load(path))
+    assert isinstance(error, SerializationError), error
+    msg = str(error)
+    assert "'w.npy'" in msg and f"({2**40},)" in msg and "holds" in msg
+    assert peak < 50 * MiB
+
+
+def test_safetensors_header_declaring_a_huge_shape_is_refused(tmp_path):
+    pytest.importorskip("safetensors")
+    header = json.dumps({"w": {"dtype": "F32", "shape": [2**28], "data_offsets": [0, 4]}})
+    header += " " * (-len(header) % 8)
+    path = tmp_path / "huge.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header.encode() + bytes(4))
+    error, peak = _peak_bytes(lambda: load(path))
+    assert isinstance(error, SerializationError), error
+    assert str(path) in str(error)
+    assert peak < 50 * MiB
+
+
+# ---------------------------------------------------------------------- one error class
+def _set_zip_field(raw: bytes, local_offset: int, central_offset: int, fmt: str,
+                   value: int) -> bytes:
+    """Set a field in every local and central header of a zip (flags: offsets 6/8, method:
+    8/10)."""
+    out = bytearray(raw)
+    for sig, offset in ((b"PK\x03\x04", local_offset), (b"PK\x01\x02", central_offset)):
+        start = out.find(sig)
+        while start >= 0:
+            struct.pack_into(fmt, out, start + offset, value)
+            start = out.find(sig, start + 4)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("damage, cause, message", [
+    ("encrypted", None, "is encrypted"),  # zipfile would raise RuntimeError
+    ("method 99", None, "compression method 99"),  # zipfile would raise NotImplementedError
+    ("bad deflate", zlib.error, "__metadata__.npy"),
+    ("nested metadata", RecursionError, "nested too deeply"),
+    ("not utf-8", UnicodeDecodeError, "not valid JSON"),
+])
+def test_npz_loader_failures_are_serialization_errors(tmp_path, damage, cause, message):
+    path = tmp_path / "d.npz"
+    save({"w": np.arange(4.0)}, path)
+    raw = path.read_bytes()
+    if damage == "encrypted":
+        path.write_bytes(_set_zip_field(raw, 6, 8, "<H", 1))
+    elif damage == "method 99":
+        path.write_bytes(_set_zip_field(raw, 8, 10, "<H", 99))
+    elif damage == "bad deflate":
+        text = b"\xff" * 64
+        path.write_bytes(_zip([("__metadata__.npy", zipfile.ZIP_DEFLATED, text, 100, 0)]))
+    else:
+        text = b"[" * 100_000 if damage == "nested metadata" else b"\xff\xfe{"
+        if damage == "nested metadata":
+            text = b'{"format":"scratchgrad","version":1,"state":' + text
+        path.write_bytes(_zip([_stored("__metadata__.npy",
+                                       _npy_header((len(text),), "|u1") + text)]))
+    with pytest.raises(SerializationError, match=message) as e:
+        load(path)
+    assert str(path) in str(e.value)
+    if cause is not None:
+        assert isinstance(e.value.__cause__, cause)
+    with pytest.raises(CheckpointError) as e2:
+        load_checkpoint(path)
+    assert str(path) in str(e2.value) and e2.value.__cause__ is not None
+
+
+@pytest.mark.parametrize("error", [MemoryError("no memory"), OverflowError("too big"),
+                                   struct.error("bad struct"), EOFError("eof"),
+                                   NotImplementedError("nope"), RuntimeError("odd")])
+def test_any_failure_inside_the_npz_reader_names_file_and_member(tmp_path, monkeypatch, error):
+    path = tmp_path / "e.npz"
+    save({"w": np.arange(4.0)}, path)
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(np.lib.format, "read_array", fail)
+    with pytest.raises(SerializationError) as e:
+        load(path)
+    assert str(path) in str(e.value) and "member '__metadata__.npy'" in str(e.value)
+    assert e.value.__cause__ is error
+
+
+def test_missing_files_stay_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nope.npz")
+
+
+# ---------------------------------------------------------------------- temporary files
+_KILLED_WRITER = """
+import os, signal, sys
+from scratchgrad.utils.serialization import atomic_write
+
+def write(f):
+    f.write(b"half a checkpoint")
+    f.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+atomic_write(sys.argv[1], write)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="kills a process with SIGKILL")
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    target = tmp_path / "ckpt.npz"
+    save({"v": 1}, target)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(target)], cwd=repo)
+    assert writer.wait() == -9
+    host, pid = serialization._HOST, writer.pid
+    left = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    assert len(left) == 1 and left[0].startswith(f".ckpt.npz.{host}-{pid}.")  # left behind
+
+    old, hours = time.time() - 120, time.time() - 7200
+    files = {
+        left[0]: old,  # a dead writer's, two minutes untouched: removed
+        f".ckpt.npz.{host}-{os.getpid()}.live1234.tmp": old,  # a live writer's: kept
+        ".ckpt.npz.otherhost-1.abcd1234.tmp": time.time(),  # another host's, fresh: kept
+        ".ckpt.npz.otherhost-2.abcd1234.tmp": hours,  # another host's, 2 h old: removed
+        ".ckpt.npz.k2j3h4g5.tmp": hours,  # the naming before pids, 2 h old: removed
+        ".ckpt.npz.bak": hours,  # not a temporary file: kept
+        f".other.npz.{host}-{pid}.abcd1234.tmp": hours,  # another target's: kept
+    }
+    for name, mtime in files.items():
+        (tmp_path / name).touch()
+        os.utime(tmp_path / name, (mtime, mtime))
+    save({"v": 2}, target)
+    assert load(target)["v"] == 2
+    assert sorted(os.listdir(tmp_path)) == sorted([
+        ".ckpt.npz.bak", ".ckpt.npz.otherhost-1.abcd1234.tmp",
+        f".ckpt.npz.{host}-{os.getpid()}.live1234.tmp",
+        f".other.npz.{host}-{pid}.abcd1234.tmp", "ckpt.npz"])
+
+
+def test_a_fresh_temporary_file_of_a_dead_writer_waits_a_minute(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True)
+    pid = int(dead.stdout)
+    name = f".c.npz.{serialization._HOST}-{pid}.abcd1234.tmp"
+    (tmp_path / name).touch()  # e.g. a writer in another container with the same host name
+    save({"v": 1}, tmp_path / "c.npz")
+    assert name in os.listdir(tmp_path)
+    old = time.time() - 61
+    os.utime(tmp_path / name, (old, old))
+    save({"v": 2}, tmp_path / "c.npz")
+    assert os.listdir(tmp_path) == ["c.npz"]
+
+
+def test_temporary_files_name_the_writing_process(tmp_path):
+    seen = []
+
+    def write(f):
+        seen.extend(os.listdir(tmp_path))
+        f.write(b"x")
+
+    atomic_write(tmp_path / "t.bin", write)
+    assert len(seen) == 1 and seen[0].startswith(f".t.bin.{serialization._HOST}-{os.getpid()}.")
+    assert seen[0].endswith(".tmp")
