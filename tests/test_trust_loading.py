@@ -20,6 +20,8 @@ import zlib
 import numpy as np
 import pytest
 
+from scratchgrad.data import idx as idx_mod
+from scratchgrad.data.idx import IDXError, read_idx, write_idx
 from scratchgrad.train import CheckpointError, load_checkpoint
 from scratchgrad.utils import serialization
 from scratchgrad.utils.serialization import SerializationError, atomic_write, load, save
@@ -95,6 +97,11 @@ def _rewrite_member(path, name: str, change) -> None:
     with zipfile.ZipFile(path, "w") as dst:
         for n, data in members.items():
             dst.writestr(n, data)
+
+
+def _gzip(deflate: bytes, crc: int = 0, size: int = 0) -> bytes:
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + deflate + struct.pack("<2L", crc,
+                                                                               size % 2**32)
 
 
 # ---------------------------------------------------------------------- digests
@@ -209,6 +216,64 @@ def test_safetensors_header_declaring_a_huge_shape_is_refused(tmp_path):
     assert peak < 50 * MiB
 
 
+def test_gzip_idx_bomb_with_an_honest_header_is_refused_before_inflating(tmp_path):
+    header = b"\x00\x00\x08\x01" + struct.pack(">I", GiB)  # 1 GiB of uint8 zeros
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    path.write_bytes(_gzip(_zeros_deflate(header, GiB)))
+    assert path.stat().st_size < 2 * MiB
+    error, peak = _peak_bytes(lambda: read_idx(path))
+    assert isinstance(error, IDXError), error
+    assert "decompression bomb" in str(error) and str(path) in str(error)
+    assert peak < 50 * MiB
+
+
+def test_gzip_idx_whose_body_inflates_past_its_header_stops_reading(tmp_path):
+    header = b"\x00\x00\x08\x01" + struct.pack(">I", 16)  # promises 16 bytes, holds 1 GiB
+    path = tmp_path / "liar-idx1-ubyte.gz"
+    path.write_bytes(_gzip(_zeros_deflate(header, GiB)))
+    error, peak = _peak_bytes(lambda: read_idx(path))
+    assert isinstance(error, IDXError), error
+    assert "trailing bytes" in str(error) and "(16,)" in str(error)
+    assert peak < 50 * MiB
+
+
+def test_raw_idx_header_with_an_absurd_shape_is_refused_before_reading(tmp_path):
+    # (2**32 - 1)**8 float64 elements: int64 arithmetic would overflow; the check must not.
+    path = tmp_path / "absurd-idx"
+    path.write_bytes(b"\x00\x00\x0e\x08" + b"\xff" * 32 + bytes(64))
+    error, peak = _peak_bytes(lambda: read_idx(path))
+    assert isinstance(error, IDXError), error
+    assert "truncated IDX file" in str(error) and str((2**32 - 1) ** 8 * 8 + 36) in str(error)
+    assert peak < 50 * MiB
+    path.write_bytes(_gzip(zlib.compress(path.read_bytes())[2:-4]))
+    with pytest.raises(IDXError, match="decompression bomb"):
+        read_idx(path)
+
+
+def test_idx_with_too_many_dimensions_is_refused(tmp_path):
+    path = tmp_path / "dims-idx"
+    path.write_bytes(b"\x00\x00\x08\xc8" + b"\x00\x00\x00\x01" * 200 + b"\x07")
+    with pytest.raises(IDXError, match=r"too many dimensions: expected at most 32, found 200"):
+        read_idx(path)
+    with pytest.raises(IDXError, match="at most 32 dimensions, found 33"):
+        write_idx(tmp_path / "w", np.zeros((1,) * 33, np.uint8))
+
+
+def test_gzip_idx_with_a_bad_crc_is_refused(tmp_path):
+    path = tmp_path / "crc-idx1-ubyte.gz"
+    payload = b"\x00\x00\x08\x01\x00\x00\x00\x03\x01\x02\x03"
+    path.write_bytes(_gzip(zlib.compress(payload)[2:-4], crc=zlib.crc32(payload) ^ 1,
+                           size=len(payload)))
+    with pytest.raises(IDXError, match="corrupt gzip data"):
+        read_idx(path)
+    path.write_bytes(_gzip(zlib.compress(payload)[2:-4], crc=zlib.crc32(payload),
+                           size=len(payload)))
+    assert read_idx(path).tolist() == [1, 2, 3]
+    path.write_bytes(path.read_bytes() + b"junk")
+    with pytest.raises(IDXError, match="trailing bytes after the gzip stream"):
+        read_idx(path)
+
+
 # ---------------------------------------------------------------------- one error class
 def _set_zip_field(raw: bytes, local_offset: int, central_offset: int, fmt: str,
                    value: int) -> bytes:
@@ -274,7 +339,24 @@ def test_any_failure_inside_the_npz_reader_names_file_and_member(tmp_path, monke
     assert e.value.__cause__ is error
 
 
+@pytest.mark.parametrize("error", [MemoryError("no memory"), OverflowError("too big"),
+                                   EOFError("eof"), RuntimeError("odd")])
+def test_any_failure_inside_the_idx_reader_is_an_idx_error(tmp_path, monkeypatch, error):
+    path = tmp_path / "x-idx1-ubyte.gz"
+    write_idx(path, np.arange(10, dtype=np.uint8))
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(idx_mod.np, "empty", fail)
+    with pytest.raises(IDXError) as e:
+        read_idx(path)
+    assert str(path) in str(e.value) and e.value.__cause__ is error
+
+
 def test_missing_files_stay_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        read_idx(tmp_path / "nope")
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "nope.npz")
 
