@@ -6,9 +6,12 @@ a 1 GiB bomb costs about 1 MB of disk and no time to make.
 """
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
+import random
+import re
 import struct
 import subprocess
 import sys
@@ -20,9 +23,15 @@ import zlib
 import numpy as np
 import pytest
 
+import scratchgrad as sg
+from scratchgrad import nn, optim
 from scratchgrad.data import idx as idx_mod
 from scratchgrad.data.idx import IDXError, read_idx, write_idx
-from scratchgrad.train import CheckpointError, load_checkpoint
+from scratchgrad.optim import lr_scheduler
+from scratchgrad.train import (CHECKPOINT_NAME, CheckpointError, Trainer, load_checkpoint,
+                               restore_checkpoint, save_checkpoint)
+from scratchgrad.train.checkpoint import get_rng_states
+from scratchgrad.train.trainer import EarlyStopping
 from scratchgrad.utils import serialization
 from scratchgrad.utils.serialization import SerializationError, atomic_write, load, save
 
@@ -431,3 +440,252 @@ def test_temporary_files_name_the_writing_process(tmp_path):
     atomic_write(tmp_path / "t.bin", write)
     assert len(seen) == 1 and seen[0].startswith(f".t.bin.{serialization._HOST}-{os.getpid()}.")
     assert seen[0].endswith(".tmp")
+
+
+# ---------------------------------------------------------------------- all or nothing
+def _canon(value):
+    """A comparable form of nested state: arrays as (dtype, shape, bytes), tensors as arrays,
+    tuples and lists kept apart."""
+    if isinstance(value, sg.Tensor):
+        value = value.data
+    if isinstance(value, (np.ndarray, np.generic)):
+        a = np.asarray(value)
+        return ("array", a.dtype.str, a.shape, a.tobytes())
+    if isinstance(value, dict):
+        return ("dict", tuple((repr(k), _canon(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_canon(v) for v in value))
+    if isinstance(value, float) and value != value:
+        return ("nan",)
+    return (type(value).__name__, value)
+
+
+def _everything(model=None, opt=None, sched=None):
+    """Every parameter, buffer, optimizer state and option, scheduler attribute, learning
+    rate, and the random generators' states."""
+    return _canon({"model": dict(model.state_dict()) if model is not None else None,
+                   "optimizer": opt.state_dict() if opt is not None else None,
+                   "groups": [{k: v for k, v in g.items() if k != "params"}
+                              for g in opt.param_groups] if opt is not None else None,
+                   "scheduler": sched.state_dict() if sched is not None else None,
+                   "rng": get_rng_states()})
+
+
+def _net():
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+
+
+def _trained(seed: int, steps: int = 3):
+    """A model, Adam and a StepLR after a few steps (the BatchNorm buffers move too)."""
+    sg.manual_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
+    model = _net()
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    sched = lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    x, y = sg.randn(8, 3), sg.tensor([0, 1] * 4)
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+        sched.step()
+    return model, opt, sched
+
+
+def test_module_load_checks_every_value_before_copying_any():
+    model, _, _ = _trained(0)
+    good = {k: v.numpy() + 1 for k, v in _trained(1)[0].state_dict().items()}
+    good["1.num_batches_tracked"] = np.array(9)
+    before = _everything(model)
+    bad_values = {
+        "3.bias": np.array(["a", "b"]),  # strings for a float tensor
+        "1.num_batches_tracked": np.array(2.5),  # a fraction for an int64 buffer
+        "1.running_var": [[1.0, 2.0], [3.0]],  # ragged
+        "0.weight": np.ones((4, 3), np.complex64),  # the imaginary part would be dropped
+    }
+    for key, bad in bad_values.items():
+        with pytest.raises(RuntimeError, match=re.escape(key)) as e:
+            model.load_state_dict(dict(good, **{key: bad}))
+        assert "nothing was loaded" in str(e.value)
+        assert _everything(model) == before, key
+    model.load_state_dict(dict(good, **{"1.num_batches_tracked": np.array(9.0)}))
+    assert model[1].num_batches_tracked.item() == 9
+    assert model[1].num_batches_tracked.dtype == np.int64
+    assert model[3].bias.tolist() == pytest.approx(good["3.bias"].tolist())
+
+
+def test_module_strict_false_reports_keys_but_still_checks_values():
+    model, _, _ = _trained(0)
+    before = _everything(model)
+    partial = {"3.bias": np.zeros(2, np.float32), "extra": np.ones(3)}
+    with pytest.raises(RuntimeError, match=r"3\.bias: expected shape \(2,\)"):
+        model.load_state_dict(dict(partial, **{"3.bias": np.zeros(5)}), strict=False)
+    with pytest.raises(RuntimeError, match=r"3\.bias: expected numbers"):
+        model.load_state_dict(dict(partial, **{"3.bias": np.array(["a", "b"])}),
+                              strict=False)
+    assert _everything(model) == before
+    missing, unexpected = model.load_state_dict(partial, strict=False)
+    assert unexpected == ["extra"] and "0.weight" in missing and "3.bias" not in missing
+    assert model[3].bias.tolist() == [0.0, 0.0]
+
+
+def _bad_optimizer_states(saved):
+    """(what is wrong, state dict, expected error type, words the message names)."""
+    def edit(fn):
+        sd = copy.deepcopy(saved)
+        fn(sd)
+        return sd
+
+    def group(key, value):
+        return lambda sd: sd["param_groups"][0].__setitem__(key, value)
+
+    def entry(key, value, index=5):  # the last parameter, Linear(4, 2)'s bias
+        return lambda sd: sd["state"][index].__setitem__(key, value)
+
+    return [
+        ("lr nan", edit(group("lr", float("nan"))), ValueError, ["'lr'", "finite"]),
+        ("lr inf", edit(group("lr", float("inf"))), ValueError, ["'lr'", "finite"]),
+        ("lr string", edit(group("lr", "0.1")), TypeError, ["'lr'", "number"]),
+        ("lr negative", edit(group("lr", -1.0)), ValueError, ["lr", "-1.0"]),
+        ("betas short", edit(group("betas", [0.9])), ValueError, ["'betas'", "list of 2"]),
+        ("beta >= 1", edit(group("betas", [0.9, 1.5])), ValueError, ["beta", "1.5"]),
+        ("amsgrad int", edit(group("amsgrad", 1)), TypeError, ["'amsgrad'", "bool"]),
+        ("step negative", edit(entry("step", -1.0)), ValueError, ["'step'", "integer >= 0"]),
+        ("step fraction", edit(entry("step", 2.5)), ValueError, ["'step'", "2.5"]),
+        ("step nan", edit(entry("step", float("nan"))), ValueError, ["'step'", "finite"]),
+        ("exp_avg shape", edit(entry("exp_avg", np.zeros(3))), ValueError,
+         ["'exp_avg'", "parameter 5", "(3,)", "(2,)"]),
+        ("exp_avg strings", edit(entry("exp_avg", np.array(["a", "b"]))), TypeError,
+         ["'exp_avg'", "dtype <U1"]),
+        ("exp_avg None", edit(entry("exp_avg", None)), TypeError, ["'exp_avg'", "None"]),
+        ("index twice", edit(lambda sd: sd["state"].__setitem__("5", sd["state"][5])),
+         ValueError, ["two entries for parameter 5"]),
+        ("params twice", edit(lambda sd: sd["param_groups"][0]["params"].__setitem__(1, 0)),
+         ValueError, ["index 0 is listed twice"]),
+        ("entry not a dict", edit(lambda sd: sd["state"].__setitem__(5, [1, 2])), TypeError,
+         ["state[5]", "dict"]),
+        ("unknown option", edit(group("foreach", object())), TypeError, ["'foreach'"]),
+    ]
+
+
+def test_optimizer_load_checks_everything_before_changing_anything():
+    _, opt, _ = _trained(0)
+    saved = _trained(1, steps=5)[1].state_dict()
+    before = _everything(opt=opt)
+    for what, sd, error, words in _bad_optimizer_states(saved):
+        with pytest.raises(error) as e:
+            opt.load_state_dict(sd)
+        for word in words:
+            assert word in str(e.value), (what, str(e.value))
+        assert _everything(opt=opt) == before, what
+    opt.load_state_dict(saved)
+    assert opt.state_dict()["state"][5]["step"] == 5.0
+
+
+def test_optimizer_options_missing_from_a_saved_group_take_the_defaults():
+    _, opt, _ = _trained(0)
+    saved = opt.state_dict()
+    del saved["param_groups"][0]["amsgrad"], saved["param_groups"][0]["fused"]
+    fresh = _trained(1)[1]
+    fresh.load_state_dict(saved)
+    assert fresh.param_groups[0]["amsgrad"] is False and fresh.param_groups[0]["fused"] is None
+
+
+def test_lbfgs_state_is_checked_against_the_flat_parameter_vector():
+    w = sg.Parameter(sg.tensor([1.5, -0.5, 2.0]))
+    opt = optim.LBFGS([w], max_iter=4)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 1.0) ** 4).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    saved = opt.state_dict()
+    assert len(saved["state"][0]["old_dirs"]) > 0
+    before = _canon(opt.state_dict())
+    bad = copy.deepcopy(saved)
+    bad["state"][0]["old_dirs"][0] = np.zeros(2)
+    with pytest.raises(ValueError, match=r"'old_dirs' of parameter 0\[0\] has shape \(2,\) but "
+                                         r"the flat vector of all parameters has shape \(3,\)"):
+        opt.load_state_dict(bad)
+    bad = copy.deepcopy(saved)
+    bad["state"][0]["ro"].append(1.0)
+    with pytest.raises(ValueError, match="one entry per stored pair"):
+        opt.load_state_dict(bad)
+    bad = copy.deepcopy(saved)
+    bad["param_groups"][0]["max_iter"] = 2.5
+    with pytest.raises(ValueError, match=r"'max_iter'.*integer"):
+        opt.load_state_dict(bad)
+    assert _canon(opt.state_dict()) == before
+
+
+def _schedulers():
+    def opt():
+        return optim.SGD([sg.Parameter(sg.zeros(2))], lr=1.0, momentum=0.9)
+
+    def sequential(o):
+        return lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, 0.5, total_iters=2),
+                                             lr_scheduler.StepLR(o, step_size=2)],
+                                         milestones=[2])
+
+    return {
+        "StepLR": lambda: lr_scheduler.StepLR(opt(), step_size=2),
+        "MultiStepLR": lambda: lr_scheduler.MultiStepLR(opt(), milestones=[1, 3]),
+        "ReduceLROnPlateau": lambda: lr_scheduler.ReduceLROnPlateau(opt()),
+        "OneCycleLR": lambda: lr_scheduler.OneCycleLR(opt(), max_lr=1.0, total_steps=20),
+        "SequentialLR": lambda: sequential(opt()),
+        "LambdaLR": lambda: lr_scheduler.LambdaLR(opt(), lambda e: 0.9 ** e),
+        "CyclicLR": lambda: lr_scheduler.CyclicLR(opt(), 0.1, 1.0, step_size_up=2),
+    }
+
+
+SCHEDULER_DAMAGE = [
+    ("StepLR", "last_epoch", -4, ValueError, "integer >= -1"),
+    ("StepLR", "last_epoch", 2.5, ValueError, "integer"),
+    ("StepLR", "_step_count", "3", TypeError, "number"),
+    ("StepLR", "base_lrs", [0.1, 0.2], ValueError, "list of 1"),
+    ("StepLR", "base_lrs", [float("nan")], ValueError, "finite"),
+    ("StepLR", "gamma", float("inf"), ValueError, "finite"),
+    ("StepLR", "step", 3, KeyError, "unexpected key"),  # would hide the step() method
+    ("StepLR", "optimizer", None, KeyError, "unexpected key"),
+    ("StepLR", "T_max", 5, KeyError, "another scheduler"),
+    ("MultiStepLR", "milestones", {"x": 1}, TypeError, "number"),
+    ("MultiStepLR", "milestones", {"3": 0}, ValueError, "integer >= 1"),
+    ("ReduceLROnPlateau", "mode", "mid", ValueError, "'min', 'max'"),
+    ("ReduceLROnPlateau", "best", float("nan"), ValueError, "finite"),
+    ("ReduceLROnPlateau", "num_bad_epochs", -1, ValueError, "integer >= 0"),
+    ("OneCycleLR", "_anneal_func_type", "cubic", ValueError, "'cos', 'linear'"),
+    ("OneCycleLR", "_schedule_phases", [{}], ValueError, "list of 2"),
+    ("SequentialLR", "_schedulers", [{}, {"last_epoch": "x"}], TypeError, "'last_epoch'"),
+    ("SequentialLR", "_milestones", [2.5], ValueError, "integer"),
+    ("LambdaLR", "lr_lambdas", [None, None], ValueError, "one per parameter group"),
+    ("CyclicLR", "_scale_fn_custom", 3, TypeError, "callable's attributes"),
+    ("CyclicLR", "scale_mode", "epochs", ValueError, "'cycle', 'iterations'"),
+]
+
+
+@pytest.mark.parametrize("kind, key, value, error, words", SCHEDULER_DAMAGE,
+                         ids=[f"{k}-{key}-{v!r}" for k, key, v, *_ in SCHEDULER_DAMAGE])
+def test_scheduler_load_checks_every_key_before_changing_anything(kind, key, value, error,
+                                                                   words):
+    make = _schedulers()[kind]
+    donor, sched = make(), make()
+    for s in (donor, donor, donor, sched):
+        s.step(1.0) if kind == "ReduceLROnPlateau" else s.step()
+    saved = json.loads(json.dumps(donor.state_dict()))  # as a checkpoint brings it back
+    original = saved.get(key)
+    saved[key] = value
+    before = _canon(sched.state_dict()), [g["lr"] for g in sched.optimizer.param_groups]
+    with pytest.raises(error) as e:
+        sched.load_state_dict(saved)
+    assert words in str(e.value) and key in str(e.value) + repr(value)
+    assert (_canon(sched.state_dict()), [g["lr"] for g in sched.optimizer.param_groups]) \
+        == before
+    if key in ("step", "optimizer", "T_max"):
+        del saved[key]
+    else:
+        saved[key] = original
+    sched.load_state_dict(saved)  # the same state, undamaged, loads
+    assert _canon(sched.state_dict()) == _canon(donor.state_dict())
