@@ -689,3 +689,74 @@ def test_scheduler_load_checks_every_key_before_changing_anything(kind, key, val
         saved[key] = original
     sched.load_state_dict(saved)  # the same state, undamaged, loads
     assert _canon(sched.state_dict()) == _canon(donor.state_dict())
+
+
+def test_early_stopping_load_checks_before_changing():
+    es = EarlyStopping(monitor="loss", mode="min")
+    before = dict(es.__dict__)
+    for bad, error in [({"wait": 1, "best": "low"}, TypeError), ({"mode": "down"}, ValueError),
+                       ({"patience": 1.5}, ValueError), ({"update": 1}, KeyError)]:
+        with pytest.raises(error):
+            es.load_state_dict(bad)
+        assert es.__dict__ == before
+
+
+# ---------------------------------------------------------------------- restore_checkpoint
+def _damaged_checkpoints(state):
+    def edit(fn):
+        s = copy.deepcopy(state)
+        fn(s)
+        return s
+
+    return {
+        "bad scheduler": edit(lambda s: s["scheduler"].__setitem__("last_epoch", -3)),
+        "bad optimizer step": edit(lambda s: s["optimizer"]["state"][0].__setitem__("step", -1)),
+        "bad optimizer lr": edit(lambda s: s["optimizer"]["param_groups"][0].__setitem__(
+            "lr", float("inf"))),
+        "bad numpy rng": edit(lambda s: s["rng"].__setitem__(
+            "numpy", ("MT19937", np.zeros(3, np.uint32), 0, 0, 0.0))),
+        "bad python rng": edit(lambda s: s["rng"].__setitem__("python", (3, (1, 2), None))),
+        "bad scratchgrad rng": edit(lambda s: s["rng"]["scratchgrad"].__setitem__(
+            "bit_generator", {"bit_generator": "MT19937"})),
+        "unknown rng": edit(lambda s: s["rng"].__setitem__("cuda", 1)),
+        "bad epoch": edit(lambda s: s.__setitem__("epoch", -1)),
+        "fractional epoch": edit(lambda s: s.__setitem__("epoch", 1.5)),
+        "bad history": edit(lambda s: s.__setitem__("history", [1, 2])),
+        "bad model dtype": edit(lambda s: s["model"].__setitem__(
+            "3.bias", np.array(["a", "b"]))),
+    }
+
+
+def test_restore_checkpoint_is_all_or_nothing(tmp_path):
+    model, opt, sched = _trained(1, steps=5)
+    path = save_checkpoint(tmp_path / "c.npz", model, opt, sched, epoch=5)
+    state = load_checkpoint(path)
+    for what, damaged in _damaged_checkpoints(state).items():
+        model, opt, sched = _trained(0)
+        before = _everything(model, opt, sched)
+        with pytest.raises(CheckpointError) as e:
+            restore_checkpoint(damaged, model, opt, sched)
+        assert str(path) in str(e.value), what
+        assert _everything(model, opt, sched) == before, what
+    restored = restore_checkpoint(state, model, opt, sched)
+    assert restored["epoch"] == 5 and _everything(model, opt, sched) != before
+
+
+def test_trainer_resume_is_all_or_nothing(tmp_path):
+    model, opt, sched = _trained(1)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), opt, sched, progress=False)
+    trainer.early_stopping = EarlyStopping(monitor="loss", mode="min")
+    trainer.epoch = 3
+    path = trainer.save_checkpoint(tmp_path / CHECKPOINT_NAME)
+    state = load_checkpoint(path)
+    state["trainer"]["early_stopping"]["wait"] = -2
+    save({k: v for k, v in state.items() if k != "path"}, path)
+
+    model, opt, sched = _trained(0)
+    resumed = Trainer(model, nn.CrossEntropyLoss(), opt, sched, progress=False)
+    resumed.early_stopping = EarlyStopping(monitor="loss", mode="min")
+    before = _everything(model, opt, sched), dict(resumed.early_stopping.__dict__)
+    with pytest.raises(CheckpointError, match="'wait'"):
+        resumed._restore(path)
+    assert (_everything(model, opt, sched), resumed.early_stopping.__dict__) == before
+    assert resumed.epoch == 0
