@@ -760,3 +760,81 @@ def test_trainer_resume_is_all_or_nothing(tmp_path):
         resumed._restore(path)
     assert (_everything(model, opt, sched), resumed.early_stopping.__dict__) == before
     assert resumed.epoch == 0
+
+
+# ---------------------------------------------------------------------- fuzz
+def _damaged_files(raw: bytes, seed: int, flips: int = 200, cuts: int = 50):
+    """``cuts`` truncations, then ``flips`` copies with one random bit flipped (seeded)."""
+    rng = random.Random(seed)
+    for i in range(cuts):
+        yield raw[:len(raw) * i // cuts]
+    for _ in range(flips):
+        b = bytearray(raw)
+        b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+        yield bytes(b)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_fuzzed_checkpoints_load_identically_or_fail_without_changing_anything(tmp_path,
+                                                                                suffix):
+    if suffix == ".safetensors":
+        pytest.importorskip("safetensors")
+    model, opt, sched = _trained(1, steps=5)
+    path = str(tmp_path / ("c" + suffix))
+    save_checkpoint(path, model, opt, sched, epoch=5, history=[{"epoch": 1, "loss": 0.5}],
+                    meta={"model": "net"})
+    raw = open(path, "rb").read()
+    reference = _canon({k: v for k, v in load_checkpoint(path).items() if k != "path"})
+    model, opt, sched = _trained(0)
+    fresh = _everything(model, opt, sched)
+    restore_checkpoint(path, model, opt, sched)
+    restored = _everything(model, opt, sched)
+    assert restored != fresh
+
+    failed = identical = silent = partial = 0
+    for damaged in _damaged_files(raw, seed=len(suffix)):
+        with open(path, "wb") as f:
+            f.write(damaged)
+        model, opt, sched = _trained(0)
+        try:
+            state = load_checkpoint(path)
+        except CheckpointError:
+            failed += 1
+            with pytest.raises(CheckpointError):  # and restoring changes nothing
+                restore_checkpoint(path, model, opt, sched)
+            partial += _everything(model, opt, sched) != fresh
+            continue
+        if _canon({k: v for k, v in state.items() if k != "path"}) != reference:
+            silent += 1
+            continue
+        identical += 1
+        restore_checkpoint(state, model, opt, sched)
+        silent += _everything(model, opt, sched) != restored
+    assert (silent, partial) == (0, 0)
+    assert failed + identical == 250 and failed > 200  # most damage is caught, none slips by
+
+
+def test_fuzzed_idx_files_load_identically_or_fail(tmp_path):
+    x = np.random.default_rng(0).integers(0, 256, (30, 6, 6)).astype(np.uint8)
+    for name in ("x-idx3-ubyte.gz", "x-idx3-ubyte"):
+        gzipped = name.endswith(".gz")
+        path = tmp_path / name
+        write_idx(path, x)
+        failed = silent = unguarded = 0
+        for i, damaged in enumerate(_damaged_files(path.read_bytes(), seed=3)):
+            path.write_bytes(damaged)
+            try:
+                y = read_idx(path)
+            except IDXError:
+                failed += 1
+                continue
+            same = y.shape == x.shape and y.tobytes() == x.tobytes()
+            if not same and not gzipped and i >= 50 and y.shape == x.shape:
+                # A raw IDX file has no checksum: a bit flipped in its body loads as that one
+                # changed value, which no reader can tell. Only that may differ.
+                unguarded += 1
+                same = np.count_nonzero(y != x) == 1
+            silent += not same
+        assert silent == 0, name
+        assert failed >= 50, name  # every truncation is caught
+        assert unguarded == 0 if gzipped else unguarded > 100, name
