@@ -213,6 +213,19 @@ def test_npz_member_declaring_a_huge_shape_is_refused_before_reading(tmp_path):
     assert peak < 50 * MiB
 
 
+def test_metadata_naming_one_array_many_times_is_refused(tmp_path):
+    # 1000 references to one 8 MiB array would be 8 GiB of copies.
+    state = {"w": {"__array__": "w"}, "copies": [{"__array__": "w"}] * 1000}
+    meta = {"format": "scratchgrad", "version": 1, "state": state}
+    path = tmp_path / "refs.npz"
+    data = _npy_header((MiB,), "<f8") + bytes(8 * MiB)
+    path.write_bytes(_zip([_meta_member(meta), _stored("w.npy", data)]))
+    error, peak = _peak_bytes(lambda: load(path))
+    assert isinstance(error, SerializationError), error
+    assert "'w' twice" in str(error)
+    assert peak < 50 * MiB
+
+
 def test_safetensors_header_declaring_a_huge_shape_is_refused(tmp_path):
     pytest.importorskip("safetensors")
     header = json.dumps({"w": {"dtype": "F32", "shape": [2**28], "data_offsets": [0, 4]}})

@@ -344,7 +344,8 @@ def _text_digest(*texts: str) -> str:
 
 class _Arrays:
     """Fetches arrays by key for ``_decode``, each checked against its digest when the file
-    has digests (files written before they existed have none)."""
+    has digests (files written before they existed have none), each at most once: metadata
+    that names one large array a thousand times must not make a thousand copies."""
 
     def __init__(self, path: str, meta: dict[str, Any], read: Callable[[str], np.ndarray]
                  ) -> None:
@@ -355,11 +356,17 @@ class _Arrays:
             raise SerializationError(f"cannot read the checkpoint {path}: its metadata entry "
                                      f"{_DIGESTS!r} should map array keys to hex digests")
         self.digests: dict[str, str] | None = digests
+        self.seen: set[str] = set()
 
     def __call__(self, key: Any) -> np.ndarray:
         if not isinstance(key, str):
             raise SerializationError(f"cannot read the checkpoint {self.path}: the metadata "
                                      f"refers to an array by {key!r}, expected a string key")
+        if key in self.seen:
+            raise SerializationError(f"cannot read the checkpoint {self.path}: the metadata "
+                                     f"refers to the array {key!r} twice (save writes each "
+                                     "array once); the file is corrupt or crafted")
+        self.seen.add(key)
         array = self.read(key)
         if self.digests is not None:
             expected = self.digests.get(key)
