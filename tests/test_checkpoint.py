@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import zipfile
 
 import numpy as np
@@ -84,11 +85,17 @@ def test_load_never_unpickles(tmp_path, monkeypatch):
             dst.writestr(name, data)
     with pytest.raises(SerializationError, match="object array"):
         load(path)
-    # ...and np.load is always called with allow_pickle=False.
+    # ...arrays are always read with allow_pickle=False, and pickle is never reached.
     calls = []
-    real = np.load
-    monkeypatch.setattr(serialization.np, "load",
+    real = np.lib.format.read_array
+    monkeypatch.setattr(np.lib.format, "read_array",
                         lambda *a, **k: (calls.append(k), real(*a, **k))[1])
+
+    def no_pickle(*args, **kwargs):
+        raise AssertionError("pickle was called")
+
+    monkeypatch.setattr(pickle, "load", no_pickle)
+    monkeypatch.setattr(pickle, "loads", no_pickle)
     save({"w": np.ones(2)}, tmp_path / "ok.npz")
     load(tmp_path / "ok.npz")
     assert calls and all(k.get("allow_pickle") is False for k in calls)

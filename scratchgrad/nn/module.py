@@ -16,13 +16,39 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 
 from .._config import _state, no_grad, opaque
-from ..backend import like, to_device_array
+from ..backend import get_array_module, like, to_device_array
 from ..tensor import Parameter, Tensor, as_dtype
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 # What load_state_dict returns (PyTorch's name and fields), also when strict=True.
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _loadable(value: Any, target: Tensor) -> tuple[Any, str | None]:
+    """``value`` as an array that can be written into ``target`` without a surprise, or the
+    reason it can't: its dtype must cast to the target's (numbers to a float tensor; integers,
+    or floats that are whole numbers, to an integer one; bools to a bool one)."""
+    if isinstance(value, Tensor):
+        array = value.data
+    elif hasattr(value, "__cuda_array_interface__"):
+        array = value
+    else:
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError) as e:  # e.g. a ragged nested list
+            return None, f"can't be read as an array ({e})"
+    kind, want = array.dtype.kind, target.data.dtype.kind
+    allowed = {"f": "biuf", "c": "biufc", "i": "biuf", "u": "biuf", "b": "b"}.get(want, "biufc")
+    if kind not in allowed:
+        return None, (f"expected numbers that cast to {target.dtype}, found dtype "
+                      f"{array.dtype}")
+    if want in "iu" and kind == "f":
+        xp = get_array_module(array)
+        if not bool(xp.all(xp.isfinite(array))) or bool(xp.any(array != xp.trunc(array))):
+            return None, (f"expected whole numbers for the {target.dtype} tensor, found "
+                          "fractional or non-finite values")
+    return array, None
 
 
 class RemovableHandle:
@@ -471,10 +497,12 @@ class Module:
         anything NumPy converts, so a PyTorch state dict mapped through ``.numpy()`` loads).
 
         Values are copied into the existing tensors (optimizers keep their references) and
-        cast to their dtypes. Nothing is changed unless everything matches: a shape mismatch
-        is always an error; missing or unexpected keys are one when ``strict``. Returns
-        ``(missing_keys, unexpected_keys)``. ``assign=True`` replaces the arrays instead of
-        copying into them.
+        cast to their dtypes. Nothing is changed unless everything fits: every value is checked
+        and converted first (its shape, and a dtype that casts to the tensor's: numbers for a
+        float tensor, integers or integral floats for an integer buffer), and a mismatch is
+        always a ``RuntimeError`` listing every key at fault; missing or unexpected keys are one
+        when ``strict``. Returns ``(missing_keys, unexpected_keys)``. ``assign=True`` replaces
+        the arrays instead of copying into them.
 
         >>> from scratchgrad import nn
         >>> a, b = nn.Linear(2, 3), nn.Linear(2, 3)
@@ -483,26 +511,46 @@ class Module:
         >>> bool((a.weight == b.weight).all())
         True
         """
+        commit, result = self._prepare_load_state_dict(state_dict, strict, assign)
+        commit()
+        return result
+
+    def _prepare_load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                                 assign: bool = False) -> tuple[Callable[[], None], Any]:
+        """Check and convert everything :meth:`load_state_dict` would load, changing nothing;
+        return a function that copies the values in (and cannot fail on a bad value) and the
+        ``(missing_keys, unexpected_keys)``. ``restore_checkpoint`` prepares the model, the
+        optimizer and the scheduler before it commits any of them."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got "
                             f"{type(state_dict).__name__}")
         slots = self._state_slots()
         missing = [k for k in slots if k not in state_dict]
         unexpected = [k for k in state_dict if k not in slots]
-        mismatched = []
-        values = {}
+        mismatched, wrong = [], []
+        ready = []
         for key, target in slots.items():
             if key not in state_dict:
                 continue
-            value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if array.shape != target.shape:
+            array, problem = _loadable(state_dict[key], target)
+            if problem is not None:
+                wrong.append(f"  {key}: {problem}")
+            elif array.shape != target.shape:
                 mismatched.append(f"  {key}: expected shape {target.shape} (the model's), found "
                                   f"{array.shape} in the state dict")
-            values[key] = array
+            elif not assign and not target.data.flags.writeable:
+                wrong.append(f"  {key}: the model's tensor is a read-only view; load with "
+                             "assign=True")
+            elif assign:  # the new array, made now so that committing cannot fail
+                ready.append((target, to_device_array(np.array(array, dtype=target.dtype,
+                                                               copy=True), target.device)))
+            else:  # host data for a GPU tensor goes to the device now, for the same reason
+                ready.append((target, like(array, target.data)))
         problems = []
         if mismatched:
             problems.append("shape mismatch:\n" + "\n".join(mismatched))
+        if wrong:
+            problems.append("values that can't be loaded:\n" + "\n".join(wrong))
         if strict and missing:
             problems.append("missing keys (in the model, not in the state dict): " +
                             ", ".join(repr(k) for k in missing))
@@ -513,15 +561,16 @@ class Module:
             raise RuntimeError(f"load_state_dict: error(s) loading into "
                                f"{type(self).__name__}; nothing was loaded.\n" +
                                "\n".join(problems))
-        with no_grad():
-            for key, array in values.items():
-                target = slots[key]
-                if assign:
-                    target.data = to_device_array(np.array(array, dtype=target.dtype,
-                                                            copy=True), target.device)
-                else:  # casts to the model's dtype (float32 stays); host data to the GPU
-                    target.data[...] = like(array, target.data)
-        return _IncompatibleKeys(missing, unexpected)
+
+        def commit() -> None:
+            with no_grad():
+                for target, array in ready:
+                    if assign:
+                        target.data = array
+                    else:  # casts to the model's dtype (float32 stays)
+                        target.data[...] = array
+
+        return commit, _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ modes and flags
     def train(self, mode: bool = True) -> "Module":

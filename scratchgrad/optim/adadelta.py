@@ -28,6 +28,8 @@ class Adadelta(Optimizer):
     [0.6877, -1.6848]
     """
 
+    _array_state = ("square_avg", "acc_delta")
+
     def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0.0, *, maximize: bool = False) -> None:
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,

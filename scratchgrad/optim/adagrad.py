@@ -32,6 +32,8 @@ class Adagrad(Optimizer):
     [0.5, -1.5]
     """
 
+    _array_state = ("sum",)
+
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10, *, maximize: bool = False,

@@ -40,6 +40,8 @@ class Adam(Optimizer):
     [0.9, -1.9]
     """
 
+    _array_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
@@ -205,7 +207,7 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True, fused=fused)
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
-        for group in self.param_groups:  # an AdamW stays decoupled whatever was saved
-            group["decoupled_weight_decay"] = True
+    def _cast_option(self, group: int, key: str, value: Any, current: Any) -> Any:
+        value = super()._cast_option(group, key, value, current)
+        # An AdamW stays decoupled whatever was saved (e.g. an Adam's state dict).
+        return True if key == "decoupled_weight_decay" else value

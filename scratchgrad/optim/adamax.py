@@ -29,6 +29,8 @@ class Adamax(Optimizer):
     [0.9, -1.9]
     """
 
+    _array_state = ("exp_avg", "exp_inf")
+
     def __init__(self, params: ParamsT, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, *, maximize: bool = False) -> None:

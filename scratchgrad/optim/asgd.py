@@ -32,6 +32,7 @@ class ASGD(Optimizer):
     """
 
     _scalar_state = ("step", "eta", "mu")
+    _array_state = ("ax",)
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0, *,

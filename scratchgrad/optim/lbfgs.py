@@ -7,8 +7,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .._config import enable_grad, no_grad
+from .._statecheck import number, show
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, _state_array
 
 __all__ = ["LBFGS"]
 
@@ -135,6 +136,8 @@ class LBFGS(Optimizer):
     """
 
     _scalar_state = ("func_evals", "n_iter", "t", "H_diag", "prev_loss")
+    _count_state = ("func_evals", "n_iter")
+    _int_options = ("max_iter", "max_eval", "history_size")
 
     def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-07,
@@ -272,14 +275,28 @@ class LBFGS(Optimizer):
         return orig_loss
 
     def _cast_state(self, p: Any, index: int, key: str, value: Any) -> Any:
-        """LBFGS keeps flat vectors and lists of them, not arrays shaped like a parameter."""
-        if key in self._scalar_state:
-            return float(value)
-        if value is None or isinstance(value, (int, float)):
-            return value
-        xp = get_array_module(p.data)
-        if isinstance(value, list):
-            return [v if v is None or isinstance(v, float) else
-                    (float(v) if np.ndim(np.asarray(v)) == 0 else
-                     xp.array(np.asarray(v), dtype=p.data.dtype)) for v in value]
-        return xp.array(np.asarray(value), dtype=p.data.dtype)
+        """LBFGS keeps flat vectors (all the parameters' values, end to end) and lists of them,
+        not arrays shaped like a parameter."""
+        where = f"LBFGS.load_state_dict: state {key!r} of parameter {index}"
+        flat = (sum(q.data.size for q in self._params),)
+        vector = "the flat vector of all parameters"
+        if key in self._scalar_state and key not in self._count_state and value is None:
+            return None
+        if key in ("d", "prev_flat_grad"):
+            return None if value is None else _state_array(where, p, value, flat, vector)
+        if key in ("old_dirs", "old_stps", "ro", "al"):
+            if not isinstance(value, (list, tuple)):
+                raise TypeError(f"{where}: expected a list, found {show(value)}")
+            if key in ("old_dirs", "old_stps"):
+                return [_state_array(f"{where}[{i}]", p, v, flat, vector)
+                        for i, v in enumerate(value)]
+            return [None if v is None and key == "al" else float(number(f"{where}[{i}]", v))
+                    for i, v in enumerate(value)]
+        return super()._cast_state(p, index, key, value)
+
+    def _check_state_entry(self, index: int, entry: dict[str, Any]) -> None:
+        lengths = {k: len(entry[k]) for k in ("old_dirs", "old_stps", "ro") if k in entry}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"LBFGS.load_state_dict: state of parameter {index}: old_dirs, "
+                             f"old_stps and ro should have one entry per stored pair, found "
+                             f"lengths {lengths}")

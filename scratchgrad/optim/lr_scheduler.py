@@ -22,9 +22,10 @@ import math
 import types
 from bisect import bisect_right
 from collections import Counter
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .._config import opaque
+from .._statecheck import count, like, plain, show
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
@@ -42,6 +43,25 @@ def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
                              f"{len(value)}")
         return list(value)
     return [value] * n
+
+
+def _callable_attrs(where: str, saved: Any) -> dict[str, Any] | None:
+    """A saved callable object's ``__dict__`` (None for a plain function), checked."""
+    if saved is None:
+        return None
+    if not isinstance(saved, Mapping):
+        raise TypeError(f"{where}: expected None or a dict of the callable's attributes, "
+                        f"found {show(saved)}")
+    return plain(where, saved)
+
+
+def _prepare_load(scheduler: Any, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+    """``scheduler``'s load checked now and applied by the returned function; a scheduler
+    of another kind (its own ``load_state_dict``, unchecked) is loaded by that function."""
+    if isinstance(scheduler, LRScheduler) and \
+            type(scheduler).load_state_dict is LRScheduler.load_state_dict:
+        return scheduler._prepare_load_state_dict(state_dict)
+    return lambda: scheduler.load_state_dict(state_dict)
 
 
 def _check_optimizer(optimizer: Any) -> Optimizer:
@@ -138,8 +158,83 @@ class LRScheduler:
         return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state from :meth:`state_dict`."""
-        self.__dict__.update(copy.deepcopy(state_dict))
+        """Restore a state from :meth:`state_dict` (also one that went through JSON).
+
+        Every value is checked against the attribute it replaces before anything changes: a
+        key this scheduler has no attribute for is a ``KeyError``; a value of another kind, a
+        list of another length (one rate per parameter group), a non-finite number, a step
+        count that is not an integer >= 0 is a ``TypeError`` / ``ValueError`` naming the key.
+        Keys missing from ``state_dict`` keep their current values (as in PyTorch), and keys
+        only PyTorch's schedulers have are ignored.
+
+        >>> import scratchgrad as sg
+        >>> from scratchgrad.optim import SGD
+        >>> sched = StepLR(SGD([sg.Parameter(sg.zeros(1))], lr=0.1), step_size=3)
+        >>> sched.load_state_dict({"last_epoch": -4})
+        Traceback (most recent call last):
+        ...
+        ValueError: StepLR.load_state_dict: 'last_epoch': expected an integer >= -1, found -4 (int)
+        """
+        self._prepare_load_state_dict(state_dict)()
+
+    def _prepare_load_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+        """Check and convert everything :meth:`load_state_dict` would load, changing nothing;
+        return the function that installs it (which cannot fail). ``restore_checkpoint``
+        prepares the model, the optimizer and the scheduler before it commits any of them."""
+        new = self._checked_state(state_dict)
+
+        def commit() -> None:
+            self.__dict__.update(new)
+            self._after_load()
+
+        return commit
+
+    # Keys of PyTorch's state dicts that scratchgrad keeps no attribute for: ignored on load.
+    _TORCH_ONLY = frozenset({"_get_lr_called_within_step", "verbose", "_scale_fn_ref"})
+    # Attributes that count steps (or are periods): integers >= 0 (last_epoch >= -1) when they
+    # are integers now.
+    _COUNTS = frozenset({"last_epoch", "_step_count", "cooldown_counter", "num_bad_epochs",
+                         "patience", "cooldown", "step_size", "total_steps", "T_0", "T_i"})
+    _INTEGERS = frozenset({"T_mult", "total_iters", "_milestones"})
+    # Attributes that may be +-inf: ReduceLROnPlateau's best value before the first metric.
+    _INFINITE = frozenset({"best", "mode_worse"})
+    # Attributes with a fixed set of values (per class).
+    _CHOICES: dict[str, tuple[str, ...]] = {}
+
+    def _checked_state(self, state_dict: Mapping[str, Any], skip: tuple[str, ...] = ()
+                       ) -> dict[str, Any]:
+        """The values of ``state_dict`` checked against this scheduler's attributes and
+        converted to their types (lists to tuples where a tuple is held...), ``skip`` left to
+        the caller."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{name}: expected a dict from state_dict(), got "
+                            f"{type(state_dict).__name__}")
+        own = [k for k in self.__dict__ if k != "optimizer"]
+        unexpected = [k for k in state_dict if k not in self._TORCH_ONLY and k not in skip
+                      and (k == "optimizer" or k not in self.__dict__)]
+        if unexpected:
+            raise KeyError(f"{name}: unexpected key(s) {unexpected}: a {type(self).__name__} "
+                           f"has {sorted(own)} (is the state of another scheduler?)")
+        return {key: self._check_value(name, key, value, self.__dict__[key])
+                for key, value in state_dict.items()
+                if key not in self._TORCH_ONLY and key not in skip}
+
+    def _check_value(self, name: str, key: str, value: Any, current: Any) -> Any:
+        """One saved attribute checked against its current value (subclasses: special ones)."""
+        where = f"{name}: {key!r}"
+        choices = self._CHOICES.get(key)
+        if choices is not None and value not in choices:
+            raise ValueError(f"{where}: expected one of {list(choices)}, found {show(value)}")
+        if key in self._COUNTS and isinstance(current, int):
+            # -1: not started yet (SequentialLR's later schedulers wait there)
+            return count(where, value, -1 if key == "last_epoch" else 0)
+        integer = key in self._INTEGERS and (isinstance(current, int) or (
+            isinstance(current, list) and all(isinstance(v, int) for v in current)))
+        return like(where, value, current, integer=integer, infinite=key in self._INFINITE)
+
+    def _after_load(self) -> None:
+        """Recompute what derives from the loaded attributes (subclasses)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()})"
@@ -175,12 +270,22 @@ class _LambdaScheduler(LRScheduler):
                                else copy.deepcopy(fn.__dict__) for fn in self.lr_lambdas]
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "lr_lambdas"}
-        self.__dict__.update(state)
-        for fn, saved in zip(self.lr_lambdas, state_dict.get("lr_lambdas", [])):
-            if saved is not None:
-                fn.__dict__.update(copy.deepcopy(saved))
+    def _prepare_load_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+        new = self._checked_state(state_dict, skip=("lr_lambdas",))
+        saved = state_dict.get("lr_lambdas", [None] * len(self.lr_lambdas))
+        where = f"{type(self).__name__}.load_state_dict: 'lr_lambdas'"
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self.lr_lambdas):
+            raise ValueError(f"{where}: expected a list of {len(self.lr_lambdas)} (one per "
+                             f"parameter group), found {show(saved)}")
+        attrs = [_callable_attrs(f"{where}[{i}]", s) for i, s in enumerate(saved)]
+
+        def commit() -> None:
+            self.__dict__.update(new)
+            for fn, a in zip(self.lr_lambdas, attrs):
+                if a is not None:
+                    fn.__dict__.update(a)
+
+        return commit
 
 
 class LambdaLR(_LambdaScheduler):
@@ -278,10 +383,19 @@ class MultiStepLR(LRScheduler):
         return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
                 for base in self.base_lrs]
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
+    def _check_value(self, name: str, key: str, value: Any, current: Any) -> Any:
+        if key != "milestones":
+            return super()._check_value(name, key, value, current)
+        where = f"{name}: 'milestones'"
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{where}: expected a dict of milestone -> count, found "
+                            f"{show(value)}")
         # JSON turns the milestone keys into strings; the lookups need ints.
-        self.milestones = Counter({int(k): int(v) for k, v in dict(self.milestones).items()})
+        milestones: Counter = Counter()
+        for k, v in value.items():
+            step = int(k) if isinstance(k, str) and k.isdigit() else k
+            milestones[count(f"{where} key {k!r}", step)] = count(f"{where}[{k!r}]", v, 1)
+        return milestones
 
 
 class ExponentialLR(LRScheduler):
@@ -461,15 +575,30 @@ class _Composite:
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "_schedulers"}
-        self.__dict__.update(state)
+    def _prepare_load_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+        new = self._checked_state(state_dict, skip=("_schedulers",))  # type: ignore[attr-defined]
+        name = f"{type(self).__name__}.load_state_dict"
+        if "_schedulers" not in state_dict:
+            raise KeyError(f"{name}: the state has no '_schedulers' (the inner schedulers' "
+                           "states)")
         saved = state_dict["_schedulers"]
-        if len(saved) != len(self._schedulers):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the state has "
-                             f"{len(saved)} schedulers, this one {len(self._schedulers)}")
-        for s, sd in zip(self._schedulers, saved):
-            s.load_state_dict(sd)
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self._schedulers):
+            raise ValueError(f"{name}: the state has {show(saved)} as '_schedulers', "
+                             f"expected a list of {len(self._schedulers)} state dicts")
+        inner = []
+        for i, (s, sd) in enumerate(zip(self._schedulers, saved)):
+            try:
+                inner.append(_prepare_load(s, sd))
+            except (TypeError, ValueError, KeyError) as e:
+                message = e.args[0] if e.args else str(e)
+                raise type(e)(f"{name}: '_schedulers'[{i}]: {message}") from e
+
+        def commit() -> None:
+            self.__dict__.update(new)
+            for c in inner:
+                c()
+
+        return commit
 
 
 class SequentialLR(_Composite, LRScheduler):
@@ -604,6 +733,8 @@ class OneCycleLR(LRScheduler):
     >>> round(lrs[0], 4), round(max(lrs), 4), round(lrs[-1], 8), opt.param_groups[0]["momentum"]
     (0.04, 1.0, 4e-06, 0.95)
     """
+
+    _CHOICES = {"_anneal_func_type": ("cos", "linear")}
 
     def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],
                  total_steps: int | None = None, epochs: int | None = None,
@@ -836,13 +967,21 @@ class CyclicLR(LRScheduler):
                                      else copy.deepcopy(fn.__dict__))
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = {k: copy.deepcopy(v) for k, v in state_dict.items() if k != "_scale_fn_custom"}
-        self.__dict__.update(state)
+    _CHOICES = {"scale_mode": ("cycle", "iterations")}
+
+    def _prepare_load_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+        new = self._checked_state(state_dict, skip=("_scale_fn_custom",))
         saved = state_dict.get("_scale_fn_custom")
-        if saved is not None and self._scale_fn_custom is not None:
-            self._scale_fn_custom.__dict__.update(copy.deepcopy(saved))
-        self._init_scale_fn()
+        where = "CyclicLR.load_state_dict: '_scale_fn_custom'"
+        attrs = _callable_attrs(where, saved)
+
+        def commit() -> None:
+            self.__dict__.update(new)
+            if attrs is not None and self._scale_fn_custom is not None:
+                self._scale_fn_custom.__dict__.update(attrs)
+            self._init_scale_fn()
+
+        return commit
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -1018,6 +1157,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold = threshold
         self.threshold_mode = threshold_mode
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)
+    _CHOICES = {"mode": ("min", "max"), "threshold_mode": ("rel", "abs")}
+
+    def _after_load(self) -> None:
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)

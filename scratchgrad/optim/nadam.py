@@ -36,6 +36,7 @@ class NAdam(Optimizer):
     """
 
     _scalar_state = ("step", "mu_product")
+    _array_state = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params: ParamsT, lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,

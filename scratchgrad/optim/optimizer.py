@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Iterator, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Union
 
 import numpy as np
 
 from .. import fused as _fused
 from .._config import enable_grad, opaque
+from .._statecheck import count, like, number, plain, show
 from ..backend import get_array_module
 from ..tensor import Tensor
 
@@ -45,6 +46,13 @@ class Optimizer:
     #: State entries that are numbers, not arrays (PyTorch keeps them as 0-d tensors); loading a
     #: state dict turns them into Python floats. Subclasses with more add theirs.
     _scalar_state: tuple[str, ...] = ("step",)
+    #: Scalar state entries that count (steps): integers >= 0 on load, floats as in PyTorch.
+    _count_state: tuple[str, ...] = ("step",)
+    #: State entries that are arrays shaped like their parameter (never None); subclasses list
+    #: theirs. Other entries may be None, strings, finite numbers or parameter-shaped arrays.
+    _array_state: tuple[str, ...] = ()
+    #: Options that a loaded state must give as integers (LBFGS's ``max_iter``...).
+    _int_options: tuple[str, ...] = ()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
@@ -311,6 +319,12 @@ class Optimizer:
 
         Parameters are matched by position, group by group; state keys may be ints or strings
         (JSON turns keys into strings). Arrays are copied and cast to each parameter's dtype.
+        Everything is checked before anything changes: the group layout, every option against
+        the current one (a bool for a bool, a finite number for a number, a pair for a pair,
+        then the optimizer's own range checks), every state entry (arrays of the parameter's
+        shape and a numeric dtype, step counts integers >= 0, other scalars finite). A bad
+        value raises ``ValueError`` / ``TypeError`` naming it, and the optimizer is unchanged.
+        Options missing from a saved group take the optimizer's defaults.
 
         >>> import scratchgrad as sg
         >>> from scratchgrad.optim import SGD
@@ -320,63 +334,116 @@ class Optimizer:
         >>> opt2.load_state_dict(sd); opt2.param_groups[0]["lr"]
         0.1
         """
-        name = type(self).__name__
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"{name}.load_state_dict: expected a dict with 'state' and "
-                            f"'param_groups', got {type(state_dict).__name__}")
+        self._prepare_load_state_dict(state_dict)()
+
+    def _prepare_load_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+        """Check and convert everything :meth:`load_state_dict` would load, changing nothing;
+        return the function that installs it (which cannot fail). ``restore_checkpoint``
+        prepares the model, the optimizer and the scheduler before it commits any of them."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{name}: expected a dict with 'state' and 'param_groups', got "
+                            f"{type(state_dict).__name__}")
         if "param_groups" not in state_dict or "state" not in state_dict:
-            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
-                             f"'param_groups', got one with keys {sorted(state_dict)}")
+            raise ValueError(f"{name}: expected a dict with 'state' and 'param_groups', got one "
+                             f"with keys {sorted(map(str, state_dict))}")
         groups = self.param_groups
-        saved_groups = state_dict["param_groups"]
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or \
+                not all(isinstance(s, Mapping) for s in saved_groups):
+            raise TypeError(f"{name}: 'param_groups' should be a list of dicts, found "
+                            f"{show(saved_groups)}")
+        if not isinstance(saved_state, Mapping):
+            raise TypeError(f"{name}: 'state' should be a dict of parameter index -> state, "
+                            f"found {show(saved_state)}")
         if len(groups) != len(saved_groups):
-            raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
+            raise ValueError(f"{name}: the state dict has {len(saved_groups)} "
                              f"parameter group(s) but this optimizer has {len(groups)}")
-        for k, (g, s) in enumerate(zip(groups, saved_groups)):
-            if len(g["params"]) != len(s["params"]):
-                raise ValueError(f"{name}.load_state_dict: parameter group {k} has "
-                                 f"{len(s['params'])} parameter(s) in the state dict but "
-                                 f"{len(g['params'])} in this optimizer")
         id_map: dict[int, Tensor] = {}
-        for g, s in zip(groups, saved_groups):
-            for i, p in zip(s["params"], g["params"]):
-                id_map[int(i)] = p
+        for k, (g, s) in enumerate(zip(groups, saved_groups)):
+            indices = s.get("params")
+            if not isinstance(indices, (list, tuple)):
+                raise ValueError(f"{name}: parameter group {k} of the state dict has no "
+                                 f"'params' list (found {show(indices)})")
+            if len(g["params"]) != len(indices):
+                raise ValueError(f"{name}: parameter group {k} has "
+                                 f"{len(indices)} parameter(s) in the state dict but "
+                                 f"{len(g['params'])} in this optimizer")
+            for j, (i, p) in enumerate(zip(indices, g["params"])):
+                i = count(f"{name}: param_groups[{k}]['params'][{j}]", i)
+                if i in id_map:
+                    raise ValueError(f"{name}: parameter index {i} is listed twice in the "
+                                     "state dict's param_groups")
+                id_map[i] = p
 
         state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
-        for key, values in state_dict["state"].items():
-            try:
-                p = id_map[int(key)]
-            except (KeyError, ValueError):
-                raise ValueError(f"{name}.load_state_dict: the state has an entry for parameter "
+        seen: set[int] = set()
+        for key, values in saved_state.items():
+            index = _state_index(key)
+            if index is None or index not in id_map:
+                raise ValueError(f"{name}: the state has an entry for parameter "
                                  f"{key!r}, which no parameter group lists (they list "
-                                 f"{sorted(id_map)})") from None
-            state[p] = {k: self._cast_state(p, int(key), k, v) for k, v in values.items()}
+                                 f"{sorted(id_map)})")
+            if index in seen:
+                raise ValueError(f"{name}: the state has two entries for parameter {index} "
+                                 f"(keys {index!r} and {str(index)!r})")
+            seen.add(index)
+            if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+                raise TypeError(f"{name}: state[{key!r}] should be a dict of name -> value, "
+                                f"found {show(values)}")
+            p = id_map[index]
+            entry = {k: self._cast_state(p, index, k, v) for k, v in values.items()}
+            self._check_state_entry(index, entry)
+            state[p] = entry
 
         new_groups = []
-        for g, s in zip(groups, saved_groups):
-            ng = {k: copy.deepcopy(v) for k, v in s.items() if k != "params"}
+        for k, (g, s) in enumerate(zip(groups, saved_groups)):
+            ng = {key: self._cast_option(k, key, v, g.get(key, _ABSENT))
+                  for key, v in s.items() if key != "params"}
+            for key, default in self.defaults.items():  # options saved before they existed
+                ng.setdefault(key, copy.deepcopy(default))
             ng["params"] = g["params"]
             if "param_names" in g and "param_names" not in ng:
                 ng["param_names"] = g["param_names"]
+            try:
+                self._validate_group(ng)
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"{name}: parameter group {k} of the state dict: {e}") from None
             new_groups.append(ng)
-        self.state = state
-        self.param_groups = new_groups
+
+        def commit() -> None:
+            self.state = state
+            self.param_groups = new_groups
+
+        return commit
+
+    def _cast_option(self, group: int, key: str, value: Any, current: Any) -> Any:
+        """One saved option of a group, checked against the current one (any plain value when
+        this optimizer has no such option: PyTorch's ``foreach``, a scheduler's
+        ``initial_lr``)."""
+        where = f"{type(self).__name__}.load_state_dict: param_groups[{group}][{key!r}]"
+        if current is _ABSENT:
+            return plain(where, value)
+        return like(where, value, current, integer=key in self._int_options)
 
     def _cast_state(self, p: Tensor, index: int, key: str, value: Any) -> Any:
-        """Turn one saved state value into what a step uses: ``step`` (and the other
-        ``_scalar_state`` entries) a float, arrays copies on ``p``'s device in ``p``'s dtype and
-        shape."""
+        """Turn one saved state value into what a step uses, or raise naming it: ``step`` (and
+        the other ``_scalar_state`` entries) a float, arrays copies on ``p``'s device in ``p``'s
+        dtype and shape."""
+        where = f"{type(self).__name__}.load_state_dict: state {key!r} of parameter {index}"
         if key in self._scalar_state:
-            return float(value)  # accepts a float, a 0-d array, or a torch tensor
-        if isinstance(value, (int, float, bool, str)) or value is None:
-            return value
-        xp = get_array_module(p.data)
-        arr = xp.array(np.asarray(value), dtype=p.data.dtype, copy=True)
-        if arr.shape != p.data.shape:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: state {key!r} of "
-                             f"parameter {index} has shape {arr.shape} but the parameter has "
-                             f"shape {p.data.shape}")
-        return arr
+            if key in self._count_state:
+                return float(count(where, value))
+            return float(number(where, value))  # a float, a 0-d array, or a torch scalar
+        if key not in self._array_state:
+            if value is None or isinstance(value, (bool, str)):
+                return value
+            if isinstance(value, (int, float)):
+                return number(where, value)
+        return _state_array(where, p, value, p.data.shape)
+
+    def _check_state_entry(self, index: int, entry: dict[str, Any]) -> None:
+        """Check one parameter's loaded state as a whole (subclasses: entries that must agree)."""
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -387,6 +454,41 @@ class Optimizer:
                     lines.append(f"    {key}: {group[key]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+_ABSENT = object()  # an option the current group does not have
+
+
+def _state_index(key: Any) -> int | None:
+    """A state key as a parameter index (an int, or a string of one after JSON), else None."""
+    if isinstance(key, (bool, np.bool_)):
+        return None
+    if isinstance(key, (int, np.integer)):
+        return int(key)
+    if isinstance(key, str) and key.isdigit():
+        return int(key)
+    return None
+
+
+def _state_array(where: str, p: Tensor, value: Any, shape: tuple[int, ...],
+                 what: str = "the parameter") -> Any:
+    """A saved state array as a copy on ``p``'s device in ``p``'s dtype, checked to have a
+    numeric dtype and ``shape`` (that of ``what``)."""
+    if value is None:
+        raise TypeError(f"{where}: expected an array of shape {shape}, found None")
+    host = value.get() if hasattr(value, "__cuda_array_interface__") else value
+    try:
+        array = np.asarray(host)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{where}: expected an array of shape {shape}, found "
+                        f"{show(value)} ({e})") from None
+    allowed = "biufc" if p.data.dtype.kind == "c" else "biuf"
+    if array.dtype.kind not in allowed:
+        raise TypeError(f"{where}: expected numbers that cast to {p.data.dtype}, found dtype "
+                        f"{array.dtype}")
+    if array.shape != shape:
+        raise ValueError(f"{where} has shape {array.shape} but {what} has shape {shape}")
+    return get_array_module(p.data).array(array, dtype=p.data.dtype, copy=True)
 
 
 def _snapshot(value: Any) -> Any:

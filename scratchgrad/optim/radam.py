@@ -35,6 +35,8 @@ class RAdam(Optimizer):
     [0.8, -1.6]
     """
 
+    _array_state = ("exp_avg", "exp_avg_sq")
+
     def __init__(self, params: ParamsT, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,

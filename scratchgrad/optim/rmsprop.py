@@ -35,6 +35,8 @@ class RMSprop(Optimizer):
     [0.98, -1.98]
     """
 
+    _array_state = ("square_avg", "momentum_buffer", "grad_avg")
+
     def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False, *, maximize: bool = False,

@@ -34,6 +34,8 @@ class Rprop(Optimizer):
     [0.78, -1.78]
     """
 
+    _array_state = ("prev", "step_size")
+
     def __init__(self, params: ParamsT, lr: float = 1e-2,
                  etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *,

@@ -23,11 +23,15 @@ from __future__ import annotations
 
 import os
 import random
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from .. import random as sg_random
+from .._statecheck import count, show
+from ..nn.module import Module
+from ..optim.lr_scheduler import LRScheduler
+from ..optim.optimizer import Optimizer
 from ..utils.serialization import SerializationError, load, save
 
 __all__ = ["CHECKPOINT_NAME", "CheckpointError", "get_rng_states", "set_rng_states",
@@ -59,20 +63,57 @@ def get_rng_states() -> dict[str, Any]:
 
 
 def set_rng_states(states: Mapping[str, Any]) -> None:
-    """Restore what :func:`get_rng_states` returned (the keys that are present).
+    """Restore what :func:`get_rng_states` returned (the keys that are present). Every state is
+    checked first: a bad one raises :class:`CheckpointError` and no generator changes.
 
     >>> import scratchgrad as sg
     >>> states = get_rng_states(); a = sg.rand(2)
     >>> set_rng_states(states); bool((sg.rand(2) == a).all())
     True
     """
-    if "scratchgrad" in states:
-        sg_random.set_rng_state(states["scratchgrad"])
-    if "numpy" in states:
-        np.random.set_state(tuple(states["numpy"]))
-    if "python" in states:
-        version, internal, gauss = states["python"]
-        random.setstate((version, tuple(internal), gauss))
+    _prepare_rng_states(states, "set_rng_states")()
+
+
+_RNG_KEYS = ("scratchgrad", "numpy", "python")
+
+
+def _prepare_rng_states(states: Any, where: str) -> Callable[[], None]:
+    """Check ``states`` by loading each into a fresh generator of its kind; return the function
+    that sets the global generators (which cannot fail)."""
+    if not isinstance(states, Mapping):
+        raise CheckpointError(f"{where}: the random generators' states should be a dict with "
+                              f"keys {list(_RNG_KEYS)}, found {show(states)}")
+    unknown = [k for k in states if k not in _RNG_KEYS]
+    if unknown:
+        raise CheckpointError(f"{where}: unknown random generator(s) {unknown}; expected "
+                              f"some of {list(_RNG_KEYS)}")
+    steps = []
+    try:
+        if "scratchgrad" in states:
+            probe = sg_random.Generator(0)
+            probe.set_state(states["scratchgrad"])
+            sg_state = probe.get_state()
+            steps.append(lambda: sg_random.set_rng_state(sg_state))
+        if "numpy" in states:
+            legacy = np.random.RandomState(0)
+            legacy.set_state(tuple(states["numpy"]))
+            np_state = legacy.get_state()
+            steps.append(lambda: np.random.set_state(np_state))
+        if "python" in states:
+            version, internal, gauss = states["python"]
+            py = random.Random()
+            py.setstate((version, tuple(internal), gauss))
+            py_state = py.getstate()
+            steps.append(lambda: random.setstate(py_state))
+    except Exception as e:  # each library raises its own types for a malformed state
+        raise CheckpointError(f"{where}: a random generator's state is malformed "
+                              f"({type(e).__name__}: {e})") from e
+
+    def commit() -> None:
+        for step in steps:
+            step()
+
+    return commit
 
 
 def save_checkpoint(path: str | os.PathLike, model: Any, optimizer: Any = None,
@@ -138,9 +179,13 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f"{path} is a scratchgrad file but not a training checkpoint "
                               f"(expected kind {_KIND!r}, found "
                               f"{state.get('kind') if isinstance(state, dict) else type(state)})")
-    if int(state.get("version", 0)) > _VERSION:
-        raise CheckpointError(f"{path} has checkpoint version {state['version']}, newer than "
-                              f"this scratchgrad reads ({_VERSION}); upgrade scratchgrad")
+    version = state.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CheckpointError(f"{path}: the checkpoint version should be an integer, found "
+                              f"{show(version)}")
+    if version > _VERSION:
+        raise CheckpointError(f"{path} has checkpoint version {version}, newer than this "
+                              f"scratchgrad reads ({_VERSION}); upgrade scratchgrad")
     state["path"] = path
     return state
 
@@ -151,8 +196,12 @@ def restore_checkpoint(path_or_state: str | os.PathLike | Mapping[str, Any], mod
     """Load a checkpoint into ``model`` (and ``optimizer``, ``scheduler``, the random
     generators when ``rng``) and return it as a dict (``epoch``, ``history``, ``meta``...).
 
-    A checkpoint of a different model raises :class:`CheckpointError` listing the missing,
-    unexpected and mis-shaped keys; the model is left unchanged then.
+    All or nothing: every part is checked and converted before any is applied (the model's
+    names, shapes and dtypes, the optimizer's groups, options and per-parameter state, the
+    scheduler's attributes, the epoch, the history rows, the generators' states). Anything
+    wrong raises :class:`CheckpointError` naming the file, the part and the key, and nothing
+    has changed. (A model, optimizer or scheduler class that overrides ``load_state_dict``
+    itself is loaded by that method after the others, so it is checked only by itself.)
 
     >>> import os, tempfile
     >>> from scratchgrad import nn
@@ -178,19 +227,44 @@ def restore_checkpoint(path_or_state: str | os.PathLike | Mapping[str, Any], mod
             raise CheckpointError(f"the checkpoint {where} holds the state of a {saved} "
                                   f"{key}, not of a {type(obj).__name__}")
     try:
-        model.load_state_dict(state["model"])
-    except (RuntimeError, ValueError, KeyError) as e:
-        raise CheckpointError(f"the checkpoint {where} does not fit this model (it was saved "
-                              f"from a {state.get('model_class')}, this is a "
-                              f"{type(model).__name__}):\n{e}") from e
+        epoch = count("'epoch'", state.get("epoch", 0))
+        history = state.get("history") or []
+        if not isinstance(history, list) or not all(
+                isinstance(r, Mapping) and all(isinstance(k, str) for k in r) for r in history):
+            raise TypeError(f"'history': expected a list of rows (dicts of column -> value), "
+                            f"found {show(history)}")
+        for key in ("meta", "trainer"):
+            if not isinstance(state.get(key) or {}, Mapping):
+                raise TypeError(f"{key!r}: expected a dict, found {show(state[key])}")
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"the checkpoint {where}: {e}") from e
+
+    commits: list[Callable[[], None]] = []
+    custom: list[Callable[[], None]] = []  # objects with their own load_state_dict: last
+    parts = [(model, "model", Module, f"the checkpoint {where} does not fit this model (it was "
+              f"saved from a {state.get('model_class')}, this is a {type(model).__name__}):\n")]
     if optimizer is not None:
-        try:
-            optimizer.load_state_dict(state["optimizer"])
-        except (RuntimeError, ValueError, KeyError) as e:
-            raise CheckpointError(f"the optimizer state in {where} does not fit this "
-                                  f"optimizer: {e}") from e
+        parts.append((optimizer, "optimizer", Optimizer,
+                      f"the optimizer state in {where} does not fit this optimizer: "))
     if scheduler is not None:
-        scheduler.load_state_dict(state["scheduler"])
+        parts.append((scheduler, "scheduler", LRScheduler,
+                      f"the scheduler state in {where} does not fit this scheduler: "))
+    for obj, key, base, message in parts:
+        if not (isinstance(obj, base) and type(obj).load_state_dict is base.load_state_dict):
+            custom.append(lambda obj=obj, key=key: obj.load_state_dict(state[key]))
+            continue
+        try:
+            commit = obj._prepare_load_state_dict(state[key])
+        except (RuntimeError, ValueError, KeyError, TypeError) as e:
+            raise CheckpointError(message + str(e)) from e
+        commits.append(commit[0] if isinstance(commit, tuple) else commit)  # Module: + keys
     if rng and state.get("rng"):
-        set_rng_states(state["rng"])
-    return dict(state)
+        commits.append(_prepare_rng_states(state["rng"], f"the checkpoint {where}"))
+
+    for commit in commits:  # nothing below can fail on a bad value
+        commit()
+    for load_custom in custom:
+        load_custom()
+    restored = dict(state)
+    restored["epoch"] = epoch
+    return restored

@@ -39,12 +39,14 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .._config import no_grad
+from .._statecheck import count, like, show
 from .. import jit as _jit
 from ..factory import as_tensor
 from ..ops import cat
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..tensor import Tensor
-from .checkpoint import CHECKPOINT_NAME, restore_checkpoint, save_checkpoint
+from .checkpoint import (CHECKPOINT_NAME, CheckpointError, load_checkpoint, restore_checkpoint,
+                         save_checkpoint)
 from .history import History
 from .metrics import Metric, get_metric
 
@@ -98,8 +100,38 @@ class EarlyStopping:
         return dict(self.__dict__)
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        self.__dict__.update(state)
+        """Restore what :meth:`state_dict` returned; every value is checked first (a key this
+        class has no attribute for, a value of another kind, a count that is not an integer
+        >= 0 raise naming the key) and nothing changes when one is wrong.
+
+        >>> es = EarlyStopping(monitor="loss", mode="min")
+        >>> es.load_state_dict({"wait": -1})
+        Traceback (most recent call last):
+        ...
+        ValueError: EarlyStopping.load_state_dict: 'wait': expected an integer >= 0, found -1 (int)
+        """
+        self._prepare_load_state_dict(state)()
+
+    _COUNTS = ("patience", "best_epoch", "wait", "epochs_seen")
+
+    def _prepare_load_state_dict(self, state: Mapping[str, Any]) -> Callable[[], None]:
+        """Check and convert ``state``, changing nothing; return the function that applies
+        it."""
+        name = "EarlyStopping.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{name}: expected a dict from state_dict(), found {show(state)}")
+        unexpected = [k for k in state if k not in self.__dict__]
+        if unexpected:
+            raise KeyError(f"{name}: unexpected key(s) {unexpected}; expected some of "
+                           f"{sorted(self.__dict__)}")
+        new = {}
+        for key, value in state.items():
+            where = f"{name}: {key!r}"
+            if key == "mode" and value not in ("min", "max"):
+                raise ValueError(f"{where}: expected 'min' or 'max', found {show(value)}")
+            new[key] = count(where, value) if key in self._COUNTS else \
+                like(where, value, self.__dict__[key], infinite=key == "best")
+        return lambda: self.__dict__.update(new)
 
 
 def _split_batch(batch: Any) -> tuple[Any, Any]:
@@ -422,12 +454,23 @@ class Trainer:
                                trainer_state={"early_stopping": es})
 
     def _restore(self, path: str) -> int:
-        ckpt = restore_checkpoint(path, self.model, self.optimizer, self.scheduler)
-        self.history = History(ckpt.get("history") or [])
-        self.epoch = int(ckpt["epoch"])
-        es = (ckpt.get("trainer") or {}).get("early_stopping")
+        # All or nothing: the early-stopping state is checked before restore_checkpoint
+        # checks (and then applies) the rest, and applied only after it succeeded.
+        ckpt = load_checkpoint(path)
+        trainer_state = ckpt.get("trainer") or {}  # restore_checkpoint checks it is a dict
+        es = trainer_state.get("early_stopping") if isinstance(trainer_state, Mapping) else None
+        load_es = None
         if self.early_stopping is not None and es:
-            self.early_stopping.load_state_dict(es)
+            try:
+                load_es = self.early_stopping._prepare_load_state_dict(es)
+            except (TypeError, ValueError, KeyError) as e:
+                raise CheckpointError(f"the early-stopping state in {ckpt['path']} does not "
+                                      f"fit: {e}") from e
+        ckpt = restore_checkpoint(ckpt, self.model, self.optimizer, self.scheduler)
+        if load_es is not None:
+            load_es()
+        self.history = History(ckpt["history"] or [])
+        self.epoch = ckpt["epoch"]
         return self.epoch
 
     def load_checkpoint(self, path: str | os.PathLike, rng: bool = True) -> dict[str, Any]:
@@ -444,7 +487,7 @@ class Trainer:
         """
         ckpt = restore_checkpoint(path, self.model, self.optimizer, self.scheduler, rng=rng)
         self.history = History(ckpt.get("history") or [])
-        self.epoch = int(ckpt["epoch"])
+        self.epoch = ckpt["epoch"]
         return ckpt
 
     # ------------------------------------------------------------------ inference

@@ -5,20 +5,37 @@ NumPy scalars, or JSON values (str, int of any size, float including inf/nan, bo
 That covers a model's ``state_dict()``, an optimizer's (integer keys and all), a scheduler's,
 and the random generators' states.
 
-The file is a ``.npz`` archive (NumPy's zip of ``.npy`` members) holding
+The file is a ``.npz`` archive (NumPy's zip of ``.npy`` members, stored uncompressed) holding
 
 - every array under a readable flattened key (``model/conv1.weight``,
   ``optimizer/state/0/exp_avg``), and
 - one member ``__metadata__``: a uint8 array of UTF-8 JSON that records the structure (dict key
-  types, tuples, where each array goes) and all the non-array values.
-
-Loading uses ``np.load(..., allow_pickle=False)``, so a file can never run code: an object
-array inside is rejected. Nothing is written in place: the archive goes to a temporary file in
-the same directory, is flushed and fsync'ed, then ``os.replace``d over the target, so a crash
-leaves either the old file or the new one, never half of one.
+  types, tuples, where each array goes), all the non-array values, and the SHA-256 digest of
+  every array (its dtype, shape and bytes).
 
 A path ending in ``.safetensors`` uses the ``safetensors`` format instead (optional package;
-the JSON goes into the header's metadata).
+the JSON goes into the header's metadata, with a digest of its own, since nothing else in that
+format guards the header). A ``.safetensors`` file written by another tool, without that
+metadata, loads as a flat ``{name: array}`` dict.
+
+Loading trusts nothing in the file:
+
+- it never unpickles: an object array is refused (``allow_pickle=False``);
+- every array is checked against its digest, and every zip member against its CRC-32, so a
+  flipped byte raises :class:`SerializationError` instead of loading different values (files
+  written before digests existed still load, checked by the CRC alone);
+- every ``.npy`` member's declared shape is checked against the member's size before anything
+  is read or inflated, and compressed members may not inflate past
+  :func:`inflation_limit` of their compressed size, so a small file cannot make a huge
+  allocation;
+- every failure, whatever library raised it (zipfile, zlib, json, NumPy, safetensors), becomes
+  a :class:`SerializationError` naming the file (and the member), the cause kept as
+  ``__cause__``.
+
+Nothing is written in place: the archive goes to a temporary file in the same directory, is
+flushed and fsync'ed, then ``os.replace``d over the target, so a crash leaves either the old file
+or the new one, never half of one (see :func:`atomic_write` for the temporary files a killed
+process leaves).
 
 >>> import os, tempfile, numpy as np
 >>> path = os.path.join(tempfile.mkdtemp(), "state.npz")
@@ -29,10 +46,14 @@ the JSON goes into the header's metadata).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import re
+import socket
 import tempfile
+import time
 import zipfile
 from typing import Any, Callable
 
@@ -40,17 +61,28 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["save", "load", "atomic_write", "SerializationError", "FORMAT_VERSION"]
+__all__ = ["save", "load", "atomic_write", "inflation_limit", "SerializationError",
+           "FORMAT_VERSION"]
 
-#: Bumped when the layout of the metadata changes; ``load`` refuses newer versions.
+#: Bumped when the layout of the metadata changes; ``load`` refuses newer versions. (The
+#: digests added no version: older readers ignore the extra metadata entry.)
 FORMAT_VERSION = 1
 _META_KEY = "__metadata__"
 _SCALARS_KEY = "__scalars__"  # safetensors only: keys of 0-d arrays
+_META_DIGEST_KEY = "__sha256__"  # safetensors only: digest of the metadata and the scalar keys
+_DIGESTS = "sha256"  # metadata entry: {array key: hex SHA-256 of dtype, shape and bytes}
 # Tags that mark non-JSON structure in the metadata. A plain JSON object is a dict with string
 # keys; anything else (int keys, tuples, arrays) is an object with exactly one of these keys.
 _ARRAY, _SCALAR, _TUPLE, _DICT, _FLOAT = "__array__", "__scalar__", "__tuple__", "__dict__", \
     "__float__"
 _TAGS = (_ARRAY, _SCALAR, _TUPLE, _DICT, _FLOAT)
+
+# A .npy header is a short Python literal; NumPy's own default bound.
+_MAX_NPY_HEADER = 10_000
+# How far compressed data may inflate: deflate reaches ~1000x on zeros, real weights and images
+# 1-5x. Files below the floor may inflate freely (a small archive of zeros is legitimate).
+_INFLATION_RATIO = 64
+_INFLATION_FLOOR = 32 << 20
 
 
 class SerializationError(ValueError):
@@ -58,7 +90,32 @@ class SerializationError(ValueError):
     state that cannot be written without pickle."""
 
 
+def inflation_limit(compressed_bytes: int) -> int:
+    """The most bytes that ``compressed_bytes`` of compressed data may inflate to when a loader
+    reads it: 64 times as many, and at least 32 MiB.
+
+    A decompression bomb (a 1 MB file of zeros that inflates to 1 GiB) is refused before it is
+    inflated; scratchgrad itself never compresses checkpoints, and real data compresses far
+    less than 64x.
+
+    >>> inflation_limit(1 << 20) == 64 << 20, inflation_limit(0) == 32 << 20
+    (True, True)
+    """
+    return max(_INFLATION_FLOOR, _INFLATION_RATIO * int(compressed_bytes))
+
+
 # ---------------------------------------------------------------------- atomic writes
+# Temporary files are named ".<target>.<host>-<pid>.<random>.tmp": hidden, recognisably ours,
+# and telling which process wrote them, so a later write can clean up after a killed one.
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+_TMP_NAME = re.compile(r"(?:([A-Za-z0-9-]*)-(\d+)\.)?[a-z0-9_]+\.tmp")
+# A temporary file of a dead writer on this host is removed once untouched for a minute; any
+# other (another host's, or one named before pids were) once untouched for an hour. A live
+# writer touches its file as it writes, so neither rule removes a file being written.
+_DEAD_WRITER_AGE_S = 60.0
+_STALE_AGE_S = 3600.0
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None]) -> None:
     """Call ``write(file)`` on a temporary file next to ``path``, then move it into place.
 
@@ -67,16 +124,23 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None]) -> None:
     rename itself survives a power cut. If ``write`` raises, the temporary file is removed and
     ``path`` is untouched.
 
+    A process killed mid-write cannot remove its temporary file, so the next write to the same
+    ``path`` does: temporary files are named ``.<name>.<host>-<pid>.<random>.tmp``, and one
+    whose process (on this host) is gone and that has not been written for a minute is
+    deleted, as is any of them (another host's, or an older naming's) untouched for an hour.
+    A concurrent writer's file is never touched: its process is alive and it keeps writing.
+
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "hello.txt")
     >>> atomic_write(path, lambda f: f.write(b"hello"))
-    >>> open(path).read()
-    'hello'
+    >>> open(path).read(), os.listdir(os.path.dirname(path))
+    ('hello', ['hello.txt'])
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+    base = os.path.basename(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.{_HOST}-{os.getpid()}.", suffix=".tmp",
                                dir=directory)
     try:
         # mkstemp creates the file private (0600); give it the mode a plain open() would.
@@ -93,6 +157,49 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None]) -> None:
             pass
         raise
     _fsync_dir(directory)
+    _remove_stale_temporaries(directory, base)
+
+
+def _remove_stale_temporaries(directory: str, base: str) -> None:
+    """Delete the temporary files that killed writers of ``directory/base`` left (see
+    :func:`atomic_write` for which); best effort, never raises."""
+    prefix = f".{base}."
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix)]
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        match = _TMP_NAME.fullmatch(name[len(prefix):])
+        if match is None:  # not a temporary file of this target (e.g. ".a.npz.bak" of "a")
+            continue
+        full = os.path.join(directory, name)
+        try:
+            age = now - os.stat(full).st_mtime
+        except OSError:
+            continue
+        host, pid = match.group(1), match.group(2)
+        dead = host == _HOST and pid is not None and not _pid_alive(int(pid))
+        if (dead and age > _DEAD_WRITER_AGE_S) or age > _STALE_AGE_S:
+            try:
+                os.unlink(full)
+            except OSError:
+                pass
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (True when that cannot be told)."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # on Windows, os.kill(pid, 0) would send a Ctrl-C event
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists and belongs to another user
+        return True
+    return True
 
 
 def _file_mode(path: str) -> int:
@@ -205,7 +312,11 @@ def _decode(node: Any, arrays: Callable[[str], np.ndarray]) -> Any:
         if tag == _ARRAY:
             return arrays(payload)
         if tag == _SCALAR:
-            return arrays(payload)[()]
+            scalar = arrays(payload)
+            if scalar.ndim != 0:
+                raise ValueError(f"the scalar {payload!r} is stored with shape {scalar.shape}, "
+                                 "expected ()")
+            return scalar[()]
         if tag == _TUPLE:
             return tuple(_decode(v, arrays) for v in payload)
         if tag == _FLOAT:
@@ -215,10 +326,67 @@ def _decode(node: Any, arrays: Callable[[str], np.ndarray]) -> Any:
     return {k: _decode(v, arrays) for k, v in node.items()}
 
 
+# ---------------------------------------------------------------------- digests
+def _digest(array: np.ndarray) -> str:
+    """Hex SHA-256 of an array's dtype, shape and bytes (C order, little-endian), so that a
+    changed dtype or shape in a header is caught as surely as a changed value."""
+    flat = np.ascontiguousarray(array).reshape(-1)
+    if flat.dtype.byteorder == ">":
+        flat = flat.astype(flat.dtype.newbyteorder("<"))
+    h = hashlib.sha256(f"{flat.dtype.descr}{tuple(array.shape)}".encode())
+    h.update(flat.view(np.uint8))
+    return h.hexdigest()
+
+
+def _text_digest(*texts: str) -> str:
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+
+
+class _Arrays:
+    """Fetches arrays by key for ``_decode``, each checked against its digest when the file
+    has digests (files written before they existed have none), each at most once: metadata
+    that names one large array a thousand times must not make a thousand copies."""
+
+    def __init__(self, path: str, meta: dict[str, Any], read: Callable[[str], np.ndarray]
+                 ) -> None:
+        self.path, self.read = path, read
+        digests = meta.get(_DIGESTS)
+        if digests is not None and not (isinstance(digests, dict) and
+                                        all(isinstance(v, str) for v in digests.values())):
+            raise SerializationError(f"cannot read the checkpoint {path}: its metadata entry "
+                                     f"{_DIGESTS!r} should map array keys to hex digests")
+        self.digests: dict[str, str] | None = digests
+        self.seen: set[str] = set()
+
+    def __call__(self, key: Any) -> np.ndarray:
+        if not isinstance(key, str):
+            raise SerializationError(f"cannot read the checkpoint {self.path}: the metadata "
+                                     f"refers to an array by {key!r}, expected a string key")
+        if key in self.seen:
+            raise SerializationError(f"cannot read the checkpoint {self.path}: the metadata "
+                                     f"refers to the array {key!r} twice (save writes each "
+                                     "array once); the file is corrupt or crafted")
+        self.seen.add(key)
+        array = self.read(key)
+        if self.digests is not None:
+            expected = self.digests.get(key)
+            if expected is None:
+                raise SerializationError(f"cannot read the checkpoint {self.path}: the array "
+                                         f"{key!r} has no digest in the metadata (expected one "
+                                         "for every array); the file is corrupt")
+            if _digest(array) != expected:
+                raise SerializationError(f"cannot read the checkpoint {self.path}: the array "
+                                         f"{key!r} does not match its SHA-256 digest (dtype "
+                                         f"{array.dtype}, shape {array.shape}); the file is "
+                                         "corrupt")
+        return array
+
+
 # ---------------------------------------------------------------------- public API
 def save(state: Any, path: str | os.PathLike) -> None:
     """Write ``state`` (nested dicts/lists/tuples of arrays, Tensors and JSON values) to
-    ``path`` atomically, as ``.npz`` (or ``.safetensors`` when the path says so).
+    ``path`` atomically, as ``.npz`` (or ``.safetensors`` when the path says so), with a
+    digest of every array.
 
     Tensors are stored as their NumPy arrays and come back as arrays (``load_state_dict``
     accepts those).
@@ -231,8 +399,9 @@ def save(state: Any, path: str | os.PathLike) -> None:
     path = os.fspath(path)
     encoder = _Encoder()
     skeleton = encoder.encode(state, [])
-    meta = json.dumps({"format": "scratchgrad", "version": FORMAT_VERSION, "state": skeleton},
-                      allow_nan=False, separators=(",", ":"))
+    digests = {k: _digest(v) for k, v in encoder.arrays.items()}
+    meta = json.dumps({"format": "scratchgrad", "version": FORMAT_VERSION, "state": skeleton,
+                       _DIGESTS: digests}, allow_nan=False, separators=(",", ":"))
     if path.endswith(".safetensors"):
         _save_safetensors(encoder.arrays, meta, path)
         return
@@ -243,10 +412,12 @@ def save(state: Any, path: str | os.PathLike) -> None:
 
 
 def load(path: str | os.PathLike) -> Any:
-    """Read a state written by :func:`save`; never unpickles (``allow_pickle=False``).
+    """Read a state written by :func:`save`; never unpickles, checks every array against its
+    digest and every size before reading (see the module's notes).
 
     Raises ``FileNotFoundError`` for a missing file and :class:`SerializationError` naming the
-    file when it is corrupt, truncated, holds an object array, or is not a scratchgrad state.
+    file (and the member) for anything else: corrupt, truncated, an object array, a
+    decompression bomb, or not a scratchgrad state.
 
     >>> import os, tempfile
     >>> bad = os.path.join(tempfile.mkdtemp(), "bad.npz")
@@ -260,31 +431,26 @@ def load(path: str | os.PathLike) -> Any:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: {path}")
-    if path.endswith(".safetensors"):
-        return _load_safetensors(path)
+    safetensors = path.endswith(".safetensors")
+    if safetensors:
+        _import_safetensors()  # a missing optional package is an ImportError, not corruption
+    where: list[str] = []  # the member being read, for the message
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if _META_KEY not in archive.files:
-                raise SerializationError(f"cannot read the checkpoint {path}: it is an .npz "
-                                         f"archive but has no {_META_KEY!r} member, so it was "
-                                         "not written by scratchgrad.utils.save (members: "
-                                         f"{archive.files[:10]})")
-            meta = _parse_meta(bytes(archive[_META_KEY]), path)
-            cache: dict[str, np.ndarray] = {}
-
-            def array(key: str) -> np.ndarray:
-                if key not in cache:
-                    cache[key] = archive[key]
-                return cache[key]
-
-            return _decode(meta["state"], array)
+        return _load_safetensors(path) if safetensors else _load_npz(path, where)
     except SerializationError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, TypeError) as e:
-        hint = " (it holds an object array, which would need pickle)" \
-            if "allow_pickle" in str(e) else ""
-        raise SerializationError(f"cannot read the checkpoint {path}: the file is corrupt, "
-                                 f"truncated or not a scratchgrad .npz state{hint} "
+    except Exception as e:
+        # A file from outside can fail in any library's way: zipfile (BadZipFile,
+        # NotImplementedError for an unknown compression, RuntimeError when encrypted), zlib,
+        # struct, EOFError, OverflowError, UnicodeDecodeError, json, NumPy, safetensors' own
+        # errors, RecursionError for absurdly nested metadata, MemoryError. The caller gets
+        # one error class that names the file.
+        member = f" (member {where[-1]!r})" if where else ""
+        kind = "a safetensors file" if safetensors else "a scratchgrad .npz state"
+        hint = {RecursionError: " (its metadata is nested too deeply)",
+                MemoryError: " (it needs more memory than there is)"}.get(type(e), "")
+        raise SerializationError(f"cannot read the checkpoint {path}{member}: the file is "
+                                 f"corrupt, truncated or not {kind}{hint} "
                                  f"({type(e).__name__}: {e})") from e
 
 
@@ -297,11 +463,114 @@ def _parse_meta(raw: bytes, path: str) -> dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("format") != "scratchgrad" or "state" not in meta:
         raise SerializationError(f"cannot read the checkpoint {path}: the metadata does not "
                                  "describe a scratchgrad state (expected format 'scratchgrad')")
-    if int(meta.get("version", 0)) > FORMAT_VERSION:
+    version = meta.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SerializationError(f"cannot read the checkpoint {path}: the metadata's version "
+                                 f"should be an integer, found {version!r}")
+    if version > FORMAT_VERSION:
         raise SerializationError(f"cannot read the checkpoint {path}: it has format version "
-                                 f"{meta['version']}, newer than this scratchgrad reads "
+                                 f"{version}, newer than this scratchgrad reads "
                                  f"({FORMAT_VERSION}); upgrade scratchgrad")
     return meta
+
+
+# ---------------------------------------------------------------------- .npz
+def _load_npz(path: str, where: list[str]) -> Any:
+    with zipfile.ZipFile(path) as archive:
+        infos = {info.filename: info for info in archive.infolist()}
+        _check_archive(path, archive, os.path.getsize(path))
+        meta_info = infos.get(_META_KEY + ".npy")
+        if meta_info is None:
+            members = [n[:-4] if n.endswith(".npy") else n for n in infos]
+            raise SerializationError(f"cannot read the checkpoint {path}: it is an .npz "
+                                     f"archive but has no {_META_KEY!r} member, so it was "
+                                     "not written by scratchgrad.utils.save (members: "
+                                     f"{members[:10]})")
+        where[:] = [meta_info.filename]
+        raw = _read_npy(path, archive, meta_info)
+        where.clear()
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise SerializationError(f"cannot read the checkpoint {path}: the {_META_KEY!r} "
+                                     f"member should be a 1-D uint8 array, found {raw.dtype} "
+                                     f"of shape {raw.shape}")
+        meta = _parse_meta(raw.tobytes(), path)
+
+        def read(key: str) -> np.ndarray:
+            info = infos.get(key + ".npy")
+            if info is None:
+                raise SerializationError(f"cannot read the checkpoint {path}: the metadata "
+                                         f"refers to the array {key!r}, but the archive has no "
+                                         f"member {key + '.npy'!r}")
+            where[:] = [info.filename]
+            array = _read_npy(path, archive, info)
+            where.clear()
+            return array
+
+        return _decode(meta["state"], _Arrays(path, meta, read))
+
+
+def _check_archive(path: str, archive: zipfile.ZipFile, file_size: int) -> None:
+    """Refuse, before inflating anything, what zipfile would fail on late or never: encrypted
+    or oddly compressed members, members reaching past the end of the file, and compressed
+    members that would inflate beyond :func:`inflation_limit`."""
+    packed = inflated = 0
+    for info in archive.infolist():
+        name = f"cannot read the checkpoint {path}: member {info.filename!r}"
+        if info.flag_bits & 0x1:
+            raise SerializationError(f"{name} is encrypted; scratchgrad never writes "
+                                     "encrypted archives")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise SerializationError(f"{name} uses zip compression method "
+                                     f"{info.compress_type}; expected stored (0) or deflated "
+                                     "(8)")
+        if info.header_offset + info.compress_size > file_size:
+            raise SerializationError(f"{name} reaches past the end of the file "
+                                     f"({info.compress_size} bytes at offset "
+                                     f"{info.header_offset} of a {file_size}-byte file); the "
+                                     "file is truncated")
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise SerializationError(f"{name} is stored uncompressed, so its size should equal "
+                                     f"its stored size ({info.compress_size} bytes), found "
+                                     f"{info.file_size}")
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            packed += info.compress_size
+            inflated += info.file_size
+    if inflated > inflation_limit(packed):
+        raise SerializationError(f"cannot read the checkpoint {path}: its compressed members "
+                                 f"would inflate from {packed} to {inflated} bytes, more than "
+                                 f"the {inflation_limit(packed)} allowed (64x, at least 32 "
+                                 "MiB): a decompression bomb? scratchgrad writes checkpoints "
+                                 "uncompressed")
+
+
+def _read_npy(path: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """One ``.npy`` member, its header checked against its size before the data is read."""
+    name = f"cannot read the checkpoint {path}: member {info.filename!r}"
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        # read_array_header_2_0 also reads a 3.0 header well enough for the shape and the
+        # itemsize (3.0 differs only in encoding field names as UTF-8).
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+            else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(f, max_header_size=_MAX_NPY_HEADER)
+        header_size = f.tell()
+    if dtype.hasobject:
+        raise SerializationError(f"{name} holds an object array, which would need pickle to "
+                                 "read; scratchgrad never unpickles")
+    if any(n < 0 for n in shape):
+        raise SerializationError(f"{name} declares the negative shape {shape}")
+    expected = header_size + math.prod(shape) * dtype.itemsize
+    if expected != info.file_size:
+        raise SerializationError(f"{name} declares shape {shape} of {dtype} ({expected} bytes "
+                                 f"with its header) but holds {info.file_size} bytes; the file "
+                                 "is corrupt or crafted")
+    with archive.open(info) as f:
+        array = np.lib.format.read_array(f, allow_pickle=False,
+                                         max_header_size=_MAX_NPY_HEADER)
+        # Reading past the end makes zipfile compare the CRC-32 of everything read.
+        if f.read(1):
+            raise SerializationError(f"{name} has bytes after its array data")
+    return array
 
 
 # ---------------------------------------------------------------------- safetensors
@@ -318,36 +587,48 @@ def _import_safetensors() -> Any:
 def _save_safetensors(arrays: dict[str, np.ndarray], meta: str, path: str) -> None:
     st_numpy = _import_safetensors()
     # safetensors stores a 0-d array as shape (1,): remember which keys were scalars.
-    scalars = [k for k, v in arrays.items() if v.ndim == 0]
+    scalars = json.dumps([k for k, v in arrays.items() if v.ndim == 0])
     blob = st_numpy.save({k: np.array(v, copy=True).reshape(v.shape or (1,))
                           for k, v in arrays.items()},
-                         metadata={_META_KEY: meta, _SCALARS_KEY: json.dumps(scalars)})
+                         metadata={_META_KEY: meta, _SCALARS_KEY: scalars,
+                                   _META_DIGEST_KEY: _text_digest(meta, scalars)})
     atomic_write(path, lambda f: f.write(blob))
 
 
 def _load_safetensors(path: str) -> Any:
-    _import_safetensors()
     from safetensors import safe_open
 
-    try:
-        with safe_open(path, framework="np") as f:
-            header = f.metadata() or {}
-            if _META_KEY not in header:
-                raise SerializationError(f"cannot read the checkpoint {path}: its header has no "
-                                         f"{_META_KEY!r} entry, so it was not written by "
-                                         "scratchgrad.utils.save")
-            meta = _parse_meta(header[_META_KEY].encode("utf-8"), path)
-            scalars = set(json.loads(header.get(_SCALARS_KEY, "[]")))
+    # safetensors checks that every tensor's declared shape and dtype match the bytes it spans
+    # inside the file, so a header cannot make it allocate more than the file holds.
+    with safe_open(path, framework="np") as f:
+        header = f.metadata() or {}
+        if _META_KEY not in header:
+            ours = sorted(k for k in (_SCALARS_KEY, _META_DIGEST_KEY) if k in header)
+            if ours:  # e.g. a flipped byte in the key's name: not another tool's file
+                raise SerializationError(f"cannot read the checkpoint {path}: its header has "
+                                         f"scratchgrad's entries {ours} but no {_META_KEY!r}; "
+                                         "the file is corrupt")
+            return {key: f.get_tensor(key) for key in f.keys()}  # another tool's file
+        text, scalars_text = header[_META_KEY], header.get(_SCALARS_KEY, "[]")
+        digest = header.get(_META_DIGEST_KEY)
+        if digest is not None and digest != _text_digest(text, scalars_text):
+            raise SerializationError(f"cannot read the checkpoint {path}: its metadata does "
+                                     "not match its SHA-256 digest; the file is corrupt")
+        meta = _parse_meta(text.encode("utf-8"), path)
+        scalars = json.loads(scalars_text)
+        if not isinstance(scalars, list):
+            raise SerializationError(f"cannot read the checkpoint {path}: {_SCALARS_KEY!r} "
+                                     f"should be a JSON list of keys, found {scalars_text!r}")
+        scalars = set(scalars)
 
-            def array(key: str) -> np.ndarray:
-                a = f.get_tensor(key)
-                return a.reshape(()) if key in scalars else a
+        def read(key: str) -> np.ndarray:
+            a = f.get_tensor(key)
+            if key in scalars:
+                if a.shape != (1,):
+                    raise SerializationError(f"cannot read the checkpoint {path}: the scalar "
+                                             f"{key!r} should be stored with shape (1,), found "
+                                             f"{a.shape}")
+                return a.reshape(())
+            return a
 
-            return _decode(meta["state"], array)
-    except SerializationError:
-        raise
-    except Exception as e:  # safetensors raises its own error types for a bad header
-        raise SerializationError(f"cannot read the checkpoint {path}: the file is corrupt, "
-                                 f"truncated or not a safetensors file "
-                                 f"({type(e).__name__}: {e})") from e
-
+        return _decode(meta["state"], _Arrays(path, meta, read))
