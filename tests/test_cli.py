@@ -282,3 +282,36 @@ def test_png_damage_is_reported(tmp_path):
 def test_to_grayscale_blends_alpha_over_white():
     rgba = np.array([[[0, 0, 0, 0], [0, 0, 0, 255], [255, 255, 255, 128]]], np.uint8)
     np.testing.assert_array_equal(to_grayscale(rgba), [[255, 0, 255]])
+
+
+def test_png_header_is_read_without_decoding_and_checked(tmp_path):
+    from scratchgrad.utils.image import png_size
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+
+    def png(width: int, height: int, raw: bytes, ihdr: bytes | None = None) -> bytes:
+        header = ihdr if ihdr is not None else struct.pack(">IIBBBBB", width, height, 8, 0, 0,
+                                                           0, 0)
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) +
+                chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+    path = tmp_path / "p.png"
+    path.write_bytes(png(100_000, 100_000, b"\x00" * 10))  # 10**10 pixels claimed, none there
+    assert png_size(path) == (100_000, 100_000)
+    with pytest.raises(PNGError, match="truncated image data"):
+        read_png(path)
+    # 3 x 2 pixels that inflate to 10 MB: refused after inflating only what 3 x 2 takes
+    path.write_bytes(png(3, 2, bytes(10_000_000)))
+    with pytest.raises(PNGError, match="inflates to more than the 8 bytes"):
+        read_png(path)
+    path.write_bytes(png(3, 2, bytes(8)))
+    np.testing.assert_array_equal(read_png(path), np.zeros((2, 3), np.uint8))
+    for ihdr, message in ((b"\x00\x00\x00\x03\x00", "IHDR"),
+                          (struct.pack(">IIBBBBB", 0, 2, 8, 0, 0, 0, 0), "0x2 pixels")):
+        path.write_bytes(png(3, 2, bytes(8), ihdr=ihdr))
+        with pytest.raises(PNGError, match=message):
+            read_png(path)
+        with pytest.raises(PNGError, match=message):
+            png_size(path)
