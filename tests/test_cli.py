@@ -89,19 +89,19 @@ def test_train_resume_matches_uninterrupted_run(tmp_path, capsys):
 def test_cli_errors_are_one_clear_line(tmp_path, capsys):
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"PK\x03\x04 truncated")
-    assert cli.main(["eval", str(bad)]) == 1
+    assert cli.main(["eval", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "scratchgrad eval: error:" in err and "broken.npz" in err
     assert "Traceback" not in err
 
     assert cli.main(["train", "--dataset", "spiral", "--model", "cnn", "--out",
-                     str(tmp_path / "x")]) == 1
+                     str(tmp_path / "x")]) == 2
     assert "use --model mlp" in capsys.readouterr().err
 
     assert _train_spiral(tmp_path / "sp", "--quiet") == 0
     png = tmp_path / "img.png"
     write_png(png, np.zeros((28, 28), np.uint8))
-    assert cli.main(["predict", str(tmp_path / "sp"), str(png)]) == 1
+    assert cli.main(["predict", str(tmp_path / "sp"), str(png)]) == 2
     assert "not an image classifier" in capsys.readouterr().err
 
 
@@ -109,14 +109,14 @@ def test_resume_with_a_different_model_lists_mismatches(tmp_path, capsys, monkey
     assert _train_spiral(tmp_path / "run", "--quiet") == 0
     monkeypatch.setattr(cli, "_model_kwargs",
                         lambda m, d: {"in_features": 2, "hidden": [8], "num_classes": 3})
-    assert _train_spiral(tmp_path / "run", "--resume", "--quiet") == 1
+    assert _train_spiral(tmp_path / "run", "--resume", "--quiet") == 2
     err = capsys.readouterr().err
     assert "does not fit this model" in err and "fc1.weight" in err and "(8, 2)" in err
 
 
 def test_resume_with_other_run_flags_is_refused(tmp_path, capsys):
     assert _train_spiral(tmp_path / "run", "--quiet") == 0
-    assert _train_spiral(tmp_path / "run", "--resume", "--seed", "3", "--batch-size", "64") == 1
+    assert _train_spiral(tmp_path / "run", "--resume", "--seed", "3", "--batch-size", "64") == 2
     err = capsys.readouterr().err
     assert "cannot resume" in err and "--seed 0 (now 3)" in err and "--batch-size 128" in err
 
@@ -200,10 +200,10 @@ def test_fashion_mnist_train_eval_predict(tmp_path, capsys):
     assert [ln for ln in out.splitlines() if ln.strip()[:2] in ("1.", "2.", "3.")] == results[0]
 
     write_png(tmp_path / "big.png", np.zeros((32, 28), np.uint8))
-    assert cli.main(["predict", str(run), str(tmp_path / "big.png")]) == 1
+    assert cli.main(["predict", str(run), str(tmp_path / "big.png")]) == 2
     assert "is 28x32 pixels; the model expects 28x28" in capsys.readouterr().err
     (tmp_path / "fake.png").write_bytes(b"GIF89a....")
-    assert cli.main(["predict", str(run), str(tmp_path / "fake.png")]) == 1
+    assert cli.main(["predict", str(run), str(tmp_path / "fake.png")]) == 2
     assert "is not a PNG file" in capsys.readouterr().err
 
 
