@@ -89,19 +89,19 @@ def test_train_resume_matches_uninterrupted_run(tmp_path, capsys):
 def test_cli_errors_are_one_clear_line(tmp_path, capsys):
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"PK\x03\x04 truncated")
-    assert cli.main(["eval", str(bad)]) == 1
+    assert cli.main(["eval", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "scratchgrad eval: error:" in err and "broken.npz" in err
     assert "Traceback" not in err
 
     assert cli.main(["train", "--dataset", "spiral", "--model", "cnn", "--out",
-                     str(tmp_path / "x")]) == 1
+                     str(tmp_path / "x")]) == 2
     assert "use --model mlp" in capsys.readouterr().err
 
     assert _train_spiral(tmp_path / "sp", "--quiet") == 0
     png = tmp_path / "img.png"
     write_png(png, np.zeros((28, 28), np.uint8))
-    assert cli.main(["predict", str(tmp_path / "sp"), str(png)]) == 1
+    assert cli.main(["predict", str(tmp_path / "sp"), str(png)]) == 2
     assert "not an image classifier" in capsys.readouterr().err
 
 
@@ -109,14 +109,14 @@ def test_resume_with_a_different_model_lists_mismatches(tmp_path, capsys, monkey
     assert _train_spiral(tmp_path / "run", "--quiet") == 0
     monkeypatch.setattr(cli, "_model_kwargs",
                         lambda m, d: {"in_features": 2, "hidden": [8], "num_classes": 3})
-    assert _train_spiral(tmp_path / "run", "--resume", "--quiet") == 1
+    assert _train_spiral(tmp_path / "run", "--resume", "--quiet") == 2
     err = capsys.readouterr().err
     assert "does not fit this model" in err and "fc1.weight" in err and "(8, 2)" in err
 
 
 def test_resume_with_other_run_flags_is_refused(tmp_path, capsys):
     assert _train_spiral(tmp_path / "run", "--quiet") == 0
-    assert _train_spiral(tmp_path / "run", "--resume", "--seed", "3", "--batch-size", "64") == 1
+    assert _train_spiral(tmp_path / "run", "--resume", "--seed", "3", "--batch-size", "64") == 2
     err = capsys.readouterr().err
     assert "cannot resume" in err and "--seed 0 (now 3)" in err and "--batch-size 128" in err
 
@@ -200,10 +200,10 @@ def test_fashion_mnist_train_eval_predict(tmp_path, capsys):
     assert [ln for ln in out.splitlines() if ln.strip()[:2] in ("1.", "2.", "3.")] == results[0]
 
     write_png(tmp_path / "big.png", np.zeros((32, 28), np.uint8))
-    assert cli.main(["predict", str(run), str(tmp_path / "big.png")]) == 1
+    assert cli.main(["predict", str(run), str(tmp_path / "big.png")]) == 2
     assert "is 28x32 pixels; the model expects 28x28" in capsys.readouterr().err
     (tmp_path / "fake.png").write_bytes(b"GIF89a....")
-    assert cli.main(["predict", str(run), str(tmp_path / "fake.png")]) == 1
+    assert cli.main(["predict", str(run), str(tmp_path / "fake.png")]) == 2
     assert "is not a PNG file" in capsys.readouterr().err
 
 
@@ -282,3 +282,36 @@ def test_png_damage_is_reported(tmp_path):
 def test_to_grayscale_blends_alpha_over_white():
     rgba = np.array([[[0, 0, 0, 0], [0, 0, 0, 255], [255, 255, 255, 128]]], np.uint8)
     np.testing.assert_array_equal(to_grayscale(rgba), [[255, 0, 255]])
+
+
+def test_png_header_is_read_without_decoding_and_checked(tmp_path):
+    from scratchgrad.utils.image import png_size
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+
+    def png(width: int, height: int, raw: bytes, ihdr: bytes | None = None) -> bytes:
+        header = ihdr if ihdr is not None else struct.pack(">IIBBBBB", width, height, 8, 0, 0,
+                                                           0, 0)
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) +
+                chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+    path = tmp_path / "p.png"
+    path.write_bytes(png(100_000, 100_000, b"\x00" * 10))  # 10**10 pixels claimed, none there
+    assert png_size(path) == (100_000, 100_000)
+    with pytest.raises(PNGError, match="truncated image data"):
+        read_png(path)
+    # 3 x 2 pixels that inflate to 10 MB: refused after inflating only what 3 x 2 takes
+    path.write_bytes(png(3, 2, bytes(10_000_000)))
+    with pytest.raises(PNGError, match="inflates to more than the 8 bytes"):
+        read_png(path)
+    path.write_bytes(png(3, 2, bytes(8)))
+    np.testing.assert_array_equal(read_png(path), np.zeros((2, 3), np.uint8))
+    for ihdr, message in ((b"\x00\x00\x00\x03\x00", "IHDR"),
+                          (struct.pack(">IIBBBBB", 0, 2, 8, 0, 0, 0, 0), "0x2 pixels")):
+        path.write_bytes(png(3, 2, bytes(8), ihdr=ihdr))
+        with pytest.raises(PNGError, match=message):
+            read_png(path)
+        with pytest.raises(PNGError, match=message):
+            png_size(path)

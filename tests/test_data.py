@@ -6,6 +6,7 @@ import gc
 import hashlib
 import io
 import os
+import queue
 import sys
 import threading
 import urllib.error
@@ -224,6 +225,17 @@ def test_prefetch_propagates_dataset_errors():
     with pytest.raises(StopIteration):
         next(it)
     assert not _prefetch_threads()
+
+
+def test_closing_an_iterator_whose_thread_never_started():
+    """Ctrl-C can land inside Thread.start(), leaving an iterator whose thread was made but
+    not started; closing it (its __del__ does) must not raise 'cannot join thread before it
+    is started'."""
+    it = iter(DataLoader(Counting(10), batch_size=2, prefetch=False))
+    it._thread = threading.Thread(target=lambda: None)  # made, never started
+    it._stop, it._queue = threading.Event(), queue.Queue()
+    it.close()
+    assert it._thread is None and it._stop.is_set()
 
 
 def test_dropping_the_iterator_early_stops_the_thread():

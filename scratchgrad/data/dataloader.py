@@ -266,7 +266,9 @@ class _LoaderIterator:
                 self._queue.get_nowait()
             except queue.Empty:
                 break
-        if thread is not threading.current_thread():
+        # A Ctrl-C inside Thread.start() can leave a thread that is not started yet: it sees
+        # the stop flag when it runs, and joining it now would raise RuntimeError.
+        if thread is not threading.current_thread() and thread.is_alive():
             thread.join()
 
     def __del__(self) -> None:

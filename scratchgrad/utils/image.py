@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 import zlib
 
 import numpy as np
 
 from .serialization import atomic_write
 
-__all__ = ["read_png", "write_png", "to_grayscale", "PNGError"]
+__all__ = ["read_png", "png_size", "write_png", "to_grayscale", "PNGError"]
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # color type -> (name, samples per pixel)
@@ -100,6 +101,42 @@ def _unfilter(data: bytes, height: int, row_bytes: int, bpp: int, path: str) -> 
     return out.astype(np.uint8)
 
 
+def png_size(path: str | os.PathLike) -> tuple[int, int]:
+    """The ``(width, height)`` a PNG's header declares, read from its first 33 bytes only, so a
+    caller can refuse an image of the wrong size before decoding (and allocating) it.
+
+    >>> import os, tempfile, numpy as np
+    >>> p = os.path.join(tempfile.mkdtemp(), "wide.png")
+    >>> write_png(p, np.zeros((2, 5), np.uint8)); png_size(p)
+    (5, 2)
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        head = f.read(len(_SIGNATURE) + 25)
+    if not head.startswith(_SIGNATURE):
+        raise PNGError(f"{path} is not a PNG file (its first bytes are {head[:8]!r}, a PNG "
+                       f"starts with {_SIGNATURE!r})")
+    if len(head) < len(_SIGNATURE) + 25:
+        raise PNGError(f"{path}: truncated PNG ({len(head)} bytes, expected at least 33 for the "
+                       "signature and the IHDR chunk)")
+    length, kind = struct.unpack(">I4s", head[8:16])
+    if kind != b"IHDR" or length != 13:
+        raise PNGError(f"{path}: damaged PNG (it starts with a {length}-byte "
+                       f"{kind.decode('latin-1')!r} chunk, expected the 13-byte IHDR)")
+    return _parse_ihdr(head[16:29], path)[:2]
+
+
+def _parse_ihdr(data: bytes, path: str) -> tuple[int, ...]:
+    if len(data) != 13:
+        raise PNGError(f"{path}: damaged PNG (the IHDR chunk holds {len(data)} bytes, expected "
+                       "13)")
+    header = struct.unpack(">IIBBBBB", data)
+    if not (0 < header[0] < 2**31 and 0 < header[1] < 2**31):
+        raise PNGError(f"{path}: damaged PNG (its header declares {header[0]}x{header[1]} "
+                       "pixels; expected each side from 1 to 2**31 - 1)")
+    return header
+
+
 def read_png(path: str | os.PathLike) -> np.ndarray:
     """Decode a PNG into uint8: (H, W) for gray, (H, W, 2|3|4) for gray+alpha / RGB / RGBA
     (a palette image comes back as RGB or RGBA).
@@ -124,8 +161,11 @@ def read_png(path: str | os.PathLike) -> np.ndarray:
     idat = []
     for kind, data in _chunks(raw, path):
         if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", data[:13])
+            header = _parse_ihdr(data, path)
         elif kind == b"PLTE":
+            if not data or len(data) % 3 or len(data) > 3 * 256:
+                raise PNGError(f"{path}: damaged PNG (a PLTE chunk of {len(data)} bytes, "
+                               "expected 3 per color, 1 to 256 colors)")
             palette = np.frombuffer(data, dtype=np.uint8).reshape(-1, 3)
         elif kind == b"tRNS":
             transparency = np.frombuffer(data, dtype=np.uint8)
@@ -145,11 +185,18 @@ def read_png(path: str | os.PathLike) -> np.ndarray:
                        "or 16-bit for non-palette images); re-save it as 8-bit")
     if not idat:
         raise PNGError(f"{path}: damaged PNG (no image data)")
+    bpp = samples * depth // 8
+    expected = height * (width * bpp + 1)
     try:
-        data = zlib.decompress(b"".join(idat))
+        # Never inflate more than the header's width x height promise: a few KB of crafted
+        # IDAT can expand to gigabytes.
+        inflate = zlib.decompressobj()
+        data = inflate.decompress(b"".join(idat), min(expected, sys.maxsize))
+        if inflate.unconsumed_tail and inflate.decompress(inflate.unconsumed_tail, 1):
+            raise PNGError(f"{path}: damaged PNG (its image data inflates to more than the "
+                           f"{expected} bytes that {width}x{height} {name} pixels take)")
     except zlib.error as e:
         raise PNGError(f"{path}: damaged PNG (image data does not decompress: {e})") from e
-    bpp = samples * depth // 8
     pixels = _unfilter(data, height, width * bpp, bpp, path)
     if depth == 16:  # keep the most significant byte of each big-endian sample
         pixels = pixels[:, 0::2]
