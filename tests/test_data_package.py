@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 import scratchgrad as sg
-import scratchgrad.data as data
-from scratchgrad.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset,
-                              IterableDataset, RandomSampler, SequentialSampler, StackDataset,
-                              Subset, SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
-                              default_collate, default_convert, get_worker_info, random_split)
+import scratchgrad.utils.data as data
+from scratchgrad.utils.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader,
+                                    Dataset, IterableDataset, RandomSampler, SequentialSampler,
+                                    StackDataset, Subset, SubsetRandomSampler, TensorDataset,
+                                    WeightedRandomSampler, default_collate, default_convert,
+                                    get_worker_info, random_split)
 
 Point = collections.namedtuple("Point", "x y")
 
@@ -40,6 +41,28 @@ def _norm(x):
 
 def _children() -> list:
     return multiprocessing.active_children()
+
+
+# ---------------------------------------------------------------------------- the package
+def test_package_layout_matches_torch(torch):
+    import scratchgrad.data
+    from scratchgrad.utils.data.dataloader import default_collate as dc
+    from scratchgrad.utils.data.dataset import IterableDataset as ID
+    from scratchgrad.utils.data.sampler import RandomSampler as RS
+
+    assert dc is scratchgrad.data.default_collate and RS is scratchgrad.data.RandomSampler
+    assert ID is scratchgrad.data.IterableDataset  # one implementation, two spellings
+    ours = set(data.__all__)
+    # DataPipes (deprecated in torch) and DistributedSampler (scratchgrad.distributed's) aside
+    expected = {n for n in torch.utils.data.__all__ if not n.startswith("_")
+                and "DataPipe" not in n and n not in {
+                    "DataChunk", "DistributedSampler", "argument_validation",
+                    "functional_datapipe", "guaranteed_datapipes_determinism",
+                    "non_deterministic", "runtime_validation", "runtime_validation_disabled"}}
+    assert ours == expected
+    for module in ("dataset", "sampler", "dataloader"):
+        theirs = set(getattr(torch.utils.data, module).__all__)
+        assert set(getattr(data, module).__all__) == theirs, module
 
 
 # ---------------------------------------------------------------------------- samplers
