@@ -123,7 +123,8 @@ def test_default_collate_structures():
     out = default_collate(batch)
     assert out["img"].shape == (2, 2, 2) and out["img"].dtype == np.uint8
     assert out["label"].dtype == np.int64 and out["label"].tolist() == [1, 2]
-    assert out["w"].dtype == np.float32 and out["ok"].dtype == np.bool_
+    # Python floats collate to float64, as in PyTorch (not scratchgrad's default float32)
+    assert out["w"].dtype == np.float64 and out["ok"].dtype == np.bool_
     assert out["name"] == ["a", "b"]
     assert isinstance(out["p"], Point) and out["p"].x.shape == (2, 3)
     assert out["p"].y.tolist() == [2, 3]
@@ -233,7 +234,7 @@ def test_closing_an_iterator_whose_thread_never_started():
     is started'."""
     it = iter(DataLoader(Counting(10), batch_size=2, prefetch=False))
     it._thread = threading.Thread(target=lambda: None)  # made, never started
-    it._stop, it._queue = threading.Event(), queue.Queue()
+    it._stop, it._tasks = threading.Event(), queue.Queue()
     it.close()
     assert it._thread is None and it._stop.is_set()
 
@@ -249,8 +250,9 @@ def test_dropping_the_iterator_early_stops_the_thread():
     next(it)
     it.close()
     assert not _prefetch_threads()
-    assert len(it) == len(loader) - 1
-    next(it)  # still usable: the rest of the epoch is fetched in the calling thread
+    assert len(it) == len(loader)  # the epoch's length, as PyTorch's iterator reports
+    with pytest.raises(StopIteration):  # closed: the epoch is over, as for a generator
+        next(it)
 
 
 def test_loader_device_and_repr():

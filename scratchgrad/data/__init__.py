@@ -6,19 +6,25 @@
 >>> x.shape, y.dtype
 ((30, 2), dtype('int64'))
 """
-from . import transforms
+from . import sampler, transforms
 from ._rng import current_generator
-from .dataloader import DataLoader, default_collate
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from ._worker import WorkerInfo
+from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset,
+                      Subset, TensorDataset, random_split)
 from .datasets import (MNIST, DatasetUnavailableError, Diabetes, FashionMNIST, SineWave, Spiral,
                        data_home)
 from .idx import IDXError, read_idx, read_idx_pair, write_idx
+from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
+                      SubsetRandomSampler, WeightedRandomSampler)
 
 __all__ = [
-    "transforms", "current_generator", "DataLoader", "default_collate", "ConcatDataset",
-    "Dataset", "Subset", "TensorDataset", "random_split", "MNIST", "DatasetUnavailableError",
-    "Diabetes", "FashionMNIST", "SineWave", "Spiral", "data_home", "IDXError", "read_idx",
-    "read_idx_pair", "write_idx",
+    "sampler", "transforms", "current_generator", "DataLoader", "default_collate",
+    "default_convert", "get_worker_info", "WorkerInfo", "ChainDataset", "ConcatDataset",
+    "Dataset", "IterableDataset", "StackDataset", "Subset", "TensorDataset", "random_split",
+    "BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
+    "WeightedRandomSampler", "MNIST", "DatasetUnavailableError", "Diabetes", "FashionMNIST",
+    "SineWave", "Spiral", "data_home", "IDXError", "read_idx", "read_idx_pair", "write_idx",
 ]
 
 from . import text

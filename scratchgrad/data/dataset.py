@@ -1,9 +1,12 @@
-"""Datasets: anything with ``__getitem__`` and ``__len__``, plus views and splits of them.
+"""Datasets: map-style (``__getitem__`` and ``__len__``) and iterable-style (``__iter__``), plus
+views, combinations and splits of them, as ``torch.utils.data``'s.
 
-A dataset may also offer ``get_batch(indices)``: the whole collated batch for an integer array
-of indices, sliced with one fancy index. :class:`~scratchgrad.data.DataLoader` uses it instead of
-one Python call per sample; a dataset returns ``NotImplemented`` when it cannot (a transform has
-to run per sample).
+A map-style dataset may also offer ``get_batch(indices)``: the whole collated batch for an
+integer array of indices, sliced with one fancy index (what :func:`default_collate` would make
+of the samples, e.g. a list ``[x, y]`` for ``(x, y)`` samples).
+:class:`~scratchgrad.data.DataLoader` uses it instead of one Python call per sample; a dataset
+returns ``NotImplemented`` when it cannot (a transform has to run per sample). PyTorch's
+``__getitems__(indices)`` (a list of samples, collated afterwards) is honoured too.
 
 >>> import scratchgrad as sg
 >>> ds = TensorDataset(sg.arange(10.0).reshape(5, 2), sg.arange(5))
@@ -14,14 +17,18 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Any, Sequence
+import warnings
+from typing import Any, Generic, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
 from ..random import Generator, rng
 from ..tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
+           "ChainDataset", "Subset", "random_split"]
+
+T_co = TypeVar("T_co", covariant=True)
 
 
 def _wrap(array: Any) -> Tensor:
@@ -35,7 +42,7 @@ def _as_index_array(indices: Any) -> np.ndarray:
     return np.asarray(indices, dtype=np.int64).reshape(-1)
 
 
-class Dataset:
+class Dataset(Generic[T_co]):
     """Base class of map-style datasets: subclasses define ``__getitem__`` and ``__len__``.
 
     >>> class Squares(Dataset):
@@ -45,11 +52,11 @@ class Dataset:
     (3, 9)
     """
 
-    def __getitem__(self, index: int) -> Any:
+    def __getitem__(self, index: int) -> T_co:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
-    def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+    # No default __len__ (PyTorch's choice too): len() of a dataset without one raises
+    # TypeError, which is what DataLoader.__len__ and list() expect of an unsized object.
 
     def get_batch(self, indices: np.ndarray) -> Any:
         """The collated batch for ``indices`` in one call, or ``NotImplemented`` (the default)
@@ -58,6 +65,32 @@ class Dataset:
 
     def __add__(self, other: "Dataset") -> "ConcatDataset":
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset[T_co]):
+    """Base class of iterable-style datasets: subclasses define ``__iter__`` (a stream of
+    samples, e.g. lines read from files), and ``__len__`` only if they know it.
+
+    With ``num_workers > 0`` every worker process iterates its own copy of the dataset, so
+    each sample would come ``num_workers`` times; split the work inside ``__iter__`` with
+    :func:`~scratchgrad.data.get_worker_info`, as in PyTorch:
+
+    >>> from scratchgrad.data import get_worker_info
+    >>> class Range(IterableDataset):
+    ...     def __init__(self, n: int) -> None: self.n = n
+    ...     def __iter__(self):
+    ...         info = get_worker_info()  # None in the main process
+    ...         start, step = (0, 1) if info is None else (info.id, info.num_workers)
+    ...         return iter(range(start, self.n, step))
+    >>> list(Range(5))
+    [0, 1, 2, 3, 4]
+    """
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other: "Dataset") -> "ChainDataset":
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -100,8 +133,58 @@ class TensorDataset(Dataset):
         # ``a[i, ...]`` keeps a 0-d array (not a NumPy scalar) for 1-d data
         return tuple(_wrap(t.data[index, ...]) for t in self.tensors)
 
-    def get_batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
-        return tuple(_wrap(t.data[indices]) for t in self.tensors)
+    def get_batch(self, indices: np.ndarray) -> list[Tensor]:
+        # a list, as default_collate makes of tuple samples (PyTorch's rule)
+        return [_wrap(t.data[indices]) for t in self.tensors]
+
+
+class StackDataset(Dataset):
+    """Sample ``i`` gathers sample ``i`` of equally long datasets: a tuple for positional
+    datasets, a dict for keyword ones.
+
+    >>> import scratchgrad as sg
+    >>> s = StackDataset(image=TensorDataset(sg.zeros(3, 2)), label=[7, 8, 9])
+    >>> len(s), s[2]["label"]
+    (3, 9)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError("StackDataset: expected datasets either as positional arguments "
+                             "(tuple samples) or as keyword arguments (dict samples), found "
+                             "both")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: expected at least one dataset, found none")
+        self.datasets: tuple | dict = args or kwargs
+        parts = args or tuple(kwargs.values())
+        sizes = [len(d) for d in parts]
+        if len(set(sizes)) != 1:
+            raise ValueError(f"StackDataset: expected datasets of one length, found lengths "
+                             f"{sizes}")
+        self._length = sizes[0]
+
+    def __getitem__(self, index: int) -> tuple | dict:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: Sequence[int]) -> list:
+        """The samples at ``indices``, through each dataset's own ``__getitems__`` if any."""
+        def column(d: Any) -> list:
+            get = getattr(d, "__getitems__", None)
+            items = get(list(indices)) if callable(get) else [d[i] for i in indices]
+            if len(items) != len(indices):
+                raise ValueError(f"StackDataset: a dataset's __getitems__ returned "
+                                 f"{len(items)} samples for {len(indices)} indices")
+            return items
+
+        if isinstance(self.datasets, dict):
+            cols = {k: column(d) for k, d in self.datasets.items()}
+            return [{k: c[j] for k, c in cols.items()} for j in range(len(indices))]
+        return list(zip(*(column(d) for d in self.datasets)))
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class Subset(Dataset):
@@ -128,6 +211,12 @@ class Subset(Dataset):
     def __getitem__(self, index: int) -> Any:
         return self.dataset[int(self.indices[index])]
 
+    def __getitems__(self, indices: Sequence[int]) -> list:
+        """The samples at ``indices`` (PyTorch's batched fetch, collated by the loader)."""
+        picked = self.indices[_as_index_array(indices)].tolist()
+        get = getattr(self.dataset, "__getitems__", None)
+        return get(picked) if callable(get) else [self.dataset[i] for i in picked]
+
     def get_batch(self, indices: np.ndarray) -> Any:
         get = getattr(self.dataset, "get_batch", None)
         return NotImplemented if get is None else get(self.indices[indices])
@@ -146,6 +235,10 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: expected at least one dataset, found none")
+        for k, d in enumerate(self.datasets):
+            if isinstance(d, IterableDataset):
+                raise TypeError(f"ConcatDataset does not support IterableDataset (found "
+                                f"{type(d).__name__} at position {k}); use ChainDataset")
         self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
 
     def __len__(self) -> int:
@@ -162,22 +255,61 @@ class ConcatDataset(Dataset):
         return self.datasets[k][index - start]
 
 
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after another, chained lazily.
+
+    >>> class Count(IterableDataset):
+    ...     def __init__(self, n: int) -> None: self.n = n
+    ...     def __iter__(self): return iter(range(self.n))
+    ...     def __len__(self) -> int: return self.n
+    >>> c = ChainDataset([Count(2), Count(3)])
+    >>> list(c), len(c)
+    ([0, 1, 0, 1, 2], 5)
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def _check(self, d: Any) -> Any:
+        if not isinstance(d, IterableDataset):
+            raise TypeError(f"ChainDataset only supports IterableDataset, found "
+                            f"{type(d).__name__}")
+        return d
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            yield from self._check(d)
+
+    def __len__(self) -> int:
+        return sum(len(self._check(d)) for d in self.datasets)
+
+
 def _split_lengths(n: int, lengths: Sequence[float]) -> list[int]:
     lengths = list(lengths)
-    if all(isinstance(v, (int, np.integer)) for v in lengths):
-        if sum(lengths) != n or any(v < 0 for v in lengths):
-            raise ValueError(f"random_split: expected non-negative lengths summing to the "
-                             f"dataset's length {n}, found {lengths} (sum {sum(lengths)})")
-        return [int(v) for v in lengths]
-    if any(not 0 <= v <= 1 for v in lengths) or not math.isclose(sum(lengths), 1.0):
+    total = sum(lengths)
+    # PyTorch's rule: lengths summing to 1 are fractions (so [1, 0] splits everything into
+    # the first part), anything else is a list of sizes
+    if math.isclose(total, 1.0) and total <= 1:
+        for k, f in enumerate(lengths):
+            if not 0 <= f <= 1:
+                raise ValueError(f"random_split: expected fractions in [0, 1], found {f} at "
+                                 f"position {k} of {lengths}")
+        sizes = [int(math.floor(n * f)) for f in lengths]
+        # hand the remainder out one sample at a time, round-robin from the first split, so
+        # the same fractions give PyTorch's sizes
+        for k in range(n - sum(sizes)):
+            sizes[k % len(sizes)] += 1
+        for k, size in enumerate(sizes):
+            if size == 0:
+                warnings.warn(f"random_split: split {k} of {sizes} is empty", stacklevel=3)
+        return sizes
+    if not all(isinstance(v, (int, np.integer)) for v in lengths):
         raise ValueError(f"random_split: expected integer lengths summing to {n} or fractions "
                          f"in [0, 1] summing to 1, found {lengths}")
-    sizes = [int(math.floor(n * f)) for f in lengths]
-    # PyTorch's rule, so the same fractions give the same sizes: hand the remainder out one
-    # sample at a time, round-robin from the first split
-    for k in range(n - sum(sizes)):
-        sizes[k % len(sizes)] += 1
-    return sizes
+    if total != n or any(v < 0 for v in lengths):
+        raise ValueError(f"random_split: expected non-negative lengths summing to the "
+                         f"dataset's length {n}, found {lengths} (sum {total})")
+    return [int(v) for v in lengths]
 
 
 def random_split(dataset: Any, lengths: Sequence[float], generator: Generator | None = None

@@ -167,7 +167,7 @@ class _IDXImages(Dataset):
     def get_batch(self, indices: np.ndarray) -> Any:
         if self.transform is not None or self.target_transform is not None:
             return NotImplemented  # transforms run per sample
-        return _wrap(self.data[indices]), _wrap(self.targets[indices])
+        return [_wrap(self.data[indices]), _wrap(self.targets[indices])]
 
     def __repr__(self) -> str:
         split = "train" if self.train else "test"
@@ -246,8 +246,8 @@ class _ArrayDataset(Dataset):
     def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
         return _wrap(self.data[index, ...]), _wrap(self.targets[index, ...])
 
-    def get_batch(self, indices: np.ndarray) -> tuple[Tensor, Tensor]:
-        return _wrap(self.data[indices]), _wrap(self.targets[indices])
+    def get_batch(self, indices: np.ndarray) -> list[Tensor]:
+        return [_wrap(self.data[indices]), _wrap(self.targets[indices])]
 
 
 def _numpy_rng(seed: int | None) -> np.random.Generator:
