@@ -402,3 +402,12 @@ def test_anomaly_passes_a_clean_backward():
         x = sg.tensor([1.0, 4.0], requires_grad=True)
         sg.sqrt(x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.25])
+
+
+def test_load_state_dict_between_forward_and_backward_raises():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    loss = model(sg.ones(2, 3)).pow(2).sum()
+    model.load_state_dict(state)
+    with pytest.raises(RuntimeError, match=VERSION_ERROR):
+        loss.backward()

@@ -569,6 +569,7 @@ class Module:
                         target.data = array
                     else:  # casts to the model's dtype (float32 stays)
                         target.data[...] = array
+                    target._bump_version()  # a graph that saved the old values is stale
 
         return commit, _IncompatibleKeys(missing, unexpected)
 
