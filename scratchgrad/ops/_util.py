@@ -1,7 +1,12 @@
-"""Small helpers shared by the op files: argument normalisation, nothing numerical."""
+"""Small helpers shared by the op files: argument normalisation, and :func:`quiet`, which runs
+an array computation with NumPy's floating-point warnings off."""
 from __future__ import annotations
 
+import contextvars
+import threading
 from typing import Any
+
+import numpy as np
 
 from .. import _config
 from ..tensor import Tensor
@@ -80,3 +85,32 @@ def constant_array(array: Any) -> Any:
     if tracer is not None:
         tracer.constant(array)
     return array
+
+
+class _Quiet(threading.local):
+    """``quiet.run(fn, *args)`` is ``fn(*args)`` with NumPy's floating-point warnings off:
+    overflow, 0/0, log(0), sqrt(-1) give inf and nan silently, as in PyTorch, and the
+    process's own ``np.seterr`` / ``np.errstate`` stay as the user set them.
+
+    It does what ``with np.errstate(all="ignore"): return fn(*args)`` does, at a small fraction
+    of the cost (which matters on ops this small): NumPy keeps its errstate in a context
+    variable, so each thread gets, on its first call, a ``contextvars.Context`` with the
+    errstate already set, and ``run`` is that Context's own ``run`` from then on. ``fn``
+    computes on arrays and must not call ``quiet.run`` itself (a Context can't be entered
+    twice).
+
+    >>> import numpy as np
+    >>> quiet.run(np.log, np.array([0.0, -1.0]))
+    array([-inf,  nan])
+    """
+
+    def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        # The thread's first call: the instance attribute set here (per thread, since this
+        # is a threading.local) shadows this method for every later call.
+        context = contextvars.Context()
+        context.run(np.errstate(all="ignore").__enter__)
+        self.run = context.run
+        return context.run(fn, *args, **kwargs)
+
+
+quiet = _Quiet()

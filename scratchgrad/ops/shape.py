@@ -11,7 +11,7 @@ from .. import _config
 from ..backend import add_at, get_array_module
 from ..function import Function, as_tensor_like
 from ..tensor import Tensor
-from ._util import constant_array, index_arrays, normalize_dim, shape_arg, to_tensor
+from ._util import constant_array, index_arrays, normalize_dim, quiet, shape_arg, to_tensor
 
 
 class Reshape(Function):
@@ -57,7 +57,7 @@ class SumTo(Function):
         lead = x.ndim - len(self.shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, s in enumerate(self.shape) if s == 1 and x.shape[lead + i] != 1)
-        y = x.sum(axis=axes, keepdims=True) if axes else x
+        y = quiet.run(x.sum, axis=axes, keepdims=True) if axes else x  # inf + -inf: nan
         return y.reshape(self.shape) if lead else y
 
     def backward(self, gy):
@@ -98,7 +98,7 @@ class GetItemGrad(Function):
         if _is_basic(self.index):
             gx[self.index] = gy
         else:
-            add_at(xp, gx, self.index, gy)
+            quiet.run(add_at, xp, gx, self.index, gy)  # inf + -inf: nan, silently
         return gx
 
     def backward(self, ggx):
