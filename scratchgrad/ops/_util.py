@@ -65,6 +65,26 @@ def shape_arg(shape: tuple, op: str) -> tuple[int, ...]:
         raise TypeError(f"{op}: expected a shape of integers, got {shape!r}") from None
 
 
+def broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError | None:
+    """The error for the operands of a binary op whose shapes do not broadcast, naming ``op``
+    (what the user called, e.g. ``"add (+)"``) and the first dimension (of the result) where
+    they disagree; None when they do broadcast. Called once the op failed, so the happy path
+    pays nothing.
+
+    >>> import scratchgrad as sg
+    >>> print(broadcast_error("add (+)", sg.ones(2, 3), sg.ones(4)))
+    add (+): shapes (2, 3) and (4,) do not broadcast: at dimension 1 the sizes are 3 and 4 (expected equal sizes, or one of them 1)
+    """
+    n = max(a.ndim, b.ndim)
+    sa, sb = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    for i, (p, q) in enumerate(zip(sa, sb)):
+        if p != q and p != 1 and q != 1:
+            return ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast: at "
+                              f"dimension {i} the sizes are {p} and {q} (expected equal sizes, "
+                              "or one of them 1)")
+    return None
+
+
 def index_arrays(index: Any) -> Any:
     """Replace tensors inside an index by their arrays (``x[mask]``, ``x[idx, :]``)."""
     if isinstance(index, Tensor):

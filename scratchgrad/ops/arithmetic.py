@@ -10,7 +10,7 @@ from ..backend import get_array_module
 from ..function import Function, array_op, binary_operands
 from ..tensor import Tensor
 from .shape import sum_to
-from ._util import quiet, to_tensor
+from ._util import broadcast_error, quiet, to_tensor
 
 
 class Add(Function):
@@ -131,19 +131,28 @@ def add(a: Any, b: Any) -> Tensor:
     tensor([2., 3.])
     """
     a, b = binary_operands(a, b)
-    return Add()(a, b)
+    try:
+        return Add()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("add (+)", a, b) or e from None
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """Elementwise ``a - b`` with broadcasting."""
     a, b = binary_operands(a, b)
-    return Sub()(a, b)
+    try:
+        return Sub()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("sub (-)", a, b) or e from None
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """Elementwise ``a * b`` with broadcasting."""
     a, b = binary_operands(a, b)
-    return Mul()(a, b)
+    try:
+        return Mul()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("mul (*)", a, b) or e from None
 
 
 def div(a: Any, b: Any) -> Tensor:
@@ -152,7 +161,10 @@ def div(a: Any, b: Any) -> Tensor:
     if a.data.dtype.kind != "f":
         a = Tensor._make(a.data.astype(np.float32))
         b = Tensor._make(b.data.astype(np.float32))
-    return Div()(a, b)
+    try:
+        return Div()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("div (/)", a, b) or e from None
 
 
 def neg(x: Any) -> Tensor:
@@ -172,7 +184,10 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
             a = Tensor._make(a.data.astype(np.float32))
         return PowScalar(b)(a)
     a, b = binary_operands(a, b)
-    return Pow()(a, b)
+    try:
+        return Pow()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("pow (**)", a, b) or e from None
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001
@@ -183,7 +198,10 @@ def abs(x: Any) -> Tensor:  # noqa: A001
 def remainder(a: Any, b: Any) -> Tensor:
     """Elementwise ``a % b``."""
     a, b = binary_operands(a, b)
-    return Remainder()(a, b)
+    try:
+        return Remainder()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("remainder (%)", a, b) or e from None
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:

@@ -15,7 +15,7 @@ from ..tensor import Tensor
 from .arithmetic import abs as _abs
 from .arithmetic import _rsqrt, where
 from .shape import sum_to
-from ._util import quiet, to_float_tensor, to_tensor
+from ._util import broadcast_error, quiet, to_float_tensor, to_tensor
 
 
 class Exp(Function):
@@ -328,13 +328,19 @@ class Clamp(Function):
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum of two tensors (broadcasting)."""
     a, b = binary_operands(a, b)
-    return Maximum()(a, b)
+    try:
+        return Maximum()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("maximum", a, b) or e from None
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum of two tensors (broadcasting)."""
     a, b = binary_operands(a, b)
-    return Minimum()(a, b)
+    try:
+        return Minimum()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("minimum", a, b) or e from None
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
