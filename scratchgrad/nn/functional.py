@@ -53,6 +53,7 @@ from ..tensor import Tensor
 
 from ..ops.conv import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, conv2d,
                         conv_transpose2d, fold, max_pool2d, unfold)
+from ..ops.conv import _check_float
 
 __all__ = [
     "linear", "embedding", "dropout", "batch_norm", "layer_norm", "one_hot", "pad",
@@ -747,6 +748,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if W.ndim != 3:
         raise ValueError(f"{op}: weight must be 3-D (out_channels, in_channels/groups, kL), "
                          f"got shape {tuple(W.shape)}")
+    _check_float(op, x, W, None if bias is None else to_tensor(bias))
     x2 = _as_2d(x, op)
     s = _single(stride, "stride", op, 1)
     d = _single(dilation, "dilation", op, 1)
@@ -1548,6 +1550,7 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     if W.ndim != 3:
         raise ValueError(f"{op}: weight must be 3-D (in_channels, out_channels/groups, kL), "
                          f"got shape {tuple(W.shape)}")
+    _check_float(op, x, W, None if bias is None else to_tensor(bias))
     x2 = _as_2d(x, op)
     s = _single(stride, "stride", op, 1)
     d = _single(dilation, "dilation", op, 1)

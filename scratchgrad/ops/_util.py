@@ -72,8 +72,8 @@ def broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError | None:
     pays nothing.
 
     >>> import scratchgrad as sg
-    >>> print(broadcast_error("add (+)", sg.ones(2, 3), sg.ones(4)))
-    add (+): shapes (2, 3) and (4,) do not broadcast: at dimension 1 the sizes are 3 and 4 (expected equal sizes, or one of them 1)
+    >>> broadcast_error("add (+)", sg.ones(2, 3), sg.ones(4)).args[0][:62]
+    'add (+): shapes (2, 3) and (4,) do not broadcast: at dimension'
     """
     n = max(a.ndim, b.ndim)
     sa, sb = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
@@ -83,6 +83,25 @@ def broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError | None:
                               f"dimension {i} the sizes are {p} and {q} (expected equal sizes, "
                               "or one of them 1)")
     return None
+
+
+def same_dtype(op: str, names: str, *tensors: Tensor | None) -> None:
+    """Refuse operands of different dtypes, with PyTorch's RuntimeError ("expected m1 and m2 to
+    have the same dtype"): matrix products, linear and convolutions never promote, so a float64
+    or int64 input to float32 weights is reported rather than computed in float64. ``names``
+    says what the operands are ("both operands", "input, weight and bias"); None is skipped.
+
+    >>> import scratchgrad as sg
+    >>> same_dtype("mm", "both operands", sg.ones(2, dtype=sg.float64), sg.ones(2))
+    Traceback (most recent call last):
+    RuntimeError: mm: expected both operands to have the same dtype, got float64 and float32
+    """
+    ts = [t for t in tensors if t is not None]
+    dtype = ts[0].data.dtype
+    for t in ts[1:]:
+        if t.data.dtype != dtype:
+            got = ", ".join(str(t.dtype) for t in ts[:-1]) + f" and {ts[-1].dtype}"
+            raise RuntimeError(f"{op}: expected {names} to have the same dtype, got {got}")
 
 
 def index_arrays(index: Any) -> Any:

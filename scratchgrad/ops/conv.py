@@ -46,7 +46,7 @@ from .. import fused as _fused
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
-from ._util import constant_array, quiet, to_tensor
+from ._util import constant_array, quiet, same_dtype, to_tensor
 from .linalg import matmul
 from .shape import reshape
 
@@ -540,12 +540,13 @@ class ConvTranspose2dOp(Conv2dGradInput):
 
 
 # ---------------------------------------------------------------------- conv functions
-def _check_float(op: str, *arrays: Tensor | None) -> None:
-    ts = [t for t in arrays if t is not None]
-    dts = {t.dtype for t in ts}
-    if len(dts) > 1 or ts[0].dtype.kind != "f":
-        raise TypeError(f"{op}: input, weight and bias must have one floating dtype, got "
-                        f"{', '.join(str(t.dtype) for t in ts)}")
+def _check_float(op: str, x: Tensor, W: Tensor, b: Tensor | None) -> None:
+    """One dtype for input, weight and bias (a RuntimeError as PyTorch's, no promotion), and
+    a floating one."""
+    same_dtype(op, "input and weight" if b is None else "input, weight and bias", x, W, b)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input, weight and bias must have a floating dtype, got "
+                        f"{x.dtype}")
 
 
 def _batched(x: Tensor, op: str) -> tuple[Tensor, bool]:

@@ -21,7 +21,7 @@ from ..backend import check_same_device, get_array_module, put_along_axis
 from ..function import Function
 from ..random import Generator, uniform
 from ..tensor import Tensor
-from ._util import quiet, to_tensor
+from ._util import quiet, same_dtype, to_tensor
 from .elementwise import clamp, log, sigmoid, softplus
 from .linalg import matmul
 from .reduction import log_softmax, softmax
@@ -127,6 +127,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape "
                          f"{weight.shape}; expected ({weight.shape[0]},)")
+    if x.data.dtype != weight.data.dtype or (bias is not None and
+                                              bias.data.dtype != weight.data.dtype):
+        same_dtype("linear", "input and weight" if bias is None else "input, weight and bias",
+                   x, weight, bias)
     args = (weight,) if bias is None else (weight, bias)
     if x.ndim == 2:
         return Linear()(x, *args)
