@@ -52,7 +52,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     >>> tensor([1.0, 2.0]).dtype
     dtype('float32')
     """
-    array = _to_array(data, dtype)
+    array = _data_array(data, dtype, "tensor")
     source = data.data if isinstance(data, Tensor) else data
     if array is source or (isinstance(source, np.ndarray) and np.shares_memory(array, source)):
         array = array.copy()
@@ -64,7 +64,51 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if (isinstance(data, Tensor) and (dtype is None or as_dtype(dtype) == data.dtype)
             and (device is None or data.device == device)):
         return data
-    return _finish(_to_array(data, dtype), False, device)
+    return _finish(_data_array(data, dtype, "as_tensor"), False, device)
+
+
+def _data_array(data: Any, dtype: Any, op: str) -> Any:
+    """``_to_array``, with a ragged nested list reported by position and lengths rather than
+    in NumPy's words ("inhomogeneous shape after 1 dimensions")."""
+    try:
+        return _to_array(data, dtype)
+    except ValueError as e:
+        where = _ragged(data)
+        if where is None:
+            raise
+        raise ValueError(f"{op}: the nested sequence is ragged: {where}; expected every row at "
+                         "one depth to have the same length") from e
+
+
+def _ragged(data: Any) -> str | None:
+    """Where a nested sequence stops being rectangular (rows compared depth by depth, so
+    ``[[[1, 2]], [[3]]]`` is found too), or None when it is rectangular.
+
+    >>> _ragged([[1, 2], [3]])
+    'row [1] has length 1, row [0] has length 2'
+    >>> _ragged([[1, 2], 3])
+    'element [1] is a number, element [0] a sequence of length 2'
+    """
+    def is_seq(d: Any) -> bool:
+        return isinstance(d, (list, tuple)) or getattr(d, "ndim", 0) > 0
+
+    def at(path: tuple) -> str:
+        return "".join(f"[{i}]" for i in path)
+
+    level = [((), data)]
+    while level:
+        rows = [(p, d) for p, d in level if is_seq(d)]
+        if not rows:
+            return None
+        p0, d0 = rows[0]
+        if len(rows) != len(level):
+            p = next(p for p, d in level if not is_seq(d))
+            return f"element {at(p)} is a number, element {at(p0)} a sequence of length {len(d0)}"
+        for p, d in rows[1:]:
+            if len(d) != len(d0):
+                return f"row {at(p)} has length {len(d)}, row {at(p0)} has length {len(d0)}"
+        level = [(p + (i,), e) for p, d in rows for i, e in enumerate(d)]
+    return None
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -632,42 +632,43 @@ def bias_relu(h: np.ndarray, b: np.ndarray, y: np.ndarray) -> None:
 
 
 def _relu_grad_loop(gy, x, gx, c):  # pragma: no cover - compiled by Numba
-    one, z = c[0], c[1]
+    z = c[0]
     for i in range(x.size):
-        gx[i] = gy[i] * (one if x[i] > z else z)
+        gx[i] = z if x[i] <= z else gy[i]
 
 
 def relu_grad(gy: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``gy * (x > 0)``, a new array, in one pass (C-contiguous arrays of one dtype)."""
+    """``where(x <= 0, 0, gy)`` (ReLU's backward: gy where x is nan too), a new array, in
+    one pass (C-contiguous arrays of one dtype)."""
     kernel = _kernels.get("relu_grad") or _compile("relu_grad", _relu_grad_loop)
     gx = np.empty_like(gy)
-    kernel(gy.reshape(-1), x.reshape(-1), gx.reshape(-1), np.array((1.0, 0.0), gy.dtype))
+    kernel(gy.reshape(-1), x.reshape(-1), gx.reshape(-1), np.zeros(1, gy.dtype))
     return gx
 
 
 def _relu_grad_colsum_loop(gy, x, gx, gb, c):  # pragma: no cover - compiled by Numba
-    # gx = gy * (x > 0) on (M, N), and gb = gx.sum(axis=0) as NumPy sums it: from +0.0 (so
-    # a column of -0.0 sums to +0.0), each row added in order, in the dtype.
-    one, z = c[0], c[1]
+    # gx = where(x <= 0, 0, gy) on (M, N), and gb = gx.sum(axis=0) as NumPy sums it: from
+    # +0.0 (so a column of -0.0 sums to +0.0), each row added in order, in the dtype.
+    z = c[0]
     M, N = gx.shape
     for j in range(N):
-        v = gy[0, j] * (one if x[0, j] > z else z)
+        v = z if x[0, j] <= z else gy[0, j]
         gx[0, j] = v
         gb[j] = z + v
     for i in range(1, M):
         for j in range(N):
-            v = gy[i, j] * (one if x[i, j] > z else z)
+            v = z if x[i, j] <= z else gy[i, j]
             gx[i, j] = v
             gb[j] += v
 
 
 def relu_grad_colsum(gy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``gx = gy * (x > 0)`` and ``gx.sum(axis=0)`` (the bias gradient of the Linear before
-    the ReLU) in one pass; (M, N) C-contiguous arrays of one dtype, M >= 1."""
+    """``gx = where(x <= 0, 0, gy)`` and ``gx.sum(axis=0)`` (the bias gradient of the Linear
+    before the ReLU) in one pass; (M, N) C-contiguous arrays of one dtype, M >= 1."""
     kernel = _kernels.get("relu_grad_colsum") or _compile("relu_grad_colsum",
                                                           _relu_grad_colsum_loop)
     gx, gb = np.empty_like(gy), np.empty(gy.shape[1], gy.dtype)
-    kernel(gy, x, gx, gb, np.array((1.0, 0.0), gy.dtype))
+    kernel(gy, x, gx, gb, np.zeros(1, gy.dtype))
     return gx, gb
 
 

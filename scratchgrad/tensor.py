@@ -824,13 +824,13 @@ class Tensor:
         return _ops.reshape(self, *shape)
 
     def view(self, *shape: Any) -> "Tensor":
-        return _ops.reshape(self, *shape)
+        return _ops.view(self, *shape)
 
     def view_as(self, other: "Tensor") -> "Tensor":
-        return _ops.reshape(self, other.shape)
+        return _ops.shape._reshape(self, other.shape, "view_as")
 
     def reshape_as(self, other: "Tensor") -> "Tensor":
-        return _ops.reshape(self, other.shape)
+        return _ops.shape._reshape(self, other.shape, "reshape_as")
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         return _ops.flatten(self, start_dim, end_dim)
@@ -854,7 +854,7 @@ class Tensor:
         return _ops.expand(self, *shape)
 
     def expand_as(self, other: "Tensor") -> "Tensor":
-        return _ops.broadcast_to(self, other.shape)
+        return _ops.shape._expand(self, other.shape, "expand_as")
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
         return _ops.broadcast_to(self, shape)

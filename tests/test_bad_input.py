@@ -9,8 +9,8 @@ import scratchgrad as sg
 
 
 @pytest.mark.parametrize("call, pattern", [
-    (lambda: sg.ones(2, 3) + sg.ones(4), r"Add.*\(2, 3\).*\(4,\)"),
-    (lambda: sg.ones(2, 3) * sg.ones(3, 2), r"Mul.*\(2, 3\).*\(3, 2\)"),
+    (lambda: sg.ones(2, 3) + sg.ones(4), r"add \(\+\).*\(2, 3\).*\(4,\)"),
+    (lambda: sg.ones(2, 3) * sg.ones(3, 2), r"mul \(\*\).*\(2, 3\).*\(3, 2\)"),
     (lambda: sg.ones(2, 3) @ sg.ones(4, 5), r"matmul.*\(2, 3\).*\(4, 5\).*3.*4"),
     (lambda: sg.ones(2, 2, 3) @ sg.ones(3, 3, 1), r"matmul.*batch.*\(2, 2, 3\).*\(3, 3, 1\)"),
     (lambda: sg.mm(sg.ones(3), sg.ones(3, 3)), r"mm.*2-D.*\(3,\)"),
@@ -54,4 +54,4 @@ def test_errors_are_raised_at_the_call_not_inside_numpy():
     """The traceback's last frame of scratchgrad code is the op wrapper or Function call."""
     with pytest.raises(ValueError) as info:
         sg.ones(2, 3) - np.ones((4,), np.float32)
-    assert "Sub" in str(info.value)
+    assert str(info.value).startswith("sub (-): shapes (2, 3) and (4,)")

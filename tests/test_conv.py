@@ -513,8 +513,11 @@ def test_functional_errors():
         C.conv2d(x, w, sg.zeros(3))
     with pytest.raises(ValueError, match="kernel can't be larger than the input"):
         C.conv2d(sg.zeros(1, 3, 2, 2), w)
-    with pytest.raises(TypeError, match="conv2d: input, weight and bias must have one floating"):
+    with pytest.raises(RuntimeError, match=r"conv2d: expected input and weight to have the same "
+                                           r"dtype, got float32 and float64"):
         C.conv2d(x, w.double())
+    with pytest.raises(TypeError, match="conv2d: input, weight and bias must have a floating"):
+        C.conv2d(x.long(), w.long())
     with pytest.raises(ValueError, match="conv2d: stride must be >= 1"):
         C.conv2d(x, w, stride=0)
     with pytest.raises(ValueError, match="output_padding .* must be smaller than"):

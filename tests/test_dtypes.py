@@ -187,3 +187,107 @@ def test_gradient_flows_to_the_float_operand_of_a_mixed_op():
 def test_requires_grad_on_non_float_tensor_names_the_dtype(make: Callable[[], Any]):
     with pytest.raises(RuntimeError, match=r"(int64|bool|int32)"):
         make()
+
+
+# Matrix products, linear and convolutions do not promote, as in PyTorch: a float64 or int64
+# input to float32 weights raises a RuntimeError ("expected m1 and m2 to have the same dtype"),
+# instead of computing in float64. (lib, F, f64, i64) -> the call; F is lib's functional module.
+def _w(L: Any, *shape: int, dtype: Any = None) -> Any:
+    return L.ones(*shape) if dtype is None else L.ones(*shape, dtype=dtype)
+
+
+MIXED_DTYPE_PRODUCTS: dict[str, tuple[Callable[..., Any], str]] = {
+    # name: (call, the message: the op the user called first, then the sentence)
+    "matmul(float64, float32)": (lambda L, F: L.matmul(_w(L, 2, 3, dtype=L.float64), _w(L, 3, 4)),
+                                 r"^matmul: expected both operands to have the same dtype, got "
+                                 r"float64 and float32$"),
+    "matmul(float32, int64)": (lambda L, F: L.matmul(_w(L, 2, 3), _w(L, 3, 4, dtype=L.int64)),
+                               r"^matmul: .*same dtype, got float32 and int64$"),
+    "matmul(1-d, 1-d)": (lambda L, F: L.matmul(_w(L, 3, dtype=L.float64), _w(L, 3)),
+                         r"^matmul: .*float64 and float32"),
+    "matmul(2-d, 1-d)": (lambda L, F: L.matmul(_w(L, 2, 3), _w(L, 3, dtype=L.float64)),
+                         r"^matmul: .*float32 and float64"),
+    "matmul(3-d, 3-d)": (lambda L, F: L.matmul(_w(L, 2, 2, 3, dtype=L.float64), _w(L, 2, 3, 4)),
+                         r"^matmul: .*float64 and float32"),
+    "@": (lambda L, F: _w(L, 2, 3, dtype=L.float64) @ _w(L, 3, 4), r"^matmul: .*float64"),
+    "mm": (lambda L, F: L.mm(_w(L, 2, 3, dtype=L.float64), _w(L, 3, 4)),
+           r"^mm: expected both operands to have the same dtype, got float64 and float32$"),
+    "mm(int64)": (lambda L, F: L.mm(_w(L, 2, 3, dtype=L.int64), _w(L, 3, 4)),
+                  r"^mm: .*int64 and float32"),
+    "bmm": (lambda L, F: L.bmm(_w(L, 2, 2, 3, dtype=L.float64), _w(L, 2, 3, 4)),
+            r"^bmm: .*float64 and float32"),
+    "mv": (lambda L, F: L.mv(_w(L, 2, 3, dtype=L.float64), _w(L, 3)), r"^mv: .*float64"),
+    "dot": (lambda L, F: L.dot(_w(L, 3, dtype=L.float64), _w(L, 3)), r"^dot: .*float64"),
+    "addmm": (lambda L, F: L.addmm(_w(L, 2, 4), _w(L, 2, 3, dtype=L.float64), _w(L, 3, 4)),
+              r"^addmm: .*float64 and float32"),
+    "F.linear(float64)": (lambda L, F: F.linear(_w(L, 2, 3, dtype=L.float64), _w(L, 4, 3),
+                                                _w(L, 4)),
+                          r"^linear: expected input, weight and bias to have the same dtype, got "
+                          r"float64, float32 and float32$"),
+    "F.linear(float64 weight)": (lambda L, F: F.linear(_w(L, 2, 3), _w(L, 4, 3, dtype=L.float64)),
+                                 r"^linear: expected input and weight to have the same dtype, "
+                                 r"got float32 and float64$"),
+    "F.linear(float64 bias)": (lambda L, F: F.linear(_w(L, 2, 3), _w(L, 4, 3),
+                                                     _w(L, 4, dtype=L.float64)),
+                               r"^linear: .*float32, float32 and float64$"),
+    "Linear(float64)": (lambda L, F: L.nn.Linear(3, 4)(_w(L, 2, 3, dtype=L.float64)),
+                        r"^linear: .*float64, float32 and float32$"),
+    "Linear(int64)": (lambda L, F: L.nn.Linear(3, 4)(_w(L, 2, 3, dtype=L.int64)),
+                      r"^linear: .*int64, float32 and float32$"),
+    "Linear(bias=False, 3-d float64)": (
+        lambda L, F: L.nn.Linear(3, 4, bias=False)(_w(L, 5, 2, 3, dtype=L.float64)),
+        r"^linear: expected input and weight to have the same dtype, got float64 and float32$"),
+    "F.conv1d(float64)": (lambda L, F: F.conv1d(_w(L, 1, 2, 5, dtype=L.float64), _w(L, 3, 2, 2),
+                                                _w(L, 3)),
+                          r"^conv1d: expected input, weight and bias to have the same dtype, "
+                          r"got float64, float32 and float32$"),
+    "Conv1d(int64)": (lambda L, F: L.nn.Conv1d(2, 3, 2)(_w(L, 1, 2, 5, dtype=L.int64)),
+                      r"^conv1d: .*int64, float32 and float32$"),
+    "F.conv2d(float64)": (lambda L, F: F.conv2d(_w(L, 1, 2, 5, 5, dtype=L.float64),
+                                                _w(L, 3, 2, 2, 2), _w(L, 3)),
+                          r"^conv2d: .*float64, float32 and float32$"),
+    "F.conv2d(float64, no bias)": (lambda L, F: F.conv2d(_w(L, 1, 2, 5, 5, dtype=L.float64),
+                                                         _w(L, 3, 2, 2, 2)),
+                                   r"^conv2d: expected input and weight to have the same dtype, "
+                                   r"got float64 and float32$"),
+    "Conv2d(float64)": (lambda L, F: L.nn.Conv2d(2, 3, 2)(_w(L, 1, 2, 5, 5, dtype=L.float64)),
+                        r"^conv2d: .*float64, float32 and float32$"),
+    "Conv2d(int64, unbatched)": (lambda L, F: L.nn.Conv2d(2, 3, 2)(_w(L, 2, 5, 5, dtype=L.int64)),
+                                 r"^conv2d: .*int64, float32 and float32$"),
+    "F.conv2d(float64 bias)": (lambda L, F: F.conv2d(_w(L, 1, 2, 5, 5), _w(L, 3, 2, 2, 2),
+                                                     _w(L, 3, dtype=L.float64)),
+                               r"^conv2d: .*float32, float32 and float64$"),
+    "F.conv_transpose2d(float64)": (lambda L, F: F.conv_transpose2d(
+        _w(L, 1, 2, 5, 5, dtype=L.float64), _w(L, 2, 3, 2, 2)), r"^conv_transpose2d: .*float64"),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXED_DTYPE_PRODUCTS))
+def test_products_refuse_mixed_dtypes_like_torch(name: str, torch):
+    call, pattern = MIXED_DTYPE_PRODUCTS[name]
+    with pytest.raises(RuntimeError, match="same dtype|expected scalar type|should be the same"):
+        call(torch, torch.nn.functional)     # PyTorch refuses it ...
+    with pytest.raises(RuntimeError, match=pattern):
+        call(sg, sg.nn.functional)           # ... and so does scratchgrad, naming the op
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_products_of_one_dtype_still_work_and_keep_it(dtype: str, torch):
+    a, b = np.arange(6).reshape(2, 3).astype(dtype), np.arange(12).reshape(3, 4).astype(dtype)
+    for f in (lambda L, x, y: x @ y, lambda L, x, y: L.mm(x, y),
+              lambda L, x, y: L.matmul(x[0], y)):
+        y = f(sg, sg.tensor(a), sg.tensor(b))
+        expected = f(torch, torch.tensor(a), torch.tensor(b)).numpy()
+        assert y.dtype == expected.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(y.numpy(), expected)
+    lin = sg.nn.Linear(3, 4).to(sg.float64)
+    assert lin(sg.ones(2, 3, dtype=sg.float64)).dtype == sg.float64
+
+
+def test_a_list_operand_takes_the_float_dtype_and_an_array_keeps_its_own():
+    for dtype in (sg.float32, sg.float64):
+        x = sg.ones(2, 2, dtype=dtype)
+        assert (x @ [[1.0], [2.0]]).dtype == dtype
+        assert ([[1, 2]] @ x).dtype == dtype
+    with pytest.raises(RuntimeError, match=r"^matmul: .*float32 and float64"):
+        sg.ones(2, 2) @ np.ones((2, 1))        # an array is a tensor of its dtype

@@ -20,15 +20,24 @@ X = sg.ones(2, 3)
 
 # (call, exception type, pattern the message must match: the op, then the shapes)
 SHAPE_ERRORS: dict[str, tuple[Callable[[], Any], type, str]] = {
-    "add": (lambda: X + sg.ones(4), ValueError, rf"Add.*{_s((2, 3))}.*{_s((4,))}"),
+    # binary ops name the function and operator the user wrote, not the op class (Add, Mul)
+    "add": (lambda: X + sg.ones(4), ValueError,
+            rf"^add \(\+\): shapes {_s((2, 3))} and {_s((4,))} do not broadcast: at dimension 1 "
+            "the sizes are 3 and 4"),
     "add(ndarray)": (lambda: X + np.ones(4, np.float32), ValueError,
-                     rf"Add.*{_s((2, 3))}.*{_s((4,))}"),
-    "sub": (lambda: sg.sub(X, sg.ones(4)), ValueError, rf"Sub.*{_s((2, 3))}.*{_s((4,))}"),
-    "mul": (lambda: X * sg.ones(3, 2), ValueError, rf"Mul.*{_s((2, 3))}.*{_s((3, 2))}"),
-    "div": (lambda: X / sg.ones(4), ValueError, rf"Div.*{_s((2, 3))}.*{_s((4,))}"),
-    "pow": (lambda: X ** sg.ones(4), ValueError, rf"Pow.*{_s((2, 3))}.*{_s((4,))}"),
+                     rf"^add \(\+\): shapes {_s((2, 3))} and {_s((4,))}"),
+    "sub": (lambda: sg.sub(X, sg.ones(4)), ValueError, rf"^sub \(-\): .*{_s((2, 3))}.*{_s((4,))}"),
+    "mul": (lambda: X * sg.ones(3, 2), ValueError,
+            rf"^mul \(\*\): .*{_s((2, 3))}.*{_s((3, 2))}.*dimension 0 the sizes are 2 and 3"),
+    "div": (lambda: X / sg.ones(4), ValueError, rf"^div \(/\): .*{_s((2, 3))}.*{_s((4,))}"),
+    "pow": (lambda: X ** sg.ones(4), ValueError, rf"^pow \(\*\*\): .*{_s((2, 3))}.*{_s((4,))}"),
+    "remainder": (lambda: X % sg.ones(4), ValueError,
+                  rf"^remainder \(%\): .*{_s((2, 3))}.*{_s((4,))}"),
     "maximum": (lambda: sg.maximum(X, sg.ones(4)), ValueError,
-                rf"Maximum.*{_s((2, 3))}.*{_s((4,))}"),
+                rf"^maximum: .*{_s((2, 3))}.*{_s((4,))}"),
+    "minimum(3-d)": (lambda: sg.minimum(X, sg.ones(5, 1, 4)), ValueError,
+                     rf"^minimum: .*{_s((2, 3))}.*{_s((5, 1, 4))}.*dimension 2 the sizes are 3 "
+                     "and 4"),
     "where(condition)": (lambda: sg.where(sg.ones(4) > 0, X, 0.0), ValueError,
                          rf"where.*{_s((4,))}.*{_s((2, 3))}"),
     "where(values)": (lambda: sg.where(X > 0, X, sg.ones(4)), ValueError,
@@ -56,12 +65,31 @@ SHAPE_ERRORS: dict[str, tuple[Callable[[], Any], type, str]] = {
                     rf"reshape.*{_s((4, -1))}.*{_s((2, 3))}"),
     "reshape(-1, -1)": (lambda: X.reshape(-1, -1), RuntimeError,
                         rf"reshape.*{_s((-1, -1))}.*{_s((2, 3))}"),
-    "view": (lambda: X.view(5), RuntimeError, rf"reshape.*{_s((5,))}.*{_s((2, 3))}"),
+    # view, view_as, reshape_as, expand, expand_as name themselves, not reshape or broadcast_to
+    "view": (lambda: X.view(5), RuntimeError, rf"^view: shape {_s((5,))}.*{_s((2, 3))}"),
+    "view(function)": (lambda: sg.view(X, (4, 2)), RuntimeError,
+                       rf"^view: shape {_s((4, 2))}.*{_s((2, 3))}"),
+    "view_as": (lambda: X.view_as(sg.ones(4, 2)), RuntimeError,
+                rf"^view_as: shape {_s((4, 2))}.*{_s((2, 3))}"),
+    "reshape_as": (lambda: X.reshape_as(sg.ones(5)), RuntimeError,
+                   rf"^reshape_as: shape {_s((5,))}.*{_s((2, 3))}"),
     "broadcast_to": (lambda: sg.broadcast_to(X, (3, 3)), ValueError,
                      rf"broadcast_to.*{_s((2, 3))}.*{_s((3, 3))}"),
     "broadcast_to(fewer dims)": (lambda: sg.broadcast_to(X, (3,)), ValueError,
                                  rf"broadcast_to.*{_s((2, 3))}.*{_s((3,))}"),
-    "expand": (lambda: X.expand(4, 4), ValueError, rf"{_s((2, 3))}.*{_s((4, 4))}"),
+    "expand": (lambda: X.expand(4, 4), ValueError,
+               rf"^expand: can't expand a tensor of shape {_s((2, 3))} to {_s((4, 4))}: "
+               "dimension 0 has size 2, expected 1 or 4"),
+    "expand(function)": (lambda: sg.expand(X, 2, 4), ValueError,
+                         rf"^expand: .*{_s((2, 3))} to {_s((2, 4))}: dimension 1 has size 3"),
+    "expand(fewer dims)": (lambda: X.expand(3), ValueError,
+                           rf"^expand: .*{_s((2, 3))} to {_s((3,))}.*1 dimension"),
+    "expand(-1 leading)": (lambda: X.expand(-1, 2, 3), ValueError,
+                           rf"^expand: -1 at dimension 0 of {_s((-1, 2, 3))}.*new leading.*"
+                           rf"{_s((2, 3))}"),
+    "expand(-2)": (lambda: X.expand(2, -2), ValueError, r"^expand: size -2 at dimension 1"),
+    "expand_as": (lambda: X.expand_as(sg.ones(4, 4)), ValueError,
+                  rf"^expand_as: can't expand a tensor of shape {_s((2, 3))} to {_s((4, 4))}"),
     "sum_to": (lambda: X.sum_to((3, 3)), ValueError, rf"sum_to.*{_s((2, 3))}.*{_s((3, 3))}"),
     "sum(dim)": (lambda: X.sum(dim=2), IndexError, r"sum.*dimension 2.*2 dimension"),
     "max(dim)": (lambda: X.max(dim=-3), IndexError, r"max.*dimension -3"),
@@ -311,3 +339,23 @@ def test_linalg_error_is_a_runtime_error_like_torch():
 def test_new_inplace_ops_refuse_tensors_that_autograd_needs(name, call):
     with pytest.raises(RuntimeError, match=rf"{name}.*requires grad"):
         call(sg.ones(2, requires_grad=True))
+
+
+# ---------------------------------------------------------------------- tensor() from nested lists
+@pytest.mark.parametrize("call, pattern", [
+    (lambda: sg.tensor([[1, 2], [3]]),
+     r"^tensor: .*ragged: row \[1\] has length 1, row \[0\] has length 2"),
+    (lambda: sg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0]]),
+     r"^tensor: .*ragged: row \[2\] has length 1, row \[0\] has length 2"),
+    (lambda: sg.tensor([[[1, 2], [3, 4]], [[1, 2], [3]]]),  # found one depth down
+     r"^tensor: .*ragged: row \[1\]\[1\] has length 1, row \[0\]\[0\] has length 2"),
+    (lambda: sg.tensor([[1, 2], 3]),
+     r"^tensor: .*ragged: element \[1\] is a number, element \[0\] a sequence of length 2"),
+    (lambda: sg.tensor([np.ones(2), np.ones(3)]),
+     r"^tensor: .*ragged: row \[1\] has length 3, row \[0\] has length 2"),
+    (lambda: sg.as_tensor([[1], [2, 3]]),
+     r"^as_tensor: .*ragged: row \[1\] has length 2, row \[0\] has length 1"),
+], ids=["2-d", "3 rows", "3-d", "number and row", "arrays", "as_tensor"])
+def test_ragged_data_names_tensor_the_row_and_the_lengths(call: Callable[[], Any], pattern: str):
+    with pytest.raises(ValueError, match=pattern):
+        call()

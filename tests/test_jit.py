@@ -595,7 +595,7 @@ def test_optimizer_step_replayed_without_step_equals_eager_bit_for_bit(
 def test_linear_relu_and_relu_backward_kernels_equal_eager_bit_for_bit(fused_kernels, dtype):
     """relu(linear(x)) runs as the product then one loop for bias and ReLU, and ReLU's backward
     as one loop: the very values of the ops, NaN, inf and -0.0 included (a NaN stays NaN, a
-    masked inf gradient gives NaN, as NumPy's product with the 0/1 mask)."""
+    masked inf or NaN gradient gives 0, as PyTorch's threshold_backward)."""
     lin = nn.Linear(4, 6).to(dtype)
     lin.bias.data[:] = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5]
 

@@ -734,7 +734,8 @@ class Program:
         return step
 
     def _relu_grad_step(self, node: Node, frees: list[int]) -> Callable[[list], None]:
-        """ReLU's backward ``gy * (x > 0)`` as one loop; the op's rule for other arrays."""
+        """ReLU's backward ``where(x <= 0, 0, gy)`` as one loop; the op's rule for other
+        arrays."""
         eager = self._vjp_step(node, frees)
         (gy,), (o,), x_v = node.ins, node.outs, node.fn.ins[0]
         slot = self._bias_grads.get(id(node))

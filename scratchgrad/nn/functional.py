@@ -31,7 +31,7 @@ from ..ops import leaky_relu as _leaky_relu
 from ..ops import log as _log
 from ..ops import log_softmax as _log_softmax
 from ..ops import log1p as _log1p
-from ..ops import logical_and as _logical_and
+from ..ops import logical_or as _logical_or
 from ..ops import matmul as _matmul
 from ..ops import minimum as _minimum
 from ..ops import pad
@@ -53,6 +53,7 @@ from ..tensor import Tensor
 
 from ..ops.conv import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, conv2d,
                         conv_transpose2d, fold, max_pool2d, unfold)
+from ..ops.conv import _check_float
 
 __all__ = [
     "linear", "embedding", "dropout", "batch_norm", "layer_norm", "one_hot", "pad",
@@ -238,7 +239,8 @@ def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce:
     ad = _abs(d)
     if beta == 0:  # the quadratic branch is empty (and would divide by zero)
         return _reduce(ad, reduction)
-    return _reduce(_where(ad < beta, (0.5 / beta) * d * d, ad - 0.5 * beta), reduction)
+    dq = _clamp(d, -beta, beta)  # the quadratic branch never sees an infinite d (inf * 0)
+    return _reduce(_where(ad < beta, (0.5 / beta) * dq * dq, ad - 0.5 * beta), reduction)
 
 
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
@@ -254,7 +256,8 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = _difference(input, target, "huber_loss")
     ad = _abs(d)
-    return _reduce(_where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)), reduction)
+    dq = _clamp(d, -delta, delta)  # the quadratic branch never sees an infinite d (inf * 0)
+    return _reduce(_where(ad < delta, 0.5 * dq * dq, delta * (ad - 0.5 * delta)), reduction)
 
 
 # ---------------------------------------------------------------------- more activations
@@ -265,6 +268,13 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def _nonpositive(x: Tensor) -> Tensor:
+    """x where x <= 0, else 0 (nan too): the input of the exp branch of ELU and CELU, which
+    ``where`` then picks for x <= 0 only; nan takes the linear branch (gradient 1, as in
+    PyTorch), and no inf or nan in the unused branch meets its zero gradient."""
+    return _where(x <= 0, x, 0.0)
+
+
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else ``alpha * (exp(x) - 1)``.
 
@@ -273,7 +283,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     tensor([-0.6321,  2.0000])
     """
     x = to_float_tensor(input)
-    return _where(x > 0, x, alpha * (_exp(_clamp(x, max=0.0)) - 1.0))
+    return _where(x <= 0, alpha * (_exp(_nonpositive(x)) - 1.0), x)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -297,7 +307,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0 (it divides x)")
     x = to_float_tensor(input)
-    return _where(x > 0, x, alpha * (_exp(_clamp(x, max=0.0) / alpha) - 1.0))
+    return _where(x <= 0, alpha * (_exp(_nonpositive(x) / alpha) - 1.0), x)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
@@ -312,8 +322,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         raise ValueError(f"hardtanh: min_val cannot be greater than max_val, got min_val="
                          f"{min_val} and max_val={max_val}")
     x = to_float_tensor(input)
-    inside = _logical_and(x > min_val, x < max_val)
-    return _where(inside, x, _clamp(x.detach(), min_val, max_val))
+    outside = _logical_or(x <= min_val, x >= max_val)  # nan is inside: gradient 1, as in torch
+    return _where(outside, _clamp(x.detach(), min_val, max_val), x)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -333,8 +343,9 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     >>> hardsigmoid(sg.tensor([-4.0, 0.0, 4.0]))
     tensor([0.0000, 0.5000, 1.0000])
     """
-    x = to_float_tensor(input)
-    return hardtanh((x + 3.0) / 6.0, 0.0, 1.0)
+    x = to_float_tensor(input)  # PyTorch's gradient: 1/6 strictly inside (-3, 3), else 0
+    inside = (x > -3.0) & (x < 3.0)
+    return _where(inside, x * (1 / 6) + 0.5, _clamp((x.detach() + 3.0) / 6.0, 0.0, 1.0))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -345,7 +356,10 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     tensor([-0.0000,  0.6667,  4.0000])
     """
     x = to_float_tensor(input)
-    return x * hardsigmoid(x)
+    # branches as PyTorch's gradient has them (nan takes the last); the middle one sees 0 for
+    # x outside (-3, 3), so that an infinite or nan x gives no inf * 0 there
+    xm = _where((x > -3.0) & (x < 3.0), x, 0.0)
+    return _where(x <= -3.0, x * 0.0, _where(x < 3.0, xm * (xm + 3.0) * (1 / 6), x))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -464,7 +478,7 @@ def _vector_norm(x: Tensor, p: float, dim: int, keepdim: bool, op: str) -> Tenso
     if p == 1:
         return _abs(x).sum(dim, keepdim)
     s = (x * x if p == 2 else _abs(x) ** p).sum(dim, keepdim)
-    nonzero = s > 0
+    nonzero = s != 0  # a nan norm stays nan
     s = _where(nonzero, s, 1.0)
     root = _sqrt(s) if p == 2 else s ** (1.0 / p)
     return _where(nonzero, root, 0.0)
@@ -734,6 +748,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     if W.ndim != 3:
         raise ValueError(f"{op}: weight must be 3-D (out_channels, in_channels/groups, kL), "
                          f"got shape {tuple(W.shape)}")
+    _check_float(op, x, W, None if bias is None else to_tensor(bias))
     x2 = _as_2d(x, op)
     s = _single(stride, "stride", op, 1)
     d = _single(dilation, "dilation", op, 1)
@@ -1535,6 +1550,7 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     if W.ndim != 3:
         raise ValueError(f"{op}: weight must be 3-D (in_channels, out_channels/groups, kL), "
                          f"got shape {tuple(W.shape)}")
+    _check_float(op, x, W, None if bias is None else to_tensor(bias))
     x2 = _as_2d(x, op)
     s = _single(stride, "stride", op, 1)
     d = _single(dilation, "dilation", op, 1)

@@ -1,7 +1,12 @@
-"""Small helpers shared by the op files: argument normalisation, nothing numerical."""
+"""Small helpers shared by the op files: argument normalisation, and :func:`quiet`, which runs
+an array computation with NumPy's floating-point warnings off."""
 from __future__ import annotations
 
+import contextvars
+import threading
 from typing import Any
+
+import numpy as np
 
 from .. import _config
 from ..tensor import Tensor
@@ -60,6 +65,45 @@ def shape_arg(shape: tuple, op: str) -> tuple[int, ...]:
         raise TypeError(f"{op}: expected a shape of integers, got {shape!r}") from None
 
 
+def broadcast_error(op: str, a: Tensor, b: Tensor) -> ValueError | None:
+    """The error for the operands of a binary op whose shapes do not broadcast, naming ``op``
+    (what the user called, e.g. ``"add (+)"``) and the first dimension (of the result) where
+    they disagree; None when they do broadcast. Called once the op failed, so the happy path
+    pays nothing.
+
+    >>> import scratchgrad as sg
+    >>> broadcast_error("add (+)", sg.ones(2, 3), sg.ones(4)).args[0][:62]
+    'add (+): shapes (2, 3) and (4,) do not broadcast: at dimension'
+    """
+    n = max(a.ndim, b.ndim)
+    sa, sb = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    for i, (p, q) in enumerate(zip(sa, sb)):
+        if p != q and p != 1 and q != 1:
+            return ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast: at "
+                              f"dimension {i} the sizes are {p} and {q} (expected equal sizes, "
+                              "or one of them 1)")
+    return None
+
+
+def same_dtype(op: str, names: str, *tensors: Tensor | None) -> None:
+    """Refuse operands of different dtypes, with PyTorch's RuntimeError ("expected m1 and m2 to
+    have the same dtype"): matrix products, linear and convolutions never promote, so a float64
+    or int64 input to float32 weights is reported rather than computed in float64. ``names``
+    says what the operands are ("both operands", "input, weight and bias"); None is skipped.
+
+    >>> import scratchgrad as sg
+    >>> same_dtype("mm", "both operands", sg.ones(2, dtype=sg.float64), sg.ones(2))
+    Traceback (most recent call last):
+    RuntimeError: mm: expected both operands to have the same dtype, got float64 and float32
+    """
+    ts = [t for t in tensors if t is not None]
+    dtype = ts[0].data.dtype
+    for t in ts[1:]:
+        if t.data.dtype != dtype:
+            got = ", ".join(str(t.dtype) for t in ts[:-1]) + f" and {ts[-1].dtype}"
+            raise RuntimeError(f"{op}: expected {names} to have the same dtype, got {got}")
+
+
 def index_arrays(index: Any) -> Any:
     """Replace tensors inside an index by their arrays (``x[mask]``, ``x[idx, :]``)."""
     if isinstance(index, Tensor):
@@ -80,3 +124,32 @@ def constant_array(array: Any) -> Any:
     if tracer is not None:
         tracer.constant(array)
     return array
+
+
+class _Quiet(threading.local):
+    """``quiet.run(fn, *args)`` is ``fn(*args)`` with NumPy's floating-point warnings off:
+    overflow, 0/0, log(0), sqrt(-1) give inf and nan silently, as in PyTorch, and the
+    process's own ``np.seterr`` / ``np.errstate`` stay as the user set them.
+
+    It does what ``with np.errstate(all="ignore"): return fn(*args)`` does, at a small fraction
+    of the cost (which matters on ops this small): NumPy keeps its errstate in a context
+    variable, so each thread gets, on its first call, a ``contextvars.Context`` with the
+    errstate already set, and ``run`` is that Context's own ``run`` from then on. ``fn``
+    computes on arrays and must not call ``quiet.run`` itself (a Context can't be entered
+    twice).
+
+    >>> import numpy as np
+    >>> quiet.run(np.log, np.array([0.0, -1.0]))
+    array([-inf,  nan])
+    """
+
+    def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        # The thread's first call: the instance attribute set here (per thread, since this
+        # is a threading.local) shadows this method for every later call.
+        context = contextvars.Context()
+        context.run(np.errstate(all="ignore").__enter__)
+        self.run = context.run
+        return context.run(fn, *args, **kwargs)
+
+
+quiet = _Quiet()

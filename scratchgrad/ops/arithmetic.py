@@ -1,6 +1,7 @@
 """Arithmetic: + - * / ** and their friends, comparisons and logic (no gradient)."""
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -9,13 +10,13 @@ from ..backend import get_array_module
 from ..function import Function, array_op, binary_operands
 from ..tensor import Tensor
 from .shape import sum_to
-from ._util import to_tensor
+from ._util import broadcast_error, quiet, to_tensor
 
 
 class Add(Function):
     reads_values = False  # backward reads shapes and dtypes only
     def forward(self, a, b):
-        return a + b
+        return quiet.run(np.add, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
@@ -25,7 +26,7 @@ class Add(Function):
 class Sub(Function):
     reads_values = False  # backward reads shapes and dtypes only
     def forward(self, a, b):
-        return a - b
+        return quiet.run(np.subtract, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
@@ -34,7 +35,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
-        return a * b
+        return quiet.run(np.multiply, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
@@ -43,7 +44,7 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
-        return a / b
+        return quiet.run(np.divide, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
@@ -61,13 +62,17 @@ class Neg(Function):
 
 
 class PowScalar(Function):
-    """``x ** c`` for a constant Python number ``c``."""
+    """``x ** c`` for a constant Python number ``c``. ``x ** -0.5`` is ``1 / sqrt(x)``, as in
+    PyTorch (C's pow gives +inf at -0.0 and 0 at -inf, where that gives -inf and nan), so that
+    the gradient of ``x ** 0.5`` matches sqrt's there."""
 
     def __init__(self, c: float) -> None:
         self.c = c
 
     def forward(self, x):
-        return x ** self.c
+        if self.c == -0.5:
+            return quiet.run(_rsqrt, x)
+        return quiet.run(operator.pow, x, self.c)  # ndarray's ** keeps NumPy's sqrt/square paths
 
     def backward(self, gy):
         (x,) = self.inputs
@@ -84,7 +89,7 @@ class Pow(Function):
     gives 0 * inf); d/db uses log(a), taken as 0 where a == 0 (both as in PyTorch)."""
 
     def forward(self, a, b):
-        return a ** b
+        return quiet.run(np.power, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
@@ -98,22 +103,26 @@ class Pow(Function):
 
 
 class Abs(Function):
+    """|x|; the gradient is sign(x): 0 at 0, and 0 at nan as in PyTorch (NumPy's sign gives
+    nan there)."""
+
     def forward(self, x):
         return np.abs(x)
 
     def backward(self, gy):
-        return gy * Tensor._make(np.sign(self.inputs[0].data))
+        x = self.inputs[0].data
+        return gy * Tensor._make((x > 0).astype(gy.data.dtype) - (x < 0))
 
 
 class Remainder(Function):
     """Python's ``%`` (the sign follows the divisor, as in PyTorch and NumPy)."""
 
     def forward(self, a, b):
-        return np.remainder(a, b)
+        return quiet.run(np.remainder, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
-        q = Tensor._make(np.floor_divide(a.data, b.data))
+        q = Tensor._make(quiet.run(np.floor_divide, a.data, b.data))
         return sum_to(gy, a.data.shape), sum_to(-gy * q, b.data.shape)
 
 
@@ -125,19 +134,28 @@ def add(a: Any, b: Any) -> Tensor:
     tensor([2., 3.])
     """
     a, b = binary_operands(a, b)
-    return Add()(a, b)
+    try:
+        return Add()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("add (+)", a, b) or e from None
 
 
 def sub(a: Any, b: Any) -> Tensor:
     """Elementwise ``a - b`` with broadcasting."""
     a, b = binary_operands(a, b)
-    return Sub()(a, b)
+    try:
+        return Sub()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("sub (-)", a, b) or e from None
 
 
 def mul(a: Any, b: Any) -> Tensor:
     """Elementwise ``a * b`` with broadcasting."""
     a, b = binary_operands(a, b)
-    return Mul()(a, b)
+    try:
+        return Mul()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("mul (*)", a, b) or e from None
 
 
 def div(a: Any, b: Any) -> Tensor:
@@ -146,7 +164,10 @@ def div(a: Any, b: Any) -> Tensor:
     if a.data.dtype.kind != "f":
         a = Tensor._make(a.data.astype(np.float32))
         b = Tensor._make(b.data.astype(np.float32))
-    return Div()(a, b)
+    try:
+        return Div()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("div (/)", a, b) or e from None
 
 
 def neg(x: Any) -> Tensor:
@@ -166,7 +187,10 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
             a = Tensor._make(a.data.astype(np.float32))
         return PowScalar(b)(a)
     a, b = binary_operands(a, b)
-    return Pow()(a, b)
+    try:
+        return Pow()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("pow (**)", a, b) or e from None
 
 
 def abs(x: Any) -> Tensor:  # noqa: A001
@@ -177,13 +201,25 @@ def abs(x: Any) -> Tensor:  # noqa: A001
 def remainder(a: Any, b: Any) -> Tensor:
     """Elementwise ``a % b``."""
     a, b = binary_operands(a, b)
-    return Remainder()(a, b)
+    try:
+        return Remainder()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("remainder (%)", a, b) or e from None
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:
     """Elementwise ``a // b`` (no gradient: it is piecewise constant)."""
     a, b = binary_operands(a, b)
-    return array_op(np.floor_divide, a, b)
+    return array_op(_floor_divide, a, b)
+
+
+def _floor_divide(a: Any, b: Any) -> Any:
+    """Floor division of arrays; x // 0 is inf or nan silently (integers: 0), as in PyTorch."""
+    return quiet.run(np.floor_divide, a, b)
+
+
+def _rsqrt(x: Any) -> Any:
+    return 1 / np.sqrt(x)
 
 
 def square(x: Any) -> Tensor:
@@ -314,11 +350,12 @@ class Fmod(Function):
     The gradient is PyTorch's: 1 for ``a``, -trunc(a / b) for ``b``."""
 
     def forward(self, a, b):
-        return np.fmod(a, b)
+        return quiet.run(np.fmod, a, b)
 
     def backward(self, gy):
         a, b = self.inputs
-        q = Tensor._make(np.trunc(a.data / b.data) if a.data.dtype.kind == "f"
+        q = Tensor._make(np.trunc(quiet.run(np.divide, a.data, b.data))
+                         if a.data.dtype.kind == "f"
                          else np.zeros_like(a.data))
         return sum_to(gy, a.data.shape), sum_to(-gy * q, b.data.shape)
 

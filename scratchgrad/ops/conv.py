@@ -46,7 +46,7 @@ from .. import fused as _fused
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
-from ._util import constant_array, to_tensor
+from ._util import constant_array, quiet, same_dtype, to_tensor
 from .linalg import matmul
 from .shape import reshape
 
@@ -391,7 +391,8 @@ class Conv2dOp(Function):
 
     def forward(self, x, W, b=None):
         self.geom = _Geom(x.shape, W.shape[2:], self.args, self.out_hw)
-        y, self.col = _conv_forward(x, W, b, self.geom, self.col)
+        # quiet: inf * 0 in a sum of products is nan, silently
+        y, self.col = quiet.run(_conv_forward, x, W, b, self.geom, self.col)
         return y
 
     def backward(self, gy):
@@ -410,7 +411,7 @@ class Conv2dOp(Function):
                 gx = Conv2dGradInput(a, x.shape[2:], gy_op)(gy, W)
             if W.requires_grad and with_ones and first_order:
                 # One product gives both: the ones row of col sums gy into the last column.
-                gWb = _conv_grad_weight(col, gy_op, None, g)
+                gWb = quiet.run(_conv_grad_weight, col, gy_op, None, g)
                 gW = Tensor._make(np.ascontiguousarray(gWb[:, :K]).reshape(W.shape))
                 if need_gb:
                     gb = Tensor._make(np.ascontiguousarray(gWb[:, K]))
@@ -450,7 +451,7 @@ class Conv2dGradInput(Function):
         self.geom = g = _Geom(x_shape, W.shape[2:], a, gy.shape[2:])
         if self.gy_op is None:
             self.gy_op = _gy_operand(gy, g)
-        return _conv_grad_input(self.gy_op, W, g)
+        return quiet.run(_conv_grad_input, self.gy_op, W, g)
 
     def backward(self, ggx):
         gy, W = self.inputs[:2]
@@ -497,7 +498,7 @@ class Conv2dGradWeight(Function):
         gy_op = self.gy_op if self.gy_op is not None else _gy_operand(gy, g)
         self.col = self.gy_op = None
         w_shape = (gy.shape[1], x.shape[1] // a.groups) + self.w_hw
-        return _conv_grad_weight(col, gy_op, w_shape, g)
+        return quiet.run(_conv_grad_weight, col, gy_op, w_shape, g)
 
     def backward(self, ggW):
         x, gy = self.inputs
@@ -526,7 +527,7 @@ class ConvTranspose2dOp(Conv2dGradInput):
     def forward(self, x, W, b=None):
         y = super().forward(x, W)
         if b is not None:
-            y += b.reshape(-1, 1, 1)
+            quiet.run(np.add, y, b.reshape(-1, 1, 1), out=y)
         return y
 
     def backward(self, gy):
@@ -539,12 +540,13 @@ class ConvTranspose2dOp(Conv2dGradInput):
 
 
 # ---------------------------------------------------------------------- conv functions
-def _check_float(op: str, *arrays: Tensor | None) -> None:
-    ts = [t for t in arrays if t is not None]
-    dts = {t.dtype for t in ts}
-    if len(dts) > 1 or ts[0].dtype.kind != "f":
-        raise TypeError(f"{op}: input, weight and bias must have one floating dtype, got "
-                        f"{', '.join(str(t.dtype) for t in ts)}")
+def _check_float(op: str, x: Tensor, W: Tensor, b: Tensor | None) -> None:
+    """One dtype for input, weight and bias (a RuntimeError as PyTorch's, no promotion), and
+    a floating one."""
+    same_dtype(op, "input and weight" if b is None else "input, weight and bias", x, W, b)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input, weight and bias must have a floating dtype, got "
+                        f"{x.dtype}")
 
 
 def _batched(x: Tensor, op: str) -> tuple[Tensor, bool]:
@@ -928,7 +930,11 @@ class AvgPool2dOp(Function):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, x):
-        self.geom = g = _PoolGeom(x.shape, self.k, self.s, self.p)
+        self.geom = _PoolGeom(x.shape, self.k, self.s, self.p)
+        return quiet.run(self._pool, x)  # inf + -inf in a window: nan, silently
+
+    def _pool(self, x):
+        g = self.geom
         views = g.views(g.padded(x, 0.0))
         y = next(views)[1].copy()
         for _, v in views:

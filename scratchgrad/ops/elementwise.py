@@ -13,14 +13,14 @@ from ..backend import get_array_module
 from ..function import Function, binary_operands
 from ..tensor import Tensor
 from .arithmetic import abs as _abs
-from .arithmetic import where
+from .arithmetic import _rsqrt, where
 from .shape import sum_to
-from ._util import to_float_tensor, to_tensor
+from ._util import broadcast_error, quiet, to_float_tensor, to_tensor
 
 
 class Exp(Function):
     def forward(self, x):
-        return np.exp(x)
+        return quiet.run(np.exp, x)
 
     def backward(self, gy):
         return gy * self.output()
@@ -28,7 +28,7 @@ class Exp(Function):
 
 class Log(Function):
     def forward(self, x):
-        return np.log(x)
+        return quiet.run(np.log, x)
 
     def backward(self, gy):
         return gy / self.inputs[0]
@@ -36,7 +36,7 @@ class Log(Function):
 
 class Log1p(Function):
     def forward(self, x):
-        return np.log1p(x)
+        return quiet.run(np.log1p, x)
 
     def backward(self, gy):
         return gy / (self.inputs[0] + 1)
@@ -44,7 +44,7 @@ class Log1p(Function):
 
 class Sqrt(Function):
     def forward(self, x):
-        return np.sqrt(x)
+        return quiet.run(np.sqrt, x)
 
     def backward(self, gy):
         return gy / (2 * self.output())
@@ -52,7 +52,7 @@ class Sqrt(Function):
 
 class Sin(Function):
     def forward(self, x):
-        return np.sin(x)
+        return quiet.run(np.sin, x)
 
     def backward(self, gy):
         return gy * cos(self.inputs[0])
@@ -60,7 +60,7 @@ class Sin(Function):
 
 class Cos(Function):
     def forward(self, x):
-        return np.cos(x)
+        return quiet.run(np.cos, x)
 
     def backward(self, gy):
         return -gy * sin(self.inputs[0])
@@ -76,13 +76,12 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    """Computed as 0.5 * (1 + tanh(x / 2)): one ufunc pass, no overflow for large |x|."""
+    """1 / (1 + exp(-x)), PyTorch's formula: exp(-x) overflows to inf for very negative x,
+    which gives the right limit 0, and the tiny values of sigmoid(x) for x < -17 keep their
+    precision (0.5 * (1 + tanh(x / 2)) rounds them to 0)."""
 
     def forward(self, x):
-        y = np.tanh(x * 0.5)
-        y += 1
-        y *= 0.5
-        return y
+        return quiet.run(_sigmoid, x)
 
     def backward(self, gy):
         y = self.output()
@@ -94,10 +93,11 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, gy):
-        mask = self.inputs[0].data > 0
+        # 0 where x <= 0, gy elsewhere, also where x is nan (PyTorch's threshold_backward)
+        off = self.inputs[0].data <= 0
         if not is_grad_enabled():  # first order: one pass, no float copy of the mask
-            return Tensor._make(np.multiply(gy.data, mask))
-        return gy * Tensor._make(mask)
+            return Tensor._make(np.where(off, 0, gy.data))
+        return where(Tensor._make(off), 0.0, gy)
 
 
 class LeakyReLU(Function):
@@ -112,9 +112,18 @@ class LeakyReLU(Function):
         return gy * Tensor._make(np.where(x > 0, 1, self.slope).astype(x.dtype))
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    y = np.negative(x, out=np.empty_like(x))  # out=: an array also for 0-d x
+    np.exp(y, out=y)
+    y += 1
+    return np.reciprocal(y, out=y)
+
+
+def _erf_fit(x: np.ndarray) -> np.ndarray:
     """erf for arrays without SciPy: the Chebyshev fit of erfc from Numerical Recipes
-    (fractional error below 1.2e-7 everywhere, i.e. float32 precision), evaluated in float64."""
+    (fractional error below 1.2e-7 everywhere, i.e. float32 precision), evaluated in float64.
+    Its absolute error is that of erfc, so near 0, where erf itself is small, it is far from
+    float32 precision (erf(0) comes out -3e-8); 1/2 (1 + erf), the normal CDF, is not hurt."""
     z = np.abs(x.astype(np.float64))
     t = 1.0 / (1.0 + 0.5 * z)
     poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (
@@ -124,11 +133,32 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 - erfc, erfc - 1.0).astype(x.dtype)
 
 
+# erf(x) = 2/sqrt(pi) * x * sum_n (-1)**n x**(2n) / (n! (2n + 1)): for |x| < 0.5, 13 terms are
+# exact to float64 (the next is below 1e-17 of the sum). Highest power first, for Horner.
+_ERF_SERIES = tuple((-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(12, -1, -1))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf: :func:`_erf_fit`, and for |x| < 0.5 the Taylor series, which keeps the value
+    and the sign of small x (1 - erfc loses both: erf(1e-30) would be -3e-8)."""
+    y = _erf_fit(x)
+    small = np.abs(x) < 0.5
+    if small.any():
+        s = x[small].astype(np.float64)
+        s2 = s * s
+        series = np.zeros_like(s)
+        for c in _ERF_SERIES:
+            series *= s2
+            series += c
+        y[small] = (2 / math.sqrt(math.pi)) * s * series
+    return y
+
+
 class NormalCDF(Function):
     """Phi(x), the standard normal CDF, used by the exact GELU."""
 
     def forward(self, x):
-        y = _erf(x * (1 / math.sqrt(2.0)))
+        y = quiet.run(_erf_fit, x * (1 / math.sqrt(2.0)))
         y += 1
         y *= 0.5
         return y
@@ -248,29 +278,32 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 class Maximum(Function):
-    """Elementwise maximum; on ties the gradient is split in half (as in PyTorch)."""
+    """Elementwise maximum; on ties the gradient is split in half, and where either side is
+    nan (the result is nan) both get the full gradient (as in PyTorch)."""
 
     def forward(self, a, b):
         return np.maximum(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs
-        m = (a.data > b.data) + 0.5 * (a.data == b.data)
-        ma = Tensor._make(m.astype(gy.data.dtype))
-        return sum_to(gy * ma, a.data.shape), sum_to(gy * (1 - ma), b.data.shape)
+        return _max_min_grads(gy, *self.inputs, np.less)
 
 
 class Minimum(Function):
-    """Elementwise minimum; on ties the gradient is split in half (as in PyTorch)."""
+    """Elementwise minimum; ties and nan as in :class:`Maximum`."""
 
     def forward(self, a, b):
         return np.minimum(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs
-        m = (a.data < b.data) + 0.5 * (a.data == b.data)
-        ma = Tensor._make(m.astype(gy.data.dtype))
-        return sum_to(gy * ma, a.data.shape), sum_to(gy * (1 - ma), b.data.shape)
+        return _max_min_grads(gy, *self.inputs, np.greater)
+
+
+def _max_min_grads(gy: Tensor, a: Tensor, b: Tensor, loses: Any) -> tuple:
+    """Each side's gradient: 0 where it loses (``loses(a, b)`` for a), 1/2 on ties, else 1."""
+    half_tie = 0.5 * (a.data == b.data)
+    ma = Tensor._make((1 - half_tie - loses(a.data, b.data)).astype(gy.data.dtype))
+    mb = Tensor._make((1 - half_tie - loses(b.data, a.data)).astype(gy.data.dtype))
+    return sum_to(gy * ma, a.data.shape), sum_to(gy * mb, b.data.shape)
 
 
 class Clamp(Function):
@@ -295,13 +328,19 @@ class Clamp(Function):
 def maximum(a: Any, b: Any) -> Tensor:
     """Elementwise maximum of two tensors (broadcasting)."""
     a, b = binary_operands(a, b)
-    return Maximum()(a, b)
+    try:
+        return Maximum()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("maximum", a, b) or e from None
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum of two tensors (broadcasting)."""
     a, b = binary_operands(a, b)
-    return Minimum()(a, b)
+    try:
+        return Minimum()(a, b)
+    except ValueError as e:  # checked only on failure: the happy path stays one call
+        raise broadcast_error("minimum", a, b) or e from None
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
@@ -390,7 +429,7 @@ class Round(Function):
 
 class Frac(Function):
     def forward(self, x):
-        return x - np.trunc(x)
+        return quiet.run(np.subtract, x, np.trunc(x))  # inf - inf: nan, silently
 
     def backward(self, gy):
         return gy
@@ -398,7 +437,7 @@ class Frac(Function):
 
 class Reciprocal(Function):
     def forward(self, x):
-        return 1 / x
+        return quiet.run(np.reciprocal, x)
 
     def backward(self, gy):
         y = self.output()
@@ -407,7 +446,7 @@ class Reciprocal(Function):
 
 class Rsqrt(Function):
     def forward(self, x):
-        return 1 / np.sqrt(x)
+        return quiet.run(_rsqrt, x)
 
     def backward(self, gy):
         y = self.output()
@@ -416,7 +455,7 @@ class Rsqrt(Function):
 
 class Expm1(Function):
     def forward(self, x):
-        return np.expm1(x)
+        return quiet.run(np.expm1, x)
 
     def backward(self, gy):
         return gy * (self.output() + 1)
@@ -424,7 +463,7 @@ class Expm1(Function):
 
 class Log2(Function):
     def forward(self, x):
-        return np.log2(x)
+        return quiet.run(np.log2, x)
 
     def backward(self, gy):
         return gy / (self.inputs[0] * math.log(2.0))
@@ -432,7 +471,7 @@ class Log2(Function):
 
 class Log10(Function):
     def forward(self, x):
-        return np.log10(x)
+        return quiet.run(np.log10, x)
 
     def backward(self, gy):
         return gy / (self.inputs[0] * math.log(10.0))
@@ -443,7 +482,7 @@ class Erf(Function):
     too); the gradient 2 / sqrt(pi) * exp(-x**2) is exact."""
 
     def forward(self, x):
-        return _erf(x)
+        return quiet.run(_erf, x)
 
     def backward(self, gy):
         x = self.inputs[0]

@@ -18,7 +18,7 @@ from .. import _config
 from ..backend import add_at, get_array_module
 from ..function import Function, as_tensor_like
 from ..tensor import Tensor
-from ._util import constant_array, normalize_dim, to_tensor
+from ._util import constant_array, normalize_dim, quiet, to_tensor
 from .arithmetic import where
 from .reduction import values_indices
 from .shape import GetItem, broadcast_to, cast, pad, reshape
@@ -184,7 +184,7 @@ class Scatter(Function):
         v = self.value if not src else src[0][tuple(slice(0, n) for n in self.index.shape)]
         y = x.copy()
         if self.add:
-            add_at(xp, y, at, v)
+            quiet.run(add_at, xp, y, at, v)  # inf + -inf: nan, silently
         else:
             y[at] = v
         return y

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_array_module
-from ..function import Function, binary_operands
+from ..function import Function, as_tensor_like, binary_operands
 from ..tensor import Tensor
-from ._util import normalize_dim, to_tensor
+from ._util import constant_array, normalize_dim, quiet, same_dtype, to_tensor
 from .shape import broadcast_to, reshape, sum_to, transpose
 
 
@@ -17,7 +17,7 @@ class MatMul(Function):
     """Matrix product of two tensors with at least 2 dimensions (batch dims broadcast)."""
 
     def forward(self, a, b):
-        return a @ b
+        return quiet.run(np.matmul, a, b)  # inf * 0 in a sum of products: nan, silently
 
     def backward(self, gy):
         a, b = self.inputs
@@ -29,15 +29,39 @@ class MatMul(Function):
         return ga, gb
 
 
+def _product_operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
+    """The operands of a matrix product as two tensors of one dtype. Unlike the elementwise
+    ops, products do not promote (PyTorch: "expected m1 and m2 to have the same dtype"): a
+    float64 or int64 input to float32 weights raises instead of computing in float64. A NumPy
+    array counts as a tensor of its dtype; a nested list of numbers next to a floating tensor
+    takes that tensor's dtype (as a Python scalar would)."""
+    if not isinstance(a, Tensor):
+        a = _operand_like(a, b if isinstance(b, Tensor) else Tensor(b))
+    if not isinstance(b, Tensor):
+        b = _operand_like(b, a)
+    if a.data.dtype != b.data.dtype:
+        same_dtype(op, "both operands", a, b)
+    return a, b
+
+
+def _operand_like(value: Any, like: Tensor) -> Tensor:
+    t = as_tensor_like(value, like)
+    dtype = like.data.dtype
+    if not hasattr(value, "dtype") and dtype.kind == "f" and t.data.dtype != dtype:
+        t = Tensor._make(constant_array(t.data.astype(dtype)))
+    return t
+
+
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands are promoted to a row or column and
-    the added dimension removed afterwards; leading dimensions broadcast.
+    the added dimension removed afterwards; leading dimensions broadcast. Both operands must
+    have one dtype (no promotion, as in PyTorch).
 
     >>> import scratchgrad as sg
     >>> (sg.ones(2, 3) @ sg.ones(3)).shape
     (2,)
     """
-    a, b = binary_operands(a, b)
+    a, b = _product_operands(a, b, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
@@ -65,18 +89,22 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 def mm(a: Any, b: Any) -> Tensor:
     """Product of two matrices (2-D only; see :func:`matmul` for the general form)."""
-    a, b = binary_operands(a, b)
+    return _mm(a, b, "mm")
+
+
+def _mm(a: Any, b: Any, op: str) -> Tensor:
+    a, b = _product_operands(a, b, op)
     if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"mm: expects two 2-D tensors, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"{op}: expects two 2-D tensors, got shapes {a.shape} and {b.shape}")
     if a.shape[1] != b.shape[0]:
-        raise ValueError(f"mm: shapes {a.shape} and {b.shape} are not aligned ({a.shape[1]} "
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} are not aligned ({a.shape[1]} "
                          f"columns against {b.shape[0]} rows)")
-    return matmul(a, b)
+    return MatMul()(a, b)
 
 
 def dot(a: Any, b: Any) -> Tensor:
     """Inner product of two 1-D tensors of equal length."""
-    a, b = binary_operands(a, b)
+    a, b = _product_operands(a, b, "dot")
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"dot: expects two 1-D tensors, got shapes {a.shape} and {b.shape}")
     if a.shape != b.shape:
@@ -92,11 +120,15 @@ def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     >>> sg.bmm(sg.ones(2, 3, 4), sg.ones(2, 4, 5)).shape
     (2, 3, 5)
     """
-    a, b = binary_operands(input, mat2)
+    return _bmm(input, mat2, "bmm")
+
+
+def _bmm(input: Any, mat2: Any, op: str) -> Tensor:  # noqa: A002
+    a, b = _product_operands(input, mat2, op)
     if a.ndim != 3 or b.ndim != 3:
-        raise ValueError(f"bmm: expects two 3-D tensors, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"{op}: expects two 3-D tensors, got shapes {a.shape} and {b.shape}")
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
-        raise ValueError(f"bmm: shapes {a.shape} and {b.shape} do not match: expected "
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not match: expected "
                          f"(b, n, m) and (b, m, p) with equal b and m")
     return MatMul()(a, b)
 
@@ -108,7 +140,7 @@ def mv(input: Any, vec: Any) -> Tensor:  # noqa: A002
     >>> sg.mv(sg.ones(2, 3), sg.ones(3))
     tensor([3., 3.])
     """
-    a, v = binary_operands(input, vec)
+    a, v = _product_operands(input, vec, "mv")
     if a.ndim != 2 or v.ndim != 1:
         raise ValueError(f"mv: expects a 2-D and a 1-D tensor, got shapes {a.shape} and "
                          f"{v.shape}")
@@ -216,7 +248,8 @@ class Einsum(Function):
 
     def forward(self, *xs):
         xp = get_array_module(xs[0])
-        return xp.einsum(",".join(self.subs) + "->" + self.out, *xs, optimize=len(xs) > 1)
+        return quiet.run(xp.einsum, ",".join(self.subs) + "->" + self.out, *xs,
+                         optimize=len(xs) > 1)
 
     def backward(self, gy):
         xs = self.inputs
@@ -431,7 +464,9 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) ->
             [6.5000, 6.5000]])
     """
     x = to_tensor(input)
-    return _scaled_sum("addmm", x, mm(mat1, mat2), beta, alpha)
+    prod = _mm(mat1, mat2, "addmm")
+    same_dtype("addmm", "input and mat1 @ mat2", x, prod)
+    return _scaled_sum("addmm", x, prod, beta, alpha)
 
 
 def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
@@ -443,7 +478,9 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A00
     (3, 2, 2)
     """
     x = to_tensor(input)
-    return _scaled_sum("baddbmm", x, bmm(batch1, batch2), beta, alpha)
+    prod = _bmm(batch1, batch2, "baddbmm")
+    same_dtype("baddbmm", "input and bmm(batch1, batch2)", x, prod)
+    return _scaled_sum("baddbmm", x, prod, beta, alpha)
 
 
 def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:  # noqa: A002

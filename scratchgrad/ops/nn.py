@@ -21,7 +21,7 @@ from ..backend import check_same_device, get_array_module, put_along_axis
 from ..function import Function
 from ..random import Generator, uniform
 from ..tensor import Tensor
-from ._util import to_tensor
+from ._util import quiet, same_dtype, to_tensor
 from .elementwise import clamp, log, sigmoid, softplus
 from .linalg import matmul
 from .reduction import log_softmax, softmax
@@ -74,10 +74,7 @@ class Linear(Function):
     """
 
     def forward(self, x, W, b=None):
-        y = x @ W.T
-        if b is not None:
-            y += b
-        return y
+        return quiet.run(_linear, x, W, b)  # inf * 0 in a sum of products: nan, silently
 
     @staticmethod
     def grads(g: Any, x: Any, W: Any, need: tuple[bool, ...]) -> tuple:
@@ -90,8 +87,8 @@ class Linear(Function):
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
         if not is_grad_enabled():  # first order: the same products on arrays, no graph
-            grads = self.grads(gy.data, x.data, W.data,
-                               tuple(t.requires_grad for t in self.inputs))
+            grads = quiet.run(self.grads, gy.data, x.data, W.data,
+                          tuple(t.requires_grad for t in self.inputs))
             return tuple(None if a is None else Tensor._make(a) for a in grads)
         gx = matmul(gy, W) if x.requires_grad else None
         gW = matmul(gy.T, x) if W.requires_grad else None
@@ -99,6 +96,13 @@ class Linear(Function):
             return gx, gW
         gb = gy.sum(dim=0) if self.inputs[2].requires_grad else None
         return gx, gW, gb
+
+
+def _linear(x: Any, W: Any, b: Any) -> Any:
+    y = x @ W.T
+    if b is not None:
+        y += b
+    return y
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -123,6 +127,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape "
                          f"{weight.shape}; expected ({weight.shape[0]},)")
+    if x.data.dtype != weight.data.dtype or (bias is not None and
+                                              bias.data.dtype != weight.data.dtype):
+        same_dtype("linear", "input and weight" if bias is None else "input, weight and bias",
+                   x, weight, bias)
     args = (weight,) if bias is None else (weight, bias)
     if x.ndim == 2:
         return Linear()(x, *args)
@@ -329,6 +337,9 @@ class _Normalize(Function):
         return (total * (1.0 / max(count, 1))).reshape(keep)
 
     def forward(self, x, *wb):
+        return quiet.run(self._normalize, x, *wb)  # inf or nan in a group: nan, silently
+
+    def _normalize(self, x, *wb):
         if _fused.batch_norm_applies(x, self.axes, self.param_axes):
             return self._forward_fused(x, *wb)
         mean = self._stat(x)
@@ -365,7 +376,11 @@ class _Normalize(Function):
         if is_grad_enabled():
             return self._backward_graph(gy)
         if self.param_axes == self.axes:
-            return self._backward_per_channel(gy)
+            return quiet.run(self._backward_per_channel, gy)
+        return quiet.run(self._backward_arrays, gy)
+
+    def _backward_arrays(self, gy: Tensor) -> tuple:
+        """First-order backward on arrays (LayerNorm: parameters per element)."""
         x = self.inputs[0].data
         g = gy.data
         xhat = x - self.mean
@@ -699,6 +714,9 @@ class CrossEntropy(Function):
         if type(x) is not np.ndarray and _gpu_ops.cross_entropy_kernel_ok(self):
             return _reduce_rows(_gpu_ops.cross_entropy_forward(self, x, t), self.reduction,
                                 self.denom)
+        return quiet.run(self._forward_cpu, x, t)  # a row with +inf or all -inf: nan
+
+    def _forward_cpu(self, x, t):
         self.row_max = x.max(axis=1, keepdims=True)
         z = x - self.row_max
         # log-probabilities are z - log_sum; only the picked ones (and for label smoothing
@@ -723,7 +741,6 @@ class CrossEntropy(Function):
         if is_grad_enabled():
             return self._backward_graph(gy)
         x = self.inputs[0].data
-        M, C = x.shape
         t = self.targets  # resolved by forward
         if self.reduction == "none":
             g = gy.data.reshape(-1)
@@ -733,6 +750,10 @@ class CrossEntropy(Function):
             g = gy.data
         if type(x) is not np.ndarray and _gpu_ops.cross_entropy_kernel_ok(self):
             return _const(_gpu_ops.cross_entropy_backward(self, x, t, g))
+        return _const(quiet.run(self._backward_cpu, x, t, g))
+
+    def _backward_cpu(self, x, t, g):
+        M, C = x.shape
         gx = x - self.row_max
         gx -= self.log_sum
         np.exp(gx, out=gx)  # softmax
@@ -741,7 +762,7 @@ class CrossEntropy(Function):
             gx *= g
             rows = get_array_module(x).arange(M)
             gx[rows, t.safe] -= g[:, 0] if self.reduction == "none" else g
-            return _const(gx)
+            return gx
         row = (1 - self.eps) * t.w_t  # Q, the total target weight of each row
         if self.eps > 0:
             w_total = C if self.weight is None else self.weight.sum()
@@ -751,7 +772,7 @@ class CrossEntropy(Function):
         if self.eps > 0:
             spread = ((self.eps / C) * t.valid * g)[:, None]
             gx -= spread if self.weight is None else spread * self.weight
-        return _const(gx)
+        return gx
 
     def _backward_graph(self, gy: Tensor) -> Tensor:
         """The same gradient as Tensor ops of x (create_graph=True: differentiable)."""
@@ -787,6 +808,9 @@ class CrossEntropyProb(Function):
         self.weight, self.eps, self.reduction = weight, label_smoothing, reduction
 
     def forward(self, x, t):
+        return quiet.run(self._forward, x, t)  # a row with +inf or all -inf: nan
+
+    def _forward(self, x, t):
         C = x.shape[1]
         logp = x - x.max(axis=1, keepdims=True)
         logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
@@ -1018,6 +1042,9 @@ class BCEWithLogits(Function):
         self.weight, self.pos_weight = weight, pos_weight
 
     def forward(self, x, y):
+        return quiet.run(self._loss, x, y)  # an infinite x with y = 1: 0 * inf, nan as in torch
+
+    def _loss(self, x, y):
         sp_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # softplus(-x)
         if self.pos_weight is None:
             loss = (1 - y) * x + sp_neg

@@ -12,7 +12,7 @@ from ..backend import get_array_module, put_along_axis
 from ..function import Function, array_op
 from ..tensor import Tensor
 from .shape import broadcast_to, reshape
-from ._util import normalize_dim, reduce_axes, to_float_tensor, to_tensor
+from ._util import normalize_dim, quiet, reduce_axes, to_float_tensor, to_tensor
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -37,7 +37,7 @@ class Sum(Function):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x):
-        return x.sum(axis=self.axes, keepdims=self.keepdims)
+        return quiet.run(x.sum, axis=self.axes, keepdims=self.keepdims)  # inf + -inf: nan
 
     def backward(self, gy):
         return _expand_back(gy, self.inputs[0].data.shape, self.axes, self.keepdims)
@@ -49,7 +49,7 @@ class Mean(Function):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x):
-        return x.mean(axis=self.axes, keepdims=self.keepdims)
+        return quiet.run(x.mean, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
         x = self.inputs[0].data
@@ -75,8 +75,8 @@ class Max(Function):
         if not self.keepdims:
             y = y.reshape(_keep_shape(x.shape, self.axes))
         if self.spread:
-            mask = (x == y).astype(x.dtype)
-            mask /= mask.sum(axis=self.axes, keepdims=True)
+            mask = (x == y).astype(x.dtype)  # no tie where the maximum is nan: 0 / 0, nan
+            mask = quiet.run(np.divide, mask, mask.sum(axis=self.axes, keepdims=True))
         else:
             (axis,) = self.axes
             idx = (x.argmin if self.is_min else x.argmax)(axis=axis, keepdims=True)
@@ -92,11 +92,14 @@ class LogSumExp(Function):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x):
+        y = quiet.run(self._logsumexp, x)  # all -inf: log(0) = -inf; +inf: inf
+        return y if self.keepdims else y.reshape(self.output_shape(x.shape))
+
+    def _logsumexp(self, x):
         m = x.max(axis=self.axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         s = np.exp(x - m).sum(axis=self.axes, keepdims=True)
-        y = np.log(s) + m
-        return y if self.keepdims else y.reshape(self.output_shape(x.shape))
+        return np.log(s) + m
 
     def output_shape(self, shape: tuple) -> tuple:
         if self.axes is None:
@@ -121,10 +124,7 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        y = x - x.max(axis=self.axis, keepdims=True)
-        np.exp(y, out=y)
-        y /= y.sum(axis=self.axis, keepdims=True)
-        return y
+        return quiet.run(_softmax, x, self.axis)  # a row with +inf or all -inf: nan
 
     def backward(self, gy):
         y = self.output()
@@ -139,16 +139,26 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        m = x.max(axis=self.axis, keepdims=True)
-        y = x - m
-        y -= np.log(np.exp(y).sum(axis=self.axis, keepdims=True))
-        return y
+        return quiet.run(_log_softmax, x, self.axis)  # a row with +inf or all -inf: nan
 
     def backward(self, gy):
         from .elementwise import exp
 
         y = self.output()
         return gy - exp(y) * gy.sum(dim=self.axis, keepdim=True)
+
+
+def _softmax(x: Any, axis: int) -> Any:
+    y = x - x.max(axis=axis, keepdims=True)
+    np.exp(y, out=y)
+    y /= y.sum(axis=axis, keepdims=True)
+    return y
+
+
+def _log_softmax(x: Any, axis: int) -> Any:
+    y = x - x.max(axis=axis, keepdims=True)
+    y -= np.log(np.exp(y).sum(axis=axis, keepdims=True))
+    return y
 
 
 def _require_float(x: Tensor, op: str) -> None:
@@ -212,12 +222,17 @@ def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
 
 def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
-    """Standard deviation over ``dim`` (square root of :func:`var`)."""
+    """Standard deviation over ``dim`` (square root of :func:`var`). Its gradient where the
+    deviation is 0 is 0, as in PyTorch: the root, whose derivative is infinite at 0, is taken
+    of 1 there and the result masked back to 0 (inf times the zero gradient of var would give
+    nan)."""
+    from .arithmetic import where
     from .elementwise import sqrt
 
     _require_float(to_tensor(x), "std")
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis,
-                    keepdims=keepdims))
+    v = var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    nonzero = v != 0  # nan stays nan
+    return where(nonzero, sqrt(where(nonzero, v, 1.0)), 0.0)
 
 
 def _max_min(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: bool) -> Any:
@@ -404,7 +419,7 @@ class CumSum(Function):
         self.axis = axis
 
     def forward(self, x):
-        return x.cumsum(axis=self.axis)
+        return quiet.run(x.cumsum, axis=self.axis)  # inf + -inf: nan
 
     def backward(self, gy):
         return _reverse_cumsum(gy, self.axis)
@@ -421,7 +436,7 @@ class CumProd(Function):
         self.axis = axis
 
     def forward(self, x):
-        return x.cumprod(axis=self.axis)
+        return quiet.run(x.cumprod, axis=self.axis)  # inf * 0: nan
 
     def backward(self, gy):
         from .arithmetic import where
@@ -461,7 +476,7 @@ class Prod(Function):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, x):
-        return x.prod(axis=self.axis, keepdims=self.keepdims)
+        return quiet.run(x.prod, axis=self.axis, keepdims=self.keepdims)  # inf * 0: nan
 
     def backward(self, gy):
         x = self.inputs[0]
@@ -556,6 +571,9 @@ class Norm(Function):
         self.p, self.axes, self.keepdims = p, axes, keepdims
 
     def forward(self, x):
+        return quiet.run(self._norm, x)  # overflow of x * x or |x| ** p: inf, silently
+
+    def _norm(self, x):
         p, axes, keep = self.p, self.axes, self.keepdims
         if p == 2:
             return np.sqrt((x * x).sum(axis=axes, keepdims=keep))
@@ -584,8 +602,9 @@ class Norm(Function):
         xp = get_array_module(x.data)
         if p == 0:
             return gy * 0
-        if p == 2:
-            return x * (gy / where(Tensor._make(y.data == 0), 1.0, y))
+        if p == 2:  # 0 where the norm is 0, also where x * x underflowed (as in PyTorch)
+            zero = Tensor._make(y.data == 0)
+            return where(zero, 0.0, x * (gy / where(zero, 1.0, y)))
         sign = Tensor._make(xp.sign(x.data))
         if p == 1:
             return gy * sign

@@ -38,7 +38,7 @@ from .._config import is_grad_enabled
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
-from ._util import to_tensor
+from ._util import quiet, to_tensor
 from .elementwise import relu, sigmoid, tanh
 from .nn import linear
 from .shape import cat, reshape, split, stack
@@ -246,13 +246,19 @@ class _Recurrence(Function):
         o = self._o
         return hx[o:o + T], hx[o * T]
 
+    def forward(self, *arrays):
+        return quiet.run(self._forward, *arrays)  # inf * 0 in a product: nan, silently
+
+    def _forward(self, *arrays):
+        raise NotImplementedError
+
     # -------------------------------------------------------------- backward
     def backward(self, *gys: Tensor) -> tuple:
         if is_grad_enabled():
             return self._backward_graph(*gys)
         arrays = [None if g is None else g.data for g in gys]
         self._tmp: list[np.ndarray] = []  # scratch arrays, given back once the grads exist
-        grads = self._gradients(*self._backward_arrays(*arrays))
+        grads = quiet.run(lambda: self._gradients(*self._backward_arrays(*arrays)))
         _scratch.give(*self._tmp)
         del self._tmp
         return grads
@@ -355,7 +361,7 @@ class RNNSequence(_Recurrence):
                              f"'relu'")
         self.nonlinearity = nonlinearity
 
-    def forward(self, *arrays):
+    def _forward(self, *arrays):
         x, h0, _, W_ih, W_hh, b_ih, b_hh = self._unpack(arrays)
         xp = get_array_module(x)
         T = x.shape[0]
@@ -428,7 +434,7 @@ class LSTMSequence(_Recurrence):
 
     has_cell = True
 
-    def forward(self, *arrays):
+    def _forward(self, *arrays):
         x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._unpack(arrays)
         xp = get_array_module(x)
         T, N, I = x.shape
@@ -567,7 +573,7 @@ class GRUSequence(_Recurrence):
 
     fold_hh_bias = False
 
-    def forward(self, *arrays):
+    def _forward(self, *arrays):
         x, h0, _, W_ih, W_hh, b_ih, b_hh = self._unpack(arrays)
         xp = get_array_module(x)
         T, H = x.shape[0], h0.shape[-1]

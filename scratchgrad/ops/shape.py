@@ -11,7 +11,7 @@ from .. import _config
 from ..backend import add_at, get_array_module
 from ..function import Function, as_tensor_like
 from ..tensor import Tensor
-from ._util import constant_array, index_arrays, normalize_dim, shape_arg, to_tensor
+from ._util import constant_array, index_arrays, normalize_dim, quiet, shape_arg, to_tensor
 
 
 class Reshape(Function):
@@ -61,7 +61,7 @@ class SumTo(Function):
         lead = x.ndim - len(self.shape)
         axes = tuple(range(lead)) + tuple(
             lead + i for i, s in enumerate(self.shape) if s == 1 and x.shape[lead + i] != 1)
-        y = x.sum(axis=axes, keepdims=True) if axes else x
+        y = quiet.run(x.sum, axis=axes, keepdims=True) if axes else x  # inf + -inf: nan
         return y.reshape(self.shape) if lead else y
 
     def backward(self, gy):
@@ -103,7 +103,7 @@ class GetItemGrad(Function):
         if _is_basic(self.index):
             gx[self.index] = gy
         else:
-            add_at(xp, gx, self.index, gy)
+            quiet.run(add_at, xp, gx, self.index, gy)  # inf + -inf: nan, silently
         return gx
 
     def backward(self, ggx):
@@ -213,8 +213,22 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     >>> sg.reshape(sg.arange(6), (2, -1)).shape
     (2, 3)
     """
-    x = to_tensor(x)
-    shape = shape_arg(shape, "reshape")
+    return _reshape(to_tensor(x), shape_arg(shape, "reshape"), "reshape")
+
+
+def view(x: Any, *shape: Any) -> Tensor:
+    """:func:`reshape` under PyTorch's other name (every tensor here can be viewed).
+
+    >>> import scratchgrad as sg
+    >>> sg.arange(6).view(3, 2).shape
+    (3, 2)
+    """
+    return _reshape(to_tensor(x), shape_arg(shape, "view"), "view")
+
+
+def _reshape(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
+    """reshape, view, view_as, reshape_as: the check, with ``op`` (what the user called) named
+    in the error."""
     if x.data.shape == shape:
         return x
     known = [s for s in shape if s != -1]
@@ -222,12 +236,9 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     if shape.count(-1) > 1 or any(s < -1 for s in shape) or (
             -1 in shape and (n_known == 0 or x.data.size % n_known)) or (
             -1 not in shape and n_known != x.data.size):
-        raise RuntimeError(f"reshape: shape {shape} is invalid for a tensor of shape {x.shape} "
+        raise RuntimeError(f"{op}: shape {shape} is invalid for a tensor of shape {x.shape} "
                            f"({x.data.size} elements)")
     return Reshape(shape)(x)
-
-
-view = reshape
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -298,29 +309,54 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     """Repeat ``x`` along dimensions of size 1 (and new leading ones) to reach ``shape``."""
-    x = to_tensor(x)
-    shape = tuple(shape)
-    if x.data.shape == shape:
-        return x
-    try:
-        np.broadcast_shapes(x.shape, shape)
-        if np.broadcast_shapes(x.shape, shape) != shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"broadcast_to: can't broadcast a tensor of shape {x.shape} to "
-                         f"{shape}") from None
-    return BroadcastTo(shape)(x)
+    return _broadcast(to_tensor(x), tuple(shape), "broadcast_to")
 
 
 def expand(x: Any, *shape: Any) -> Tensor:
-    """Broadcast to ``shape``; -1 keeps a dimension as it is (PyTorch's ``expand``)."""
-    x = to_tensor(x)
-    shape = shape_arg(shape, "expand")
+    """Broadcast to ``shape``; -1 keeps a dimension as it is (PyTorch's ``expand``).
+
+    >>> import scratchgrad as sg
+    >>> sg.ones(3, 1).expand(2, -1, 4).shape
+    (2, 3, 4)
+    """
+    return _expand(to_tensor(x), shape_arg(shape, "expand"), "expand")
+
+
+def _expand(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
+    """expand and expand_as: -1 resolved, then :func:`_broadcast` naming ``op``."""
     lead = len(shape) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: target shape {shape} has fewer dimensions than {x.shape}")
+        raise ValueError(f"{op}: can't expand a tensor of shape {x.shape} to {shape}: the "
+                         f"target has {len(shape)} dimension(s), expected at least {x.ndim}")
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise ValueError(f"{op}: size {s} at dimension {i} of {shape} is invalid (expected "
+                             "a size >= 0, or -1 to keep a dimension's size)")
+        if s == -1 and i < lead:
+            raise ValueError(f"{op}: -1 at dimension {i} of {shape} keeps no size: dimension "
+                             f"{i} is a new leading one for a tensor of shape {x.shape}")
     full = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
-    return broadcast_to(x, full)
+    return _broadcast(x, full, op)
+
+
+def _broadcast(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
+    """broadcast_to, expand, expand_as: the check, naming ``op`` and the first dimension
+    that does not fit."""
+    if x.data.shape == shape:
+        return x
+    lead = len(shape) - x.ndim
+    cant = f"{op}: can't {'broadcast' if op == 'broadcast_to' else 'expand'} a tensor of shape " \
+           f"{x.shape} to {shape}"
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{cant}: sizes must be non-negative")
+    if lead < 0:
+        raise ValueError(f"{cant}: the target has {len(shape)} dimension(s), expected at least "
+                         f"{x.ndim}")
+    for i, n in enumerate(x.shape):
+        if n != 1 and n != shape[lead + i]:
+            raise ValueError(f"{cant}: dimension {lead + i} has size {n}, expected 1 or "
+                             f"{shape[lead + i]}")
+    return BroadcastTo(shape)(x)
 
 
 def getitem(x: Any, index: Any) -> Tensor:
