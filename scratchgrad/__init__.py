@@ -8,6 +8,7 @@ The public API is what this file re-exports; everything else is private.
 >>> x.grad
 tensor([2., 4.])
 """
+from ._size import Size
 from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, int32, int64, uint8)
 from . import autograd
 from ._config import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -56,7 +57,7 @@ __version__ = "0.1.0"
 __all__ = [
     "autograd", "cuda", "utils", "data", "graph", "nn", "optim", "train", "jit", "compile",
     "save", "load", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
-    "set_grad_enabled", "device",
+    "set_grad_enabled", "device", "Size",
     "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",
     "eye", "from_numpy", "full", "full_like", "linspace", "multinomial", "ones", "ones_like",
     "rand", "rand_like", "randint", "randn",

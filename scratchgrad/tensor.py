@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _config
 from . import backend as _backend
+from ._size import Size
 from .backend import device as _device
 from .backend import device_of, get_array_module
 
@@ -149,8 +150,10 @@ class Tensor:
         self._grad = value
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def shape(self) -> Size:
+        """The sizes of the dimensions, a :class:`scratchgrad.Size` (a tuple). The op library
+        reads ``x.data.shape`` instead, the array's own tuple, which costs nothing to make."""
+        return tuple.__new__(Size, self.data.shape)
 
     @property
     def ndim(self) -> int:
@@ -212,9 +215,9 @@ class Tensor:
         return _ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Any:
-        """The shape, or the length of dimension ``dim``."""
+        """The shape (a :class:`scratchgrad.Size`), or the length of dimension ``dim``."""
         if dim is None:
-            return self.data.shape
+            return tuple.__new__(Size, self.data.shape)
         return self.data.shape[_ops.normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
