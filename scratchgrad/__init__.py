@@ -36,6 +36,9 @@ from .ops import (addmm, baddbmm, bucketize, cdist, clamp_max, clamp_min, column
                   kthvalue, lerp, median, meshgrid, mode, nanmean, nanmedian, nansum, quantile,
                   searchsorted, true_divide, vstack)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
+from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
+                        is_deterministic_algorithms_warn_only_enabled, set_num_threads,
+                        set_printoptions, use_deterministic_algorithms)
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
@@ -88,4 +91,7 @@ __all__ = [
     "index_add", "inverse", "kron", "kthvalue", "lerp", "matrix_power", "median", "meshgrid",
     "mode", "nanmean", "nanmedian", "nansum", "quantile", "searchsorted", "slogdet",
     "true_divide", "vstack",
+    # process-wide settings
+    "set_printoptions", "set_num_threads", "get_num_threads", "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
 ]

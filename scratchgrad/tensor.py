@@ -11,7 +11,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from . import _config
+from . import _config, _settings
 from . import backend as _backend
 from ._size import Size
 from .backend import device as _device
@@ -292,19 +292,32 @@ class Tensor:
 
     def __repr__(self) -> str:
         a = np.asarray(self.__array__())
-        fixed = a.dtype.kind == "f" and a.size and not np.all(np.isnan(a) | (a == np.round(a)))
-        body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
-                               floatmode="fixed" if fixed else "maxprec")
         extras = []
-        if self.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype={self.dtype}")
+        if a.size == 0 and a.ndim != 1:
+            extras.append(f"size={a.shape}")
+        if self.dtype not in (_DEFAULT_FLOAT, int64, bool_) or (
+                a.size == 0 and self.dtype != _DEFAULT_FLOAT):
+            extras.append(f"dtype={_settings.dtype_name(self.dtype)}")
         if self.creator is not None:
             extras.append(f"grad_fn=<{type(self.creator).__name__}Backward>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
+        body = _settings.format_array(a, "tensor(")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; any other
+        tensor takes no format spec (an empty one gives its repr).
+
+        >>> import scratchgrad as sg
+        >>> "{:.2f}".format(sg.tensor(3.14159))
+        '3.14'
+        """
+        if self.data.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -421,7 +434,7 @@ class Tensor:
 
         >>> import scratchgrad as sg
         >>> sg.ones(2, dtype=sg.float64).new_zeros(1, 3)
-        tensor([[0., 0., 0.]], dtype=float64)
+        tensor([[0., 0., 0.]], dtype=scratchgrad.float64)
         """
         from .factory import zeros  # noqa: PLC0415  (factory builds on tensor)
 

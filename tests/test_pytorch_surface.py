@@ -49,3 +49,84 @@ def test_size_repr_and_fstring_stay_the_plain_tuple():
     assert repr(s) == "(2, 3)" and f"{s}" == "(2, 3)" and "{}".format(s) == "(2, 3)"
     with pytest.raises(TypeError):
         format(s, ">10")
+
+
+# ---------------------------------------------------------------------- printing
+@pytest.fixture
+def print_options():
+    yield
+    sg.set_printoptions(profile="default")
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.tensor([1.0, 2.5]),
+    lambda lib: lib.tensor([[1.123456, 2.0], [3.0, 4.0]], dtype=lib.float64),
+    lambda lib: lib.tensor([1, 2], dtype=lib.int32),
+    lambda lib: lib.tensor([1.0, 2.0], dtype=lib.float16),
+    lambda lib: lib.tensor(3.5),
+    lambda lib: lib.zeros(0, dtype=lib.int64),
+    lambda lib: lib.zeros(2, 0, dtype=lib.float64),
+    lambda lib: lib.zeros(2, 0),
+    lambda lib: lib.ones(2, requires_grad=True),
+], ids=["float32", "float64", "int32", "float16", "0-d", "empty int64", "empty 2-d float64",
+        "empty 2-d", "requires_grad"])
+def test_tensor_repr_names_dtypes_as_pytorch(torch, make):
+    assert repr(make(sg)) == _swap(repr(make(torch)))
+
+
+def test_set_printoptions_as_pytorch(torch, print_options):
+    cases = [dict(precision=2), dict(threshold=5, edgeitems=2), dict(linewidth=30),
+             dict(profile="short"), dict(sci_mode=True)]
+    values = [1.23456, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]
+    try:
+        for opts in cases:
+            sg.set_printoptions(**opts)
+            torch.set_printoptions(**opts)
+            assert repr(sg.tensor(values)) == repr(torch.tensor(values)), opts
+            sg.set_printoptions(profile="default")
+            torch.set_printoptions(profile="default")
+    finally:
+        torch.set_printoptions(profile="default")
+    sg.set_printoptions(sci_mode=False)
+    assert "e+" not in repr(sg.tensor([1e9, 1.0]))
+    with pytest.raises(ValueError, match="profile"):
+        sg.set_printoptions(profile="long")
+
+
+def test_format_of_a_0d_tensor_is_its_number(torch):
+    for spec in ("{:.3f}", "{:.2e}", "{}", "{:>8.1f}"):
+        assert spec.format(sg.tensor(3.14159)) == spec.format(torch.tensor(3.14159))
+    loss = (sg.ones(3, requires_grad=True) * 2).sum()
+    assert f"{loss:.4f}" == "6.0000"
+    assert "{:d}".format(sg.tensor(5)) == "5"
+    assert f"{sg.tensor([1.0])}" == "tensor([1.])" == f"{torch.tensor([1.0])}"
+    for lib in (sg, torch):
+        with pytest.raises(TypeError, match="unsupported format string"):
+            "{:.2f}".format(lib.tensor([1.0]))
+        with pytest.raises(TypeError, match="unsupported format string"):
+            "{:.2f}".format(lib.nn.Parameter(lib.tensor(2.0)))
+
+
+# ---------------------------------------------------------------------- process settings
+def test_num_threads_round_trip():
+    n = sg.get_num_threads()
+    assert n >= 1
+    try:
+        sg.set_num_threads(1)
+        assert sg.get_num_threads() == 1
+    finally:
+        sg.set_num_threads(n)
+    with pytest.raises(ValueError):
+        sg.set_num_threads(0)
+
+
+def test_deterministic_algorithms_switch(torch):
+    assert sg.are_deterministic_algorithms_enabled() is False
+    try:
+        sg.use_deterministic_algorithms(True, warn_only=True)
+        assert sg.are_deterministic_algorithms_enabled()
+        assert sg.is_deterministic_algorithms_warn_only_enabled()
+    finally:
+        sg.use_deterministic_algorithms(False)
+    assert not sg.are_deterministic_algorithms_enabled()
+    assert not sg.is_deterministic_algorithms_warn_only_enabled()
