@@ -38,7 +38,8 @@ def _seed(root: Tensor, gradient: Any) -> Tensor:
                 f"backward: grad can be implicitly created only for scalar outputs; this output "
                 f"has shape {root.shape}, so pass gradient= a tensor of that shape")
         return Tensor._make(get_array_module(root.data).ones_like(root.data))
-    g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=root.dtype)
+    g = (gradient if isinstance(gradient, Tensor)
+         else Tensor._from_data(gradient, dtype=root.dtype))
     if g.shape != root.shape:
         raise RuntimeError(f"backward: gradient has shape {g.shape} but the output has shape "
                            f"{root.shape}; they must match")
@@ -431,7 +432,7 @@ class _CustomNode(_Node):
         for p in self.tensor_pos:
             g = gxs[p] if p < len(gxs) else None
             if g is not None and not isinstance(g, Tensor):
-                g = Tensor(g)
+                g = Tensor._from_data(g)
             picked.append(g)
         return tuple(picked)
 

@@ -253,7 +253,7 @@ def binary_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Turn the operands of a binary op into two tensors with promoted dtypes."""
     if type(a) is not Tensor and not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
-            b = Tensor(b)
+            b = Tensor._from_data(b)
         a = as_tensor_like(a, b)
     elif type(b) is not Tensor and not isinstance(b, Tensor):
         b = as_tensor_like(b, a)

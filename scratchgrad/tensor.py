@@ -103,6 +103,20 @@ class Tensor:
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
                  name: str | None = None) -> None:
+        self._init(data, dtype, requires_grad, name)
+
+    @classmethod
+    def _from_data(cls, data: Any, dtype: Any = None, requires_grad: bool = False,
+                   name: str | None = None) -> "Tensor":
+        """A tensor from user data with :func:`scratchgrad.tensor`'s dtype rules (Python floats
+        become the default dtype, NumPy arrays keep theirs), sharing an array's memory: what
+        the library makes where a tensor argument was given as data (``Tensor(...)`` is to
+        become PyTorch's legacy constructor, which turns all data into the default dtype)."""
+        t = object.__new__(cls)
+        t._init(data, dtype, requires_grad, name)
+        return t
+
+    def _init(self, data: Any, dtype: Any, requires_grad: bool, name: str | None) -> None:
         self.data = _to_array(data, dtype)
         if _backend._default_device is not None:  # set_default_device("cuda")
             self.data = _backend.to_device_array(self.data, _backend._default_device)
@@ -1217,7 +1231,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty((0,), dtype=np.float32)
-        super().__init__(data, requires_grad=requires_grad)
+        self._init(data, None, requires_grad, None)  # keeps the data's dtype, as PyTorch
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -9,7 +9,7 @@ from ..tensor import Tensor
 
 def to_tensor(x: Any) -> Tensor:
     """Accept array-likes where a tensor is expected (``scratchgrad.exp([1.0, 2.0])``)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor._from_data(x)
 
 
 def to_float_tensor(x: Any) -> Tensor:
