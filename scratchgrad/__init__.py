@@ -9,7 +9,10 @@ The public API is what this file re-exports; everything else is private.
 tensor([2., 4.])
 """
 from ._size import Size
-from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, int32, int64, uint8)
+from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, get_default_dtype,
+                     int32, int64, set_default_dtype, uint8)
+from ._legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                      LongTensor)
 from . import autograd
 from ._config import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device, get_default_device, set_default_device
@@ -94,4 +97,7 @@ __all__ = [
     # process-wide settings
     "set_printoptions", "set_num_threads", "get_num_threads", "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+    # dtypes and the legacy constructors
+    "set_default_dtype", "get_default_dtype", "FloatTensor", "DoubleTensor", "HalfTensor",
+    "LongTensor", "IntTensor", "ByteTensor", "BoolTensor",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _config
-from .tensor import Tensor, _VersionCounter, float32, int64
+from .tensor import Tensor, _VersionCounter, get_default_dtype, int64
 
 _state = _config._state
 _ndarray = np.ndarray
@@ -196,13 +196,14 @@ def _input_error(fn: Function, inputs: tuple, e: Exception) -> Exception:
 
 def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
     """The dtype a Python scalar takes next to a tensor of dtype ``like`` (PyTorch's rule:
-    scalars never widen a float32 tensor; a float next to an integer tensor gives float32)."""
+    scalars never widen a float32 tensor; a float next to an integer tensor gives the default
+    dtype, float32)."""
     if isinstance(value, bool):
         return like
     if isinstance(value, int):
         return int64 if like.kind == "b" else like
     if isinstance(value, float):
-        return like if like.kind == "f" else float32
+        return like if like.kind == "f" else get_default_dtype()
     return np.asarray(value).dtype
 
 
@@ -218,7 +219,7 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     else:
         array = xp.asarray(value)
         if not hasattr(value, "dtype") and array.dtype == np.float64:
-            array = array.astype(float32)  # a Python list of floats
+            array = array.astype(get_default_dtype())  # a Python list of floats
     if _state.tracer is not None:
         _state.tracer.constant(array)
     return Tensor._make(array)

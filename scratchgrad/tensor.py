@@ -34,6 +34,36 @@ _DTYPE_ALIASES = {
 _DEFAULT_FLOAT = float32
 
 
+def set_default_dtype(d: Any) -> None:
+    """Make ``d`` (a floating-point dtype) the dtype of tensors made from Python floats, of the
+    float factories (``zeros``, ``rand``, ``arange(0.5, ...)``, ...) and of ``Tensor(...)``, as
+    ``torch.set_default_dtype``. Layers still create float32 parameters unless told a dtype.
+
+    >>> import scratchgrad as sg
+    >>> sg.set_default_dtype(sg.float64)
+    >>> sg.tensor([1.5]).dtype, sg.zeros(1).dtype
+    (dtype('float64'), dtype('float64'))
+    >>> sg.set_default_dtype(sg.float32)
+    """
+    global _DEFAULT_FLOAT
+    dt = as_dtype(d)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the "
+                        f"default type, got {dt}")
+    _DEFAULT_FLOAT = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of tensors made from Python floats: float32 unless :func:`set_default_dtype`
+    said otherwise.
+
+    >>> import scratchgrad as sg
+    >>> sg.get_default_dtype()
+    dtype('float32')
+    """
+    return _DEFAULT_FLOAT
+
+
 def as_dtype(dtype: Any) -> np.dtype:
     """Normalise a dtype given as a NumPy dtype, a Python type or a name (``"float32"``)."""
     if isinstance(dtype, str):
@@ -51,7 +81,8 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 
 def _default_dtype_for(array: np.ndarray, from_python: bool) -> np.dtype | None:
-    """PyTorch's rule: Python floats become float32; Python ints int64; NumPy keeps its dtype."""
+    """PyTorch's rule: Python floats become the default dtype (float32); Python ints int64;
+    NumPy keeps its dtype."""
     kind = array.dtype.kind
     if from_python:
         if kind == "f":
@@ -80,11 +111,47 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
+def _legacy_array(args: tuple, dtype: Any) -> Any:
+    """The array of ``Tensor(*args)``, PyTorch's legacy constructor: no argument, sizes
+    (``Tensor(2, 3)``, zeros here where PyTorch leaves memory uninitialised) or one piece of
+    data (a sequence or array, converted to the default dtype). A tensor argument is aliased
+    with its own dtype; the caller shares its version counter."""
+    target = _DEFAULT_FLOAT if dtype is None else as_dtype(dtype)
+    if not args:
+        return np.empty((0,), target)
+    sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
+    if all(type(n) is int for n in sizes):
+        if any(n < 0 for n in sizes):
+            raise ValueError(f"Tensor: expected non-negative sizes, got {sizes}")
+        return np.zeros(sizes, target)
+    if len(args) > 1:
+        raise TypeError(f"Tensor: expected sizes (ints) or one sequence of data, got "
+                        f"{len(args)} arguments of types "
+                        f"{', '.join(type(a).__name__ for a in args)}")
+    data = args[0]
+    if isinstance(data, Tensor):
+        if dtype is not None and data.dtype != target:
+            raise TypeError(f"Tensor: expected a tensor of dtype {target}, got {data.dtype}; "
+                            f"convert it with .to({target})")
+        return data.data
+    if isinstance(data, (bool, float, complex, np.generic)):
+        raise TypeError(f"Tensor: data must be a sequence (got {type(data).__name__}); "
+                        f"scratchgrad.tensor({data!r}) makes a 0-d tensor")
+    array = get_array_module(data).asarray(data)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"Tensor: unsupported data of dtype {array.dtype}")
+    return array.astype(target, copy=False)
+
+
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.
 
-    Create tensors with :func:`scratchgrad.tensor` and friends; ``Tensor(data)`` follows the same
-    rules (Python floats become float32, NumPy arrays keep their dtype).
+    Create tensors with :func:`scratchgrad.tensor` and friends (Python floats become float32,
+    NumPy arrays keep their dtype). ``Tensor(...)`` itself is PyTorch's legacy constructor, as
+    books and older code call it: data of any kind becomes the default dtype (float32),
+    ``Tensor(2, 3)`` is a 2x3 tensor of zeros, ``Tensor()`` an empty one, and ``Tensor(t)``
+    aliases the tensor ``t``. Besides PyTorch's ``device=``, it takes ``dtype=``,
+    ``requires_grad=`` and ``name=``.
 
     >>> import scratchgrad as sg
     >>> x = sg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -92,6 +159,9 @@ class Tensor:
     >>> y.backward()
     >>> x.grad
     tensor([2., 4., 6.])
+    >>> import numpy as np
+    >>> sg.Tensor(np.array([1, 2])), sg.Tensor(2, 3).shape
+    (tensor([1., 2.]), (2, 3))
     """
 
     __slots__ = ("data", "_grad", "creator", "requires_grad", "generation", "_out_index",
@@ -101,17 +171,22 @@ class Tensor:
     __array_ufunc__ = None
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
-                 name: str | None = None) -> None:
-        self._init(data, dtype, requires_grad, name)
+    def __init__(self, *args: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, name: str | None = None) -> None:
+        array = _legacy_array(args, dtype)
+        self._init(array, None, requires_grad, name)
+        if len(args) == 1 and isinstance(args[0], Tensor) and self.data is args[0].data:
+            self._vc = args[0]._shared_counter()  # an alias: in-place changes count for both
+        if device is not None and _device(device) != self.device:
+            self.data = _backend.to_device_array(self.data, _device(device))
 
     @classmethod
     def _from_data(cls, data: Any, dtype: Any = None, requires_grad: bool = False,
                    name: str | None = None) -> "Tensor":
         """A tensor from user data with :func:`scratchgrad.tensor`'s dtype rules (Python floats
         become the default dtype, NumPy arrays keep theirs), sharing an array's memory: what
-        the library makes where a tensor argument was given as data (``Tensor(...)`` is to
-        become PyTorch's legacy constructor, which turns all data into the default dtype)."""
+        the library makes where a tensor argument was given as data (``Tensor(...)`` is the
+        legacy constructor, which turns all data into the default dtype)."""
         t = object.__new__(cls)
         t._init(data, dtype, requires_grad, name)
         return t
@@ -434,8 +509,20 @@ class Tensor:
             out = _ops.cast(out, as_dtype(dtype))
         return out
 
-    def type(self, dtype: Any) -> "Tensor":
-        return self.to(dtype)
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """``x.type()``: the legacy type's name, ``'scratchgrad.FloatTensor'`` (PyTorch:
+        ``'torch.FloatTensor'``); ``x.type(sg.float64)``, ``x.type(sg.DoubleTensor)`` or
+        ``x.type("torch.DoubleTensor")``: the tensor converted.
+
+        >>> import scratchgrad as sg
+        >>> sg.ones(2).type(), sg.ones(2).type(sg.LongTensor).dtype
+        ('scratchgrad.FloatTensor', dtype('int64'))
+        """
+        from . import _legacy  # noqa: PLC0415  (_legacy builds on tensor)
+
+        if dtype is None:
+            return _legacy.type_name(self)
+        return self.to(_legacy.dtype_of(dtype))
 
     def type_as(self, other: "Tensor") -> "Tensor":
         """This tensor in ``other``'s dtype."""
@@ -1230,7 +1317,7 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
-            data = np.empty((0,), dtype=np.float32)
+            data = np.empty((0,), dtype=_DEFAULT_FLOAT)
         self._init(data, None, requires_grad, None)  # keeps the data's dtype, as PyTorch
 
     def __repr__(self) -> str:

@@ -130,3 +130,126 @@ def test_deterministic_algorithms_switch(torch):
         sg.use_deterministic_algorithms(False)
     assert not sg.are_deterministic_algorithms_enabled()
     assert not sg.is_deterministic_algorithms_warn_only_enabled()
+def test_dtype_in_repr_follows_the_default_dtype(torch):
+    try:
+        sg.set_default_dtype(sg.float64)
+        torch.set_default_dtype(torch.float64)
+        for lib in (sg, torch):
+            assert "dtype" not in repr(lib.tensor([1.5]))
+        assert repr(sg.tensor([1.5], dtype=sg.float32)) == _swap(
+            repr(torch.tensor([1.5], dtype=torch.float32)))
+    finally:
+        sg.set_default_dtype(sg.float32)
+        torch.set_default_dtype(torch.float32)
+
+
+# ---------------------------------------------------------------------- legacy constructors
+LEGACY_CALLS = {
+    "ndarray int": lambda T: T(np.array([1, 2])),
+    "ndarray float64": lambda T: T(np.array([1.5, 2.0])),
+    "ndarray bool": lambda T: T(np.array([True, False])),
+    "list of ints": lambda T: T([1, 2]),
+    "nested list": lambda T: T([[1, 2], [3, 4]]),
+    "sizes": lambda T: T(2, 3),
+    "one size": lambda T: T(3),
+    "zero size": lambda T: T(2, 0),
+    "no argument": lambda T: T(),
+    "tuple is data": lambda T: T((2, 3)),
+    "0-d array": lambda T: T(np.array(3.0)),
+    "empty list": lambda T: T([]),
+}
+
+
+@pytest.mark.parametrize("call", LEGACY_CALLS.values(), ids=LEGACY_CALLS.keys())
+@pytest.mark.parametrize("name", ["Tensor", "FloatTensor", "DoubleTensor", "LongTensor",
+                                  "IntTensor", "BoolTensor", "ByteTensor", "HalfTensor"])
+def test_legacy_constructors_match_pytorch(torch, name, call):
+    got, expected = call(getattr(sg, name)), call(getattr(torch, name))
+    assert type(got) is sg.Tensor
+    assert got.shape == expected.shape and str(got.dtype) == str(expected.dtype).split(".")[1]
+    if call in (LEGACY_CALLS["sizes"], LEGACY_CALLS["one size"]):
+        assert not got.numpy().any()  # zeros here; PyTorch leaves the memory uninitialised
+    else:
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_legacy_constructor_details(torch):
+    assert sg.Tensor(sg.Size([2, 3])).shape == torch.Tensor(torch.Size([2, 3])).shape
+    assert sg.LongTensor([1.7, -2.5]).tolist() == torch.LongTensor([1.7, -2.5]).tolist()
+    for lib in (sg, torch):
+        with pytest.raises(TypeError, match="must be a sequence"):
+            lib.Tensor(2.5)
+        with pytest.raises(TypeError):
+            lib.FloatTensor(lib.tensor([1, 2]))
+    a = np.array([1.0, 2.0], dtype=np.float32)
+    t = sg.Tensor(a)
+    a[0] = 9.0  # shares memory with a float32 array, as PyTorch
+    assert t[0].item() == 9.0
+    x = sg.tensor([1, 2])
+    alias = sg.Tensor(x)  # a tensor argument is aliased with its own dtype
+    assert alias.dtype == sg.int64 and alias.data is x.data
+    x.add_(1)
+    assert alias._version == x._version == 1
+    assert sg.Tensor([1.0], requires_grad=True).requires_grad
+    assert sg.Tensor([1], dtype=sg.float64).dtype == sg.float64
+
+
+def test_legacy_types_in_isinstance_and_type(torch):
+    assert isinstance(sg.zeros(2), sg.FloatTensor) == isinstance(torch.zeros(2),
+                                                                 torch.FloatTensor) is True
+    assert not isinstance(sg.zeros(2), sg.DoubleTensor)
+    assert isinstance(sg.tensor([1]), sg.LongTensor) and isinstance(sg.zeros(1), sg.Tensor)
+    assert not issubclass(sg.FloatTensor, sg.Tensor)
+    assert repr(sg.FloatTensor) == _swap(repr(torch.FloatTensor))
+    for make in (lambda lib: lib.zeros(2), lambda lib: lib.tensor([1]),
+                 lambda lib: lib.tensor([True]), lambda lib: lib.zeros(1, dtype=lib.float64)):
+        assert make(sg).type() == _swap(make(torch).type())
+    assert sg.zeros(2).type(sg.DoubleTensor).dtype == sg.float64
+    assert sg.zeros(2).type("torch.LongTensor").dtype == sg.int64
+    assert sg.zeros(2).type(sg.int32).dtype == sg.int32
+
+
+# ---------------------------------------------------------------------- default dtype
+def test_set_default_dtype_reaches_python_floats_and_factories(torch):
+    makers = {
+        "tensor": lambda lib: lib.tensor([1.5]),
+        "Tensor": lambda lib: lib.Tensor([1]),
+        "Tensor(sizes)": lambda lib: lib.Tensor(2),
+        "FloatTensor": lambda lib: lib.FloatTensor([1]),
+        "zeros": lambda lib: lib.zeros(2),
+        "ones": lambda lib: lib.ones(2),
+        "empty": lambda lib: lib.empty(2),
+        "full": lambda lib: lib.full((2,), 1.5),
+        "arange float": lambda lib: lib.arange(0.5, 3),
+        "arange int": lambda lib: lib.arange(3),
+        "linspace": lambda lib: lib.linspace(0, 1, 3),
+        "eye": lambda lib: lib.eye(2),
+        "rand": lambda lib: lib.rand(2),
+        "randn": lambda lib: lib.randn(2),
+        "int tensor times float": lambda lib: lib.tensor([1]) * 1.5,
+        "exp of int": lambda lib: lib.exp(lib.tensor([1])),
+        "float32 array": lambda lib: lib.tensor(np.zeros(1, np.float32)),
+        "zeros int64": lambda lib: lib.zeros(1, dtype=lib.int64),
+    }
+    try:
+        sg.set_default_dtype(sg.float64)
+        torch.set_default_dtype(torch.float64)
+        assert sg.get_default_dtype() == sg.float64
+        for name, make in makers.items():
+            assert str(make(sg).dtype) == str(make(torch).dtype).split(".")[1], name
+    finally:
+        sg.set_default_dtype(sg.float32)
+        torch.set_default_dtype(torch.float32)
+    assert sg.get_default_dtype() == sg.float32 and sg.tensor([1.5]).dtype == sg.float32
+    for lib in (sg, torch):
+        with pytest.raises(TypeError, match="floating-point"):
+            lib.set_default_dtype(lib.int64)
+
+
+def test_library_data_arguments_keep_their_dtype():
+    # Tensor(...) is the legacy constructor; where the library wraps user data for an op it
+    # keeps tensor()'s rules (NumPy arrays keep their dtype).
+    assert sg.exp(np.zeros(2)).dtype == sg.float64
+    assert sg.add(np.array([1, 2]), np.array([3, 4])).dtype == sg.int64
+    assert sg.nn.BatchNorm1d(3).num_batches_tracked.dtype == sg.int64
+    assert sg.nn.Parameter(np.zeros(2)).dtype == sg.float64

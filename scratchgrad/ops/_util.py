@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _config
-from ..tensor import Tensor
+from ..tensor import Tensor, get_default_dtype
 
 
 def to_tensor(x: Any) -> Tensor:
@@ -13,12 +13,13 @@ def to_tensor(x: Any) -> Tensor:
 
 
 def to_float_tensor(x: Any) -> Tensor:
-    """Like :func:`to_tensor`, with integer and bool tensors turned into float32: PyTorch's
-    rule for exp, log, sqrt, sin, sigmoid... (``exp(int64 tensor)`` is float32)."""
+    """Like :func:`to_tensor`, with integer and bool tensors turned into the default dtype
+    (float32): PyTorch's rule for exp, log, sqrt, sin, sigmoid... (``exp(int64 tensor)`` is
+    float32)."""
     x = to_tensor(x)
     if x.data.dtype.kind == "f":
         return x
-    return Tensor._make(x.data.astype("float32"))
+    return Tensor._make(x.data.astype(get_default_dtype()))
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
