@@ -272,7 +272,7 @@ class Tensor:
         """The version counter, made on first need, to share with a view or alias."""
         vc = self._vc
         if vc is None:
-            vc = self._vc = _VersionCounter()
+            vc = self._vc = _VersionCounter(id(self.data))
         return vc
 
     def _bump_version(self) -> None:
@@ -280,7 +280,7 @@ class Tensor:
         to run (autograd checks the versions)."""
         vc = self._vc
         if vc is None:
-            vc = self._vc = _VersionCounter()
+            vc = self._vc = _VersionCounter(id(self.data))
         vc.value += 1
         _VersionCounter.last = next(_STAMPS)
 
@@ -487,8 +487,50 @@ class Tensor:
         """A differentiable copy."""
         return _ops.clone(self)
 
+    def is_contiguous(self) -> bool:
+        """True when the elements lie in memory in row-major order without gaps. Views made
+        by ``transpose``, ``permute``, ``expand`` or slicing usually are not, as in PyTorch;
+        a few ops here lay out their results differently from PyTorch (docs/pytorch.md)."""
+        return bool(self.data.flags.c_contiguous)
+
     def contiguous(self) -> "Tensor":
-        return self
+        """This tensor if it is contiguous, else a contiguous copy that stays in the graph.
+
+        >>> import scratchgrad as sg
+        >>> x = sg.zeros(2, 3).t()
+        >>> x.is_contiguous(), x.contiguous().is_contiguous()
+        (False, True)
+        """
+        if self.data.flags.c_contiguous:
+            return self
+        return _ops.clone(self)  # Clone copies in row-major order
+
+    def stride(self, dim: int | None = None) -> Any:
+        """How many elements apart neighbours lie along each dimension (or along ``dim``).
+
+        >>> import scratchgrad as sg
+        >>> sg.zeros(2, 3).stride(), sg.zeros(2, 3).t().stride()
+        ((3, 1), (1, 3))
+        """
+        size = self.data.itemsize
+        strides = tuple(st // size for st in self.data.strides)
+        if dim is None:
+            return strides
+        return strides[_ops.normalize_dim(dim, self.data.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        """How many elements into the memory it views this tensor starts (0 unless it is a
+        view such as ``x[1:]``; an element taken out, ``x[3]``, is a copy here, 0 too).
+
+        >>> import scratchgrad as sg
+        >>> sg.zeros(2, 3)[1].storage_offset()
+        3
+        """
+        a = self.data
+        root = a
+        while getattr(root.base, "shape", None) is not None:  # the array that owns the memory
+            root = root.base
+        return (_address(a) - _address(root)) // a.itemsize
 
     # ------------------------------------------------------------------ dtype and device
     def to(self, *args: Any, **kwargs: Any) -> "Tensor":
@@ -941,10 +983,12 @@ class Tensor:
         return _ops.reshape(self, *shape)
 
     def view(self, *shape: Any) -> "Tensor":
-        return _ops.reshape(self, *shape)
+        """The same data with a new shape, without a copy; refuses, as PyTorch, a view whose
+        strides can't take the shape (see :func:`scratchgrad.view`)."""
+        return _ops.view(self, *shape)
 
     def view_as(self, other: "Tensor") -> "Tensor":
-        return _ops.reshape(self, other.shape)
+        return _ops.view(self, other.data.shape)
 
     def reshape_as(self, other: "Tensor") -> "Tensor":
         return _ops.reshape(self, other.shape)
@@ -1333,16 +1377,28 @@ class _VersionCounter:
     tensor at all changed in place since, so it skips the per-tensor check (a training step
     changes its parameters only after backward). Each stamp is a new number from ``_STAMPS``
     (itertools.count, atomic in CPython), so a change made after the forward never leaves the
-    forward's stamp in place, whatever the threads do."""
+    forward's stamp in place, whatever the threads do.
 
-    __slots__ = ("value",)
+    ``owner`` is the id of the array of the tensor that made the counter, the base: a tensor
+    sharing the counter with another array is a view, which ``view()`` treats as PyTorch
+    treats views (an id, not a reference: it keeps no memory alive, and a stale one only
+    makes ``view()`` copy where PyTorch might refuse)."""
+
+    __slots__ = ("value", "owner")
     last = 0
 
-    def __init__(self) -> None:
+    def __init__(self, owner: int = 0) -> None:
         self.value = 0
+        self.owner = owner
 
 
 _STAMPS = itertools.count(1)
+
+
+def _address(a: Any) -> int:
+    """Where an array's first element lies in memory (NumPy or CuPy)."""
+    ptr = getattr(a.data, "ptr", None)  # CuPy's MemoryPointer; NumPy's .data is a memoryview
+    return ptr if ptr is not None else a.__array_interface__["data"][0]
 
 
 def _set_grad(t: Tensor, value: "Tensor | None") -> None:

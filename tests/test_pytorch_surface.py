@@ -253,3 +253,96 @@ def test_library_data_arguments_keep_their_dtype():
     assert sg.add(np.array([1, 2]), np.array([3, 4])).dtype == sg.int64
     assert sg.nn.BatchNorm1d(3).num_batches_tracked.dtype == sg.int64
     assert sg.nn.Parameter(np.zeros(2)).dtype == sg.float64
+
+
+# ---------------------------------------------------------------------- views and strides
+VIEWS = {
+    "t": lambda x: x.t(),
+    "T": lambda x: x.T,
+    "transpose": lambda x: x.transpose(0, 1),
+    "permute+unsqueeze": lambda x: x.permute(1, 0).unsqueeze(0),
+    "columns": lambda x: x[:, 1:],
+    "rows": lambda x: x[1:],
+    "every other row": lambda x: x[::2],
+    "expand": lambda x: x.unsqueeze(0).expand(2, 4, 6),
+    "expand then slice": lambda x: x.unsqueeze(1).expand(4, 3, 6)[:, :2],
+    "narrow": lambda x: x.narrow(1, 0, 2),
+    "t then rows": lambda x: x.t()[1:],
+    "flip": lambda x: x.flip(0),
+    "contiguous": lambda x: x.t().contiguous(),
+    "detach of t": lambda x: x.t().detach(),
+    "chunk": lambda x: x.chunk(2, dim=1)[0],
+}
+
+
+def _shapes(n: int) -> list[tuple]:
+    """Every shape of up to three dimensions with n elements, and a few with -1 and 1s."""
+    out = [(-1,), (n,), (1, n), (n, 1)]
+    for a in range(1, n + 1):
+        if n % a == 0:
+            out += [(a, -1), (a, n // a), (a, 1, n // a)]
+            for b in range(1, n // a + 1):
+                if (n // a) % b == 0:
+                    out.append((a, b, n // a // b))
+    return out
+
+
+@pytest.mark.parametrize("make", VIEWS.values(), ids=VIEWS.keys())
+def test_view_refuses_what_pytorch_refuses(torch, make):
+    x, tx = sg.arange(24.0).reshape(4, 6), torch.arange(24.0).reshape(4, 6)
+    v, tv = make(x), make(tx)
+    assert v.is_contiguous() == tv.is_contiguous()
+    assert v.stride() == tv.stride() or v.numel() != v.data.size or 1 in v.shape
+    assert v.storage_offset() == tv.storage_offset()
+    for shape in _shapes(v.numel()):
+        try:
+            expected = tv.view(*shape)
+        except RuntimeError:
+            with pytest.raises(RuntimeError, match=r"view.*\.reshape\(\.\.\.\) instead"):
+                v.view(*shape)
+        else:
+            got = v.view(*shape)
+            assert got.shape == expected.shape
+            np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_view_of_a_transposed_tensor_names_reshape(torch):
+    for lib in (sg, torch):
+        x = lib.arange(6.0).reshape(2, 3).t()
+        with pytest.raises(RuntimeError, match=r"view size is not compatible|view: size.*"
+                                               r"not compatible.*Use \.reshape|reshape"):
+            x.view(-1)
+        assert x.reshape(-1).tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+        assert x.contiguous().view(-1).tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    with pytest.raises(RuntimeError):
+        sg.arange(6.0).reshape(2, 3).t().view_as(sg.zeros(6))
+
+
+def test_view_never_refuses_a_computed_result():
+    # NumPy lays some results out transposed (elementwise ops keep an input's order, softmax,
+    # einsum, index_select...); PyTorch code viewing them must keep running.
+    x = sg.randn(4, 6)
+    for y in (x.t().softmax(-1), sg.einsum("ij,jk->ik", x, x.t()), x.t() * 2,
+              sg.cat([x.t(), x.t()]), x.index_select(1, sg.tensor([0, 2])), x[:, [1, 1, 3]]):
+        assert y.view(-1).shape == (y.numel(),)
+
+
+def test_contiguous_is_a_differentiable_copy_only_when_needed(torch):
+    x = sg.randn(3, 4, requires_grad=True)
+    assert x.contiguous() is x
+    y = x.t().contiguous()
+    assert y.is_contiguous() and y.data.base is None and y.stride() == (3, 1)
+    (y * sg.arange(12.0).view(4, 3)).sum().backward()
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    (tx.t().contiguous() * torch.arange(12.0).view(4, 3)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_stride_and_storage_offset(torch):
+    for make in (lambda lib: lib.zeros(2, 3, 4), lambda lib: lib.zeros(2, 3, 4)[1, :, 2:],
+                 lambda lib: lib.zeros(2, 3, 4).permute(2, 0, 1), lambda lib: lib.zeros(5)[3:],
+                 lambda lib: lib.zeros(2, 3, dtype=lib.float64).t()[1]):
+        got, expected = make(sg), make(torch)
+        assert got.stride() == expected.stride()
+        assert got.storage_offset() == expected.storage_offset()
+    assert sg.zeros(2, 3).stride(-1) == 1 and sg.zeros(2, 3).stride(0) == 3
