@@ -346,3 +346,55 @@ def test_stride_and_storage_offset(torch):
         assert got.stride() == expected.stride()
         assert got.storage_offset() == expected.storage_offset()
     assert sg.zeros(2, 3).stride(-1) == 1 and sg.zeros(2, 3).stride(0) == 3
+
+
+# ---------------------------------------------------------------------- device and backends
+def test_accelerator_queries_follow_cuda():
+    has_gpu = sg.cuda.is_available()
+    assert sg.accelerator.is_available() is has_gpu
+    assert sg.accelerator.device_count() == sg.cuda.device_count()
+    assert sg.accelerator.current_accelerator() == (sg.device("cuda") if has_gpu else None)
+    assert sg.accelerator.current_accelerator(check_available=True) == \
+        sg.accelerator.current_accelerator()
+    assert sg.accelerator.current_device_index() == (0 if has_gpu else -1)
+    sg.accelerator.synchronize()
+
+
+def test_accelerator_matches_pytorch_without_a_gpu(torch):
+    if sg.cuda.is_available() or torch.cuda.is_available():
+        pytest.skip("compares the CPU-only answers")
+    assert sg.accelerator.is_available() == torch.accelerator.is_available()
+    assert sg.accelerator.current_accelerator() == torch.accelerator.current_accelerator()
+    assert sg.accelerator.device_count() == torch.accelerator.device_count()
+    assert sg.backends.cudnn.is_available() == torch.backends.cudnn.is_available()
+    assert sg.cuda.device_count() == torch.cuda.device_count()
+
+
+def test_backend_flags_are_settable(torch):
+    assert sg.backends.mps.is_available() is False == torch.backends.mps.is_available()
+    assert sg.backends.mps.is_built() is False
+    cudnn = sg.backends.cudnn
+    for name in ("deterministic", "benchmark", "enabled"):
+        assert getattr(cudnn, name) == getattr(torch.backends.cudnn, name)
+        old = getattr(cudnn, name)
+        try:
+            setattr(cudnn, name, not old)
+            assert getattr(sg.backends.cudnn, name) is (not old)
+        finally:
+            setattr(cudnn, name, old)
+    assert cudnn.is_available() == sg.cuda.is_available() and cudnn.version() is None
+    sg.backends.cuda.matmul.allow_tf32 = True
+    assert sg.backends.cuda.matmul.allow_tf32
+    sg.backends.cuda.matmul.allow_tf32 = False
+    assert sg.backends.cuda.is_built() == sg.cuda.is_available()
+
+
+def test_cuda_seeding_names():
+    sg.cuda.manual_seed(1)
+    sg.cuda.manual_seed_all(2)
+    assert sg.cuda.device_count() >= 0
+    assert isinstance(sg.device("cpu"), sg.device) and repr(sg.device("cpu")) == \
+        "device(type='cpu')"
+    if not sg.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            sg.cuda.current_device()
