@@ -44,7 +44,7 @@ from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
                         set_printoptions, use_deterministic_algorithms)
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
-from . import accelerator, backends  # noqa: E402
+from . import accelerator, backends, onnx  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
 from . import linalg  # noqa: E402
 from .linalg import det, inv as inverse, matrix_power, slogdet  # noqa: E402
@@ -62,7 +62,7 @@ half = float16
 __version__ = "0.1.0"
 
 __all__ = [
-    "autograd", "cuda", "accelerator", "backends", "utils", "data", "graph", "nn", "optim", "train", "jit", "compile",
+    "autograd", "cuda", "accelerator", "backends", "onnx", "utils", "data", "graph", "nn", "optim", "train", "jit", "compile",
     "save", "load", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
     "set_grad_enabled", "device", "Size",
     "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",

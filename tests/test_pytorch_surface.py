@@ -398,3 +398,30 @@ def test_cuda_seeding_names():
     if not sg.cuda.is_available():
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             sg.cuda.current_device()
+
+
+# ---------------------------------------------------------------------- stand-ins
+def test_onnx_export_is_a_clear_stand_in():
+    import scratchgrad.onnx
+
+    assert scratchgrad.onnx is sg.onnx and sg.onnx.is_in_onnx_export() is False
+    with pytest.raises(NotImplementedError, match=r"onnx.export is not implemented yet.*"
+                                                  r"planned"):
+        sg.onnx.export(sg.nn.Linear(2, 1), (sg.zeros(1, 2),), "model.onnx",
+                       input_names=["x"], opset_version=17)
+
+
+def test_summary_writer_imports_and_says_what_is_missing(monkeypatch):
+    import importlib.util
+
+    from scratchgrad.utils.tensorboard import SummaryWriter
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    with pytest.raises(ImportError, match=r"scratchgrad\[tensorboard\]"):
+        SummaryWriter("runs/x")
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name == "tensorboard" else real(name, *a))
+    with pytest.raises(NotImplementedError, match="stand-in.*planned"):
+        SummaryWriter(log_dir="runs/x", comment="lr0.1")
