@@ -425,3 +425,43 @@ def test_summary_writer_imports_and_says_what_is_missing(monkeypatch):
                         lambda name, *a: object() if name == "tensorboard" else real(name, *a))
     with pytest.raises(NotImplementedError, match="stand-in.*planned"):
         SummaryWriter(log_dir="runs/x", comment="lr0.1")
+
+
+# ---------------------------------------------------------------------- module paths
+SUBMODULES = ["activation", "batchnorm", "container", "conv", "distance", "dropout", "flatten",
+              "fold", "instancenorm", "linear", "loss", "module", "normalization", "padding",
+              "pixelshuffle", "pooling", "rnn", "sparse", "transformer", "upsampling"]
+
+
+@pytest.mark.parametrize("sub", SUBMODULES)
+def test_nn_modules_paths_hold_what_pytorch_keeps_there(torch, sub):
+    import importlib
+
+    ours = importlib.import_module(f"scratchgrad.nn.modules.{sub}")
+    theirs = importlib.import_module(f"torch.nn.modules.{sub}")
+    for name in ours.__all__:
+        assert hasattr(theirs, name), f"torch.nn.modules.{sub} has no {name}"
+        if not name.startswith("_"):
+            assert getattr(ours, name) is getattr(sg.nn, name)
+            assert getattr(sg.nn.modules, name) is getattr(sg.nn, name)
+    # every class scratchgrad.nn has that PyTorch keeps in this submodule is here too
+    for name in sg.nn.__all__:
+        if name[0].isupper() and name != "Parameter" and name in vars(theirs) \
+                and getattr(theirs, name).__module__ == theirs.__name__:
+            assert name in ours.__all__, f"{name} missing from nn.modules.{sub}"
+
+
+def test_module_paths_import_as_with_torch():
+    from scratchgrad.nn.modules.batchnorm import _BatchNorm
+    from scratchgrad.nn.modules.linear import Linear
+    from scratchgrad.nn.modules.loss import _Loss
+    from scratchgrad.nn.parameter import Parameter
+
+    assert Linear is sg.nn.Linear and Parameter is sg.nn.Parameter is sg.Parameter
+    assert isinstance(sg.nn.BatchNorm2d(3), _BatchNorm) and isinstance(sg.nn.MSELoss(), _Loss)
+
+    class MyLoss(_Loss):  # a custom loss on PyTorch's base class
+        def forward(self, x, y):
+            return ((x - y) ** 2).sum()
+
+    assert MyLoss()(sg.ones(2), sg.zeros(2)).item() == 2.0
