@@ -150,7 +150,7 @@ _SECOND_TIME = (
 
 
 def _node_name(fn: _Node) -> str:
-    return type(fn).__name__ + "Backward"
+    return fn.name()  # PyTorch's form, SqrtBackward0
 
 
 def _check_versions(fn: _Node) -> None:
@@ -337,8 +337,8 @@ class set_detect_anomaly:
     ...     y = sg.sqrt(x) * 0.0
     ...     y.sum().backward()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    RuntimeError: Function 'SqrtBackward' returned nan values in its 0th output.
-    SqrtBackward was created at ...
+    RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th output.
+    SqrtBackward0 was created at ...
     """
 
     def __init__(self, mode: bool = True, check_nan: bool = True) -> None:
@@ -405,6 +405,9 @@ class _CustomNode(_Node):
         """Drop what the user's forward saved: ``ctx.saved_tensors`` then raises, as in
         PyTorch."""
         self.ctx._saved, self.ctx._freed = (), True
+
+    def name(self) -> str:
+        return self.cls.__name__ + "Backward"  # PyTorch's name for a custom Function's node
 
     def __init__(self, cls: type, args: tuple, tensor_pos: list[int]) -> None:
         self.cls = cls

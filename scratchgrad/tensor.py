@@ -388,7 +388,7 @@ class Tensor:
                 a.size == 0 and self.dtype != _DEFAULT_FLOAT):
             extras.append(f"dtype={_settings.dtype_name(self.dtype)}")
         if self.creator is not None:
-            extras.append(f"grad_fn=<{type(self.creator).__name__}Backward>")
+            extras.append(f"grad_fn=<{self.creator.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.device.type != "cpu":

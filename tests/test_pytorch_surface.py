@@ -465,3 +465,108 @@ def test_module_paths_import_as_with_torch():
             return ((x - y) ** 2).sum()
 
     assert MyLoss()(sg.ones(2), sg.zeros(2)).item() == 2.0
+
+
+# ---------------------------------------------------------------------- the autograd graph
+def _graph(root, depth: int = 4) -> list:
+    """The graph below ``root`` as nested (name, [children]) with leaves marked, for
+    comparing scratchgrad's and PyTorch's structure."""
+    if root is None:
+        return None
+    if depth == 0:
+        return root.name()
+    kids = [(_graph(node, depth - 1), index) for node, index in root.next_functions]
+    return (root.name().replace("torch::", "scratchgrad::"), kids)
+
+
+GRAPHS = {
+    "(a * b + c).sum()": lambda lib, a, b, c: (a * b + c).sum(),
+    "(a - c) / 2": lambda lib, a, b, c: (a - c) / 2,
+    "exp(a) * log(c)": lambda lib, a, b, c: lib.exp(a) * lib.log(c),
+    "sqrt, tanh, sigmoid": lambda lib, a, b, c: lib.sqrt(c).tanh().sigmoid(),
+    "relu, neg, abs": lambda lib, a, b, c: (-a.relu()).abs(),
+    "a ** 2, a ** c": lambda lib, a, b, c: a ** 2 + a ** c,
+    "cat, expand, mean": lambda lib, a, b, c: lib.cat([a, c]).expand(2, 6).mean(),
+    "sin, cos, cumsum": lambda lib, a, b, c: lib.cumsum(lib.sin(a) * lib.cos(c), 0),
+    "leaky_relu, clamp, log1p": lambda lib, a, b, c: lib.nn.functional.leaky_relu(
+        a.clamp(-1, 1)).log1p(),
+    "double": lambda lib, a, b, c: a.double() * 2,
+    "a used twice": lambda lib, a, b, c: a * a,
+}
+
+
+@pytest.mark.parametrize("build", GRAPHS.values(), ids=GRAPHS.keys())
+def test_grad_fn_names_and_next_functions_match_pytorch(torch, build):
+    def run(lib):
+        a = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        b = lib.tensor([1.0, 2.0, 3.0])
+        c = lib.tensor([1.5, 2.5, 3.5], requires_grad=True)
+        return build(lib, a, b, c)
+
+    assert _graph(run(sg).grad_fn) == _graph(run(torch).grad_fn)
+
+
+def test_next_functions_point_at_the_nodes_and_leaves():
+    a = sg.tensor([1.0, 2.0], requires_grad=True)
+    b = sg.tensor([3.0, 4.0])
+    c = sg.tensor([5.0, 6.0], requires_grad=True)
+    y = (a * b + c).sum()
+    add = y.grad_fn.next_functions[0][0]
+    mul, leaf_c = add.next_functions
+    assert mul[0] is (a * b).grad_fn or mul[0].name() == "MulBackward0"
+    assert leaf_c[0].variable is c and leaf_c[1] == 0
+    assert mul[0].next_functions[0][0].variable is a and mul[0].next_functions[1] == (None, 0)
+    # one AccumulateGrad per leaf while it is referenced, as PyTorch's
+    assert (a * 2).grad_fn.next_functions[0][0] is (a + 1).grad_fn.next_functions[0][0]
+    assert type(leaf_c[0]).__name__ == "AccumulateGrad" and leaf_c[0].next_functions == ()
+    # outputs of multi-output ops carry their index
+    first, second = sg.split(sg.ones(4, requires_grad=True) * 1, 2)
+    assert (first + second).grad_fn.next_functions[1][1] == 1
+
+
+def test_grad_fn_repr_and_name_read_as_pytorch(torch):
+    y = sg.ones(2, requires_grad=True) * 2
+    assert re_match(r"<MulBackward0 object at 0x[0-9a-f]+>", repr(y.grad_fn))
+    assert re_match(r"<MulBackward0 object at 0x[0-9a-f]+>",
+                    repr((torch.ones(2, requires_grad=True) * 2).grad_fn))
+    assert repr(y) == "tensor([2., 2.], grad_fn=<MulBackward0>)" == repr(
+        torch.ones(2, requires_grad=True) * 2)
+    leaf = y.grad_fn.next_functions[0][0]
+    assert re_match(r"<AccumulateGrad object at 0x[0-9a-f]+>", repr(leaf))
+    assert leaf.name() == (torch.ones(2, requires_grad=True) * 2).grad_fn.next_functions[0][
+        0].name().replace("torch::", "scratchgrad::")
+    tx = torch.ones(2, 3, requires_grad=True)
+    x = sg.ones(2, 3, requires_grad=True)
+    for op in (lambda lib, t: lib.nn.functional.conv2d(t.reshape(1, 1, 2, 3),
+                                                       lib.ones(1, 1, 1, 1)),
+               lambda lib, t: lib.nn.functional.max_pool2d(t.reshape(1, 1, 2, 3), 1),
+               lambda lib, t: lib.nn.functional.layer_norm(t, (3,)),
+               lambda lib, t: lib.nn.functional.nll_loss(t, lib.tensor([0, 1])),
+               lambda lib, t: lib.logsumexp(t, 1), lambda lib, t: t.cumprod(1),
+               lambda lib, t: lib.nn.functional.unfold(t.reshape(1, 1, 2, 3), 1)):
+        assert op(sg, x).grad_fn.name() == op(torch, tx).grad_fn.name()
+
+
+def test_custom_function_node_is_named_as_pytorch(torch):
+    def make(lib):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, gy):
+                (x,) = ctx.saved_tensors
+                return 3 * x ** 2 * gy
+        return Cube
+
+    x = sg.ones(2, requires_grad=True)
+    assert make(sg).apply(x).grad_fn.name() == make(torch).apply(
+        torch.ones(2, requires_grad=True)).grad_fn.name() == "CubeBackward"
+
+
+def re_match(pattern: str, text: str) -> bool:
+    import re
+
+    return re.fullmatch(pattern, text) is not None
