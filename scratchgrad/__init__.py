@@ -62,7 +62,8 @@ half = float16
 __version__ = "0.1.0"
 
 __all__ = [
-    "autograd", "cuda", "accelerator", "backends", "onnx", "utils", "data", "graph", "nn", "optim", "train", "jit", "compile",
+    "autograd", "cuda", "accelerator", "backends", "onnx", "utils", "data", "graph", "nn",
+    "optim", "train", "jit", "compile",
     "save", "load", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
     "set_grad_enabled", "device", "Size",
     "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",

@@ -148,7 +148,7 @@ class Function:
         """The i-th output tensor (held by weakref; alive during backward)."""
         return self.outputs[i]()
 
-    # ------------------------------------------------------------------ the graph as PyTorch shows it
+    # ------------------------------------------------------------------ the graph, as PyTorch
     def name(self) -> str:
         """The node's name as PyTorch's ``grad_fn.name()`` gives it: the op's class name and
         ``Backward0`` (``MulBackward0``), or PyTorch's own name where a scratchgrad op is

@@ -16,9 +16,9 @@ def export(model: Any, args: Any = (), f: Any = None, *more: Any, **options: Any
     """Write ``model`` run on ``args`` to the ONNX file ``f``: not implemented yet.
 
     >>> import scratchgrad as sg
-    >>> sg.onnx.export(sg.nn.Linear(2, 1), (sg.zeros(1, 2),), "model.onnx")
+    >>> sg.onnx.export(sg.nn.Linear(2, 1), (sg.zeros(1, 2),), "model.onnx")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    NotImplementedError: scratchgrad.onnx.export is not implemented yet: export to ONNX is planned (trace the model with scratchgrad.compile's tracer, write its ops as an ONNX graph). Meanwhile, scratchgrad.save(model.state_dict(), "model.safetensors") writes weights that PyTorch loads (safetensors.torch.load_file).
+    NotImplementedError: scratchgrad.onnx.export is not implemented yet: export to ONNX is ...
     """
     raise NotImplementedError(
         "scratchgrad.onnx.export is not implemented yet: export to ONNX is planned (trace "
