@@ -8,7 +8,11 @@ The public API is what this file re-exports; everything else is private.
 >>> x.grad
 tensor([2., 4.])
 """
-from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, int32, int64, uint8)
+from ._size import Size
+from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, get_default_dtype,
+                     int32, int64, set_default_dtype, uint8)
+from ._legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                      LongTensor)
 from . import autograd
 from ._config import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device, get_default_device, set_default_device
@@ -35,8 +39,12 @@ from .ops import (addmm, baddbmm, bucketize, cdist, clamp_max, clamp_min, column
                   kthvalue, lerp, median, meshgrid, mode, nanmean, nanmedian, nansum, quantile,
                   searchsorted, true_divide, vstack)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
+from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
+                        is_deterministic_algorithms_warn_only_enabled, set_num_threads,
+                        set_printoptions, use_deterministic_algorithms)
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
+from . import accelerator, backends, onnx  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
 from . import linalg  # noqa: E402
 from .linalg import det, inv as inverse, matrix_power, slogdet  # noqa: E402
@@ -54,9 +62,10 @@ half = float16
 __version__ = "0.1.0"
 
 __all__ = [
-    "autograd", "cuda", "utils", "data", "graph", "nn", "optim", "train", "jit", "compile",
+    "autograd", "cuda", "accelerator", "backends", "onnx", "utils", "data", "graph", "nn",
+    "optim", "train", "jit", "compile",
     "save", "load", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
-    "set_grad_enabled", "device",
+    "set_grad_enabled", "device", "Size",
     "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",
     "eye", "from_numpy", "full", "full_like", "linspace", "multinomial", "ones", "ones_like",
     "rand", "rand_like", "randint", "randn",
@@ -87,4 +96,10 @@ __all__ = [
     "index_add", "inverse", "kron", "kthvalue", "lerp", "matrix_power", "median", "meshgrid",
     "mode", "nanmean", "nanmedian", "nansum", "quantile", "searchsorted", "slogdet",
     "true_divide", "vstack",
+    # process-wide settings
+    "set_printoptions", "set_num_threads", "get_num_threads", "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+    # dtypes and the legacy constructors
+    "set_default_dtype", "get_default_dtype", "FloatTensor", "DoubleTensor", "HalfTensor",
+    "LongTensor", "IntTensor", "ByteTensor", "BoolTensor",
 ]

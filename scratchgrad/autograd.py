@@ -38,7 +38,8 @@ def _seed(root: Tensor, gradient: Any) -> Tensor:
                 f"backward: grad can be implicitly created only for scalar outputs; this output "
                 f"has shape {root.shape}, so pass gradient= a tensor of that shape")
         return Tensor._make(get_array_module(root.data).ones_like(root.data))
-    g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=root.dtype)
+    g = (gradient if isinstance(gradient, Tensor)
+         else Tensor._from_data(gradient, dtype=root.dtype))
     if g.shape != root.shape:
         raise RuntimeError(f"backward: gradient has shape {g.shape} but the output has shape "
                            f"{root.shape}; they must match")
@@ -149,7 +150,7 @@ _SECOND_TIME = (
 
 
 def _node_name(fn: _Node) -> str:
-    return type(fn).__name__ + "Backward"
+    return fn.name()  # PyTorch's form, SqrtBackward0
 
 
 def _check_versions(fn: _Node) -> None:
@@ -336,8 +337,8 @@ class set_detect_anomaly:
     ...     y = sg.sqrt(x) * 0.0
     ...     y.sum().backward()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    RuntimeError: Function 'SqrtBackward' returned nan values in its 0th output.
-    SqrtBackward was created at ...
+    RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th output.
+    SqrtBackward0 was created at ...
     """
 
     def __init__(self, mode: bool = True, check_nan: bool = True) -> None:
@@ -405,6 +406,9 @@ class _CustomNode(_Node):
         PyTorch."""
         self.ctx._saved, self.ctx._freed = (), True
 
+    def name(self) -> str:
+        return self.cls.__name__ + "Backward"  # PyTorch's name for a custom Function's node
+
     def __init__(self, cls: type, args: tuple, tensor_pos: list[int]) -> None:
         self.cls = cls
         self.args = args
@@ -431,7 +435,7 @@ class _CustomNode(_Node):
         for p in self.tensor_pos:
             g = gxs[p] if p < len(gxs) else None
             if g is not None and not isinstance(g, Tensor):
-                g = Tensor(g)
+                g = Tensor._from_data(g)
             picked.append(g)
         return tuple(picked)
 

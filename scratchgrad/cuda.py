@@ -72,6 +72,22 @@ def manual_seed(seed: int) -> None:
     default_generator.manual_seed_cuda(int(seed))
 
 
+def manual_seed_all(seed: int) -> None:
+    """Seed every GPU's generator: the one GPU's, as :func:`manual_seed` (PyTorch's name for
+    multi-GPU programs).
+
+    >>> import scratchgrad as sg
+    >>> sg.cuda.manual_seed_all(0)
+    """
+    manual_seed(seed)
+
+
+def current_device() -> int:
+    """The index of the GPU in use: 0 (one GPU is supported); a RuntimeError without CUDA."""
+    _backend.cupy_module("cuda.current_device")
+    return 0
+
+
 def kernels_enabled() -> bool:
     """Whether the hand-written CUDA kernels are used (``SCRATCHGRAD_CUDA_KERNELS=0`` turns them
     off and every op takes its generic CuPy path).
@@ -86,4 +102,5 @@ def kernels_enabled() -> bool:
 
 
 __all__ = ["is_available", "unavailable_reason", "device_count", "get_device_name",
-           "synchronize", "manual_seed", "kernels_enabled"]
+           "synchronize", "manual_seed", "manual_seed_all", "current_device",
+           "kernels_enabled"]

@@ -15,7 +15,7 @@ from . import random as _random
 from .backend import to_device_array
 from .ops._util import shape_arg
 from .random import Generator, rng
-from .tensor import Tensor, _to_array, as_dtype, float32, int64
+from .tensor import Tensor, _to_array, as_dtype, get_default_dtype, int64
 
 
 def _finish(array: Any, requires_grad: bool, device: Any = None) -> Tensor:
@@ -40,8 +40,11 @@ def _xp(device: Any, like: Tensor | None = None) -> Any:
     return _backend.array_module(device)
 
 
-def _dt(dtype: Any, default: Any = float32) -> np.dtype:
-    return as_dtype(dtype) if dtype is not None else default
+def _dt(dtype: Any, default: Any = None) -> np.dtype:
+    """``dtype``, else ``default``, else the default dtype (float32 unless set otherwise)."""
+    if dtype is not None:
+        return as_dtype(dtype)
+    return default if default is not None else get_default_dtype()
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
@@ -146,7 +149,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     """A tensor filled with ``fill_value`` (its dtype follows the value, like PyTorch)."""
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
-                 int64 if isinstance(fill_value, int) else float32)
+                 int64 if isinstance(fill_value, int) else get_default_dtype())
     size = (size,) if isinstance(size, int) else tuple(size)
     return _finish(_xp(device).full(size, fill_value, as_dtype(dtype)), requires_grad)
 
@@ -189,7 +192,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = int64 if is_int else float32
+        dtype = int64 if is_int else get_default_dtype()
     return _finish(np.arange(start, end, step).astype(as_dtype(dtype)), requires_grad, device)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _config
-from .tensor import Tensor, _VersionCounter, float32, int64
+from .tensor import Tensor, _VersionCounter, get_default_dtype, int64
 
 _state = _config._state
 _ndarray = np.ndarray
@@ -148,12 +148,97 @@ class Function:
         """The i-th output tensor (held by weakref; alive during backward)."""
         return self.outputs[i]()
 
-    @property
+    # ------------------------------------------------------------------ the graph, as PyTorch
     def name(self) -> str:
-        return type(self).__name__
+        """The node's name as PyTorch's ``grad_fn.name()`` gives it: the op's class name and
+        ``Backward0`` (``MulBackward0``), or PyTorch's own name where a scratchgrad op is
+        exactly one PyTorch op under another name (``Concat`` is ``CatBackward0``).
+
+        >>> import scratchgrad as sg
+        >>> (sg.ones(2, requires_grad=True) * 2).grad_fn.name()
+        'MulBackward0'
+        """
+        cls = type(self).__name__
+        return _TORCH_NAMES.get(cls) or cls + "Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """One ``(node, output_index)`` pair per input, as PyTorch's ``grad_fn.next_functions``:
+        the node that made the input, an :class:`AccumulateGrad` for a leaf that requires
+        grad, ``(None, 0)`` for an input that needs no gradient (constants included).
+
+        >>> import scratchgrad as sg
+        >>> a = sg.ones(2, requires_grad=True)
+        >>> (a * 2).grad_fn.next_functions  # doctest: +ELLIPSIS
+        ((<AccumulateGrad object at 0x...>, 0), (None, 0))
+        """
+        inputs = getattr(self, "inputs", None)
+        if inputs is None:  # an op called while no graph was recorded
+            return ()
+        edges = []
+        for x in inputs:
+            if x.creator is not None:
+                edges.append((x.creator, x._out_index))
+            elif x.requires_grad:
+                edges.append((AccumulateGrad.of(x), 0))
+            else:
+                edges.append((None, 0))
+        return tuple(edges)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}Backward>"
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+# Where a scratchgrad op is exactly one PyTorch op that PyTorch names otherwise. Ops that map
+# to several (reshape: View or UnsafeView; getitem: Select, Slice or Index; sum: Sum0 or
+# Sum1; matmul: Mm, Mv, Bmm, Dot) keep their own name.
+_TORCH_NAMES = {
+    "Concat": "CatBackward0", "ReLU": "ReluBackward0", "LeakyReLU": "LeakyReluBackward0",
+    "BroadcastTo": "ExpandBackward0", "Cast": "ToCopyBackward0",
+    "LogSumExp": "LogsumexpBackward0", "CumSum": "CumsumBackward0",
+    "CumProd": "CumprodBackward0", "Log1p": "Log1PBackward0", "Clamp": "ClampBackward1",
+    "PowScalar": "PowBackward0", "Pow": "PowBackward1", "NLLLoss": "NllLossBackward0",
+    "BCEWithLogits": "BinaryCrossEntropyWithLogitsBackward0",
+    "Conv2dOp": "ConvolutionBackward0", "MaxPool2dOp": "MaxPool2DWithIndicesBackward0",
+    "AvgPool2dOp": "AvgPool2DBackward0", "BatchNorm": "NativeBatchNormBackward0",
+    "LayerNorm": "NativeLayerNormBackward0", "Unfold": "Im2ColBackward0",
+}
+
+
+class AccumulateGrad:
+    """The graph node of a leaf that requires grad, as PyTorch shows it in ``next_functions``:
+    ``variable`` is the leaf, and there is nothing behind it. One node per leaf for as long as
+    it is referenced (the engine itself adds leaf gradients directly; this is for looking at
+    the graph).
+
+    >>> import scratchgrad as sg
+    >>> w = sg.ones(2, requires_grad=True)
+    >>> node = (w * 3).grad_fn.next_functions[0][0]
+    >>> node.variable is w, node.next_functions, node.name()
+    (True, (), 'scratchgrad::autograd::AccumulateGrad')
+    """
+
+    # id(leaf) -> its node, while the node lives; the node holds the leaf, so the id can't be
+    # reused by another tensor before the entry goes
+    _nodes: "weakref.WeakValueDictionary[int, AccumulateGrad]" = weakref.WeakValueDictionary()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    @classmethod
+    def of(cls, leaf: Tensor) -> "AccumulateGrad":
+        node = cls._nodes.get(id(leaf))
+        if node is None:
+            node = cls._nodes[id(leaf)] = cls(leaf)
+        return node
+
+    next_functions: tuple = ()
+
+    def name(self) -> str:
+        return "scratchgrad::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 def _share_version(out: Tensor, inputs: tuple) -> None:
@@ -196,13 +281,14 @@ def _input_error(fn: Function, inputs: tuple, e: Exception) -> Exception:
 
 def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
     """The dtype a Python scalar takes next to a tensor of dtype ``like`` (PyTorch's rule:
-    scalars never widen a float32 tensor; a float next to an integer tensor gives float32)."""
+    scalars never widen a float32 tensor; a float next to an integer tensor gives the default
+    dtype, float32)."""
     if isinstance(value, bool):
         return like
     if isinstance(value, int):
         return int64 if like.kind == "b" else like
     if isinstance(value, float):
-        return like if like.kind == "f" else float32
+        return like if like.kind == "f" else get_default_dtype()
     return np.asarray(value).dtype
 
 
@@ -218,7 +304,7 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     else:
         array = xp.asarray(value)
         if not hasattr(value, "dtype") and array.dtype == np.float64:
-            array = array.astype(float32)  # a Python list of floats
+            array = array.astype(get_default_dtype())  # a Python list of floats
     if _state.tracer is not None:
         _state.tracer.constant(array)
     return Tensor._make(array)
@@ -253,7 +339,7 @@ def binary_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Turn the operands of a binary op into two tensors with promoted dtypes."""
     if type(a) is not Tensor and not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
-            b = Tensor(b)
+            b = Tensor._from_data(b)
         a = as_tensor_like(a, b)
     elif type(b) is not Tensor and not isinstance(b, Tensor):
         b = as_tensor_like(b, a)
@@ -276,7 +362,6 @@ class ArrayOp(Function):
     def forward(self, *arrays):
         return self.fn(*arrays)
 
-    @property
     def name(self) -> str:
         return getattr(self.fn, "__name__", "ArrayOp")
 

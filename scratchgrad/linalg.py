@@ -226,7 +226,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     if B.data.dtype != A.data.dtype:
         raise TypeError(f"linalg.solve: A ({A.dtype}) and B ({B.dtype}) must have one dtype")
     if not left:
-        return _mT(solve(_mT(A), _mT(B)))
+        return _mT(solve(_mT(A), _mT(B))).contiguous()  # as PyTorch lays it out
     n = A.shape[-1]
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
     Bm = _shape.unsqueeze(B, -1) if vector else B

@@ -11,8 +11,9 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from . import _config
+from . import _config, _settings
 from . import backend as _backend
+from ._size import Size
 from .backend import device as _device
 from .backend import device_of, get_array_module
 
@@ -33,6 +34,36 @@ _DTYPE_ALIASES = {
 _DEFAULT_FLOAT = float32
 
 
+def set_default_dtype(d: Any) -> None:
+    """Make ``d`` (a floating-point dtype) the dtype of tensors made from Python floats, of the
+    float factories (``zeros``, ``rand``, ``arange(0.5, ...)``, ...) and of ``Tensor(...)``, as
+    ``torch.set_default_dtype``. Layers still create float32 parameters unless told a dtype.
+
+    >>> import scratchgrad as sg
+    >>> sg.set_default_dtype(sg.float64)
+    >>> sg.tensor([1.5]).dtype, sg.zeros(1).dtype
+    (dtype('float64'), dtype('float64'))
+    >>> sg.set_default_dtype(sg.float32)
+    """
+    global _DEFAULT_FLOAT
+    dt = as_dtype(d)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the "
+                        f"default type, got {dt}")
+    _DEFAULT_FLOAT = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of tensors made from Python floats: float32 unless :func:`set_default_dtype`
+    said otherwise.
+
+    >>> import scratchgrad as sg
+    >>> sg.get_default_dtype()
+    dtype('float32')
+    """
+    return _DEFAULT_FLOAT
+
+
 def as_dtype(dtype: Any) -> np.dtype:
     """Normalise a dtype given as a NumPy dtype, a Python type or a name (``"float32"``)."""
     if isinstance(dtype, str):
@@ -50,7 +81,8 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 
 def _default_dtype_for(array: np.ndarray, from_python: bool) -> np.dtype | None:
-    """PyTorch's rule: Python floats become float32; Python ints int64; NumPy keeps its dtype."""
+    """PyTorch's rule: Python floats become the default dtype (float32); Python ints int64;
+    NumPy keeps its dtype."""
     kind = array.dtype.kind
     if from_python:
         if kind == "f":
@@ -79,11 +111,47 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
+def _legacy_array(args: tuple, dtype: Any) -> Any:
+    """The array of ``Tensor(*args)``, PyTorch's legacy constructor: no argument, sizes
+    (``Tensor(2, 3)``, zeros here where PyTorch leaves memory uninitialised) or one piece of
+    data (a sequence or array, converted to the default dtype). A tensor argument is aliased
+    with its own dtype; the caller shares its version counter."""
+    target = _DEFAULT_FLOAT if dtype is None else as_dtype(dtype)
+    if not args:
+        return np.empty((0,), target)
+    sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
+    if all(type(n) is int for n in sizes):
+        if any(n < 0 for n in sizes):
+            raise ValueError(f"Tensor: expected non-negative sizes, got {sizes}")
+        return np.zeros(sizes, target)
+    if len(args) > 1:
+        raise TypeError(f"Tensor: expected sizes (ints) or one sequence of data, got "
+                        f"{len(args)} arguments of types "
+                        f"{', '.join(type(a).__name__ for a in args)}")
+    data = args[0]
+    if isinstance(data, Tensor):
+        if dtype is not None and data.dtype != target:
+            raise TypeError(f"Tensor: expected a tensor of dtype {target}, got {data.dtype}; "
+                            f"convert it with .to({target})")
+        return data.data
+    if isinstance(data, (bool, float, complex, np.generic)):
+        raise TypeError(f"Tensor: data must be a sequence (got {type(data).__name__}); "
+                        f"scratchgrad.tensor({data!r}) makes a 0-d tensor")
+    array = get_array_module(data).asarray(data)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"Tensor: unsupported data of dtype {array.dtype}")
+    return array.astype(target, copy=False)
+
+
 class Tensor:
     """A multi-dimensional array that records the operations applied to it.
 
-    Create tensors with :func:`scratchgrad.tensor` and friends; ``Tensor(data)`` follows the same
-    rules (Python floats become float32, NumPy arrays keep their dtype).
+    Create tensors with :func:`scratchgrad.tensor` and friends (Python floats become float32,
+    NumPy arrays keep their dtype). ``Tensor(...)`` itself is PyTorch's legacy constructor, as
+    books and older code call it: data of any kind becomes the default dtype (float32),
+    ``Tensor(2, 3)`` is a 2x3 tensor of zeros, ``Tensor()`` an empty one, and ``Tensor(t)``
+    aliases the tensor ``t``. Besides PyTorch's ``device=``, it takes ``dtype=``,
+    ``requires_grad=`` and ``name=``.
 
     >>> import scratchgrad as sg
     >>> x = sg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -91,6 +159,9 @@ class Tensor:
     >>> y.backward()
     >>> x.grad
     tensor([2., 4., 6.])
+    >>> import numpy as np
+    >>> sg.Tensor(np.array([1, 2])), sg.Tensor(2, 3).shape
+    (tensor([1., 2.]), (2, 3))
     """
 
     __slots__ = ("data", "_grad", "creator", "requires_grad", "generation", "_out_index",
@@ -100,8 +171,27 @@ class Tensor:
     __array_ufunc__ = None
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
-                 name: str | None = None) -> None:
+    def __init__(self, *args: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, name: str | None = None) -> None:
+        array = _legacy_array(args, dtype)
+        self._init(array, None, requires_grad, name)
+        if len(args) == 1 and isinstance(args[0], Tensor) and self.data is args[0].data:
+            self._vc = args[0]._shared_counter()  # an alias: in-place changes count for both
+        if device is not None and _device(device) != self.device:
+            self.data = _backend.to_device_array(self.data, _device(device))
+
+    @classmethod
+    def _from_data(cls, data: Any, dtype: Any = None, requires_grad: bool = False,
+                   name: str | None = None) -> "Tensor":
+        """A tensor from user data with :func:`scratchgrad.tensor`'s dtype rules (Python floats
+        become the default dtype, NumPy arrays keep theirs), sharing an array's memory: what
+        the library makes where a tensor argument was given as data (``Tensor(...)`` is the
+        legacy constructor, which turns all data into the default dtype)."""
+        t = object.__new__(cls)
+        t._init(data, dtype, requires_grad, name)
+        return t
+
+    def _init(self, data: Any, dtype: Any, requires_grad: bool, name: str | None) -> None:
         self.data = _to_array(data, dtype)
         if _backend._default_device is not None:  # set_default_device("cuda")
             self.data = _backend.to_device_array(self.data, _backend._default_device)
@@ -149,8 +239,10 @@ class Tensor:
         self._grad = value
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def shape(self) -> Size:
+        """The sizes of the dimensions, a :class:`scratchgrad.Size` (a tuple). The op library
+        reads ``x.data.shape`` instead, the array's own tuple, which costs nothing to make."""
+        return tuple.__new__(Size, self.data.shape)
 
     @property
     def ndim(self) -> int:
@@ -180,7 +272,7 @@ class Tensor:
         """The version counter, made on first need, to share with a view or alias."""
         vc = self._vc
         if vc is None:
-            vc = self._vc = _VersionCounter()
+            vc = self._vc = _VersionCounter(id(self.data))
         return vc
 
     def _bump_version(self) -> None:
@@ -188,7 +280,7 @@ class Tensor:
         to run (autograd checks the versions)."""
         vc = self._vc
         if vc is None:
-            vc = self._vc = _VersionCounter()
+            vc = self._vc = _VersionCounter(id(self.data))
         vc.value += 1
         _VersionCounter.last = next(_STAMPS)
 
@@ -212,9 +304,9 @@ class Tensor:
         return _ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Any:
-        """The shape, or the length of dimension ``dim``."""
+        """The shape (a :class:`scratchgrad.Size`), or the length of dimension ``dim``."""
         if dim is None:
-            return self.data.shape
+            return tuple.__new__(Size, self.data.shape)
         return self.data.shape[_ops.normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
@@ -289,19 +381,32 @@ class Tensor:
 
     def __repr__(self) -> str:
         a = np.asarray(self.__array__())
-        fixed = a.dtype.kind == "f" and a.size and not np.all(np.isnan(a) | (a == np.round(a)))
-        body = np.array2string(a, separator=", ", prefix="tensor(", precision=4,
-                               floatmode="fixed" if fixed else "maxprec")
         extras = []
-        if self.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype={self.dtype}")
+        if a.size == 0 and a.ndim != 1:
+            extras.append(f"size={a.shape}")
+        if self.dtype not in (_DEFAULT_FLOAT, int64, bool_) or (
+                a.size == 0 and self.dtype != _DEFAULT_FLOAT):
+            extras.append(f"dtype={_settings.dtype_name(self.dtype)}")
         if self.creator is not None:
-            extras.append(f"grad_fn=<{type(self.creator).__name__}Backward>")
+            extras.append(f"grad_fn=<{self.creator.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
+        body = _settings.format_array(a, "tensor(")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its number, as in PyTorch; any other
+        tensor takes no format spec (an empty one gives its repr).
+
+        >>> import scratchgrad as sg
+        >>> "{:.2f}".format(sg.tensor(3.14159))
+        '3.14'
+        """
+        if self.data.ndim == 0 and type(self) is Tensor:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -382,8 +487,50 @@ class Tensor:
         """A differentiable copy."""
         return _ops.clone(self)
 
+    def is_contiguous(self) -> bool:
+        """True when the elements lie in memory in row-major order without gaps. Views made
+        by ``transpose``, ``permute``, ``expand`` or slicing usually are not, as in PyTorch;
+        a few ops here lay out their results differently from PyTorch (docs/pytorch.md)."""
+        return bool(self.data.flags.c_contiguous)
+
     def contiguous(self) -> "Tensor":
-        return self
+        """This tensor if it is contiguous, else a contiguous copy that stays in the graph.
+
+        >>> import scratchgrad as sg
+        >>> x = sg.zeros(2, 3).t()
+        >>> x.is_contiguous(), x.contiguous().is_contiguous()
+        (False, True)
+        """
+        if self.data.flags.c_contiguous:
+            return self
+        return _ops.clone(self)  # Clone copies in row-major order
+
+    def stride(self, dim: int | None = None) -> Any:
+        """How many elements apart neighbours lie along each dimension (or along ``dim``).
+
+        >>> import scratchgrad as sg
+        >>> sg.zeros(2, 3).stride(), sg.zeros(2, 3).t().stride()
+        ((3, 1), (1, 3))
+        """
+        size = self.data.itemsize
+        strides = tuple(st // size for st in self.data.strides)
+        if dim is None:
+            return strides
+        return strides[_ops.normalize_dim(dim, self.data.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        """How many elements into the memory it views this tensor starts (0 unless it is a
+        view such as ``x[1:]``; an element taken out, ``x[3]``, is a copy here, 0 too).
+
+        >>> import scratchgrad as sg
+        >>> sg.zeros(2, 3)[1].storage_offset()
+        3
+        """
+        a = self.data
+        root = a
+        while getattr(root.base, "shape", None) is not None:  # the array that owns the memory
+            root = root.base
+        return (_address(a) - _address(root)) // a.itemsize
 
     # ------------------------------------------------------------------ dtype and device
     def to(self, *args: Any, **kwargs: Any) -> "Tensor":
@@ -404,8 +551,20 @@ class Tensor:
             out = _ops.cast(out, as_dtype(dtype))
         return out
 
-    def type(self, dtype: Any) -> "Tensor":
-        return self.to(dtype)
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """``x.type()``: the legacy type's name, ``'scratchgrad.FloatTensor'`` (PyTorch:
+        ``'torch.FloatTensor'``); ``x.type(sg.float64)``, ``x.type(sg.DoubleTensor)`` or
+        ``x.type("torch.DoubleTensor")``: the tensor converted.
+
+        >>> import scratchgrad as sg
+        >>> sg.ones(2).type(), sg.ones(2).type(sg.LongTensor).dtype
+        ('scratchgrad.FloatTensor', dtype('int64'))
+        """
+        from . import _legacy  # noqa: PLC0415  (_legacy builds on tensor)
+
+        if dtype is None:
+            return _legacy.type_name(self)
+        return self.to(_legacy.dtype_of(dtype))
 
     def type_as(self, other: "Tensor") -> "Tensor":
         """This tensor in ``other``'s dtype."""
@@ -418,7 +577,7 @@ class Tensor:
 
         >>> import scratchgrad as sg
         >>> sg.ones(2, dtype=sg.float64).new_zeros(1, 3)
-        tensor([[0., 0., 0.]], dtype=float64)
+        tensor([[0., 0., 0.]], dtype=scratchgrad.float64)
         """
         from .factory import zeros  # noqa: PLC0415  (factory builds on tensor)
 
@@ -824,10 +983,12 @@ class Tensor:
         return _ops.reshape(self, *shape)
 
     def view(self, *shape: Any) -> "Tensor":
+        """The same data with a new shape, without a copy; refuses, as PyTorch, a view whose
+        strides can't take the shape (see :func:`scratchgrad.view`)."""
         return _ops.view(self, *shape)
 
     def view_as(self, other: "Tensor") -> "Tensor":
-        return _ops.shape._reshape(self, other.shape, "view_as")
+        return _ops.shape._view(self, tuple(other.data.shape), "view_as")
 
     def reshape_as(self, other: "Tensor") -> "Tensor":
         return _ops.shape._reshape(self, other.shape, "reshape_as")
@@ -1200,8 +1361,8 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
-            data = np.empty((0,), dtype=np.float32)
-        super().__init__(data, requires_grad=requires_grad)
+            data = np.empty((0,), dtype=_DEFAULT_FLOAT)
+        self._init(data, None, requires_grad, None)  # keeps the data's dtype, as PyTorch
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -1216,16 +1377,28 @@ class _VersionCounter:
     tensor at all changed in place since, so it skips the per-tensor check (a training step
     changes its parameters only after backward). Each stamp is a new number from ``_STAMPS``
     (itertools.count, atomic in CPython), so a change made after the forward never leaves the
-    forward's stamp in place, whatever the threads do."""
+    forward's stamp in place, whatever the threads do.
 
-    __slots__ = ("value",)
+    ``owner`` is the id of the array of the tensor that made the counter, the base: a tensor
+    sharing the counter with another array is a view, which ``view()`` treats as PyTorch
+    treats views (an id, not a reference: it keeps no memory alive, and a stale one only
+    makes ``view()`` copy where PyTorch might refuse)."""
+
+    __slots__ = ("value", "owner")
     last = 0
 
-    def __init__(self) -> None:
+    def __init__(self, owner: int = 0) -> None:
         self.value = 0
+        self.owner = owner
 
 
 _STAMPS = itertools.count(1)
+
+
+def _address(a: Any) -> int:
+    """Where an array's first element lies in memory (NumPy or CuPy)."""
+    ptr = getattr(a.data, "ptr", None)  # CuPy's MemoryPointer; NumPy's .data is a memoryview
+    return ptr if ptr is not None else a.__array_interface__["data"][0]
 
 
 def _set_grad(t: Tensor, value: "Tensor | None") -> None:

@@ -121,7 +121,7 @@ class TensorDataset(Dataset):
             arrays.append(t)
         sizes = [t.shape[0] for t in arrays]
         if len(set(sizes)) != 1:
-            shapes = ", ".join(str(t.shape) for t in arrays)
+            shapes = ", ".join(str(tuple(t.shape)) for t in arrays)
             raise ValueError(f"TensorDataset: expected all tensors to have the same size in the "
                              f"first dimension, found sizes {sizes} (shapes {shapes})")
         self.tensors: tuple[Tensor, ...] = tuple(arrays)

@@ -155,4 +155,5 @@ class BPTTLoader:
             x, y = self.data[i:i + k], self.data[i + 1:i + 1 + k]
             if self.batch_first:
                 x, y = x.T, y.T
-            yield Tensor(np.ascontiguousarray(x)), Tensor(np.ascontiguousarray(y))
+            yield (Tensor._from_data(np.ascontiguousarray(x)),
+                   Tensor._from_data(np.ascontiguousarray(y)))

@@ -84,3 +84,7 @@ from .fold import Fold, Unfold
 from .pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d
 
 __all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "ConvTranspose1d", "Fold", "Unfold"]
+
+from . import modules, parameter  # noqa: E402  (PyTorch's paths: nn.modules.linear, ...)
+
+__all__ += ["modules", "parameter"]

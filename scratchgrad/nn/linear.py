@@ -177,7 +177,7 @@ class Embedding(Module):
 
         >>> from scratchgrad import nn
         >>> emb = nn.Embedding(4, 2, padding_idx=3); emb.reset_parameters(); emb.weight[3]
-        tensor([0., 0.], grad_fn=<GetItemBackward>)
+        tensor([0., 0.], grad_fn=<GetItemBackward0>)
         """
         init.normal_(self.weight)
         if self.padding_idx is not None:

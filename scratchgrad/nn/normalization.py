@@ -39,9 +39,11 @@ class _BatchNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dt)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dt)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+            zeros, ones = np.zeros(num_features, dtype=dt), np.ones(num_features, dtype=dt)
+            self.register_buffer("running_mean", Tensor._from_data(zeros))
+            self.register_buffer("running_var", Tensor._from_data(ones))
+            self.register_buffer("num_batches_tracked",
+                                 Tensor._from_data(np.array(0, dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)

@@ -328,5 +328,5 @@ class Transformer(Module):
         """
         mask = np.triu(np.full((sz, sz), -np.inf, dtype=np.float32 if dtype is None else dtype),
                        1)
-        t = Tensor(mask)
+        t = Tensor._from_data(mask)
         return t if device is None else t.to(device)

@@ -9,21 +9,22 @@ from typing import Any
 import numpy as np
 
 from .. import _config
-from ..tensor import Tensor
+from ..tensor import Tensor, get_default_dtype
 
 
 def to_tensor(x: Any) -> Tensor:
     """Accept array-likes where a tensor is expected (``scratchgrad.exp([1.0, 2.0])``)."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor._from_data(x)
 
 
 def to_float_tensor(x: Any) -> Tensor:
-    """Like :func:`to_tensor`, with integer and bool tensors turned into float32: PyTorch's
-    rule for exp, log, sqrt, sin, sigmoid... (``exp(int64 tensor)`` is float32)."""
+    """Like :func:`to_tensor`, with integer and bool tensors turned into the default dtype
+    (float32): PyTorch's rule for exp, log, sqrt, sin, sigmoid... (``exp(int64 tensor)`` is
+    float32)."""
     x = to_tensor(x)
     if x.data.dtype.kind == "f":
         return x
-    return Tensor._make(x.data.astype("float32"))
+    return Tensor._make(x.data.astype(get_default_dtype()))
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:

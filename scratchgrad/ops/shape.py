@@ -216,16 +216,6 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     return _reshape(to_tensor(x), shape_arg(shape, "reshape"), "reshape")
 
 
-def view(x: Any, *shape: Any) -> Tensor:
-    """:func:`reshape` under PyTorch's other name (every tensor here can be viewed).
-
-    >>> import scratchgrad as sg
-    >>> sg.arange(6).view(3, 2).shape
-    (3, 2)
-    """
-    return _reshape(to_tensor(x), shape_arg(shape, "view"), "view")
-
-
 def _reshape(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
     """reshape, view, view_as, reshape_as: the check, with ``op`` (what the user called) named
     in the error."""
@@ -239,6 +229,84 @@ def _reshape(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
         raise RuntimeError(f"{op}: shape {shape} is invalid for a tensor of shape {x.shape} "
                            f"({x.data.size} elements)")
     return Reshape(shape)(x)
+
+
+def view(x: Any, *shape: Any) -> Tensor:
+    """``x.view(shape)``: the same data seen with a new shape, without a copy (PyTorch's
+    ``view``). A tensor that is a view of another one (made by ``transpose``, ``permute``,
+    ``expand``, slicing, ...) can only take shapes its strides can express; otherwise this
+    raises, as PyTorch does, and ``reshape`` (which copies when it must) is the answer.
+
+    A tensor computed by an op is never refused, even when NumPy laid its result out in
+    another order than PyTorch would have (a few ops here return, say, a transposed
+    result): it is reshaped, with a copy if needed, so that PyTorch code keeps running. So
+    is ``(x.t() * 2)``, which PyTorch refuses (its result keeps the transposed strides).
+
+    >>> import scratchgrad as sg
+    >>> sg.arange(6).view(2, 3).shape
+    (2, 3)
+    >>> sg.arange(6).view(2, 3).t().view(-1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    RuntimeError: view: size (-1,) is not compatible with the input's size (3, 2) and ...
+    """
+    return _view(to_tensor(x), shape_arg(shape, "view"), "view")
+
+
+def _view(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
+    """view and view_as: the stride check, with ``op`` (what the user called) named."""
+    a = x.data
+    # A view shares its base's version counter, made for the base's array (_share_version)
+    if not a.flags.c_contiguous and x._vc is not None and x._vc.owner != id(a):
+        new = _resolve(shape, a.size)
+        if new is not None and not _viewable(a.shape, a.strides, new):
+            strides = tuple(st // a.itemsize for st in a.strides)
+            raise RuntimeError(
+                f"{op}: size {shape} is not compatible with the input's size {a.shape} and "
+                f"stride {strides} (at least one dimension spans across two contiguous "
+                f"subspaces); use .reshape(...) instead, which copies the data when it must")
+    return _reshape(x, shape, op)
+
+
+def _resolve(shape: tuple, size: int) -> tuple | None:
+    """``shape`` with its -1 worked out for ``size`` elements; None when it doesn't fit
+    (reshape then raises its own error)."""
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if shape.count(-1) == 1 and known and size % known == 0:
+        return tuple(size // known if s == -1 else s for s in shape)
+    return shape if known == size and -1 not in shape else None
+
+
+def _viewable(shape: tuple, strides: tuple, new_shape: tuple) -> bool:
+    """Whether an array of ``shape`` and ``strides`` can be seen as ``new_shape`` without a
+    copy. Its dimensions fall into chunks, runs of neighbours that lie one after the other in
+    memory (dimension i continues i-1 when stride[i-1] == stride[i] * shape[i]); the new shape
+    fits when its dimensions, taken in order, multiply out to those chunks one by one.
+    Dimensions of size 1 go anywhere."""
+    if 0 in shape:
+        return True
+    chunks: list[int] = []
+    previous = None
+    for n, st in zip(shape, strides):
+        if n == 1:
+            continue
+        if chunks and previous == st * n:
+            chunks[-1] *= n
+        else:
+            chunks.append(n)
+        previous = st
+    sizes = [n for n in new_shape if n != 1]
+    i = 0
+    for chunk in chunks:
+        product = 1
+        while product < chunk and i < len(sizes):
+            product *= sizes[i]
+            i += 1
+        if product != chunk:
+            return False
+    return i == len(sizes)
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -546,8 +614,9 @@ def flip(input: Any, dims: Any) -> Tensor:
     ds = _unique_dims(_dims(dims), x.ndim, "flip")
     if not ds or x.ndim == 0:
         return x
-    return getitem(x, tuple(slice(None, None, -1) if k in ds else slice(None)
-                            for k in range(x.ndim)))
+    # a copy, as PyTorch's flip makes: a reversed view would alias the input
+    return clone(getitem(x, tuple(slice(None, None, -1) if k in ds else slice(None)
+                                  for k in range(x.ndim))))
 
 
 def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:

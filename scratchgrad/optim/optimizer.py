@@ -182,7 +182,7 @@ class Optimizer:
                 if g.data.flags.writeable:
                     g.data.fill(0)
                 else:  # e.g. a broadcast view: give the parameter its own zero array
-                    p.grad = Tensor(get_array_module(g.data).zeros_like(g.data))
+                    p.grad = Tensor._from_data(get_array_module(g.data).zeros_like(g.data))
 
     @opaque
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

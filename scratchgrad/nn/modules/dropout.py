@@ -1,0 +1,5 @@
+"""PyTorch's ``torch.nn.modules.dropout`` path: dropout, the same classes as ``scratchgrad.nn``,
+re-exported from where they are written."""
+from ..dropout import Dropout, Dropout1d, Dropout2d
+
+__all__ = ["Dropout", "Dropout1d", "Dropout2d"]

@@ -1,0 +1,5 @@
+"""PyTorch's ``torch.nn.modules.upsampling`` path: upsampling, the same classes as
+``scratchgrad.nn``, re-exported from where they are written."""
+from ..upsampling import Upsample
+
+__all__ = ["Upsample"]
