@@ -111,10 +111,10 @@ def test_moving_to_cuda_without_cuda_is_a_clear_error():
 
 @needs_no_cuda
 def test_cli_device_cuda_without_cuda_is_a_clear_error(capsys):
-    assert main(["train", "--dataset", "spiral", "--device", "cuda", "--epochs", "0"]) == 1
+    assert main(["train", "--dataset", "spiral", "--device", "cuda", "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert "--device cuda: CUDA is not available" in err and "use --device cpu" in err
-    assert main(["train", "--dataset", "spiral", "--device", "gpu0", "--epochs", "0"]) == 1
+    assert main(["train", "--dataset", "spiral", "--device", "gpu0", "--epochs", "1"]) == 2
     assert "expected cpu or cuda, got 'gpu0'" in capsys.readouterr().err
 
 

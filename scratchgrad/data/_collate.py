@@ -66,7 +66,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     [tensor([[0., 0.],
             [1., 1.]]), tensor([1, 0])]
     >>> default_collate([{"w": 0.5, "name": "a"}, {"w": 1.5, "name": "b"}])
-    {'w': tensor([0.5000, 1.5000], dtype=float64), 'name': ['a', 'b']}
+    {'w': tensor([0.5000, 1.5000], dtype=scratchgrad.float64), 'name': ['a', 'b']}
     """
     if len(batch) == 0:
         raise ValueError("default_collate: expected at least one sample, found an empty batch")
