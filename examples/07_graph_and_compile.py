@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
     x, y = load(True, args.limit)
     x_test, y_test = load(False, args.test_limit)
     sg.manual_seed(args.seed)
-    init = [q.data.copy() for q in nn.Sequential(nn.Linear(784, 256), nn.ReLU(),
+    init = [q.detach().numpy().copy() for q in nn.Sequential(nn.Linear(784, 256), nn.ReLU(),
                                                  nn.Linear(256, 10)).parameters()]
     plan = batches(len(x), args.batch_size, args.epochs, args.seed)
     os.makedirs(args.out, exist_ok=True)
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
     for name, (logits, secs) in results.items():
         accuracy[name] = float((logits.argmax(axis=1) == y_test).mean())
         print(f"{name:<12}{accuracy[name]:>15.2%}{secs:>14.1f} s")
-    weight_diff = max(float(np.abs(a.data - b.data).max()) for a, b in
+    weight_diff = max(float((a - b).abs().max()) for a, b in
                       zip(eager_model.parameters(), compiled_model.parameters()))
     print(f"largest weight difference, eager vs compiled: {weight_diff:.2e}")
     print(f"the compiled training step: {picture}")

@@ -123,7 +123,7 @@ def sample_words(model: CharModel, vocab: CharVocab, n: int, temperature: float,
     with sg.no_grad():
         for _ in range(max_len):
             logits, state = model(sg.tensor(tokens), state)
-            z = logits.data[0].astype(np.float64) / temperature
+            z = logits.detach().numpy()[0].astype(np.float64) / temperature
             z[:, banned] = -np.inf
             p = np.exp(z - z.max(axis=1, keepdims=True))
             p /= p.sum(axis=1, keepdims=True)

@@ -70,7 +70,7 @@ def predict(model: Forecaster, series: np.ndarray) -> np.ndarray:
     model.eval()
     with sg.no_grad():
         pred, _ = model(sg.tensor(series[:-1].reshape(-1, 1, 1)))
-    return pred.data.reshape(-1)
+    return pred.detach().numpy().reshape(-1)
 
 
 def save_plot(path: str, truth: np.ndarray, preds: dict[str, np.ndarray]) -> None:

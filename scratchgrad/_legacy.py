@@ -25,7 +25,7 @@ class _LegacyType(type):
         return Tensor(*args, dtype=cls.dtype, device=device)
 
     def __instancecheck__(cls, obj: Any) -> bool:
-        return (isinstance(obj, Tensor) and obj.data.dtype == cls.dtype
+        return (isinstance(obj, Tensor) and obj._data.dtype == cls.dtype
                 and obj.device.type == "cpu")
 
 
@@ -52,8 +52,8 @@ _BY_NAME = {t.__name__: t for t in _TYPES}
 
 def type_name(x: Tensor) -> str:
     """``x.type()``: ``'scratchgrad.FloatTensor'``, ``'scratchgrad.cuda.FloatTensor'``."""
-    legacy = _BY_DTYPE.get(x.data.dtype)
-    name = legacy.__name__ if legacy is not None else f"{x.data.dtype.name}Tensor"
+    legacy = _BY_DTYPE.get(x._data.dtype)
+    name = legacy.__name__ if legacy is not None else f"{x._data.dtype.name}Tensor"
     where = "" if x.device.type == "cpu" else "cuda."
     return f"scratchgrad.{where}{name}"
 

@@ -42,6 +42,6 @@ def to_device(x: Tensor, device: Any) -> Tensor:
     True
     """
     device = device if isinstance(device, _device) else _device(device)
-    if device_of(x.data).type == device.type:
+    if device_of(x._data).type == device.type:
         return x
     return ToDevice(device)(x)

@@ -33,11 +33,11 @@ def _seed(root: Tensor, gradient: Any) -> Tensor:
             f"backward: the tensor of shape {root.shape} does not require grad and has no "
             "grad_fn; did you compute it under no_grad or from tensors with requires_grad=False?")
     if gradient is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward: grad can be implicitly created only for scalar outputs; this output "
                 f"has shape {root.shape}, so pass gradient= a tensor of that shape")
-        return Tensor._make(get_array_module(root.data).ones_like(root.data))
+        return Tensor._make(get_array_module(root._data).ones_like(root._data))
     g = (gradient if isinstance(gradient, Tensor)
          else Tensor._from_data(gradient, dtype=root.dtype))
     if g.shape != root.shape:
@@ -46,7 +46,7 @@ def _seed(root: Tensor, gradient: Any) -> Tensor:
     if g.requires_grad:  # part of a graph (create_graph=True): keep the link
         return g if g.dtype == root.dtype else g.to(root.dtype)
     # a private copy: the engine may hand the seed to a leaf's .grad, updated in place later
-    return Tensor._make(g.data.astype(root.dtype, copy=True))
+    return Tensor._make(g._data.astype(root.dtype, copy=True))
 
 
 def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
@@ -77,7 +77,7 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
             if x._hooks:
                 hooked = _run_hooks(x, gx, tracer)
                 if hooked is not gx and not create_graph:  # may be an array the hook keeps
-                    hooked = Tensor._make(hooked.data.copy())
+                    hooked = Tensor._make(hooked._data.copy())
                 gx = hooked
             if capture is not None:
                 key = id(x)
@@ -132,9 +132,9 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
             for x, gx in zip(fn.inputs, gxs):
                 if gx is None or not x.requires_grad:
                     continue
-                if gx.data.dtype != x.data.dtype:
-                    gx = gx.to(x.data.dtype)
-                if gx.data.shape != x.data.shape:
+                if gx._data.dtype != x._data.dtype:
+                    gx = gx.to(x._data.dtype)
+                if gx._data.shape != x._data.shape:
                     raise RuntimeError(
                         f"{type(fn).__name__}.backward returned a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape} (a bug in that op)")
@@ -186,8 +186,8 @@ def _check_nan(fn: _Node, gxs: tuple) -> None:
     for i, (x, g) in enumerate(zip(fn.inputs, gxs)):
         if g is None or not x.requires_grad:  # computed but not used: not an anomaly
             continue
-        xp = get_array_module(g.data)
-        if g.data.dtype.kind in "fc" and bool(xp.isnan(g.data).any()):
+        xp = get_array_module(g._data)
+        if g._data.dtype.kind in "fc" and bool(xp.isnan(g._data).any()):
             raise RuntimeError(f"Function '{_node_name(fn)}' returned nan values in its {i}th "
                                f"output.{_forward_trace(fn)}")
 
@@ -235,20 +235,20 @@ def to_leaf(x: Tensor, gx: Tensor, create_graph: bool, handed: set[int]) -> None
     """
     if x.grad is None:
         if not create_graph:
-            d = gx.data
+            d = gx._data
             if d.base is not None or id(d) in handed or not d.flags.writeable:
                 gx = Tensor._make(d.copy())
-            handed.add(id(gx.data))
-            gx = Tensor._make(gx.data) if gx.creator is not None else gx
+            handed.add(id(gx._data))
+            gx = Tensor._make(gx._data) if gx.creator is not None else gx
         x.grad = gx
     elif create_graph:
         x.grad = x.grad + gx
     else:
         g = x.grad
-        if g.creator is None and g.data.flags.writeable and g.data.base is None:
-            g.data += gx.data
+        if g.creator is None and g._data.flags.writeable and g._data.base is None:
+            g._data += gx._data
         else:
-            x.grad = Tensor._make(g.data + gx.data)
+            x.grad = Tensor._make(g._data + gx._data)
 
 
 def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
@@ -257,7 +257,7 @@ def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
     tracer = _config._state.tracer
     if tracer is not None:
         return tracer.add(a, b)
-    return Tensor._make(a.data + b.data)
+    return Tensor._make(a._data + b._data)
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -423,7 +423,7 @@ class _CustomNode(_Node):
             out = self.cls.forward(self.ctx, *args)
         self.multi = isinstance(out, tuple)
         outs = out if self.multi else (out,)
-        arrays_out = tuple(o.data if isinstance(o, Tensor) else np.asarray(o) for o in outs)
+        arrays_out = tuple(o._data if isinstance(o, Tensor) else np.asarray(o) for o in outs)
         return arrays_out if self.multi else arrays_out[0]
 
     def backward(self, *gys: Tensor) -> Any:

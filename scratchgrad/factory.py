@@ -56,7 +56,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     dtype('float32')
     """
     array = _data_array(data, dtype, "tensor")
-    source = data.data if isinstance(data, Tensor) else data
+    source = data._data if isinstance(data, Tensor) else data
     if array is source or (isinstance(source, np.ndarray) and np.shares_memory(array, source)):
         array = array.copy()
     return _finish(array, requires_grad, device)
@@ -279,7 +279,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     >>> sg.multinomial(sg.tensor([0.0, 1.0, 0.0]), 2, replacement=True)
     tensor([1, 1])
     """
-    w = _backend.to_numpy(input.data if isinstance(input, Tensor) else input)
+    w = _backend.to_numpy(input._data if isinstance(input, Tensor) else input)
     shape = w.shape
     if w.ndim not in (1, 2) or w.shape[-1] == 0:
         raise ValueError(f"multinomial: expected weights of shape (C,) or (N, C) with C >= 1, "

@@ -68,7 +68,7 @@ class Function:
         if _state.tracer is not None:  # scratchgrad.compile is recording this call
             return _state.tracer.call(self, inputs)
         try:
-            ys = self.forward(*[x.data for x in inputs])
+            ys = self.forward(*[x._data for x in inputs])
         except (ValueError, IndexError, TypeError) as e:
             _check_same_device(self, inputs)  # CuPy refuses NumPy inputs with a TypeError
             raise _input_error(self, inputs, e) from None
@@ -79,7 +79,7 @@ class Function:
                 else:
                     _check_same_device(self, inputs)
             out = Tensor._make(ys)
-            if ys.base is not None or (inputs and ys is inputs[0].data):
+            if ys.base is not None or (inputs and ys is inputs[0]._data):
                 _share_version(out, inputs)  # a view: in-place changes count for both
             if _state.grad_enabled:
                 for x in inputs:
@@ -109,7 +109,7 @@ class Function:
         outs = tuple(Tensor._make(np.asarray(y) if isinstance(y, np.generic) else y)
                      for y in ys)
         for o in outs:
-            if o.data.base is not None or (inputs and o.data is inputs[0].data):
+            if o._data.base is not None or (inputs and o._data is inputs[0]._data):
                 _share_version(o, inputs)
         if _state.grad_enabled and any([x.requires_grad for x in inputs]):
             gen = max([x.generation for x in inputs])
@@ -245,10 +245,10 @@ def _share_version(out: Tensor, inputs: tuple) -> None:
     """Give ``out``, whose array is a view of (or is) an input's array, that input's version
     counter: an in-place change through either is then seen by every backward that saved the
     other, as PyTorch's views share their base's counter."""
-    a = out.data
+    a = out._data
     base = a.base
     for x in inputs:
-        d = x.data
+        d = x._data
         if d is a or (base is not None and (d is base or d.base is base)):
             out._vc = x._shared_counter()
             return
@@ -270,7 +270,7 @@ def _check_same_device(fn: Function, inputs: tuple) -> None:
     are on different devices (run only off the all-NumPy path, so it costs the CPU nothing)."""
     from .backend import check_same_device  # noqa: PLC0415  (off the hot path)
 
-    check_same_device(type(fn).__name__.lower(), [x.data for x in inputs])
+    check_same_device(type(fn).__name__.lower(), [x._data for x in inputs])
 
 
 def _input_error(fn: Function, inputs: tuple, e: Exception) -> Exception:
@@ -296,11 +296,11 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     """Wrap a scalar or array as a constant tensor with ``like``'s dtype family and device."""
     if isinstance(value, Tensor):
         return value
-    xp = np if type(like.data) is np.ndarray else _array_module(like)
+    xp = np if type(like._data) is np.ndarray else _array_module(like)
     if isinstance(value, (np.generic,)):
         value = value.item()
     if isinstance(value, (bool, int, float)):
-        array = xp.asarray(value, dtype=_scalar_dtype(value, like.data.dtype))
+        array = xp.asarray(value, dtype=_scalar_dtype(value, like._data.dtype))
     else:
         array = xp.asarray(value)
         if not hasattr(value, "dtype") and array.dtype == np.float64:
@@ -313,13 +313,13 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
 def _array_module(t: Tensor):
     from .backend import get_array_module
 
-    return get_array_module(t.data)
+    return get_array_module(t._data)
 
 
 def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """PyTorch's promotion for two tensors: a float beats an integer or bool whatever its width,
     so ``int64 tensor + float32 tensor`` is float32 (NumPy would say float64)."""
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._data.dtype, b._data.dtype
     if da == db:
         return a, b
     from .ops.shape import Cast  # a Function, so that scratchgrad.compile sees the cast
@@ -343,7 +343,7 @@ def binary_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
         a = as_tensor_like(a, b)
     elif type(b) is not Tensor and not isinstance(b, Tensor):
         b = as_tensor_like(b, a)
-    if a.data.dtype != b.data.dtype:
+    if a._data.dtype != b._data.dtype:
         return _promoted(a, b)
     return a, b
 
@@ -375,7 +375,7 @@ def array_op(fn: Any, *inputs: Tensor) -> Tensor:
     tensor([ True, False])
     """
     if _state.tracer is None:
-        return Tensor._make(fn(*[x.data for x in inputs]))
+        return Tensor._make(fn(*[x._data for x in inputs]))
     prev = _state.grad_enabled
     _state.grad_enabled = False
     try:

@@ -71,7 +71,7 @@ def worth_it(params: list[Any]) -> bool:
     and the group holds at least :data:`MIN_ELEMENTS` elements."""
     total = 0
     for p in params:
-        total += p.data.size
+        total += p._data.size
     return total >= MIN_ELEMENTS and available()
 
 

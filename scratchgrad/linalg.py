@@ -56,13 +56,13 @@ def _mT(x: Tensor) -> Tensor:
 
 
 def _eye_like(x: Tensor, n: int) -> Tensor:
-    xp = get_array_module(x.data)
-    return Tensor._make(xp.eye(n, dtype=x.data.dtype))
+    xp = get_array_module(x._data)
+    return Tensor._make(xp.eye(n, dtype=x._data.dtype))
 
 
 def _float_matrix(A: Any, op: str, square: bool = True) -> Tensor:
     A = to_tensor(A)
-    if A.data.dtype.kind != "f":
+    if A._data.dtype.kind != "f":
         raise TypeError(f"linalg.{op}: expected a floating-point tensor, got {A.dtype}")
     if A.ndim < 2:
         raise ValueError(f"linalg.{op}: expected a tensor with at least 2 dimensions (a batch "
@@ -101,7 +101,7 @@ def _all_outputs(fn: Function) -> tuple:
 def _inverse_gaps(w: Tensor) -> Tensor:
     """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it: built with tensor ops from
     the eigen- or singular values, so that double backward sees its dependence on them."""
-    xp = get_array_module(w.data)
+    xp = get_array_module(w._data)
     off = Tensor._make(~xp.eye(w.shape[-1], dtype=bool))
     d = _shape.unsqueeze(w, -2) - _shape.unsqueeze(w, -1)
     return where(off, 1.0 / where(off, d, 1.0), 0.0)
@@ -201,8 +201,8 @@ class Solve(Function):
         gb = _solve(_mT(A), gx)
         ga = None
         if A.requires_grad:
-            ga = _shape.sum_to(-matmul(gb, _mT(self.output())), A.data.shape)
-        return ga, _shape.sum_to(gb, B.data.shape)
+            ga = _shape.sum_to(-matmul(gb, _mT(self.output())), A._data.shape)
+        return ga, _shape.sum_to(gb, B._data.shape)
 
 
 def _solve(A: Tensor, B: Tensor) -> Tensor:
@@ -223,7 +223,7 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     """
     A = _float_matrix(A, "solve")
     B = to_tensor(B)
-    if B.data.dtype != A.data.dtype:
+    if B._data.dtype != A._data.dtype:
         raise TypeError(f"linalg.solve: A ({A.dtype}) and B ({B.dtype}) must have one dtype")
     if not left:
         return _mT(solve(_mT(A), _mT(B))).contiguous()  # as PyTorch lays it out
@@ -463,12 +463,12 @@ def pinv(A: Any, *, atol: float | None = None, rtol: float | None = None,
     """
     A = _float_matrix(A, "pinv", square=False)
     U, S, Vh = svd(A, full_matrices=False)
-    xp = get_array_module(S.data)
+    xp = get_array_module(S._data)
     if rtol is None:
         rtol = 0.0 if atol is not None and atol > 0 else (
-            float(np.finfo(A.data.dtype).eps) * max(A.shape[-2:]))
-    smax = S.data.max(axis=-1, keepdims=True) if S.shape[-1] else S.data
-    keep = Tensor._make(S.data > xp.maximum(atol or 0.0, rtol * smax))
+            float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:]))
+    smax = S._data.max(axis=-1, keepdims=True) if S.shape[-1] else S._data
+    keep = Tensor._make(S._data > xp.maximum(atol or 0.0, rtol * smax))
     sinv = where(keep, 1.0 / where(keep, S, 1.0), 0.0)
     return matmul(_mT(Vh) * _shape.unsqueeze(sinv, -2), _mT(U))
 
@@ -554,7 +554,7 @@ def multi_dot(tensors: Sequence[Any]) -> Tensor:
 def _cast(x: Tensor, dtype: Any, op: str) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(f"linalg.{op}: expected a floating-point tensor, got {x.dtype}")
     return x
 

@@ -99,7 +99,7 @@ def _default_dtype_for(array: np.ndarray, from_python: bool) -> np.dtype | None:
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Turn user data (list, scalar, ndarray, Tensor) into an array with PyTorch's dtype rules."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     xp = get_array_module(data)
     if dtype is not None:
         return xp.asarray(data, dtype=as_dtype(dtype))
@@ -133,7 +133,7 @@ def _legacy_array(args: tuple, dtype: Any) -> Any:
         if dtype is not None and data.dtype != target:
             raise TypeError(f"Tensor: expected a tensor of dtype {target}, got {data.dtype}; "
                             f"convert it with .to({target})")
-        return data.data
+        return data._data
     if isinstance(data, (bool, float, complex, np.generic)):
         raise TypeError(f"Tensor: data must be a sequence (got {type(data).__name__}); "
                         f"scratchgrad.tensor({data!r}) makes a 0-d tensor")
@@ -164,7 +164,7 @@ class Tensor:
     (tensor([1., 2.]), (2, 3))
     """
 
-    __slots__ = ("data", "_grad", "creator", "requires_grad", "generation", "_out_index",
+    __slots__ = ("_data", "_grad", "creator", "requires_grad", "generation", "_out_index",
                  "_retains_grad", "_hooks", "name", "_vc", "__weakref__")
 
     # Let ``ndarray + tensor`` reach Tensor.__radd__ instead of NumPy converting the tensor.
@@ -175,10 +175,10 @@ class Tensor:
                  requires_grad: bool = False, name: str | None = None) -> None:
         array = _legacy_array(args, dtype)
         self._init(array, None, requires_grad, name)
-        if len(args) == 1 and isinstance(args[0], Tensor) and self.data is args[0].data:
+        if len(args) == 1 and isinstance(args[0], Tensor) and self._data is args[0]._data:
             self._vc = args[0]._shared_counter()  # an alias: in-place changes count for both
         if device is not None and _device(device) != self.device:
-            self.data = _backend.to_device_array(self.data, _device(device))
+            self._data = _backend.to_device_array(self._data, _device(device))
 
     @classmethod
     def _from_data(cls, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -192,9 +192,9 @@ class Tensor:
         return t
 
     def _init(self, data: Any, dtype: Any, requires_grad: bool, name: str | None) -> None:
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         if _backend._default_device is not None:  # set_default_device("cuda")
-            self.data = _backend.to_device_array(self.data, _backend._default_device)
+            self._data = _backend.to_device_array(self._data, _backend._default_device)
         self._grad: Tensor | None = None
         self.creator = None
         self.generation = 0
@@ -207,13 +207,13 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
         if _config._state.tracer is not None:  # made from data inside a compiled function
-            _config._state.tracer.constant(self.data)
+            _config._state.tracer.constant(self._data)
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool = False) -> "Tensor":
         """Wrap an array without any checks: the fast path used by the op library."""
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t._grad = None
         t.creator = None
         t.requires_grad = requires_grad
@@ -226,6 +226,34 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------------ properties
+    @property
+    def data(self) -> "Tensor":
+        """This tensor's values as a tensor outside autograd, as PyTorch's ``.data``: it shares
+        the memory, never requires grad, records no history, and has a version counter of its
+        own, so an in-place change through it (``p.data.add_(g, alpha=-lr)``) is not seen by
+        autograd's checks. Prefer ``detach()`` (which shares the counter) and ``no_grad()``.
+        Assigning (``p.data = t``) replaces the values, whatever their shape.
+
+        The raw array (NumPy or CuPy) that the ops compute on is ``tensor._data``, for
+        readers of the op library; ``tensor.numpy()`` gives it to users. (DeZero's
+        ``Variable.data`` is that array; here ``.data`` is PyTorch's.)
+
+        >>> import scratchgrad as sg
+        >>> w = sg.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.data.mul_(10)
+        tensor([10., 20.])
+        >>> w
+        tensor([10., 20.], requires_grad=True)
+        """
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor to assign, got {type(value).__name__} "
+                            "(wrap arrays with scratchgrad.tensor)")
+        self._data = value._data
+
     @property
     def grad(self) -> "Tensor | None":
         """The gradient accumulated by ``backward()`` (None until then)."""
@@ -241,20 +269,20 @@ class Tensor:
     @property
     def shape(self) -> Size:
         """The sizes of the dimensions, a :class:`scratchgrad.Size` (a tuple). The op library
-        reads ``x.data.shape`` instead, the array's own tuple, which costs nothing to make."""
-        return tuple.__new__(Size, self.data.shape)
+        reads ``x._data.shape`` instead, the array's own tuple, which costs nothing to make."""
+        return tuple.__new__(Size, self._data.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> _device:
-        return device_of(self.data)
+        return device_of(self._data)
 
     @property
     def is_leaf(self) -> bool:
@@ -272,7 +300,7 @@ class Tensor:
         """The version counter, made on first need, to share with a view or alias."""
         vc = self._vc
         if vc is None:
-            vc = self._vc = _VersionCounter(id(self.data))
+            vc = self._vc = _VersionCounter(id(self._data))
         return vc
 
     def _bump_version(self) -> None:
@@ -280,7 +308,7 @@ class Tensor:
         to run (autograd checks the versions)."""
         vc = self._vc
         if vc is None:
-            vc = self._vc = _VersionCounter(id(self.data))
+            vc = self._vc = _VersionCounter(id(self._data))
         vc.value += 1
         _VersionCounter.last = next(_STAMPS)
 
@@ -291,7 +319,7 @@ class Tensor:
 
     @property
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     @property
     def T(self) -> "Tensor":
@@ -306,19 +334,19 @@ class Tensor:
     def size(self, dim: int | None = None) -> Any:
         """The shape (a :class:`scratchgrad.Size`), or the length of dimension ``dim``."""
         if dim is None:
-            return tuple.__new__(Size, self.data.shape)
-        return self.data.shape[_ops.normalize_dim(dim, self.ndim, "size")]
+            return tuple.__new__(Size, self._data.shape)
+        return self._data.shape[_ops.normalize_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     # ------------------------------------------------------------------ conversion
     def _read(self, what: str) -> None:
@@ -329,10 +357,10 @@ class Tensor:
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         self._read("item()")
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number; "
                              f"this one has shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shared memory on the CPU)."""
@@ -340,15 +368,15 @@ class Tensor:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
         self._read("numpy()")
-        return self.data if get_array_module(self.data) is np else self.data.get()
+        return self._data if get_array_module(self._data) is np else self._data.get()
 
     def tolist(self) -> Any:
         self._read("tolist()")
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         self._read("conversion to a NumPy array")
-        a = self.data if get_array_module(self.data) is np else self.data.get()
+        a = self._data if get_array_module(self._data) is np else self._data.get()
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def __float__(self) -> float:
@@ -358,22 +386,22 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError(f"only one-element integer tensors can be used as an index "
                             f"(got dtype {self.dtype}, shape {self.shape})")
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} is "
                                "ambiguous; use .any() or .all()")
         self._read("bool() (an `if` or `while` on a tensor)")
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def __iter__(self) -> Iterator["Tensor"]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     # By identity, as object's (tensors are dict keys: optimizer state, autograd's records);
     # object's own, in C, because __eq__ (elementwise) would otherwise remove it.
@@ -404,7 +432,7 @@ class Tensor:
         >>> "{:.2f}".format(sg.tensor(3.14159))
         '3.14'
         """
-        if self.data.ndim == 0 and type(self) is Tensor:
+        if self._data.ndim == 0 and type(self) is Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
@@ -426,7 +454,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """A tensor sharing this data (and its version counter), cut from the graph (the
         "unchain" of DeZero)."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self._data)
         t._vc = self._shared_counter()
         return t
 
@@ -436,7 +464,7 @@ class Tensor:
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(f"requires_grad_: only floating-point tensors can require "
                                f"gradients, this one has dtype {self.dtype}")
         if not requires_grad and self.creator is not None:
@@ -491,7 +519,7 @@ class Tensor:
         """True when the elements lie in memory in row-major order without gaps. Views made
         by ``transpose``, ``permute``, ``expand`` or slicing usually are not, as in PyTorch;
         a few ops here lay out their results differently from PyTorch (docs/pytorch.md)."""
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def contiguous(self) -> "Tensor":
         """This tensor if it is contiguous, else a contiguous copy that stays in the graph.
@@ -501,7 +529,7 @@ class Tensor:
         >>> x.is_contiguous(), x.contiguous().is_contiguous()
         (False, True)
         """
-        if self.data.flags.c_contiguous:
+        if self._data.flags.c_contiguous:
             return self
         return _ops.clone(self)  # Clone copies in row-major order
 
@@ -512,11 +540,11 @@ class Tensor:
         >>> sg.zeros(2, 3).stride(), sg.zeros(2, 3).t().stride()
         ((3, 1), (1, 3))
         """
-        size = self.data.itemsize
-        strides = tuple(st // size for st in self.data.strides)
+        size = self._data.itemsize
+        strides = tuple(st // size for st in self._data.strides)
         if dim is None:
             return strides
-        return strides[_ops.normalize_dim(dim, self.data.ndim, "stride")]
+        return strides[_ops.normalize_dim(dim, self._data.ndim, "stride")]
 
     def storage_offset(self) -> int:
         """How many elements into the memory it views this tensor starts (0 unless it is a
@@ -526,7 +554,7 @@ class Tensor:
         >>> sg.zeros(2, 3)[1].storage_offset()
         3
         """
-        a = self.data
+        a = self._data
         root = a
         while getattr(root.base, "shape", None) is not None:  # the array that owns the memory
             root = root.base
@@ -732,9 +760,9 @@ class Tensor:
 
     def _inplace(self, op: str, ufunc: Any, other: Any) -> "Tensor":
         self._check_inplace(op)
-        value = other.data if isinstance(other, Tensor) else other
+        value = other._data if isinstance(other, Tensor) else other
         try:
-            ufunc(self.data, value, out=self.data, casting="same_kind")
+            ufunc(self._data, value, out=self._data, casting="same_kind")
         except (TypeError, ValueError) as e:  # numpy's UFuncTypeError is a TypeError
             other_shape = getattr(value, "shape", ())
             kind = TypeError if isinstance(e, TypeError) else ValueError
@@ -769,14 +797,14 @@ class Tensor:
         if _config._state.tracer is not None:
             return _config._state.tracer.mutate(self, Tensor.add_, (other, alpha), {})
         if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
+            other = (other._data if isinstance(other, Tensor) else other) * alpha
         return self._inplace("add_", np.add, other)
 
     def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
         if _config._state.tracer is not None:
             return _config._state.tracer.mutate(self, Tensor.sub_, (other, alpha), {})
         if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
+            other = (other._data if isinstance(other, Tensor) else other) * alpha
         return self._inplace("sub_", np.subtract, other)
 
     def mul_(self, other: Any) -> "Tensor":
@@ -797,8 +825,8 @@ class Tensor:
         if _config._state.tracer is not None:
             return _config._state.tracer.mutate(self, Tensor.fill_, (value,), {})
         self._check_inplace("fill_")
-        self.data[...] = _backend.like(value.data if isinstance(value, Tensor) else value,
-                                       self.data)
+        self._data[...] = _backend.like(value._data if isinstance(value, Tensor) else value,
+                                       self._data)
         self._bump_version()
         return self
 
@@ -807,9 +835,9 @@ class Tensor:
         if _config._state.tracer is not None:
             return _config._state.tracer.mutate(self, Tensor.copy_, (src,), {})
         self._check_inplace("copy_")
-        value = src.data if isinstance(src, Tensor) else np.asarray(src)
+        value = src._data if isinstance(src, Tensor) else np.asarray(src)
         try:
-            self.data[...] = _backend.like(value, self.data)
+            self._data[...] = _backend.like(value, self._data)
         except ValueError:
             raise ValueError(f"copy_: can't copy a value of shape {np.shape(value)} into a "
                              f"tensor of shape {self.shape}") from None
@@ -820,7 +848,7 @@ class Tensor:
         if _config._state.tracer is not None:
             return _config._state.tracer.mutate(self, Tensor.clamp_, (min, max), {})
         self._check_inplace("clamp_")
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._data, min, max, out=self._data)
         self._bump_version()
         return self
 
@@ -828,9 +856,9 @@ class Tensor:
         if _config._state.tracer is not None:
             return _config._state.tracer.mutate(self, Tensor.__setitem__, (index, value), {})
         self._check_inplace("__setitem__")
-        value = value.data if isinstance(value, Tensor) else value
+        value = value._data if isinstance(value, Tensor) else value
         try:
-            self.data[_ops.index_arrays(index)] = value
+            self._data[_ops.index_arrays(index)] = value
         except (IndexError, ValueError) as e:
             kind = IndexError if isinstance(e, IndexError) else ValueError
             raise kind(f"__setitem__: can't assign a value of shape {np.shape(value)} to "
@@ -988,7 +1016,7 @@ class Tensor:
         return _ops.view(self, *shape)
 
     def view_as(self, other: "Tensor") -> "Tensor":
-        return _ops.shape._view(self, tuple(other.data.shape), "view_as")
+        return _ops.shape._view(self, tuple(other._data.shape), "view_as")
 
     def reshape_as(self, other: "Tensor") -> "Tensor":
         return _ops.shape._reshape(self, other.shape, "reshape_as")
@@ -1305,19 +1333,19 @@ class Tensor:
         if _config._state.tracer is not None:
             return _config._state.tracer.mutate(self, Tensor.masked_fill_, (mask, value), {})
         self._check_inplace("masked_fill_")
-        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         if m.dtype != np.bool_:
             raise TypeError(f"masked_fill_: expected a bool mask, got dtype {m.dtype}")
         if isinstance(value, Tensor) and value.ndim:
             raise ValueError(f"masked_fill_: value must be a number or a 0-d tensor, got a "
                              f"tensor of shape {value.shape}")
         try:
-            m = get_array_module(self.data).broadcast_to(m, self.shape)
+            m = get_array_module(self._data).broadcast_to(m, self.shape)
         except ValueError:
             raise ValueError(f"masked_fill_: the mask of shape {m.shape} does not broadcast to "
                              f"the tensor's shape {self.shape}") from None
-        v = value.data if isinstance(value, Tensor) else value
-        self.data[m] = _backend.like(v, self.data).astype(self.data.dtype) if hasattr(
+        v = value._data if isinstance(value, Tensor) else value
+        self._data[m] = _backend.like(v, self._data).astype(self._data.dtype) if hasattr(
             v, "dtype") else v
         self._bump_version()
         return self
@@ -1331,13 +1359,13 @@ class Tensor:
         from .ops.indexing import _index_add_args  # noqa: PLC0415
 
         _, d, idx, src = _index_add_args(self, dim, index, source)
-        values = src.data if alpha == 1 else src.data * alpha
-        xp = get_array_module(self.data)
+        values = src._data if alpha == 1 else src._data * alpha
+        xp = get_array_module(self._data)
         if self.ndim == 0:
-            self.data[...] += values.sum()
+            self._data[...] += values.sum()
         else:
-            _backend.add_at(xp, self.data, (slice(None),) * d + (idx.data.reshape(-1),),
-                            values.astype(self.data.dtype, copy=False))
+            _backend.add_at(xp, self._data, (slice(None),) * d + (idx._data.reshape(-1),),
+                            values.astype(self._data.dtype, copy=False))
         self._bump_version()
         return self
 

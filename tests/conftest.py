@@ -125,7 +125,7 @@ def device(request):
 
 # NumPy's comparison helpers want host arrays and CuPy refuses the implicit conversion, so on
 # cuda the fixture lets them take device arrays (copied to the host), and the tests compare
-# ``t.data`` or ``x.grad.data`` with NumPy or PyTorch results exactly as they do on the CPU.
+# ``t._data`` or ``x.grad._data`` with NumPy or PyTorch results exactly as they do on the CPU.
 _HOST_ASSERTIONS = [(np.testing, "assert_allclose"), (np.testing, "assert_array_equal"),
                     (np.testing, "assert_array_almost_equal"), (np.testing, "assert_equal"),
                     (np, "allclose"), (np, "array_equal"), (np, "isclose")]

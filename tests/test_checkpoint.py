@@ -189,7 +189,7 @@ def _setup(seed: int = 0, scheduler: bool = True):
 
 
 def _weights(model: nn.Module) -> dict[str, bytes]:
-    return {k: v.data.tobytes() for k, v in model.state_dict().items()}
+    return {k: v._data.tobytes() for k, v in model.state_dict().items()}
 
 
 def test_resume_is_bit_identical_to_an_uninterrupted_run(tmp_path):

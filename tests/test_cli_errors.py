@@ -500,7 +500,7 @@ def test_a_last_step_divergence_is_caught():
     """The Trainer stops at a non-finite batch loss; weights that became nan in the very last
     step are caught after fit."""
     model = nn.Sequential(nn.Linear(2, 3))
-    model[0].bias.data[1] = np.nan
+    model[0].bias._data[1] = np.nan
     with pytest.raises(cli.RunFailed, match=r"the parameter 0\.bias holds inf or nan"):
         cli._check_not_diverged(type("H", (), {"__len__": lambda s: 0})(), model, 3, "hint")
 

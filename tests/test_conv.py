@@ -140,7 +140,7 @@ def test_results_never_alias_workspace_memory(layout):
         outs.append([y.detach(), z.detach(), x.grad, w.grad])
         for t in outs[-1]:
             for slot in C._workspace.slots.values():
-                assert not np.shares_memory(t.data, slot)
+                assert not np.shares_memory(t._data, slot)
     snapshot = [t.numpy().copy() for t in outs[0]]
     C.conv2d(sg.tensor(_arr(2, 4, 6, 5)), sg.tensor(_arr(6, 2, 3, 3)), padding=1, groups=2)
     for t, s in zip(outs[0], snapshot):
@@ -437,14 +437,14 @@ def test_conv_init_follows_torch_default():
     m = nn.Conv2d(16, 64, 3, groups=2)
     fan_in = 8 * 9
     bound = 1 / math.sqrt(fan_in)
-    w, b = m.weight.data, m.bias.data
+    w, b = m.weight._data, m.bias._data
     assert w.dtype == np.float32 and b.dtype == np.float32
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.05 * bound  # uniform's std
     sg.manual_seed(0)
-    np.testing.assert_array_equal(nn.Conv2d(16, 64, 3, groups=2).weight.data, w)
+    np.testing.assert_array_equal(nn.Conv2d(16, 64, 3, groups=2).weight._data, w)
     t = nn.ConvTranspose2d(6, 4, 3)  # fan_in = weight.size(1) * k * k = 4 * 9
-    assert np.abs(t.weight.data).max() <= 1 / 6 and np.abs(t.bias.data).max() <= 1 / 6
+    assert np.abs(t.weight._data).max() <= 1 / 6 and np.abs(t.bias._data).max() <= 1 / 6
 
 
 def test_pooling_modules_match_torch(torch):
@@ -477,7 +477,7 @@ def test_small_cnn_trains_in_float32():
         loss.backward()
         for p in model.parameters():
             assert p.grad.dtype == np.float32
-            p.data -= 0.5 * p.grad.data
+            p._data -= 0.5 * p.grad._data
         losses.append(loss.item())
     assert losses[-1] < losses[0] - 0.02
 

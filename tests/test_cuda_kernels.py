@@ -99,7 +99,7 @@ def test_lstm_with_the_fused_step_kernel_matches_pytorch(kernels_on_numpy, torch
     tlayer = torch.nn.LSTM(I_, H_, num_layers=2)
     with torch.no_grad():
         for name, p in layer.named_parameters():
-            getattr(tlayer, name).copy_(torch.from_numpy(p.data.copy()))
+            getattr(tlayer, name).copy_(torch.from_numpy(p._data.copy()))
     xs = sg.tensor(x, requires_grad=True)
     tx = torch.tensor(x, requires_grad=True)
     out, (h, c) = layer(xs)
@@ -138,18 +138,18 @@ def test_cross_entropy_kernels_match_the_cpu_op(reduction, weighted, kernels_on_
     cpu = N.CrossEntropy(target, weight, -100, 0.0, reduction)
     loss_cpu = cpu(sg.tensor(x, requires_grad=True))
     up = np.asarray(rng.standard_normal(loss_cpu.shape), dtype=np.float32)
-    gx_cpu = cpu.backward(sg.tensor(up)).data  # first-order path (grad mode is on: graph path)
+    gx_cpu = cpu.backward(sg.tensor(up))._data  # first-order path (grad mode is on: graph path)
     with sg.no_grad():
-        gx_cpu_fast = cpu.backward(sg.tensor(up)).data
+        gx_cpu_fast = cpu.backward(sg.tensor(up))._data
 
     fn = N.CrossEntropy(target, weight, -100, 0.0, reduction)
     t = N._IndexTargets(target, weight, -100, x.dtype, x.shape[1], "cross_entropy")
     fn.denom = t.denom
     loss = N._reduce_rows(_gpu_ops.cross_entropy_forward(fn, x, t), reduction, fn.denom)
-    np.testing.assert_allclose(loss, loss_cpu.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(loss, loss_cpu._data, rtol=1e-5, atol=1e-6)
     assert fn.row_max.shape == (M, 1) and fn.log_sum.shape == (M, 1)
     g = up.reshape(-1) if reduction == "none" else N._upstream(sg.tensor(up), reduction,
-                                                              fn.denom).data
+                                                              fn.denom)._data
     gx = _gpu_ops.cross_entropy_backward(fn, x, t, g)
     np.testing.assert_allclose(gx, gx_cpu_fast, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gx, gx_cpu, rtol=1e-5, atol=1e-6)

@@ -57,10 +57,10 @@ def test_tensor_dataset_samples_and_batches():
     x, y = sg.randn(6, 3), sg.arange(6)
     ds = TensorDataset(x, y)
     xi, yi = ds[4]
-    np.testing.assert_array_equal(xi.data, x.data[4])
+    np.testing.assert_array_equal(xi._data, x._data[4])
     assert yi.shape == () and yi.item() == 4
     xb, yb = ds.get_batch(np.array([5, 0]))
-    np.testing.assert_array_equal(xb.data, x.data[[5, 0]])
+    np.testing.assert_array_equal(xb._data, x._data[[5, 0]])
     assert yb.tolist() == [5, 0]
 
 
@@ -167,7 +167,7 @@ def test_loader_covers_every_sample_once(prefetch):
     ds = TensorDataset(sg.arange(103))
     for loader in (DataLoader(ds, 8, shuffle=True, prefetch=prefetch),
                    DataLoader(Counting(103), 8, shuffle=True, prefetch=prefetch)):
-        seen = np.concatenate([b[-1].data for b in loader])
+        seen = np.concatenate([b[-1]._data for b in loader])
         assert sorted(seen.tolist()) == list(range(103))
         assert seen.tolist() != list(range(103))  # shuffled
 
@@ -282,12 +282,12 @@ def test_to_tensor_against_numpy():
     rgb = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
     a = T.ToTensor()(gray)
     assert a.shape == (1, 5, 7) and a.dtype == np.float32
-    np.testing.assert_array_equal(a.data[0], gray.astype(np.float32) / np.float32(255))
+    np.testing.assert_array_equal(a._data[0], gray.astype(np.float32) / np.float32(255))
     b = T.ToTensor()(rgb)
-    np.testing.assert_array_equal(b.data, (rgb / 255.0).astype(np.float32).transpose(2, 0, 1))
-    assert 0.0 <= b.data.min() and b.data.max() <= 1.0
+    np.testing.assert_array_equal(b._data, (rgb / 255.0).astype(np.float32).transpose(2, 0, 1))
+    assert 0.0 <= b._data.min() and b._data.max() <= 1.0
     f = np.linspace(0, 3, 6, dtype=np.float64).reshape(2, 3)
-    np.testing.assert_allclose(T.ToTensor()(f).data[0], f)  # not scaled
+    np.testing.assert_allclose(T.ToTensor()(f)._data[0], f)  # not scaled
     with pytest.raises(TypeError, match="expected a NumPy array image.*found Tensor"):
         T.ToTensor()(sg.zeros(2, 2))
     with pytest.raises(ValueError, match=r"found shape \(2, 2, 2, 2\)"):
@@ -301,9 +301,9 @@ def test_normalize_against_numpy():
                                                                                        None]
     out = T.Normalize(mean, std)(sg.from_numpy(x))
     assert isinstance(out, sg.Tensor) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data, ref, rtol=1e-6)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-6)
     batch = T.Normalize(mean, std)(sg.from_numpy(np.stack([x, x])))
-    np.testing.assert_allclose(batch.data[1], ref, rtol=1e-6)
+    np.testing.assert_allclose(batch._data[1], ref, rtol=1e-6)
     np.testing.assert_allclose(T.Normalize(0.5, 0.5)(x), (x - 0.5) / 0.5, rtol=1e-6)
     with pytest.raises(ValueError, match=r"C = 3 .*found shape \(2, 4, 5\)"):
         T.Normalize(mean, std)(x[:2])
@@ -321,7 +321,7 @@ def test_random_horizontal_flip_against_numpy():
         np.testing.assert_array_equal(out, img[:, ::-1] if u < 0.5 else img)
     assert any(u < 0.5 for u in draws) and any(u >= 0.5 for u in draws)
     chw = sg.from_numpy(np.arange(24.0).reshape(2, 3, 4))
-    np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(chw).data, chw.data[..., ::-1])
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(chw)._data, chw._data[..., ::-1])
     hwc = np.arange(24).reshape(2, 4, 3)
     np.testing.assert_array_equal(T.RandomHorizontalFlip(1.0)(hwc), hwc[:, ::-1, :])
     with pytest.raises(ValueError, match=r"probability p in \[0, 1\], found 2"):
@@ -348,7 +348,7 @@ def test_random_crop_against_numpy():
 def test_compose_and_lambda():
     t = T.Compose([T.ToTensor(), T.Lambda(lambda x: x * 2), T.Normalize([1.0], [1.0])])
     out = t(np.full((2, 2), 255, np.uint8))
-    np.testing.assert_allclose(out.data, np.ones((1, 2, 2)))
+    np.testing.assert_allclose(out._data, np.ones((1, 2, 2)))
     assert "ToTensor()" in repr(t)
     with pytest.raises(TypeError, match="expected a callable, found int"):
         T.Lambda(3)
@@ -363,7 +363,7 @@ def test_random_transforms_in_loader_are_reproducible_with_and_without_prefetch(
         sg.manual_seed(5)
         out = []
         for x, _ in DataLoader(ds, 5, shuffle=True, prefetch=prefetch):
-            out.append(x.data.copy())
+            out.append(x._data.copy())
             sg.rand(3)  # the training step draws from the global generator meanwhile
         return out
 
@@ -402,8 +402,8 @@ def test_fashion_mnist_from_debian_folder(debian_fashion_mnist, tmp_path, monkey
     t = FashionMNIST(train=False, transform=T.ToTensor(), target_transform=lambda c: c + 100)
     assert t.get_batch(np.arange(3)) is NotImplemented
     x, y = next(iter(DataLoader(t, batch_size=8)))
-    assert x.shape == (8, 1, 28, 28) and x.dtype == np.float32 and int(y.data.min()) >= 100
-    np.testing.assert_allclose(x.data[0, 0], test.data[0] / 255.0, rtol=1e-6)
+    assert x.shape == (8, 1, 28, 28) and x.dtype == np.float32 and int(y._data.min()) >= 100
+    np.testing.assert_allclose(x._data[0, 0], test.data[0] / 255.0, rtol=1e-6)
 
 
 # The SHA-256 of the decompressed official files. Debian re-compresses them, so the .gz bytes

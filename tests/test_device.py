@@ -77,7 +77,7 @@ FACTORIES = {
 @pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_every_factory_takes_device(name):
     t = FACTORIES[name]("cpu")
-    assert t.device == "cpu" and type(t.data) is np.ndarray
+    assert t.device == "cpu" and type(t._data) is np.ndarray
     if CUDA:
         assert FACTORIES[name]("cuda").device == "cuda"
     else:

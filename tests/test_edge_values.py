@@ -104,8 +104,8 @@ def test_edge_value_matches_torch_without_warnings(torch, name, value, dtype):
     y, gx = run_silently(forward_backward, ours_fn, x_np)
     ty, tgx = torch_forward_backward(torch, _torch_fn(torch, torch_path), x_np)
     assert y.dtype == dtype and gx.dtype == dtype
-    assert_same(y.data, ty, dtype, f"{name}({value!r}) ({dtype})")
-    assert_same(gx.data, tgx, dtype, f"d/dx {name}({value!r}) ({dtype})")
+    assert_same(y._data, ty, dtype, f"{name}({value!r}) ({dtype})")
+    assert_same(gx._data, tgx, dtype, f"d/dx {name}({value!r}) ({dtype})")
 
 
 def test_the_sweep_has_280_cases():
@@ -143,10 +143,10 @@ def test_gradient_at_edge_values_matches_torch(torch, call, x, value, grad):
     x_np = np.array([x])
     y, gx = run_silently(forward_backward, lambda t: call(sg, t), x_np)
     ty, tgx = torch_forward_backward(torch, lambda t: call(torch, t), x_np)
-    assert_same(y.data, ty, "float64", "value")
-    assert_same(gx.data, tgx, "float64", "gradient")
-    assert_same(y.data, np.full_like(ty, value), "float64", "documented value")
-    assert_same(gx.data, [grad], "float64", "documented gradient")
+    assert_same(y._data, ty, "float64", "value")
+    assert_same(gx._data, tgx, "float64", "gradient")
+    assert_same(y._data, np.full_like(ty, value), "float64", "documented value")
+    assert_same(gx._data, [grad], "float64", "documented gradient")
 
 
 @pytest.mark.parametrize("name, kwargs", [
@@ -160,8 +160,8 @@ def test_activations_at_edge_values_match_torch(torch, name, kwargs):
     tfn = getattr(torch.nn.functional, name)
     ty, tgx = torch_forward_backward(torch, lambda x: tfn(x, **kwargs), x_np)
     # a few ulps more than the sweep: these are compositions (gelu, mish, silu)
-    np.testing.assert_allclose(y.data, ty, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(gx.data, tgx, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y._data, ty, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gx._data, tgx, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
@@ -172,8 +172,8 @@ def test_maximum_and_minimum_with_nan_give_both_sides_the_gradient(torch, name):
     ta, tb = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
     run_silently(lambda: getattr(sg, name)(a, b).sum().backward())
     getattr(torch, name)(ta, tb).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, ta.grad.numpy())
-    np.testing.assert_array_equal(b.grad.data, tb.grad.numpy())
+    np.testing.assert_array_equal(a.grad._data, ta.grad.numpy())
+    np.testing.assert_array_equal(b.grad._data, tb.grad.numpy())
 
 
 # ---------------------------------------------------------------------- infinite logits
@@ -213,8 +213,8 @@ def test_reductions_and_losses_with_infinite_logits_match_torch(torch, op, dtype
 
     y, gx = run_silently(forward_backward, lambda x: call(sg, F, x), x_np)
     ty, tgx = torch_forward_backward(torch, lambda x: call(torch, torch.nn.functional, x), x_np)
-    assert_same(y.data, ty, dtype, op)
-    assert_same(gx.data, tgx, dtype, f"gradient of {op}")
+    assert_same(y._data, ty, dtype, op)
+    assert_same(gx._data, tgx, dtype, f"gradient of {op}")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -233,8 +233,8 @@ def test_matmul_linear_conv_with_inf_and_nan_are_silent(torch, dtype):
         run_silently(lambda: case(sg, F, x, w).sum().backward())
         tx, tw = torch.tensor(x_np, requires_grad=True), torch.tensor(w_np, requires_grad=True)
         case(torch, torch.nn.functional, tx, tw).sum().backward()
-        assert_same(x.grad.data, tx.grad.numpy(), dtype, "gradient of x")
-        assert_same(w.grad.data, tw.grad.numpy(), dtype, "gradient of w")
+        assert_same(x.grad._data, tx.grad.numpy(), dtype, "gradient of x")
+        assert_same(w.grad._data, tw.grad.numpy(), dtype, "gradient of w")
 
 
 # ---------------------------------------------------------------------- process state
@@ -252,14 +252,14 @@ def test_ops_leave_numpy_error_state_alone():
 def test_quiet_ops_run_in_several_threads_at_once():
     # large enough that NumPy releases the GIL inside the ufuncs, so threads overlap there
     x = sg.tensor(np.linspace(-2.0, 2.0, 200_000))
-    expected = np.log(np.abs(x.data) + 1)
+    expected = np.log(np.abs(x._data) + 1)
     errors: list = []
 
     def work() -> None:
         try:
             for _ in range(20):
                 y = sg.log(sg.abs(x) + 1)
-                np.testing.assert_allclose(y.data, expected)
+                np.testing.assert_allclose(y._data, expected)
                 sg.exp(x * 1000)  # overflows
         except Exception as e:  # noqa: BLE001  (re-raised in the main thread)
             errors.append(e)

@@ -29,22 +29,22 @@ def test_calculate_gain_and_fans_match_torch(torch):
 
 def test_uniform_normal_constant_eye():
     w = init.uniform_(sg.empty(200, 100), -0.5, 0.25)
-    assert w.dtype == np.float32 and w.data.min() >= -0.5 and w.data.max() <= 0.25
+    assert w.dtype == np.float32 and w._data.min() >= -0.5 and w._data.max() <= 0.25
     w = init.normal_(sg.empty(200, 100), mean=2.0, std=0.5)
-    assert abs(w.data.mean() - 2.0) < 0.02 and abs(w.data.std() - 0.5) < 0.02
+    assert abs(w._data.mean() - 2.0) < 0.02 and abs(w._data.std() - 0.5) < 0.02
     assert init.constant_(sg.empty(3), 0.25).tolist() == [0.25] * 3
     assert init.zeros_(sg.ones(2)).tolist() == [0.0, 0.0]
     assert init.ones_(sg.zeros(2)).tolist() == [1.0, 1.0]
     np.testing.assert_array_equal(init.eye_(sg.empty(2, 3)).numpy(), np.eye(2, 3))
     t = init.trunc_normal_(sg.empty(10000), std=2.0, a=-1.0, b=3.0)
-    assert t.data.min() >= -1.0 and t.data.max() <= 3.0
+    assert t._data.min() >= -1.0 and t._data.max() <= 3.0
 
 
 def test_init_on_parameters_works_in_place_and_keeps_dtype():
     p = nn.Parameter(sg.zeros(30, 20))
-    data = p.data
+    data = p._data
     out = init.xavier_normal_(p)
-    assert out is p and p.data is data and p.dtype == np.float32 and p.requires_grad
+    assert out is p and p._data is data and p.dtype == np.float32 and p.requires_grad
     assert p.creator is None
     p64 = nn.Parameter(sg.zeros(3, 3, dtype=sg.float64))
     assert init.kaiming_uniform_(p64).dtype == np.float64
@@ -54,10 +54,10 @@ def test_init_on_parameters_works_in_place_and_keeps_dtype():
 def test_xavier_bounds_and_std(shape):
     fan_in, fan_out = init._calculate_fan_in_and_fan_out(sg.empty(*shape))
     std = 1.5 * math.sqrt(2.0 / (fan_in + fan_out))
-    w = init.xavier_uniform_(sg.empty(*shape), gain=1.5).data
+    w = init.xavier_uniform_(sg.empty(*shape), gain=1.5)._data
     assert np.abs(w).max() <= math.sqrt(3) * std
     assert abs(w.std() - std) < 0.03 * std
-    w = init.xavier_normal_(sg.empty(*shape), gain=1.5).data
+    w = init.xavier_normal_(sg.empty(*shape), gain=1.5)._data
     assert abs(w.std() - std) < 0.03 * std and abs(w.mean()) < 0.03 * std
 
 
@@ -69,10 +69,10 @@ def test_kaiming_bounds_and_std(mode, nonlinearity, a):
     fan_in, fan_out = init._calculate_fan_in_and_fan_out(sg.empty(*shape))
     fan = fan_in if mode == "fan_in" else fan_out
     std = init.calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    w = init.kaiming_uniform_(sg.empty(*shape), a=a, mode=mode, nonlinearity=nonlinearity).data
+    w = init.kaiming_uniform_(sg.empty(*shape), a=a, mode=mode, nonlinearity=nonlinearity)._data
     assert np.abs(w).max() <= math.sqrt(3) * std
     assert abs(w.std() - std) < 0.03 * std
-    w = init.kaiming_normal_(sg.empty(*shape), a=a, mode=mode, nonlinearity=nonlinearity).data
+    w = init.kaiming_normal_(sg.empty(*shape), a=a, mode=mode, nonlinearity=nonlinearity)._data
     assert abs(w.std() - std) < 0.03 * std
     with pytest.raises(ValueError, match="mode"):
         init.kaiming_normal_(sg.empty(3, 3), mode="fan_avg")
@@ -80,7 +80,7 @@ def test_kaiming_bounds_and_std(mode, nonlinearity, a):
 
 @pytest.mark.parametrize("shape", [(6, 6), (3, 8), (8, 3), (4, 2, 3)])
 def test_orthogonal(shape):
-    w = init.orthogonal_(sg.empty(*shape), gain=2.0).data
+    w = init.orthogonal_(sg.empty(*shape), gain=2.0)._data
     assert w.dtype == np.float32
     flat = w.reshape(shape[0], -1) / 2.0
     rows, cols = flat.shape
@@ -90,12 +90,12 @@ def test_orthogonal(shape):
 
 def test_init_follows_the_global_seed_and_a_generator():
     sg.manual_seed(11)
-    a = init.kaiming_uniform_(sg.empty(4, 4)).data.copy()
+    a = init.kaiming_uniform_(sg.empty(4, 4))._data.copy()
     sg.manual_seed(11)
-    assert np.array_equal(a, init.kaiming_uniform_(sg.empty(4, 4)).data)
+    assert np.array_equal(a, init.kaiming_uniform_(sg.empty(4, 4))._data)
     g1, g2 = sg.Generator(5), sg.Generator(5)
-    assert np.array_equal(init.normal_(sg.empty(3), generator=g1).data,
-                          init.normal_(sg.empty(3), generator=g2).data)
+    assert np.array_equal(init.normal_(sg.empty(3), generator=g1)._data,
+                          init.normal_(sg.empty(3), generator=g2)._data)
 
 
 # ---------------------------------------------------------------------- nn.utils

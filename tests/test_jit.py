@@ -174,7 +174,7 @@ def test_gradient_of_an_argument_goes_to_this_calls_argument():
 def test_labels_are_read_at_every_call_and_checked():
     f = sg.compile(lambda x, y: F.cross_entropy(x, y))
     x = sg.zeros(2, 3)
-    x.data[:, 0] = 5.0
+    x._data[:, 0] = 5.0
     with sg.no_grad():
         low = f(x, sg.tensor([0, 0])).item()
         high = f(x, sg.tensor([1, 2])).item()
@@ -189,8 +189,8 @@ def test_labels_are_read_at_every_call_and_checked():
     (lambda x: x + sg.randn(*x.shape), "random numbers outside an op"),
     (lambda x: x * 2 if (x.numpy() > 0).all() else x, "reads a tensor's value"),
     # library code that computes on raw arrays between ops looks like this (the safety net
-    # for the op library itself; a user's sg.tensor(x.data ...) is documented as a constant)
-    (lambda x: x * sg.Tensor._make(x.data * 2), "outside the op library"),
+    # for the op library itself; a user's sg.tensor(x._data ...) is documented as a constant)
+    (lambda x: x * sg.Tensor._make(x._data * 2), "outside the op library"),
 ])
 def test_untraceable_functions_run_eagerly_with_a_warning(body, reason):
     f = sg.compile(body)
@@ -210,7 +210,7 @@ def test_parameter_changed_through_data_falls_back():
     def step(x):
         loss = (w * x).sum()
         loss.backward()
-        w.data -= 0.5 * w.grad.data   # invisible to a trace
+        w._data -= 0.5 * w.grad._data   # invisible to a trace
         w.grad = None
         return loss
 
@@ -382,7 +382,7 @@ def run_gru(compiled):
     f = sg.compile(step) if compiled else step
     r = np.random.default_rng(1)
     ls = [f(sg.tensor(r.integers(0,20,(3,5))), sg.tensor(r.integers(0,20,(3,5)))).item() for _ in range(5)]
-    return ls, [p.data.copy() for p in m.parameters()]
+    return ls, [p._data.copy() for p in m.parameters()]
 def run_ae(compiled):
     sg.manual_seed(0); m = AE(); o = optim.RMSprop(m.parameters(), lr=1e-3, momentum=0.9)
     def step(x, y):
@@ -391,7 +391,7 @@ def run_ae(compiled):
     f = sg.compile(step) if compiled else step
     r = np.random.default_rng(1)
     ls = [f(sg.tensor(r.random((2,1,16,16), dtype=np.float32)), sg.tensor(r.integers(0,10,2)))[0].item() for _ in range(5)]
-    return ls, [p.data.copy() for p in m.parameters()]
+    return ls, [p._data.copy() for p in m.parameters()]
 
 
 @pytest.mark.parametrize("run", [run_gru, run_ae])
@@ -581,7 +581,7 @@ def test_optimizer_step_replayed_without_step_equals_eager_bit_for_bit(
         for _ in range(8):
             f(sg.tensor(rng.standard_normal((4, 6)).astype(np.float32)),
               sg.tensor(rng.standard_normal((4, 3)).astype(np.float32)))
-        return [p.data.copy() for p in (*a.parameters(), *b.parameters())], list(calls)
+        return [p._data.copy() for p in (*a.parameters(), *b.parameters())], list(calls)
 
     (w_eager, eager_calls), (w_comp, comp_calls) = run(False), run(True)
     for u, v in zip(w_eager, w_comp):
@@ -597,7 +597,7 @@ def test_linear_relu_and_relu_backward_kernels_equal_eager_bit_for_bit(fused_ker
     as one loop: the very values of the ops, NaN, inf and -0.0 included (a NaN stays NaN, a
     masked inf or NaN gradient gives 0, as PyTorch's threshold_backward)."""
     lin = nn.Linear(4, 6).to(dtype)
-    lin.bias.data[:] = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5]
+    lin.bias._data[:] = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5]
 
     def train(x, gy):
         y = F.relu(lin(x))
@@ -684,7 +684,7 @@ def test_replayed_adam_step_follows_load_state_dict(fused_kernels):
         for _ in range(3):
             f(x)
         state = opt.state_dict()["state"]
-        return [p.data.copy() for p in lin.parameters()], state
+        return [p._data.copy() for p in lin.parameters()], state
 
     (w_eager, s_eager), (w_comp, s_comp) = run(False), run(True)
     for a, b in zip(w_eager, w_comp):
@@ -902,7 +902,7 @@ def _run_encoder(compiled: bool):
         kpm[i % 4, 6 - 1 - i % 3:] = True  # a different padding pattern at every call
         losses.append(fn(sg.tensor(rng.integers(0, 12, (4, 6))),
                          sg.tensor(rng.integers(0, 12, (4, 6))), sg.tensor(kpm)).item())
-    return np.array(losses), [p.data.copy() for p in model.parameters()], fn
+    return np.array(losses), [p._data.copy() for p in model.parameters()], fn
 
 
 def test_transformer_encoder_training_step_compiles_and_equals_eager():

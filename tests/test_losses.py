@@ -418,7 +418,7 @@ def test_new_losses_gradcheck():
     signs = sg.tensor(_signs(4, 3))
     assert gradcheck(lambda x: F.soft_margin_loss(x, signs), [x])
     v = sg.rand(4, 3, requires_grad=True)
-    v.data += 0.5
+    v._data += 0.5
     assert gradcheck(lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True), [x, y, v])
     assert gradgradcheck(lambda x: F.soft_margin_loss(x, sg.ones(4, 3)), [x])
     # margin and hinge losses are piecewise linear: check away from their kinks

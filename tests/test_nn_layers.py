@@ -69,14 +69,14 @@ def test_linear_default_init_bounds_and_float32():
     m = nn.Linear(100, 50)
     bound = 1 / math.sqrt(100)
     assert m.weight.dtype == np.float32 and m.bias.dtype == np.float32
-    assert np.abs(m.weight.data).max() <= bound
-    assert np.abs(m.bias.data).max() <= bound
+    assert np.abs(m.weight._data).max() <= bound
+    assert np.abs(m.bias._data).max() <= bound
     # uniform on [-b, b] has std b / sqrt(3)
-    assert abs(m.weight.data.std() - bound / math.sqrt(3)) < 0.1 * bound
+    assert abs(m.weight._data.std() - bound / math.sqrt(3)) < 0.1 * bound
     sg.manual_seed(3)
-    a = nn.Linear(5, 5).weight.data.copy()
+    a = nn.Linear(5, 5).weight._data.copy()
     sg.manual_seed(3)
-    assert np.array_equal(a, nn.Linear(5, 5).weight.data)
+    assert np.array_equal(a, nn.Linear(5, 5).weight._data)
 
 
 def test_linear_wrong_feature_count_names_the_layer():
@@ -124,7 +124,7 @@ def test_embedding_padding_idx(torch):
     tmod = torch.nn.Embedding(6, 3, padding_idx=-2)
     m = nn.Embedding(6, 3, padding_idx=-2)
     assert m.padding_idx == tmod.padding_idx == 4
-    assert np.all(m.weight.data[4] == 0)
+    assert np.all(m.weight._data[4] == 0)
     copy_from_torch(m, tmod)
     idx = np.array([4, 1, 4, 0, 1], dtype=np.int64)
     y, yt = m(sg.tensor(idx)), tmod(torch.tensor(idx))
@@ -138,7 +138,7 @@ def test_embedding_padding_idx(torch):
 def test_embedding_init_from_pretrained_and_errors():
     m = nn.Embedding(1000, 20)
     assert m.weight.dtype == np.float32
-    assert abs(m.weight.data.std() - 1.0) < 0.05
+    assert abs(m.weight._data.std() - 1.0) < 0.05
     frozen = nn.Embedding.from_pretrained(sg.eye(3))
     assert not frozen.weight.requires_grad
     with pytest.raises(IndexError, match="index 10 is out of range for 10 embeddings"):
@@ -199,8 +199,8 @@ def test_embedding_bag_matches_torch(torch, case, mode):
 
 def test_embedding_bag_init_and_functional(torch):
     m = nn.EmbeddingBag(1000, 20, padding_idx=3)
-    assert m.weight.dtype == np.float32 and abs(m.weight.data.std() - 1.0) < 0.05
-    assert np.all(m.weight.data[3] == 0)
+    assert m.weight.dtype == np.float32 and abs(m.weight._data.std() - 1.0) < 0.05
+    assert np.all(m.weight._data[3] == 0)
     assert [n for n, _ in m.named_parameters()] == ["weight"]
     W = randn(5, 2)
     idx, off = np.array([4, 0, 4, 1]), np.array([0, 1, 1])
@@ -288,7 +288,7 @@ def test_dropout_statistics_and_eval_identity():
     assert y.dtype == np.float32
     gy = randn(200, 500)
     y.backward(sg.tensor(gy))
-    np.testing.assert_allclose(x.grad.data, gy * kept / 0.7, rtol=1e-6)  # the same mask
+    np.testing.assert_allclose(x.grad._data, gy * kept / 0.7, rtol=1e-6)  # the same mask
     drop.eval()
     x2 = sg.randn(3, 4)
     assert drop(x2) is x2
@@ -299,9 +299,9 @@ def test_dropout_statistics_and_eval_identity():
 
 def test_dropout_mask_follows_the_global_seed():
     sg.manual_seed(7)
-    a = nn.Dropout(0.5)(sg.ones(50)).data
+    a = nn.Dropout(0.5)(sg.ones(50))._data
     sg.manual_seed(7)
-    assert np.array_equal(a, nn.Dropout(0.5)(sg.ones(50)).data)
+    assert np.array_equal(a, nn.Dropout(0.5)(sg.ones(50))._data)
 
 
 # ---------------------------------------------------------------------- BatchNorm
@@ -750,7 +750,7 @@ def test_conv1d_default_init_bound():
     m = nn.Conv1d(4, 8, 5)
     bound = 1 / math.sqrt(4 * 5)
     assert m.weight.dtype == np.float32
-    assert np.abs(m.weight.data).max() <= bound and np.abs(m.bias.data).max() <= bound
+    assert np.abs(m.weight._data).max() <= bound and np.abs(m.bias._data).max() <= bound
 
 
 def test_conv1d_gradcheck_and_errors():

@@ -107,17 +107,17 @@ def test_load_state_dict_copies_in_place_and_keeps_float32():
     w = m.weight
     m.load_state_dict({"weight": np.ones((2, 3)), "bias": [1.0, 2.0]})  # float64, list
     assert m.weight is w and w.dtype == np.float32
-    assert np.all(w.data == 1) and m.bias.tolist() == [1.0, 2.0]
+    assert np.all(w._data == 1) and m.bias.tolist() == [1.0, 2.0]
     other = nn.Linear(3, 2)
     other.load_state_dict(m.state_dict())
-    assert np.array_equal(other.weight.data, w.data)
-    assert not np.shares_memory(other.weight.data, w.data)
+    assert np.array_equal(other.weight._data, w._data)
+    assert not np.shares_memory(other.weight._data, w._data)
 
 
 def test_load_state_dict_errors_name_the_keys_and_shapes():
     m = nn.Sequential(nn.Linear(3, 2))
     good = {k: v.numpy().copy() for k, v in m.state_dict().items()}
-    before = m[0].weight.data.copy()
+    before = m[0].weight._data.copy()
     bad = dict(good, **{"0.wieght": good["0.weight"]})
     del bad["0.weight"]
     with pytest.raises(RuntimeError, match=r"missing keys.*'0\.weight'") as e:
@@ -127,11 +127,11 @@ def test_load_state_dict_errors_name_the_keys_and_shapes():
     with pytest.raises(RuntimeError, match=r"0\.weight: expected shape \(2, 3\).*found "
                                            r"\(4, 3\)"):
         m.load_state_dict(wrong, strict=False)  # shape mismatches are errors even then
-    assert np.array_equal(m[0].weight.data, before)  # nothing was loaded
+    assert np.array_equal(m[0].weight._data, before)  # nothing was loaded
     partial = {"0.bias": np.zeros(2, np.float32), "extra": np.zeros(1)}
     missing, unexpected = m.load_state_dict(partial, strict=False)
     assert missing == ["0.weight"] and unexpected == ["extra"]
-    assert np.all(m[0].bias.data == 0)
+    assert np.all(m[0].bias._data == 0)
 
 
 def test_setattr_getattr_delattr_rules():
@@ -217,7 +217,7 @@ def test_forward_hooks():
     h2 = m.register_forward_hook(lambda mod, args, out: calls.append(out.shape))
     y = m(sg.ones(3, 2))
     assert calls == [(3, 2)]
-    np.testing.assert_allclose(y.data, np.broadcast_to(m.bias.data, (3, 2)))
+    np.testing.assert_allclose(y._data, np.broadcast_to(m.bias._data, (3, 2)))
     h1.remove()
     h2.remove()
     m(sg.ones(1, 2))
@@ -228,7 +228,7 @@ def test_module_pickles():
     m = Net()
     m2 = pickle.loads(pickle.dumps(m))
     assert list(m2.state_dict()) == list(m.state_dict())
-    np.testing.assert_array_equal(m2.fc1.weight.data, m.fc1.weight.data)
+    np.testing.assert_array_equal(m2.fc1.weight._data, m.fc1.weight._data)
 
 
 def test_forward_is_required():
@@ -362,7 +362,7 @@ def test_an_mlp_trains_in_float32():
     sg.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
     x = sg.randn(64, 2)
-    y = sg.tensor((x.data[:, 0] * x.data[:, 1] > 0).astype(np.int64))
+    y = sg.tensor((x._data[:, 0] * x._data[:, 1] > 0).astype(np.int64))
     loss_fn = nn.CrossEntropyLoss()
     first = None
     for _ in range(200):

@@ -1325,7 +1325,7 @@ def test_float_functions_of_integers_give_float32_like_torch(torch, name):
     got = getattr(sg, name)(sg.tensor(x))
     expected = getattr(torch, name)(torch.from_numpy(x))
     assert got.dtype == sg.float32 and expected.dtype == torch.float32
-    np.testing.assert_allclose(got.data, expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(got._data, expected.numpy(), rtol=1e-6)
 
 
 def test_float32_stays_float32_through_the_math_ops():
@@ -1351,11 +1351,11 @@ def test_dtype_argument_accumulates_in_that_dtype_like_torch(torch, name, call):
     x, tx = sg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
     y, ty = call(sg, x), call(torch, tx)
     assert y.dtype == sg.float64 and ty.dtype == torch.float64
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y._data, ty.detach().numpy(), rtol=1e-12)
     y.sum().backward()
     ty.sum().backward()
     assert x.grad.dtype == sg.float32
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=1e-6)
 
 
 # ---------------------------------------------------------------------- everyday ops outside the table

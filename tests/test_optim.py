@@ -67,7 +67,7 @@ class _Sg:
         return loss.item()
 
     def values(self):
-        return [np.array(sg.backend.to_numpy(p.data)) for p in self.params]  # on the host
+        return [np.array(sg.backend.to_numpy(p._data)) for p in self.params]  # on the host
 
 
 class _Torch:
@@ -102,7 +102,7 @@ def _assert_close(ours, theirs, step, rtol=RTOL):
 def _assert_float32(opt):
     for group in opt.param_groups:
         for p in group["params"]:
-            assert p.data.dtype == np.float32, p.data.dtype
+            assert p._data.dtype == np.float32, p._data.dtype
     for state in opt.state.values():
         for key, value in state.items():
             if hasattr(value, "dtype") and hasattr(value, "shape"):  # NumPy or CuPy
@@ -294,7 +294,7 @@ def test_fused_update_flushes_subnormal_state_and_keeps_the_weights(fused_kernel
             opt.step()
         if any(subnormal(s).any() for s in state(runs[0]).values()):
             break
-    (w_np, state_np), (w_fused, state_fused) = [(w.data, state((w, o))) for w, o in runs]
+    (w_np, state_np), (w_fused, state_fused) = [(w._data, state((w, o))) for w, o in runs]
     np.testing.assert_array_equal(w_np, w_fused)
     assert state_np.keys() == state_fused.keys() and state_np
     assert k < 19999, "the NumPy path's state should have decayed into subnormals"
@@ -511,11 +511,11 @@ def test_zero_grad_drops_or_zeroes_in_place():
     w = sg.Parameter(sg.ones(3))
     opt = optim.SGD([w], lr=0.1)
     (w * 2.0).sum().backward()
-    array = w.grad.data
+    array = w.grad._data
     opt.zero_grad(set_to_none=False)
-    assert w.grad.data is array and not array.any()
+    assert w.grad._data is array and not array.any()
     (w * 2.0).sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(w.grad._data, [2.0, 2.0, 2.0])
     opt.zero_grad()
     assert w.grad is None
 
@@ -525,8 +525,8 @@ def test_step_skips_parameters_without_grad():
     opt = optim.Adam([w, b], lr=0.1)
     (w * 3.0).sum().backward()
     opt.step()
-    np.testing.assert_array_equal(b.data, [1.0, 1.0])
-    assert not np.allclose(w.data, 1.0)
+    np.testing.assert_array_equal(b._data, [1.0, 1.0])
+    assert not np.allclose(w._data, 1.0)
     assert b not in opt.state.keys() and len(opt.state) == 1
 
 
@@ -536,7 +536,7 @@ def test_step_does_not_change_the_gradient():
     (w * w).sum().backward()
     opt.step()
     opt.step()
-    np.testing.assert_array_equal(w.grad.data, [2.0, -4.0])
+    np.testing.assert_array_equal(w.grad._data, [2.0, -4.0])
 
 
 def test_step_with_closure_returns_the_loss():
@@ -569,8 +569,8 @@ def test_add_param_group_uses_defaults_and_steps():
     assert opt.param_groups[1]["momentum"] == 0.9 and opt.param_groups[1]["lr"] == 0.5
     (w + b).sum().backward()
     opt.step()
-    np.testing.assert_allclose(b.data, [0.5, 0.5])
-    np.testing.assert_allclose(w.data, [0.9, 0.9])
+    np.testing.assert_allclose(b._data, [0.5, 0.5])
+    np.testing.assert_allclose(w._data, [0.9, 0.9])
 
 
 def test_added_group_gets_lazy_state_in_adagrad():
@@ -730,7 +730,7 @@ def test_float64_parameters_stay_float64():
         opt.zero_grad()
         (w * w).sum().backward()
         opt.step()
-    assert w.data.dtype == np.float64
+    assert w._data.dtype == np.float64
     assert all(v.dtype == np.float64 for k, v in opt.state[w].items() if k != "step")
 
 

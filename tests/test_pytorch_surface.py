@@ -187,7 +187,7 @@ def test_legacy_constructor_details(torch):
     assert t[0].item() == 9.0
     x = sg.tensor([1, 2])
     alias = sg.Tensor(x)  # a tensor argument is aliased with its own dtype
-    assert alias.dtype == sg.int64 and alias.data is x.data
+    assert alias.dtype == sg.int64 and alias._data is x._data
     x.add_(1)
     assert alias._version == x._version == 1
     assert sg.Tensor([1.0], requires_grad=True).requires_grad
@@ -292,7 +292,7 @@ def test_view_refuses_what_pytorch_refuses(torch, make):
     x, tx = sg.arange(24.0).reshape(4, 6), torch.arange(24.0).reshape(4, 6)
     v, tv = make(x), make(tx)
     assert v.is_contiguous() == tv.is_contiguous()
-    assert v.stride() == tv.stride() or v.numel() != v.data.size or 1 in v.shape
+    assert v.stride() == tv.stride() or v.numel() != v._data.size or 1 in v.shape
     assert v.storage_offset() == tv.storage_offset()
     for shape in _shapes(v.numel()):
         try:
@@ -331,7 +331,7 @@ def test_contiguous_is_a_differentiable_copy_only_when_needed(torch):
     x = sg.randn(3, 4, requires_grad=True)
     assert x.contiguous() is x
     y = x.t().contiguous()
-    assert y.is_contiguous() and y.data.base is None and y.stride() == (3, 1)
+    assert y.is_contiguous() and y._data.base is None and y.stride() == (3, 1)
     (y * sg.arange(12.0).view(4, 3)).sum().backward()
     tx = torch.tensor(x.detach().numpy(), requires_grad=True)
     (tx.t().contiguous() * torch.arange(12.0).view(4, 3)).sum().backward()

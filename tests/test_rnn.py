@@ -45,7 +45,7 @@ def _modules(torch, kind: str, **kw):
 def _close(ours: sg.Tensor | None, theirs, what: str) -> None:
     assert ours is not None, f"{what}: no gradient"
     assert ours.dtype == np.float32, f"{what}: dtype {ours.dtype}"
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), atol=ATOL, rtol=RTOL,
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), atol=ATOL, rtol=RTOL,
                                err_msg=what)
 
 
@@ -163,8 +163,8 @@ def test_lstm_cell_loop_equals_layer():
     state = None
     for t in range(T):
         state = cell(x[t], state)
-        np.testing.assert_allclose(state[0].data, out[t].data, atol=1e-6)
-    np.testing.assert_allclose(state[1].data, c[0].data, atol=1e-6)
+        np.testing.assert_allclose(state[0]._data, out[t]._data, atol=1e-6)
+    np.testing.assert_allclose(state[1]._data, c[0]._data, atol=1e-6)
 
 
 # ---------------------------------------------------------------------- fused Functions
@@ -222,11 +222,11 @@ def test_fused_matches_reference_and_create_graph_path(kind, reverse):
     else:
         ref = R.rnn_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, kind[4:], reverse, fused=False)
     for a, b in zip(outs, ref):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a._data, b._data, rtol=1e-5, atol=1e-5)
     reference = autograd.grad(list(ref), diff, ups)
     for a, b, c in zip(first, graph, reference):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(a.data, c.data, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a._data, b._data, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a._data, c._data, rtol=1e-5, atol=1e-5)
 
 
 def _both_paths(monkeypatch, fused, sequence, xs, reverse, ups, outputs):
@@ -240,7 +240,7 @@ def _both_paths(monkeypatch, fused, sequence, xs, reverse, ups, outputs):
         grads = autograd.grad([outs[k] for k in outputs],
                               [x for x in xs if x is not None and x.requires_grad],
                               [ups[k] for k in outputs])
-        runs.append([o.data for o in outs] + [g.data for g in grads])
+        runs.append([o._data for o in outs] + [g._data for g in grads])
     return runs
 
 
@@ -317,14 +317,14 @@ def test_double_backward_through_lstm_layer():
     x = sg.randn(4, 2, 3, dtype=sg.float64, requires_grad=True)
     (gx,) = autograd.grad(m(x)[0].sum(), x, create_graph=True)
     (gx * gx).sum().backward()
-    fused = m.weight_hh_l0.grad.data.copy()
+    fused = m.weight_hh_l0.grad._data.copy()
     m.zero_grad()
     out = R.lstm_sequence(x, sg.zeros(2, 4, dtype=sg.float64), sg.zeros(2, 4, dtype=sg.float64),
                           m.weight_ih_l0, m.weight_hh_l0, m.bias_ih_l0, m.bias_hh_l0,
                           fused=False)[0]
     (gx,) = autograd.grad(out.sum(), x, create_graph=True)
     (gx * gx).sum().backward()
-    np.testing.assert_allclose(fused, m.weight_hh_l0.grad.data, atol=1e-10)
+    np.testing.assert_allclose(fused, m.weight_hh_l0.grad._data, atol=1e-10)
 
 
 def test_float32_end_to_end():
@@ -342,12 +342,12 @@ def test_dropout_between_layers_only_in_training():
     m = nn.LSTM(I, H, num_layers=2, dropout=0.5)
     x = sg.randn(T, N, I)
     m.eval()
-    ref = m(x)[0].data
-    np.testing.assert_array_equal(m(x)[0].data, ref)  # deterministic in eval mode
+    ref = m(x)[0]._data
+    np.testing.assert_array_equal(m(x)[0]._data, ref)  # deterministic in eval mode
     m.train()
-    assert not np.allclose(m(x)[0].data, ref)
+    assert not np.allclose(m(x)[0]._data, ref)
     m.dropout = 0.0
-    np.testing.assert_allclose(m(x)[0].data, ref, atol=1e-7)
+    np.testing.assert_allclose(m(x)[0]._data, ref, atol=1e-7)
     with pytest.warns(UserWarning, match="dropout"):
         nn.GRU(I, H, dropout=0.2)
 
@@ -364,7 +364,7 @@ def test_truncated_bptt_stops_gradient_at_detached_state():
     # the same without the cut does reach the first chunk
     _, state = m(x1)
     m(x2, state)[0].sum().backward()
-    assert x1.grad is not None and float(np.abs(x1.grad.data).max()) > 0
+    assert x1.grad is not None and float(np.abs(x1.grad._data).max()) > 0
 
 
 def test_detach_state_nested_and_carried_values():
@@ -372,7 +372,7 @@ def test_detach_state_nested_and_carried_values():
     state = detach_state([(h, h), None])
     assert isinstance(state, list) and state[1] is None
     assert not state[0][0].requires_grad and state[0][0].grad_fn is None
-    np.testing.assert_array_equal(state[0][1].data, h.data)
+    np.testing.assert_array_equal(state[0][1]._data, h._data)
     with pytest.raises(TypeError, match="detach_state"):
         detach_state("h")
 
@@ -403,13 +403,13 @@ def test_pad_sequence_and_mask():
     a, b = sg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True), sg.ones(1, 2)
     p = pad_sequence([a, b], padding_value=-1.0)
     assert p.shape == (3, 2, 2)
-    np.testing.assert_array_equal(p.data[:, 1, 0], [1.0, -1.0, -1.0])
+    np.testing.assert_array_equal(p._data[:, 1, 0], [1.0, -1.0, -1.0])
     assert pad_sequence([a, b], batch_first=True).shape == (2, 3, 2)
     left = pad_sequence([sg.tensor([1, 2]), sg.tensor([3])], batch_first=True,
                         padding_side="left")
     assert left.tolist() == [[1, 2], [0, 3]]
     (p * sg.arange(3.0).reshape(3, 1, 1)).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [[0, 0], [1, 1], [2, 2]])
+    np.testing.assert_array_equal(a.grad._data, [[0, 0], [1, 1], [2, 2]])
     mask = sequence_mask([3, 1])
     assert mask.shape == (3, 2) and mask.tolist() == [[True, True], [True, False],
                                                       [True, False]]
@@ -431,7 +431,7 @@ def test_masked_loss_with_ignore_index_equals_per_sequence_loss():
     logits = head(lstm(emb(inputs))[0])
     loss = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), ignore_index=-100)
     mask = sequence_mask([len(s) - 1 for s in seqs], batch_first=True)
-    assert (targets.data != -100).tolist() == mask.tolist()
+    assert (targets._data != -100).tolist() == mask.tolist()
     total, count = 0.0, 0
     for s in seqs:
         out = head(lstm(emb(sg.tensor(s[None, :-1])))[0])
@@ -449,7 +449,7 @@ def test_state_dict_loads_from_torch_and_matches_layout(torch):
     assert all(sd[k].shape == tuple(v.shape) for k, v in tm.state_dict().items())
     m.load_state_dict({k: v.numpy() for k, v in tm.state_dict().items()})
     x = _rand(np.random.default_rng(6), T, N, I)
-    np.testing.assert_allclose(m(sg.tensor(x))[0].data, tm(torch.tensor(x))[0].detach().numpy(),
+    np.testing.assert_allclose(m(sg.tensor(x))[0]._data, tm(torch.tensor(x))[0].detach().numpy(),
                                atol=ATOL)
     assert repr(m) == repr(tm)
 
@@ -458,7 +458,7 @@ def test_default_init_is_uniform_in_inverse_sqrt_hidden():
     m = nn.GRU(3, 16, num_layers=2)
     for p in m.parameters():
         assert p.dtype == np.float32
-        assert np.abs(p.data).max() <= 0.25 and np.abs(p.data).max() > 0.2
+        assert np.abs(p._data).max() <= 0.25 and np.abs(p._data).max() > 0.2
     assert len(m.all_weights) == 2 and len(m.all_weights[0]) == 4
 
 

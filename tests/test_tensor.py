@@ -238,3 +238,34 @@ def test_bincount_errors():
         sg.bincount(sg.tensor([0, -1]))
     with pytest.raises(ValueError, match=r"weights of shape \(3,\) must match"):
         sg.bincount(sg.tensor([0, 1]), weights=sg.ones(3))
+
+
+def test_data_is_a_tensor_outside_autograd_as_in_pytorch():
+    import torch
+
+    for lib in (sg, torch):
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        d = w.data
+        assert isinstance(d, lib.Tensor) and not d.requires_grad and d.grad_fn is None
+        d.mul_(2)  # shares the memory
+        assert w.tolist() == [2.0, 4.0, 6.0]
+        y = (w * w).sum()
+        w.data.add_(lib.ones(3), alpha=-1.0)  # .data has its own version counter: no error
+        y.backward()
+        assert w.grad.tolist() == [2.0, 6.0, 10.0]  # 2 * w, w as it is now
+        assert float(w.data.norm()) == pytest.approx(float(lib.tensor([1.0, 3.0, 5.0]).norm()))
+        w.data = lib.zeros(2)  # assigning replaces the values, whatever their shape
+        assert w.shape == (2,) and w.requires_grad
+
+
+def test_data_assignment_needs_a_tensor():
+    w = sg.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="data: expected a Tensor"):
+        w.data = np.zeros(1)
+
+
+def test_dezero_style_update_through_data_still_works():
+    w = sg.Parameter(sg.tensor([1.0, 2.0]))
+    (w * w).sum().backward()
+    w.data -= 0.1 * w.grad.data  # DeZero's and old PyTorch's habit
+    np.testing.assert_allclose(w.detach().numpy(), [0.8, 1.6], rtol=1e-6)

@@ -48,8 +48,8 @@ def test_bptt_loader_windows_in_order_with_shifted_targets():
     windows = list(loader)
     assert len(loader) == len(windows) == 3
     assert [x.shape for x, _ in windows] == [(3, 4), (3, 4), (3, 4)]
-    xs = np.concatenate([x.data for x, _ in windows])
-    ys = np.concatenate([y.data for _, y in windows])
+    xs = np.concatenate([x._data for x, _ in windows])
+    ys = np.concatenate([y._data for _, y in windows])
     np.testing.assert_array_equal(xs[:, 1], np.arange(10, 19))  # stream 1 continues in order
     np.testing.assert_array_equal(ys, xs + 1)
     assert windows[0][0].dtype == np.int64

@@ -58,10 +58,10 @@ def test_evaluate_and_predict_shapes_and_modes():
     assert out.shape == (30, 3) and not out.requires_grad
     # eval mode: dropout off, so predictions repeat exactly, and chunks agree (up to BLAS's
     # blocking, which depends on the batch size)
-    np.testing.assert_array_equal(trainer.predict(x).data, out.data)
-    np.testing.assert_allclose(trainer.predict(x, batch_size=7).data, out.data, atol=1e-6)
+    np.testing.assert_array_equal(trainer.predict(x)._data, out._data)
+    np.testing.assert_allclose(trainer.predict(x, batch_size=7)._data, out._data, atol=1e-6)
     assert trainer.predict(val).shape == (90, 3)
-    assert trainer.predict(x.data).shape == (30, 3)  # a NumPy array works too
+    assert trainer.predict(x._data).shape == (30, 3)  # a NumPy array works too
 
 
 def test_metric_accuracy_counts_and_names():
@@ -221,7 +221,7 @@ def test_tensor_dataset_loader_and_models_fit():
     from scratchgrad.models import mlp
 
     x = sg.randn(64, 1, 4, 4)
-    y = (x.data.reshape(64, -1).sum(axis=1) > 0).astype(np.int64)
+    y = (x._data.reshape(64, -1).sum(axis=1) > 0).astype(np.int64)
     loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
     model = mlp(in_features=16, hidden=(32,), num_classes=2)
     history = _trainer(model, lr=0.02).fit(loader, epochs=6)
@@ -240,7 +240,7 @@ def test_compiled_training_equals_eager_training():
         trainer = Trainer(model, nn.CrossEntropyLoss(), opt, sched, progress=False,
                           scheduler_step="batch", compile=compile_)
         history = trainer.fit(train, epochs=3, val_loader=val)
-        return history, [p.data.copy() for p in model.parameters()], trainer
+        return history, [p._data.copy() for p in model.parameters()], trainer
 
     h_eager, w_eager, _ = run(False)
     h_comp, w_comp, trainer = run(True)

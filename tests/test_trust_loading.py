@@ -460,7 +460,7 @@ def _canon(value):
     """A comparable form of nested state: arrays as (dtype, shape, bytes), tensors as arrays,
     tuples and lists kept apart."""
     if isinstance(value, sg.Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, (np.ndarray, np.generic)):
         a = np.asarray(value)
         return ("array", a.dtype.str, a.shape, a.tobytes())

@@ -72,7 +72,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate: expected at least one sample, found an empty batch")
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([b.data for b in batch], "tensors")
+        return _stack([b._data for b in batch], "tensors")
     if _is_array(elem):
         if elem.dtype.kind in _NOT_NUMERIC:
             raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, "

@@ -38,7 +38,7 @@ def _wrap(array: Any) -> Tensor:
 
 def _as_index_array(indices: Any) -> np.ndarray:
     if isinstance(indices, Tensor):
-        indices = indices.data
+        indices = indices._data
     return np.asarray(indices, dtype=np.int64).reshape(-1)
 
 
@@ -131,11 +131,11 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
         # ``a[i, ...]`` keeps a 0-d array (not a NumPy scalar) for 1-d data
-        return tuple(_wrap(t.data[index, ...]) for t in self.tensors)
+        return tuple(_wrap(t._data[index, ...]) for t in self.tensors)
 
     def get_batch(self, indices: np.ndarray) -> list[Tensor]:
         # a list, as default_collate makes of tuple samples (PyTorch's rule)
-        return [_wrap(t.data[indices]) for t in self.tensors]
+        return [_wrap(t._data[indices]) for t in self.tensors]
 
 
 class StackDataset(Dataset):

@@ -155,7 +155,7 @@ class WeightedRandomSampler(Sampler[int]):
         if not isinstance(replacement, bool):
             raise ValueError(f"WeightedRandomSampler: replacement should be a boolean value, "
                              f"but got replacement={replacement!r}")
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, np.float64)
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, np.float64)
         if w.ndim != 1:
             raise ValueError(f"WeightedRandomSampler: weights should be a 1d sequence but "
                              f"given weights have shape {w.shape}")

@@ -112,7 +112,7 @@ class Normalize:
             raise ValueError(f"Normalize: expected non-zero stds, found {self.std.tolist()}")
 
     def __call__(self, x: Tensor | np.ndarray) -> Tensor | np.ndarray:
-        data = x.data if isinstance(x, Tensor) else np.asarray(x)
+        data = x._data if isinstance(x, Tensor) else np.asarray(x)
         if data.ndim < 3 or len(self.mean) not in (1, data.shape[-3]):
             raise ValueError(f"Normalize: expected a C x H x W image with C = {len(self.mean)} "
                              f"(one mean and std each), found shape {data.shape}")
@@ -145,7 +145,7 @@ class RandomHorizontalFlip:
         # always draw, so the stream advances the same way whatever the outcome
         if current_generator().rng.random() >= self.p:
             return img
-        data = img.data if isinstance(img, Tensor) else img
+        data = img._data if isinstance(img, Tensor) else img
         return _same_kind(img, np.flip(data, axis=w_axis).copy())
 
     def __repr__(self) -> str:
@@ -173,7 +173,7 @@ class RandomCrop:
 
     def __call__(self, img: Any) -> Any:
         h_axis, w_axis = _spatial_axes(img, "RandomCrop")
-        data = img.data if isinstance(img, Tensor) else img
+        data = img._data if isinstance(img, Tensor) else img
         if self.padding:
             pad = [(0, 0)] * data.ndim
             pad[h_axis] = pad[w_axis] = (self.padding, self.padding)

@@ -223,7 +223,7 @@ def _norm_shape(shape: Any, what: str) -> Any:
 
 def _value_array(value: Any, dtype: Any) -> np.ndarray:
     """Turn user data into an array with the eager rules (Python floats become float32)."""
-    return Tensor._from_data(value, dtype=None if dtype is None else as_dtype(dtype)).data
+    return Tensor._from_data(value, dtype=None if dtype is None else as_dtype(dtype))._data
 
 
 # ---------------------------------------------------------------------- nodes

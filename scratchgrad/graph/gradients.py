@@ -77,9 +77,9 @@ def _vjp(record: tuple | None, gy: Tensor, *input_values: Any, wrt: tuple[int, .
 
 
 def _zeros(value: Any) -> Tensor | None:
-    if not isinstance(value, Tensor) or value.data.dtype.kind != "f":
+    if not isinstance(value, Tensor) or value._data.dtype.kind != "f":
         return None
-    return Tensor._make(np.zeros_like(value.data))
+    return Tensor._make(np.zeros_like(value._data))
 
 
 def _select(grads: tuple, *, index: int) -> Tensor | None:

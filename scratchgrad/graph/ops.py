@@ -73,7 +73,7 @@ def _nodes(values: Sequence[Any]) -> list[Operation]:
             out.append(v)
         else:
             dt = _scalar_dtype(v, like) if isinstance(v, (bool, int, float)) else None
-            out.append(Constant(v.data if isinstance(v, Tensor) else v, dt, graph=graph))
+            out.append(Constant(v._data if isinstance(v, Tensor) else v, dt, graph=graph))
     return out
 
 
@@ -693,7 +693,7 @@ def _random_normal(*, shape: tuple, mean: float, stddev: float, dtype: np.dtype,
                    rng: Any) -> Tensor:
     """Fresh normal draws (scratchgrad's global generator when ``rng`` is None)."""
     if rng is None:
-        z = sg.randn(*shape, dtype=dtype).data
+        z = sg.randn(*shape, dtype=dtype)._data
     else:
         z = np.asarray(rng.standard_normal(shape), dtype=dtype)
     return Tensor._make(np.asarray(z * stddev + mean, dtype=dtype))
@@ -703,7 +703,7 @@ def _random_uniform(*, shape: tuple, minval: float, maxval: float, dtype: np.dty
                     rng: Any) -> Tensor:
     """Fresh uniform draws in ``[minval, maxval)``."""
     if rng is None:
-        u = sg.rand(*shape, dtype=dtype).data
+        u = sg.rand(*shape, dtype=dtype)._data
     else:
         u = np.asarray(rng.random(shape), dtype=dtype)
     return Tensor._make(np.asarray(u * (maxval - minval) + minval, dtype=dtype))
@@ -743,7 +743,7 @@ def random_uniform(shape: Sequence[int], minval: float = 0.0, maxval: float = 1.
 
 def _assign_value(value: Tensor, *, variable: Variable, mode: str) -> Tensor:
     """Set (``assign``), add to or subtract from a variable; the new value is the result."""
-    v = value.data
+    v = value._data
     if mode == "add":
         v = variable._value + v
     elif mode == "sub":

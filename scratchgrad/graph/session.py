@@ -153,7 +153,7 @@ class Session:
         feeds: dict[Operation, Tensor] = {}
         for k, v in feed_dict.items():
             node = self._node(k, "feed key")
-            a = v.data if isinstance(v, Tensor) else np.asarray(v)
+            a = v._data if isinstance(v, Tensor) else np.asarray(v)
             if node.dtype is not None and a.dtype != node.dtype:
                 if not np.can_cast(a.dtype, node.dtype, casting="same_kind"):
                     raise TypeError(f"Session.run: the value fed to '{node.name}' has dtype "
@@ -172,7 +172,7 @@ class Session:
             return None
         if isinstance(value, tuple):
             return tuple(self._result(node, v) for v in value)
-        a = np.asarray(value.data if isinstance(value, Tensor) else value)
+        a = np.asarray(value._data if isinstance(value, Tensor) else value)
         # A variable's array is replaced by updates, never mutated; the copy also keeps the
         # caller from changing the variable through the returned array.
         return a.copy() if isinstance(node, Variable) else a
@@ -239,8 +239,8 @@ class Session:
                             leaves = list(args)
                             for p in positions:
                                 a = args[p]
-                                if isinstance(a, Tensor) and a.data.dtype.kind == "f":
-                                    leaves[p] = Tensor._make(a.data, requires_grad=True)
+                                if isinstance(a, Tensor) and a._data.dtype.kind == "f":
+                                    leaves[p] = Tensor._make(a._data, requires_grad=True)
                             with _config.enable_grad():
                                 out = node.fn(*leaves, **node.kwargs)
                             records[node] = (out, leaves)

@@ -48,11 +48,11 @@ class _ApplyGradients:
         k = 0
         lr = self.opt._lr
         if self.lr_is_node:
-            lr, k = float(values[0].data), 1
+            lr, k = float(values[0]._data), 1
         grads = values[k:k + len(self.variables)]
         self.opt._prepare()
         for g, v in zip(grads, self.variables):
-            self.opt._apply_dense(np.asarray(g.data, dtype=v._value.dtype), v, float(lr))
+            self.opt._apply_dense(np.asarray(g._data, dtype=v._value.dtype), v, float(lr))
         self.opt._finish()
         if self.global_step is not None:
             self.global_step._set(self.global_step._value + 1)

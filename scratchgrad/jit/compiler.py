@@ -12,7 +12,7 @@ What a replay repeats: the ops (forward and backward), in-place tensor methods, 
 and the ``@opaque`` library calls (``optimizer.step()``, ``zero_grad()``, scheduler steps,
 gradient clipping). What it does not: plain Python code. A function whose Python code looks at
 tensor values (``if loss.item() > 1:``, ``print(loss.item())``), draws random numbers outside
-an op, or computes on ``.data`` with NumPy is run eagerly instead, with a warning that says why.
+an op, or computes on ``._data`` with NumPy is run eagerly instead, with a warning that says why.
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ class CompiledFunction:
                        _state.grad_enabled)
             else:  # the common call, tensors only: _signature's key, made without recursion
                 tensors = list(args)
-                key = (("tuple",) + tuple([("T", a.data.shape, a.data.dtype,
+                key = (("tuple",) + tuple([("T", a._data.shape, a._data.dtype,
                                             a.requires_grad) for a in args]),
                        ("dict",), _state.grad_enabled)
         except TypeError:
@@ -109,13 +109,13 @@ class CompiledFunction:
         if entry is _EAGER:
             return self.fn(*args, **kwargs)
         if entry is not None and entry.holds():
-            return entry.program.run([t.data for t in tensors], tensors)
+            return entry.program.run([t._data for t in tensors], tensors)
         return self._trace(key, tensors, args, kwargs)
 
     def _trace(self, key: Any, tensors: list[Tensor], args: tuple, kwargs: dict) -> Any:
         self.traces += 1
         tracer = Tracer()
-        arg_vids = [tracer.new_value(t.data, ("arg", i)) for i, t in enumerate(tensors)]
+        arg_vids = [tracer.new_value(t._data, ("arg", i)) for i, t in enumerate(tensors)]
         _state.tracer = tracer
         try:
             result = self.fn(*args, **kwargs)
@@ -164,7 +164,7 @@ def _signature(obj: Any, tensors: list[Tensor]) -> Any:
     """A hashable description of the arguments; collects their tensors in order."""
     if isinstance(obj, Tensor):
         tensors.append(obj)
-        return ("T", obj.data.shape, obj.data.dtype, obj.requires_grad)
+        return ("T", obj._data.shape, obj._data.dtype, obj.requires_grad)
     if type(obj) in (tuple, list):
         return (type(obj).__name__,) + tuple(_signature(o, tensors) for o in obj)
     if type(obj) is dict:

@@ -470,7 +470,7 @@ class Program:
                 def step(env: list) -> None:
                     t = env[-2][pos]
                     to_leaf(t, Tensor._make(env[a]), False, env[-1])
-                    env[o] = t.grad.data
+                    env[o] = t.grad._data
                     for v in frees:
                         env[v] = None
                 return step
@@ -485,7 +485,7 @@ class Program:
                     env[o] = d
                 else:
                     to_leaf(x, Tensor._make(d), False, env[-1])
-                    env[o] = x._grad.data
+                    env[o] = x._grad._data
                 for v in frees:
                     env[v] = None
             return step
@@ -496,7 +496,7 @@ class Program:
             def step(env: list) -> None:
                 t = self._tensor(target, env)
                 method(t, *[self._arg(a, env) for a in args], **kwargs)
-                env[o] = t.data
+                env[o] = t._data
                 for v in frees:
                     env[v] = None
             return step
@@ -518,7 +518,7 @@ class Program:
             result = method(*[self._arg(a, env) for a in args],
                             **{k: self._arg(v, env) for k, v in kwargs.items()})
             if o is not None:
-                env[o] = result.data
+                env[o] = result._data
             for v in frees:
                 env[v] = None
         return step
@@ -756,7 +756,7 @@ class Program:
         return step
 
     def _vjp_step(self, node: Node, frees: list[int]) -> Callable[[list], None]:
-        """A backward rule, run on tensors made once (at build time) whose ``.data`` is set
+        """A backward rule, run on tensors made once (at build time) whose ``._data`` is set
         to this call's arrays, and emptied again afterwards so nothing outlives the step."""
         fwd = node.fn
         fn = fwd.fn
@@ -773,7 +773,7 @@ class Program:
 
         def step(env: list) -> None:
             for t, v in pairs:
-                t.data = env[v]
+                t._data = env[v]
             fn.inputs = inputs
             fn.outputs = out_refs
             gxs = fn.backward(*gys)
@@ -781,9 +781,9 @@ class Program:
                 gxs = (gxs,)
             for v, g in zip(outs, gxs):
                 if v is not None:
-                    env[v] = g.data
+                    env[v] = g._data
             for t, _ in pairs:
-                t.data = None
+                t._data = None
             fn.inputs = ()
             for v in frees:
                 env[v] = None
@@ -808,7 +808,7 @@ class Program:
                     made[v] = gc.Placeholder(dtype, shape, name=f"arg{self.arg_pos[v]}")
                 elif kind == "ext":
                     t = self.externals[v]
-                    made[v] = gc.Variable(t.data, name="param", trainable=t.requires_grad)
+                    made[v] = gc.Variable(t._data, name="param", trainable=t.requires_grad)
                 elif kind == "const":
                     made[v] = gc.Constant(self.sources[v][1], name="const")
                 else:  # a version made by an in-place change that was dropped: no picture
@@ -850,7 +850,7 @@ class Program:
         for v, a in zip(self.arg_vids, arrays):
             env[v] = a
         for v, t in self.ext_loads:
-            env[v] = t.data
+            env[v] = t._data
         for v, a in self.fresh:
             env[v] = a.copy()
         prev = _state.grad_enabled

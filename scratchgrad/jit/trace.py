@@ -136,7 +136,7 @@ class Tracer:
             self.const_ids.discard(key)
 
     def value_of(self, t: Tensor) -> int:
-        a = t.data
+        a = t._data
         vid = self.by_array.get(id(a))
         if vid is not None:
             return vid
@@ -169,8 +169,8 @@ class Tracer:
             self.invalid = why
 
     def read(self, t: Tensor, what: str) -> None:
-        vid = self.by_array.get(id(t.data))
-        if vid is None and id(t.data) in self.const_ids:
+        vid = self.by_array.get(id(t._data))
+        if vid is None and id(t._data) in self.const_ids:
             return  # a constant's value is the same at every call
         if vid is not None and self.sources[vid][0] == "const":
             return
@@ -204,9 +204,9 @@ class Tracer:
         after = vars(fn)
         node.restore = {k: v for k, v in before.items() if after.get(k, k) is not v}
         node.key = None if node.random or not fn.pure else key
-        node.owned = tuple(self._sharing(o.data, ins) for o in outs)
+        node.owned = tuple(self._sharing(o._data, ins) for o in outs)
         k = len(self.nodes)
-        node.outs = [self.new_value(o.data, ("node", k)) for o in outs]
+        node.outs = [self.new_value(o._data, ("node", k)) for o in outs]
         self.nodes.append(node)
         self.fn_node[id(fn)] = k
         return out
@@ -260,15 +260,15 @@ class Tracer:
 
     # ------------------------------------------------------------------ backward
     def seed(self, gradient: Any, seed: Tensor) -> Tensor:
-        if id(seed.data) in self.by_array:
+        if id(seed._data) in self.by_array:
             return seed
         if gradient is None or not isinstance(gradient, Tensor):
-            self.constant(seed.data)
+            self.constant(seed._data)
             return seed
         src = self.value_of(gradient)
-        node = Node("copy", seed.data.dtype, [src], [])
+        node = Node("copy", seed._data.dtype, [src], [])
         node.owned = (True,)
-        node.outs = [self.new_value(seed.data, ("node", len(self.nodes)))]
+        node.outs = [self.new_value(seed._data, ("node", len(self.nodes)))]
         self.nodes.append(node)
         return seed
 
@@ -289,18 +289,18 @@ class Tracer:
         node = Node("vjp", self.nodes[k], ins, [])
         node.multi = multi
         reads = [v for v in ins if v is not None] + self.nodes[k].ins + self.nodes[k].outs
-        node.owned = tuple(() if g is None else self._sharing(g.data, reads) for g in outs_t)
+        node.owned = tuple(() if g is None else self._sharing(g._data, reads) for g in outs_t)
         n = len(self.nodes)
-        node.outs = [None if g is None else self.new_value(g.data, ("node", n)) for g in outs_t]
+        node.outs = [None if g is None else self.new_value(g._data, ("node", n)) for g in outs_t]
         self.nodes.append(node)
         return gxs
 
     def add(self, a: Tensor, b: Tensor) -> Tensor:
         ins = [self.value_of(a), self.value_of(b)]
-        out = Tensor._make(a.data + b.data)
+        out = Tensor._make(a._data + b._data)
         node = Node("add", None, ins, [])
         node.owned = (True,)
-        node.outs = [self.new_value(out.data, ("node", len(self.nodes)))]
+        node.outs = [self.new_value(out._data, ("node", len(self.nodes)))]
         self.nodes.append(node)
         return out
 
@@ -312,7 +312,7 @@ class Tracer:
         finally:
             _state.tracer = self
         node.target = x
-        node.outs = [self.new_value(x.grad.data, ("node", len(self.nodes)))]
+        node.outs = [self.new_value(x.grad._data, ("node", len(self.nodes)))]
         self.nodes.append(node)
 
     # ------------------------------------------------------------------ side effects
@@ -332,7 +332,7 @@ class Tracer:
         node.kwargs = kwargs
         if method is not _set_grad:  # .grad = ... leaves the data alone
             self.touched.add(id(t))
-        node.outs = [self.new_value(t.data, ("node", len(self.nodes)))]
+        node.outs = [self.new_value(t._data, ("node", len(self.nodes)))]
         if target in self.externals or target in self.versions:
             self.versions[node.outs[0]] = t  # still that parameter, changed
         self.nodes.append(node)
@@ -356,7 +356,7 @@ class Tracer:
             for group in getattr(a, "param_groups", ()):
                 self.touched.update(id(p) for p in group["params"])
         if isinstance(result, Tensor):
-            node.outs = [self.new_value(result.data, ("node", len(self.nodes)))]
+            node.outs = [self.new_value(result._data, ("node", len(self.nodes)))]
         elif result is not None and not isinstance(result, (int, float, bool, str)):
             self.invalidate(f"{getattr(method, '__qualname__', method)} returned "
                             f"{type(result).__name__}, which a replay can't rebuild")
@@ -390,14 +390,14 @@ class Tracer:
             # the dict's, getrefcount's argument's, and the recorded ops' references
             t = self.externals[vid]
             if sys.getrefcount(t) <= 3 + held.get(id(t), 0) and \
-                    id(self.externals[vid].data) not in self.const_ids:
+                    id(self.externals[vid]._data) not in self.const_ids:
                 self.invalidate(f"an op was given a tensor of shape "
                                 f"{self.externals[vid].shape} computed outside the op library "
                                 "(from .data or NumPy)")
                 break
             del t
         # The same for an op's array attribute: held by nobody but the recorded ops (and this
-        # list), it was computed during the call from raw arrays, as a mask x.data > 0 made
+        # list), it was computed during the call from raw arrays, as a mask x._data > 0 made
         # outside the op library would be.
         counts: dict[int, int] = {}
         for a, _, _ in self.loose_attrs:
@@ -411,7 +411,7 @@ class Tracer:
         self.loose_attrs = []
         # A parameter changed in place outside any op or optimizer: e.g. p.data -= lr * g.
         for t, before in self.snapshots:
-            if id(t) not in self.touched and not np.array_equal(t.data, before, equal_nan=True):
+            if id(t) not in self.touched and not np.array_equal(t._data, before, equal_nan=True):
                 self.invalidate(f"a parameter of shape {t.shape} was changed outside the op "
                                 "library (e.g. p.data -= ...); use p -= ... under no_grad() "
                                 "or an optimizer")

@@ -28,7 +28,7 @@ def _param(*shape: int, dtype: Any) -> Parameter:
 
 def _add_column(mask: Tensor) -> Tensor:
     """One more key position that everyone may see: False (bool) or 0 (float) appended."""
-    xp = get_array_module(mask.data)
+    xp = get_array_module(mask._data)
     return ops.cat([mask, Tensor._make(xp.zeros(mask.shape[:-1] + (1,), dtype=mask.dtype))],
                    dim=-1)
 
@@ -217,7 +217,7 @@ class MultiheadAttention(Module):
         k = k.reshape(k.shape[0], N, H, hd).permute(1, 2, 0, 3)
         v = v.reshape(v.shape[0], N, H, hd).permute(1, 2, 0, 3)
         if self.add_zero_attn:
-            xp = get_array_module(k.data)
+            xp = get_array_module(k._data)
             zeros = Tensor._make(xp.zeros((N, H, 1, hd), dtype=k.dtype))
             k, v = ops.cat([k, zeros], dim=2), ops.cat([v, zeros], dim=2)
             masked, added = [_add_column(m) for m in masked], [_add_column(m) for m in added]

@@ -690,7 +690,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,
                                  f"for input of shape {tuple(x.shape)} (expected the input's "
                                  "shape, that shape without its last dimension, or a last "
                                  "dimension of 1)")
-        if bool((v.data < 0).any()):
+        if bool((v._data < 0).any()):
             raise ValueError("gaussian_nll_loss: var has negative entry/entries")
         vd = v.detach()
         v = v + (_clamp(vd, min=eps) - vd)  # the clamped value, with the identity's gradient
@@ -702,7 +702,7 @@ def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,
 
 
 def _full_like(x: Tensor, value: float) -> Tensor:
-    xp = get_array_module(x.data)
+    xp = get_array_module(x._data)
     return Tensor._make(xp.full(x.shape, value, dtype=x.dtype))
 
 
@@ -951,7 +951,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
     if min(out_sizes) < 1:
         raise ValueError(f"{op}: the output size {out_sizes} for an input of shape "
                          f"{tuple(x.shape)} is empty")
-    xp, dt = get_array_module(x.data), x.dtype
+    xp, dt = get_array_module(x._data), x.dtype
     align = bool(align_corners)
     for axis in range(n):
         A = _interp_matrix(in_sizes[axis], out_sizes[axis], mode, align, scales[axis], dt)
@@ -1049,14 +1049,14 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: flo
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{op}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
     idx = input if isinstance(input, Tensor) else to_tensor(np.asarray(input))
-    if idx.data.dtype.kind not in "iu":
+    if idx._data.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected integer indices (int64 or int32), got dtype "
                         f"{idx.dtype} (input of shape {tuple(idx.shape)})")
     if weight.ndim != 2:
         raise ValueError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape "
                          f"{tuple(weight.shape)}")
     num, dim = weight.shape
-    xp = get_array_module(weight.data)
+    xp = get_array_module(weight._data)
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError(f"{op}: a 2-D input (here {tuple(idx.shape)}) holds bags of fixed "
@@ -1070,7 +1070,7 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: flo
             raise ValueError(f"{op}: a 1-D input (here {tuple(idx.shape)}) needs 1-D offsets "
                              "that start the bags, got None")
         off = offsets if isinstance(offsets, Tensor) else to_tensor(np.asarray(offsets))
-        if off.data.dtype.kind not in "iu":
+        if off._data.dtype.kind not in "iu":
             raise TypeError(f"{op}: expected integer offsets (int64 or int32), got dtype "
                             f"{off.dtype}")
         if off.ndim != 1:
@@ -1096,7 +1096,7 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: flo
         if not -num <= padding_idx < num:
             raise ValueError(f"{op}: padding_idx {padding_idx} must be within [{-num}, {num})")
         padding_idx %= num
-    n = idx.data.size
+    n = idx._data.size
     flat = idx if idx.ndim == 1 else _reshape(idx, (n,))
     last = include_last_offset
     if mode == "max":
@@ -1111,16 +1111,16 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None, max_norm: flo
     if per_sample_weights is not None:
         scale = _reshape(per_sample_weights, (n, 1))
     if padding_idx is not None:
-        keep = array_op(lambda i: (i != padding_idx).astype(weight.data.dtype).reshape(-1, 1),
+        keep = array_op(lambda i: (i != padding_idx).astype(weight._data.dtype).reshape(-1, 1),
                         flat)
         scale = keep if scale is None else scale * keep
     if scale is not None:
         rows = rows * scale
     ids = array_op(_bag_ids(op, n, bags, last), off)
-    zero = Tensor._make(constant_array(xp.zeros((bags + 1, dim), dtype=weight.data.dtype)))
+    zero = Tensor._make(constant_array(xp.zeros((bags + 1, dim), dtype=weight._data.dtype)))
     out = _index_add(zero, 0, ids, rows)[:bags]
     if mode == "mean":
-        out = out / array_op(_bag_sizes(op, n, bags, last, padding_idx, weight.data.dtype),
+        out = out / array_op(_bag_sizes(op, n, bags, last, padding_idx, weight._data.dtype),
                              off, flat)
     return out
 
@@ -1167,7 +1167,7 @@ def _channel_dropout(x: Tensor, p: float, training: bool, op: str) -> Tensor:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, got {p}")
     if not training or p == 0.0:
         return x
-    xp = get_array_module(x.data)
+    xp = get_array_module(x._data)
     ones = Tensor._make(xp.ones(x.shape[:2] + (1,) * (x.ndim - 2), dtype=x.dtype))
     return x * dropout(ones, p)  # one draw per (sample, channel), spread over its positions
 
@@ -1305,7 +1305,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if is_causal:
         if attn_mask is not None:
             raise ValueError(f"{op}: give either attn_mask or is_causal=True, not both")
-        xp = get_array_module(q.data)
+        xp = get_array_module(q._data)
         keep = Tensor._make(constant_array(xp.asarray(np.tril(np.ones((L, S), dtype=bool)))))
     elif attn_mask is not None:
         m = to_tensor(attn_mask)

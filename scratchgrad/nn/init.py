@@ -25,7 +25,7 @@ def _fill(tensor: Tensor, values: Any, op: str) -> Tensor:
     initialisation of a parameter that requires grad is not an operation to record)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
-    tensor.data[...] = _like(values, tensor.data)  # host values into a CUDA tensor: copied
+    tensor._data[...] = _like(values, tensor._data)  # host values into a CUDA tensor: copied
     tensor._bump_version()
     return tensor
 
@@ -251,10 +251,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0,
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
                          f"got shape {tensor.shape}")
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     flat = rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

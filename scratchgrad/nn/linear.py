@@ -182,7 +182,7 @@ class Embedding(Module):
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight._data[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
@@ -199,7 +199,7 @@ class Embedding(Module):
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D matrix, got shape "
                              f"{w.shape}")
         return cls(w.shape[0], w.shape[1], padding_idx=padding_idx,
-                   _weight=Tensor._make(w.data.copy()), _freeze=freeze)
+                   _weight=Tensor._make(w._data.copy()), _freeze=freeze)
 
     def forward(self, input: Any) -> Tensor:
         return embedding(input, self.weight, self.padding_idx)
@@ -270,7 +270,7 @@ class EmbeddingBag(Module):
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight._data[self.padding_idx] = 0
 
     def forward(self, input: Any, offsets: Any = None,
                 per_sample_weights: Tensor | None = None) -> Tensor:

@@ -30,7 +30,7 @@ def _loadable(value: Any, target: Tensor) -> tuple[Any, str | None]:
     reason it can't: its dtype must cast to the target's (numbers to a float tensor; integers,
     or floats that are whole numbers, to an integer one; bools to a bool one)."""
     if isinstance(value, Tensor):
-        array = value.data
+        array = value._data
     elif hasattr(value, "__cuda_array_interface__"):
         array = value
     else:
@@ -38,7 +38,7 @@ def _loadable(value: Any, target: Tensor) -> tuple[Any, str | None]:
             array = np.asarray(value)
         except (TypeError, ValueError) as e:  # e.g. a ragged nested list
             return None, f"can't be read as an array ({e})"
-    kind, want = array.dtype.kind, target.data.dtype.kind
+    kind, want = array.dtype.kind, target._data.dtype.kind
     allowed = {"f": "biuf", "c": "biufc", "i": "biuf", "u": "biuf", "b": "b"}.get(want, "biufc")
     if kind not in allowed:
         return None, (f"expected numbers that cast to {target.dtype}, found dtype "
@@ -538,14 +538,14 @@ class Module:
             elif array.shape != target.shape:
                 mismatched.append(f"  {key}: expected shape {target.shape} (the model's), found "
                                   f"{array.shape} in the state dict")
-            elif not assign and not target.data.flags.writeable:
+            elif not assign and not target._data.flags.writeable:
                 wrong.append(f"  {key}: the model's tensor is a read-only view; load with "
                              "assign=True")
             elif assign:  # the new array, made now so that committing cannot fail
                 ready.append((target, to_device_array(np.array(array, dtype=target.dtype,
                                                                copy=True), target.device)))
             else:  # host data for a GPU tensor goes to the device now, for the same reason
-                ready.append((target, like(array, target.data)))
+                ready.append((target, like(array, target._data)))
         problems = []
         if mismatched:
             problems.append("shape mismatch:\n" + "\n".join(mismatched))
@@ -566,9 +566,9 @@ class Module:
             with no_grad():
                 for target, array in ready:
                     if assign:
-                        target.data = array
+                        target._data = array
                     else:  # casts to the model's dtype (float32 stays)
-                        target.data[...] = array
+                        target._data[...] = array
                     target._bump_version()  # a graph that saved the old values is stale
 
         return commit, _IncompatibleKeys(missing, unexpected)
@@ -627,10 +627,10 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
-            elif g.creator is None and g.data.flags.writeable:
-                g.data[...] = 0  # in place, as PyTorch's zero_()
+            elif g.creator is None and g._data.flags.writeable:
+                g._data[...] = 0  # in place, as PyTorch's zero_()
             else:  # a gradient with a graph (create_graph=True) or a read-only view
-                p.grad = Tensor._make(np.zeros_like(g.data))
+                p.grad = Tensor._make(np.zeros_like(g._data))
 
     def apply(self, fn: Callable[["Module"], Any]) -> "Module":
         """Call ``fn`` on every submodule (children first) and then on self; for custom
@@ -656,9 +656,9 @@ class Module:
                     for t in registry.values():
                         if t is None:
                             continue
-                        t.data = convert(t).data
+                        t._data = convert(t)._data
                         if t.grad is not None:
-                            t.grad = Tensor._make(convert(t.grad).data)
+                            t.grad = Tensor._make(convert(t.grad)._data)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> "Module":

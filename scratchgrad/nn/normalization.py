@@ -62,9 +62,9 @@ class _BatchNorm(Module):
         (tensor([0., 0.]), tensor(0))
         """
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         """Reset the running statistics, weight to ones and bias to zeros.

@@ -22,9 +22,9 @@ def to_float_tensor(x: Any) -> Tensor:
     (float32): PyTorch's rule for exp, log, sqrt, sin, sigmoid... (``exp(int64 tensor)`` is
     float32)."""
     x = to_tensor(x)
-    if x.data.dtype.kind == "f":
+    if x._data.dtype.kind == "f":
         return x
-    return Tensor._make(x.data.astype(get_default_dtype()))
+    return Tensor._make(x._data.astype(get_default_dtype()))
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
@@ -98,9 +98,9 @@ def same_dtype(op: str, names: str, *tensors: Tensor | None) -> None:
     RuntimeError: mm: expected both operands to have the same dtype, got float64 and float32
     """
     ts = [t for t in tensors if t is not None]
-    dtype = ts[0].data.dtype
+    dtype = ts[0]._data.dtype
     for t in ts[1:]:
-        if t.data.dtype != dtype:
+        if t._data.dtype != dtype:
             got = ", ".join(str(t.dtype) for t in ts[:-1]) + f" and {ts[-1].dtype}"
             raise RuntimeError(f"{op}: expected {names} to have the same dtype, got {got}")
 
@@ -108,11 +108,11 @@ def same_dtype(op: str, names: str, *tensors: Tensor | None) -> None:
 def index_arrays(index: Any) -> Any:
     """Replace tensors inside an index by their arrays (``x[mask]``, ``x[idx, :]``)."""
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list) and any(isinstance(i, Tensor) for i in index):
-        return [i.data if isinstance(i, Tensor) else i for i in index]
+        return [i._data if isinstance(i, Tensor) else i for i in index]
     return index
 
 

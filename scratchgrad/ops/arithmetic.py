@@ -20,7 +20,7 @@ class Add(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        return sum_to(gy, a.data.shape), sum_to(gy, b.data.shape)
+        return sum_to(gy, a._data.shape), sum_to(gy, b._data.shape)
 
 
 class Sub(Function):
@@ -30,7 +30,7 @@ class Sub(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        return sum_to(gy, a.data.shape), sum_to(-gy, b.data.shape)
+        return sum_to(gy, a._data.shape), sum_to(-gy, b._data.shape)
 
 
 class Mul(Function):
@@ -39,7 +39,7 @@ class Mul(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        return sum_to(gy * b, a.data.shape), sum_to(gy * a, b.data.shape)
+        return sum_to(gy * b, a._data.shape), sum_to(gy * a, b._data.shape)
 
 
 class Div(Function):
@@ -49,7 +49,7 @@ class Div(Function):
     def backward(self, gy):
         a, b = self.inputs
         ga = gy / b
-        return sum_to(ga, a.data.shape), sum_to(-ga * a / b, b.data.shape)
+        return sum_to(ga, a._data.shape), sum_to(-ga * a / b, b._data.shape)
 
 
 class Neg(Function):
@@ -98,8 +98,8 @@ class Pow(Function):
         gb = None
         if b.requires_grad:
             safe = where(a == 0, 1, a)
-            gb = sum_to(gy * self.output() * safe.log(), b.data.shape)
-        return sum_to(ga, a.data.shape), gb
+            gb = sum_to(gy * self.output() * safe.log(), b._data.shape)
+        return sum_to(ga, a._data.shape), gb
 
 
 class Abs(Function):
@@ -110,8 +110,8 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * Tensor._make((x > 0).astype(gy.data.dtype) - (x < 0))
+        x = self.inputs[0]._data
+        return gy * Tensor._make((x > 0).astype(gy._data.dtype) - (x < 0))
 
 
 class Remainder(Function):
@@ -122,8 +122,8 @@ class Remainder(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        q = Tensor._make(quiet.run(np.floor_divide, a.data, b.data))
-        return sum_to(gy, a.data.shape), sum_to(-gy * q, b.data.shape)
+        q = Tensor._make(quiet.run(np.floor_divide, a._data, b._data))
+        return sum_to(gy, a._data.shape), sum_to(-gy * q, b._data.shape)
 
 
 def add(a: Any, b: Any) -> Tensor:
@@ -161,9 +161,9 @@ def mul(a: Any, b: Any) -> Tensor:
 def div(a: Any, b: Any) -> Tensor:
     """True division ``a / b``; integer inputs give float32 (as in PyTorch)."""
     a, b = binary_operands(a, b)
-    if a.data.dtype.kind != "f":
-        a = Tensor._make(a.data.astype(np.float32))
-        b = Tensor._make(b.data.astype(np.float32))
+    if a._data.dtype.kind != "f":
+        a = Tensor._make(a._data.astype(np.float32))
+        b = Tensor._make(b._data.astype(np.float32))
     try:
         return Div()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
@@ -183,8 +183,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
     tensor([4., 9.])
     """
     if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
-        if a.data.dtype.kind in "iub" and (isinstance(b, float) or b < 0):
-            a = Tensor._make(a.data.astype(np.float32))
+        if a._data.dtype.kind in "iub" and (isinstance(b, float) or b < 0):
+            a = Tensor._make(a._data.astype(np.float32))
         return PowScalar(b)(a)
     a, b = binary_operands(a, b)
     try:
@@ -267,7 +267,7 @@ def ge(a: Any, b: Any) -> Tensor:
 
 
 def _bitwise(name: str, ufunc: Any, a: Any, b: Any) -> Tensor:
-    kinds = [getattr(getattr(t, "data", t), "dtype", np.dtype(type(t))) for t in (a, b)]
+    kinds = [getattr(getattr(t, "_data", t), "dtype", np.dtype(type(t))) for t in (a, b)]
     if any(k.kind == "f" for k in kinds):
         raise TypeError(f"{name}: expected bool or integer tensors, got {kinds[0]} and "
                         f"{kinds[1]}")
@@ -298,13 +298,13 @@ def logical_xor(a: Any, b: Any) -> Tensor:
 def logical_not(x: Any) -> Tensor:
     """Elementwise not (``~`` on a bool tensor)."""
     x = to_tensor(x)
-    if x.data.dtype.kind == "f":
+    if x._data.dtype.kind == "f":
         raise TypeError(f"logical_not (~): expected a bool or integer tensor, got {x.dtype}")
     return array_op(np.invert, x)
 
 
 def _is_bool(a: Any, b: Any) -> bool:
-    return all(getattr(getattr(t, "data", t), "dtype", np.dtype(bool)).kind == "b"
+    return all(getattr(getattr(t, "_data", t), "dtype", np.dtype(bool)).kind == "b"
                for t in (a, b))
 
 
@@ -316,7 +316,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     >>> sg.where(x > 0, x, 0.0)
     tensor([0., 2.])
     """
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary_operands(a, b)
@@ -338,10 +338,10 @@ class Where(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        zero = Tensor._make(get_array_module(gy.data).zeros((), dtype=gy.data.dtype))
+        zero = Tensor._make(get_array_module(gy._data).zeros((), dtype=gy._data.dtype))
         c = Tensor._make(self.cond)
-        return (sum_to(where(c, gy, zero), a.data.shape),
-                sum_to(where(c, zero, gy), b.data.shape))
+        return (sum_to(where(c, gy, zero), a._data.shape),
+                sum_to(where(c, zero, gy), b._data.shape))
 
 
 # ---------------------------------------------------------------------- C-style remainder
@@ -354,10 +354,10 @@ class Fmod(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        q = Tensor._make(np.trunc(quiet.run(np.divide, a.data, b.data))
-                         if a.data.dtype.kind == "f"
-                         else np.zeros_like(a.data))
-        return sum_to(gy, a.data.shape), sum_to(-gy * q, b.data.shape)
+        q = Tensor._make(np.trunc(quiet.run(np.divide, a._data, b._data))
+                         if a._data.dtype.kind == "f"
+                         else np.zeros_like(a._data))
+        return sum_to(gy, a._data.shape), sum_to(-gy * q, b._data.shape)
 
 
 def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -369,7 +369,7 @@ def fmod(input: Any, other: Any) -> Tensor:  # noqa: A002
     tensor([-1.,  1.])
     """
     a, b = binary_operands(input, other)
-    if a.data.dtype.kind in "iu" and not (b.data != 0).all():
+    if a._data.dtype.kind in "iu" and not (b._data != 0).all():
         raise ZeroDivisionError(f"fmod: integer division by zero (divisor of shape {b.shape})")
     return Fmod()(a, b)
 

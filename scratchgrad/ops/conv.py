@@ -406,7 +406,7 @@ class Conv2dOp(Function):
             first_order = not _config.is_grad_enabled()
             # One transposing copy shared by both gradients; workspace memory unless the
             # gradient Functions are recorded (create_graph) and keep it.
-            gy_op = _gy_operand(gy.data, g, scratch=first_order)
+            gy_op = _gy_operand(gy._data, g, scratch=first_order)
             if x.requires_grad:
                 gx = Conv2dGradInput(a, x.shape[2:], gy_op)(gy, W)
             if W.requires_grad and with_ones and first_order:
@@ -417,7 +417,7 @@ class Conv2dOp(Function):
                     gb = Tensor._make(np.ascontiguousarray(gWb[:, K]))
             elif W.requires_grad:
                 if col is None:
-                    col = _im2col(x.data, g)
+                    col = _im2col(x._data, g)
                 gW = Conv2dGradWeight(a, W.shape[2:], col[:K], gy_op)(x, gy)
         self.col = None  # memory: the graph may outlive backward; recomputing is cheap
         if need_gb and gb is None:
@@ -462,7 +462,7 @@ def _grad_input_backward(fn: Conv2dGradInput, ggx: Tensor, gy: Tensor, W: Tensor
     """Gradients of y = grad_input(gy, W) (linear in each): a convolution of ggx with W for gy,
     and the weight gradient with ggx in the role of x for W. One im2col of ggx serves both."""
     g, a = fn.geom, fn.args
-    col = _im2col(ggx.data, g)
+    col = _im2col(ggx._data, g)
     g_gy = g_W = None
     if gy.requires_grad:
         g_gy = Conv2dOp(a.stride, a.padding, a.dilation, a.groups, gy.shape[2:], col)(ggx, W)
@@ -1081,7 +1081,7 @@ def adaptive_avg_pool2d(input: Any, output_size: int | None | tuple[int | None, 
         k = (H // oh, W // ow)
         y = AvgPool2dOp(k, k, (0, 0))(x)
     else:
-        dt, xp = x.dtype, get_array_module(x.data)
+        dt, xp = x.dtype, get_array_module(x._data)
         y = matmul(Tensor._make(constant_array(xp.asarray(_adaptive_matrix(H, oh, dt)))), x)
         right = np.ascontiguousarray(_adaptive_matrix(W, ow, dt).T)
         y = matmul(y, Tensor._make(constant_array(xp.asarray(right))))

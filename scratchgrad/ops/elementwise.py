@@ -94,9 +94,9 @@ class ReLU(Function):
 
     def backward(self, gy):
         # 0 where x <= 0, gy elsewhere, also where x is nan (PyTorch's threshold_backward)
-        off = self.inputs[0].data <= 0
+        off = self.inputs[0]._data <= 0
         if not is_grad_enabled():  # first order: one pass, no float copy of the mask
-            return Tensor._make(np.where(off, 0, gy.data))
+            return Tensor._make(np.where(off, 0, gy._data))
         return where(Tensor._make(off), 0.0, gy)
 
 
@@ -108,7 +108,7 @@ class LeakyReLU(Function):
         return np.where(x > 0, x, x * self.slope)
 
     def backward(self, gy):
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         return gy * Tensor._make(np.where(x > 0, 1, self.slope).astype(x.dtype))
 
 
@@ -263,7 +263,7 @@ class Softplus(Function):
     def backward(self, gy):
         x = self.inputs[0]
         bx = x * self.beta if self.beta != 1 else x
-        linear = Tensor._make(bx.data > self.threshold)
+        linear = Tensor._make(bx._data > self.threshold)
         return gy * where(linear, 1.0, sigmoid(bx))
 
 
@@ -300,10 +300,10 @@ class Minimum(Function):
 
 def _max_min_grads(gy: Tensor, a: Tensor, b: Tensor, loses: Any) -> tuple:
     """Each side's gradient: 0 where it loses (``loses(a, b)`` for a), 1/2 on ties, else 1."""
-    half_tie = 0.5 * (a.data == b.data)
-    ma = Tensor._make((1 - half_tie - loses(a.data, b.data)).astype(gy.data.dtype))
-    mb = Tensor._make((1 - half_tie - loses(b.data, a.data)).astype(gy.data.dtype))
-    return sum_to(gy * ma, a.data.shape), sum_to(gy * mb, b.data.shape)
+    half_tie = 0.5 * (a._data == b._data)
+    ma = Tensor._make((1 - half_tie - loses(a._data, b._data)).astype(gy._data.dtype))
+    mb = Tensor._make((1 - half_tie - loses(b._data, a._data)).astype(gy._data.dtype))
+    return sum_to(gy * ma, a._data.shape), sum_to(gy * mb, b._data.shape)
 
 
 class Clamp(Function):
@@ -316,7 +316,7 @@ class Clamp(Function):
         return np.clip(x, self.lo, self.hi)
 
     def backward(self, gy):
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         mask = get_array_module(x).ones(x.shape, dtype=bool)
         if self.lo is not None:
             mask &= x >= self.lo
@@ -496,16 +496,16 @@ class Atan2(Function):
     def backward(self, gy):
         a, b = self.inputs
         g = gy / (a * a + b * b)
-        return sum_to(g * b, a.data.shape), sum_to(-g * a, b.data.shape)
+        return sum_to(g * b, a._data.shape), sum_to(-g * a, b._data.shape)
 
 
 def _float_only(x: Tensor, op: str) -> None:
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point tensor, got {x.dtype}")
 
 
 def _not_bool(x: Tensor, op: str) -> None:
-    if x.data.dtype.kind == "b":
+    if x._data.dtype.kind == "b":
         raise TypeError(f"{op}: expected a number tensor, got {x.dtype}")
 
 
@@ -522,7 +522,7 @@ def sign(input: Any) -> Tensor:  # noqa: A002  (PyTorch's argument name)
 def _rounding(fn: Function, x: Any, op: str) -> Tensor:
     x = to_tensor(x)
     _not_bool(x, op)
-    if x.data.dtype.kind != "f":  # integers are already whole: a copy, of the same dtype
+    if x._data.dtype.kind != "f":  # integers are already whole: a copy, of the same dtype
         from .shape import clone
 
         return clone(x)
@@ -572,7 +572,7 @@ def round(input: Any, *, decimals: int = 0) -> Tensor:  # noqa: A001,A002
     x = to_tensor(input)
     if not isinstance(decimals, int) or isinstance(decimals, bool):
         raise TypeError(f"round: decimals must be an int, got {decimals!r}")
-    if decimals != 0 and x.data.dtype.kind != "f":
+    if decimals != 0 and x._data.dtype.kind != "f":
         raise TypeError(f"round: decimals={decimals} needs a floating-point tensor, got "
                         f"{x.dtype}")
     return _rounding(Round(decimals), x, "round")
@@ -659,7 +659,7 @@ def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
     tensor([0.7854])
     """
     a, b = binary_operands(input, other)
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         a, b = to_float_tensor(a), to_float_tensor(b)
     return Atan2()(a, b)
 
@@ -795,12 +795,12 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:  # noqa: A002
     tensor([ 2.5000, 12.5000])
     """
     x, e = to_tensor(input), to_tensor(end)
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(f"lerp: expected floating-point tensors, got {x.dtype}")
-    if e.data.dtype != x.data.dtype:
+    if e._data.dtype != x._data.dtype:
         raise TypeError(f"lerp: end of dtype {e.dtype} must have the dtype of input, {x.dtype}")
     if isinstance(weight, Tensor):
-        if weight.data.dtype != x.data.dtype:
+        if weight._data.dtype != x._data.dtype:
             raise TypeError(f"lerp: weight of dtype {weight.dtype} must have the dtype of "
                             f"input, {x.dtype}")
     elif isinstance(weight, bool) or not isinstance(weight, (int, float, np.number)):

@@ -31,7 +31,7 @@ _INT64 = (np.dtype("int64"),)
 def _index(index: Any, op: str, dtypes: tuple, what: str = "index") -> Tensor:
     """The index as a tensor, with PyTorch's dtype rule for ``op``."""
     index = to_tensor(index)
-    if index.data.dtype not in dtypes:
+    if index._data.dtype not in dtypes:
         names = " or ".join(str(d) for d in dtypes)
         raise TypeError(f"{op}: expected an {what} tensor of dtype {names}, got "
                         f"{index.dtype} (shape {index.shape})")
@@ -96,10 +96,10 @@ def gather(input: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> Te
     d = normalize_dim(dim, x.ndim, "gather")
     index = _index(index, "gather", _INT32_OR_64)
     _check_sizes("gather", x.shape, index.shape, d)
-    _check_range("gather", index.data, x.shape[d] if x.ndim else 1, dim, x.shape)
+    _check_range("gather", index._data, x.shape[d] if x.ndim else 1, dim, x.shape)
     if x.ndim == 0:
-        return reshape(_take(reshape(x, (1,)), 0, reshape(index, (1,)).data), ())
-    return _take(x, d, index.data)
+        return reshape(_take(reshape(x, (1,)), 0, reshape(index, (1,))._data), ())
+    return _take(x, d, index._data)
 
 
 def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
@@ -117,7 +117,7 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
     idx = _index(indices, "take_along_dim", _INT64, "indices")
     if dim is None:  # PyTorch's gather of the flattened input: no negative indices here
         x, idx, d = reshape(x, (-1,)), reshape(idx, (-1,)), 0
-        _check_range("take_along_dim", idx.data, x.shape[0], 0, x.shape)
+        _check_range("take_along_dim", idx._data, x.shape[0], 0, x.shape)
     else:
         if x.ndim == 0:
             raise IndexError(f"take_along_dim: dimension {dim} is out of range for a tensor "
@@ -134,8 +134,8 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
                              f"{idx.shape} do not broadcast apart from dimension {dim}") from None
         x = broadcast_to(x, common[:d] + (x.shape[d],) + common[d:])
         idx = broadcast_to(idx, common[:d] + (idx.shape[d],) + common[d:])
-        _check_range("take_along_dim", idx.data, x.shape[d], d, x.shape, negative=True)
-    return _take(x, d, idx.data)
+        _check_range("take_along_dim", idx._data, x.shape[d], d, x.shape, negative=True)
+    return _take(x, d, idx._data)
 
 
 def index_select(input: Any, dim: int, index: Any) -> Tensor:
@@ -152,12 +152,12 @@ def index_select(input: Any, dim: int, index: Any) -> Tensor:
     if index.ndim > 1:
         raise IndexError(f"index_select: the index must be a vector (1-D), got shape "
                          f"{index.shape}")
-    _check_range("index_select", index.data, x.shape[d] if x.ndim else 1, dim, x.shape)
+    _check_range("index_select", index._data, x.shape[d] if x.ndim else 1, dim, x.shape)
     if index.ndim == 0:
         index = reshape(index, (1,))
     if x.ndim == 0:
-        return reshape(_take(reshape(x, (1,)), 0, index.data), ())
-    return GetItem((slice(None),) * d + (index.data,))(x)
+        return reshape(_take(reshape(x, (1,)), 0, index._data), ())
+    return GetItem((slice(None),) * d + (index._data,))(x)
 
 
 # ---------------------------------------------------------------------- scatter
@@ -194,8 +194,8 @@ class Scatter(Function):
         if len(self.inputs) == 1:
             return gx
         gsrc = _take(gy, self.dim, self.index)
-        shape = self.inputs[1].data.shape
-        if gsrc.data.shape != shape:
+        shape = self.inputs[1]._data.shape
+        if gsrc._data.shape != shape:
             widths = [w for k in range(len(shape) - 1, -1, -1)
                       for w in (0, shape[k] - self.index.shape[k])]
             gsrc = pad(gsrc, widths)
@@ -209,7 +209,7 @@ def _scatter_args(op: str, input: Any, dim: int, index: Any, src: Any
     index = _index(index, op, _INT32_OR_64)
     if src is not None:
         src = to_tensor(src)
-        if src.data.dtype != x.data.dtype:
+        if src._data.dtype != x._data.dtype:
             raise TypeError(f"{op}: src of dtype {src.dtype} must have the dtype of the input, "
                             f"{x.dtype}")
     _check_sizes(op, x.shape, index.shape, d, None if src is None else src.shape)
@@ -239,8 +239,8 @@ def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = N
         raise TypeError("scatter: give exactly one of src (a tensor) and value (a number)")
     x, d, index, src = _scatter_args("scatter", input, dim, index, src)
     if src is None:
-        return Scatter(d, index.data, value)(x)
-    return Scatter(d, index.data)(x, src)
+        return Scatter(d, index._data, value)(x)
+    return Scatter(d, index._data)(x, src)
 
 
 def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
@@ -252,13 +252,13 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
     tensor([3., 0., 3.])
     """
     x, d, index, src = _scatter_args("scatter_add", input, dim, index, src)
-    return Scatter(d, index.data, add=True)(x, src)
+    return Scatter(d, index._data, add=True)(x, src)
 
 
 # ---------------------------------------------------------------------- masks
 def _mask(mask: Any, op: str) -> Tensor:
     mask = to_tensor(mask)
-    if mask.data.dtype != np.bool_:
+    if mask._data.dtype != np.bool_:
         raise TypeError(f"{op}: expected a bool mask, got dtype {mask.dtype} (shape "
                         f"{mask.shape})")
     return mask
@@ -288,10 +288,10 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
         if value.ndim:
             raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a "
                              f"tensor of shape {value.shape}")
-        v = cast(value, x.data.dtype)
+        v = cast(value, x._data.dtype)
     else:
-        xp = get_array_module(x.data)
-        v = as_tensor_like(xp.asarray(value).astype(x.data.dtype), x)
+        xp = get_array_module(x._data)
+        v = as_tensor_like(xp.asarray(value).astype(x._data.dtype), x)
     return where(mask, v, x)
 
 
@@ -308,7 +308,7 @@ def masked_select(input: Any, mask: Any) -> Tensor:
     mask = _mask(mask, "masked_select")
     shape = _common_shape("masked_select", x, mask) or (1,)  # a 0-d pair selects from 1-D
     x, mask = broadcast_to(x, shape), broadcast_to(mask, shape)
-    return GetItem(mask.data)(x)
+    return GetItem(mask._data)(x)
 
 
 # ---------------------------------------------------------------------- sorting
@@ -346,7 +346,7 @@ def _sorted(x: Tensor, dim: int, descending: bool, op: str, k: int | None = None
     d = normalize_dim(dim, x.ndim, op)
     with _config.no_grad():  # integer indices: no graph
         indices = Argsort(d, descending, k)(x)
-    return values_indices(_take(x, d, indices.data), indices)
+    return values_indices(_take(x, d, indices._data), indices)
 
 
 def sort(input: Any, dim: int = -1, descending: bool = False, *, stable: bool = False
@@ -419,7 +419,7 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
     """
     x = to_tensor(input)
     if _config._state.tracer is not None:
-        _config._state.tracer.dynamic("nonzero", x.data)
+        _config._state.tracer.dynamic("nonzero", x._data)
     with _config.no_grad():
         out = NonZero(as_tuple)(x)
     return out if not as_tuple or isinstance(out, tuple) else (out,)
@@ -448,10 +448,10 @@ def unique(input: Any, sorted: bool = True, return_inverse: bool = False,  # noq
     """
     x = to_tensor(input)
     if _config._state.tracer is not None:
-        _config._state.tracer.dynamic("unique", x.data)
-    xp = get_array_module(x.data)
+        _config._state.tracer.dynamic("unique", x._data)
+    xp = get_array_module(x._data)
     axis = None if dim is None else normalize_dim(dim, x.ndim, "unique")
-    values, inverse, counts = xp.unique(x.data, return_inverse=True, return_counts=True,
+    values, inverse, counts = xp.unique(x._data, return_inverse=True, return_counts=True,
                                         axis=axis)
     if axis is None:
         inverse = inverse.reshape(x.shape)
@@ -473,22 +473,22 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
     tensor([1, 0, 2])
     """
     x = to_tensor(input)
-    if x.ndim != 1 or x.data.dtype.kind not in "iu":
+    if x.ndim != 1 or x._data.dtype.kind not in "iu":
         raise ValueError(f"bincount: expected a 1-D integer tensor, got shape {x.shape} and "
                          f"dtype {x.dtype}")
-    if x.data.size and int(x.data.min()) < 0:
-        raise ValueError(f"bincount: the input must be non-negative, found {int(x.data.min())}")
+    if x._data.size and int(x._data.min()) < 0:
+        raise ValueError(f"bincount: the input must be non-negative, found {int(x._data.min())}")
     if _config._state.tracer is not None:  # the length is the largest value + 1
-        _config._state.tracer.dynamic("bincount", x.data)
-    xp = get_array_module(x.data)
+        _config._state.tracer.dynamic("bincount", x._data)
+    xp = get_array_module(x._data)
     w = None
     if weights is not None:
         w = to_tensor(weights)
         if w.shape != x.shape:
             raise ValueError(f"bincount: weights of shape {w.shape} must match the input's "
                              f"shape {x.shape}")
-        w = w.data
-    counts = xp.bincount(x.data, weights=w, minlength=int(minlength))
+        w = w._data
+    counts = xp.bincount(x._data, weights=w, minlength=int(minlength))
     if w is None:
         counts = counts.astype(np.int64)
     elif w.dtype == np.float32:
@@ -506,16 +506,16 @@ def _index_add_args(input: Any, dim: int, index: Any, source: Any  # noqa: A002
     if index.ndim > 1:
         raise IndexError(f"index_add: the index must be a vector (1-D), got shape "
                          f"{index.shape}")
-    if source.data.dtype != x.data.dtype:
+    if source._data.dtype != x._data.dtype:
         raise TypeError(f"index_add: source of dtype {source.dtype} must have the dtype of "
                         f"the input, {x.dtype}")
-    n = index.data.size
+    n = index._data.size
     expected = x.shape[:d] + (n,) + x.shape[d + 1:] if x.ndim else ((n,) if source.ndim else ())
     if source.shape != expected:
         raise ValueError(f"index_add: source of shape {source.shape} does not match the input "
                          f"of shape {x.shape} with an index of {n} element(s) along dim {dim} "
                          f"(expected {expected})")
-    _check_range("index_add", index.data, x.shape[d] if x.ndim else 1, dim, x.shape)
+    _check_range("index_add", index._data, x.shape[d] if x.ndim else 1, dim, x.shape)
     return x, d, index, source
 
 
@@ -536,5 +536,5 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *,  # noqa: A002
         return x + (source * alpha if alpha != 1 else source).sum()
     src = source * alpha if alpha != 1 else source
     # the index's own array when it is 1-D (a reshape would be a view the compiler can't trace)
-    at = (slice(None),) * d + (index.data if index.ndim == 1 else index.data.reshape(-1),)
+    at = (slice(None),) * d + (index._data if index.ndim == 1 else index._data.reshape(-1),)
     return x + GetItemGrad(at, x.shape)(src)

@@ -23,9 +23,9 @@ class MatMul(Function):
         a, b = self.inputs
         ga = gb = None
         if a.requires_grad:
-            ga = sum_to(matmul(gy, transpose(b, -1, -2)), a.data.shape)
+            ga = sum_to(matmul(gy, transpose(b, -1, -2)), a._data.shape)
         if b.requires_grad:
-            gb = sum_to(matmul(transpose(a, -1, -2), gy), b.data.shape)
+            gb = sum_to(matmul(transpose(a, -1, -2), gy), b._data.shape)
         return ga, gb
 
 
@@ -39,16 +39,16 @@ def _product_operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
         a = _operand_like(a, b if isinstance(b, Tensor) else Tensor(b))
     if not isinstance(b, Tensor):
         b = _operand_like(b, a)
-    if a.data.dtype != b.data.dtype:
+    if a._data.dtype != b._data.dtype:
         same_dtype(op, "both operands", a, b)
     return a, b
 
 
 def _operand_like(value: Any, like: Tensor) -> Tensor:
     t = as_tensor_like(value, like)
-    dtype = like.data.dtype
-    if not hasattr(value, "dtype") and dtype.kind == "f" and t.data.dtype != dtype:
-        t = Tensor._make(constant_array(t.data.astype(dtype)))
+    dtype = like._data.dtype
+    if not hasattr(value, "dtype") and dtype.kind == "f" and t._data.dtype != dtype:
+        t = Tensor._make(constant_array(t._data.astype(dtype)))
     return t
 
 
@@ -276,14 +276,14 @@ class Einsum(Function):
 def _embed_diagonals(g: Tensor, unique: str, term: str, x: Tensor) -> Tensor:
     """From g over ``unique`` letters, the tensor over ``term`` (repeated letters) that is g on
     the diagonals and zero elsewhere: an einsum with one identity matrix per repeat."""
-    xp = get_array_module(x.data)
+    xp = get_array_module(x._data)
     used = set(term)
     fresh = iter(c for c in _LETTERS if c not in used)
     target, eyes, eye_subs, seen = [], [], [], set()
     for c, n in zip(term, x.shape):
         if c in seen:
             d = next(fresh)
-            eyes.append(Tensor._make(xp.eye(n, dtype=g.data.dtype)))
+            eyes.append(Tensor._make(xp.eye(n, dtype=g._data.dtype)))
             eye_subs.append(c + d)
             target.append(d)
         else:
@@ -557,7 +557,7 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     from .reduction import Norm
 
     a, b = binary_operands(x1, x2)
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         raise TypeError(f"cdist: expected floating-point inputs, got {a.dtype} and {b.dtype}")
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(f"cdist: expected inputs with at least 2 dimensions, got shapes "
@@ -587,6 +587,6 @@ def dist(input: Any, other: Any, p: float = 2) -> Tensor:  # noqa: A002
     from .reduction import norm
 
     a, b = binary_operands(input, other)
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         raise TypeError(f"dist: expected floating-point inputs, got {a.dtype} and {b.dtype}")
     return norm(a - b, float(p))

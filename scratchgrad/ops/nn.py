@@ -55,7 +55,7 @@ def _float_array(value: Any, dtype: np.dtype, what: str, op: str) -> np.ndarray 
     """A constant (class weights, pos_weight) as an array of the input's dtype."""
     if value is None:
         return None
-    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    array = value._data if isinstance(value, Tensor) else np.asarray(value)
     if isinstance(value, Tensor) and value.requires_grad:
         raise NotImplementedError(f"{op}: gradients with respect to {what} are not supported; "
                                   f"pass {what}.detach()")
@@ -87,7 +87,7 @@ class Linear(Function):
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
         if not is_grad_enabled():  # first order: the same products on arrays, no graph
-            grads = quiet.run(self.grads, gy.data, x.data, W.data,
+            grads = quiet.run(self.grads, gy._data, x._data, W._data,
                           tuple(t.requires_grad for t in self.inputs))
             return tuple(None if a is None else Tensor._make(a) for a in grads)
         gx = matmul(gy, W) if x.requires_grad else None
@@ -127,8 +127,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape "
                          f"{weight.shape}; expected ({weight.shape[0]},)")
-    if x.data.dtype != weight.data.dtype or (bias is not None and
-                                              bias.data.dtype != weight.data.dtype):
+    if x._data.dtype != weight._data.dtype or (bias is not None and
+                                              bias._data.dtype != weight._data.dtype):
         same_dtype("linear", "input and weight" if bias is None else "input, weight and bias",
                    x, weight, bias)
     args = (weight,) if bias is None else (weight, bias)
@@ -212,7 +212,7 @@ class EmbeddingBackward(Function):
 
 
 def _index_array(indices: Any, op: str) -> np.ndarray:
-    array = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    array = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected integer indices (int64 or int32), got dtype "
                         f"{array.dtype}")
@@ -381,8 +381,8 @@ class _Normalize(Function):
 
     def _backward_arrays(self, gy: Tensor) -> tuple:
         """First-order backward on arrays (LayerNorm: parameters per element)."""
-        x = self.inputs[0].data
-        g = gy.data
+        x = self.inputs[0]._data
+        g = gy._data
         xhat = x - self.mean
         xhat *= self.invstd
         grads: list = [None]
@@ -397,7 +397,7 @@ class _Normalize(Function):
             grads.append(_const(np.einsum(sum_only, g).reshape(b.shape))
                          if b.requires_grad else None)
         if self.inputs[0].requires_grad:
-            gxhat = g * self.inputs[1].data.reshape(self.param_shape) if self.has_w else g
+            gxhat = g * self.inputs[1]._data.reshape(self.param_shape) if self.has_w else g
             # gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)), in place
             gx = xhat
             gx *= self._stat(gxhat, xhat)
@@ -417,8 +417,8 @@ class _Normalize(Function):
         where sum(g) and sum(g * xhat) are the bias and weight gradients. Seven passes over
         the activation (one temporary, x - mean) instead of eleven: the reference CNN with
         BatchNorm spent 45 ms of a 169 ms step in this backward."""
-        x = self.inputs[0].data
-        g = gy.data
+        x = self.inputs[0]._data
+        g = gy._data
         shape = self.param_shape
         count = max(int(np.prod([x.shape[a] for a in self.axes])), 1)
         invstd = self.invstd.reshape(shape)
@@ -444,7 +444,7 @@ class _Normalize(Function):
             grads.append(_const(sum_g.reshape(b.shape).astype(x.dtype, copy=False))
                          if b.requires_grad else None)
         if self.inputs[0].requires_grad:
-            k = invstd * self.inputs[1].data.reshape(shape) if self.has_w else invstd
+            k = invstd * self.inputs[1]._data.reshape(shape) if self.has_w else invstd
             a, b = k * (sum_g / count), -k * invstd * (sum_gxhat / count)
             if fused:
                 gx = _fused.batch_norm_grad_input(g, x, self.mean.reshape(-1), k.reshape(-1),
@@ -503,11 +503,11 @@ class BatchNorm(_Normalize):
             C = x.shape[1]
             n = x.size // C
             if rm is not None:
-                r = rm.data
+                r = rm._data
                 r *= 1 - momentum
                 r += momentum * self.mean.reshape(C).astype(r.dtype, copy=False)
             if rv is not None:
-                r = rv.data
+                r = rv._data
                 r *= 1 - momentum
                 r += (momentum * n / (n - 1)) * self.var.reshape(C).astype(r.dtype, copy=False)
         return y
@@ -551,7 +551,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     axes = (0,) + tuple(range(2, x.ndim))
     param_shape = (1, C) + (1,) * (x.ndim - 2)
     if training:
-        n = x.data.size // C if C else 0
+        n = x._data.size // C if C else 0
         if n <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {x.shape}")
@@ -740,14 +740,14 @@ class CrossEntropy(Function):
     def backward(self, gy):
         if is_grad_enabled():
             return self._backward_graph(gy)
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         t = self.targets  # resolved by forward
         if self.reduction == "none":
-            g = gy.data.reshape(-1)
+            g = gy._data.reshape(-1)
         elif self.reduction == "mean":  # as _upstream, on arrays
-            g = gy.data * (float(1 / self.denom) if self.denom else 0.0)
+            g = gy._data * (float(1 / self.denom) if self.denom else 0.0)
         else:
-            g = gy.data
+            g = gy._data
         if type(x) is not np.ndarray and _gpu_ops.cross_entropy_kernel_ok(self):
             return _const(_gpu_ops.cross_entropy_backward(self, x, t, g))
         return _const(quiet.run(self._backward_cpu, x, t, g))
@@ -780,7 +780,7 @@ class CrossEntropy(Function):
         M, C = x.shape
         t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype, C,
                           "cross_entropy")
-        xp = get_array_module(x.data)
+        xp = get_array_module(x._data)
         q = xp.zeros((M, C), dtype=x.dtype)
         q[xp.arange(M), t.safe] = (1 - self.eps) * t.w_t
         if self.eps > 0:
@@ -865,7 +865,7 @@ class NLLLoss(Function):
         x = self.inputs[0]
         M, C = x.shape
         t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype, C, "nll_loss")
-        xp = get_array_module(x.data)
+        xp = get_array_module(x._data)
         q = xp.zeros((M, C), dtype=x.dtype)
         q[xp.arange(M), t.safe] = -t.w_t
         return _const(q) * _upstream(gy, self.reduction, self.denom)
@@ -877,8 +877,8 @@ def _class_targets(x: Tensor, target: Any, op: str, ignore_index: int
     also return the shape of an unreduced loss. The flat int64 targets are made with ops
     (reshape, cast), so that a compiled function sees where they come from."""
     tgt = _index_array(target, op)
-    if type(tgt) is not type(x.data):  # off the all-NumPy path
-        check_same_device(op, [x.data, tgt])
+    if type(tgt) is not type(x._data):  # off the all-NumPy path
+        check_same_device(op, [x._data, tgt])
     if x.ndim == 0:
         raise ValueError(f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), "
                          "got a scalar")
@@ -893,7 +893,7 @@ def _class_targets(x: Tensor, target: Any, op: str, ignore_index: int
     t = target if isinstance(target, Tensor) else Tensor._make(tgt)
     if t.ndim != 1:
         t = reshape(t, (-1,))
-    flat = cast(t, np.int64).data
+    flat = cast(t, np.int64)._data
     if x.ndim == 1:
         x2 = reshape(x, (1, C))
     elif x.ndim == 2:
@@ -935,7 +935,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
     C = x.shape[0] if x.ndim == 1 else x.shape[1] if x.ndim else 0
     w = _float_array(weight, x.dtype, "weight", "cross_entropy")
     _check_weight(w, C, "cross_entropy")
-    t_data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t_data = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t_data.dtype.kind == "f":  # class probabilities
         if t_data.shape != x.shape:
             raise ValueError(f"cross_entropy: probability targets must have the input's shape "
@@ -1104,10 +1104,10 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     p, y = _binary_operands(input, target, "binary_cross_entropy")
-    if p.data.size and (p.data.min() < 0 or p.data.max() > 1):
+    if p._data.size and (p._data.min() < 0 or p._data.max() > 1):
         raise ValueError(f"binary_cross_entropy: all elements of input should be between 0 "
                          f"and 1 (probabilities; use binary_cross_entropy_with_logits for "
-                         f"logits), found values in [{p.data.min()}, {p.data.max()}]")
+                         f"logits), found values in [{p._data.min()}, {p._data.max()}]")
     w = _broadcast_const(weight, p, "weight", "binary_cross_entropy")
     return _reduce(BinaryCrossEntropy(w)(p, y), reduction)
 

@@ -40,7 +40,7 @@ class Sum(Function):
         return quiet.run(x.sum, axis=self.axes, keepdims=self.keepdims)  # inf + -inf: nan
 
     def backward(self, gy):
-        return _expand_back(gy, self.inputs[0].data.shape, self.axes, self.keepdims)
+        return _expand_back(gy, self.inputs[0]._data.shape, self.axes, self.keepdims)
 
 
 class Mean(Function):
@@ -52,8 +52,8 @@ class Mean(Function):
         return quiet.run(x.mean, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        n = x.size // builtins.max(self.output().data.size, 1)
+        x = self.inputs[0]._data
+        n = x.size // builtins.max(self.output()._data.size, 1)
         return _expand_back(gy * (1.0 / n), x.shape, self.axes, self.keepdims)
 
 
@@ -70,8 +70,8 @@ class Max(Function):
         return f(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        y = self.output().data
+        x = self.inputs[0]._data
+        y = self.output()._data
         if not self.keepdims:
             y = y.reshape(_keep_shape(x.shape, self.axes))
         if self.spread:
@@ -110,7 +110,7 @@ class LogSumExp(Function):
         x = self.inputs[0]
         y = self.output()
         if not self.keepdims:
-            keep = _keep_shape(x.data.shape, self.axes)
+            keep = _keep_shape(x._data.shape, self.axes)
             gy, y = reshape(gy, keep), reshape(y, keep)
         from .elementwise import exp
 
@@ -163,7 +163,7 @@ def _log_softmax(x: Any, axis: int) -> Any:
 
 def _require_float(x: Tensor, op: str) -> None:
     """mean, var, std and softmax need floats; PyTorch refuses integers rather than guess."""
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point tensor, got {x.dtype}; use "
                         f"x.float().{op}(...)")
 
@@ -179,7 +179,7 @@ def sum(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # 
     x = to_tensor(x)
     if dtype is not None:
         x = x.to(dtype)
-    elif x.data.dtype.kind in "bi" and x.data.dtype != np.int64:
+    elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
         x = x.to(np.int64)  # PyTorch sums bools and small ints as int64
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "sum")
     return Sum(axes, keep)(x)
@@ -213,7 +213,7 @@ def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
     x = to_tensor(x)
     _require_float(x, "var")
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "var")
-    n = x.data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+    n = x._data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
     d = x - Mean(axes, True)(x)
     ss = Sum(axes, keep)(d * d)
     denom = builtins.max(n - _correction(unbiased, correction), 0)
@@ -244,7 +244,7 @@ def _max_min(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: 
 
         return minimum(x, dim) if is_min else maximum(x, dim)
     x = to_tensor(x)
-    if x.data.size == 0:
+    if x._data.size == 0:
         raise RuntimeError(f"{name}: can't reduce an empty tensor of shape {x.shape}")
     if axis is not None:
         dim = axis
@@ -442,7 +442,7 @@ class CumProd(Function):
         from .arithmetic import where
 
         x, y, axis = self.inputs[0], self.output(), self.axis
-        zero = x.data == 0
+        zero = x._data == 0
         if not zero.any():
             return _reverse_cumsum(gy * y, axis) / x
         seen = zero.cumsum(axis=axis)
@@ -461,7 +461,7 @@ def _exclusive_cumprod(x: Tensor, axis: int, reverse: bool) -> Tensor:
         return _flip(_exclusive_cumprod(_flip(x, axis), axis, False), axis)
     shape = list(x.shape)
     shape[axis] = 1
-    one = Tensor._make(get_array_module(x.data).ones(tuple(shape), dtype=x.data.dtype))
+    one = Tensor._make(get_array_module(x._data).ones(tuple(shape), dtype=x._data.dtype))
     head = getitem(CumProd(axis)(x), (slice(None),) * axis + (slice(None, -1),))
     return cat([one, head], dim=axis)
 
@@ -481,14 +481,14 @@ class Prod(Function):
     def backward(self, gy):
         x = self.inputs[0]
         axes = None if self.axis is None else (self.axis,)
-        gy = _expand_back(gy, x.data.shape, axes, self.keepdims)
-        if not (x.data == 0).any():
-            y = _expand_back(self.output(), x.data.shape, axes, self.keepdims)
+        gy = _expand_back(gy, x._data.shape, axes, self.keepdims)
+        if not (x._data == 0).any():
+            y = _expand_back(self.output(), x._data.shape, axes, self.keepdims)
             return gy * y / x
         if self.axis is None:
             flat = reshape(x, (-1,))
             others = reshape(_exclusive_cumprod(flat, 0, False)
-                             * _exclusive_cumprod(flat, 0, True), x.data.shape)
+                             * _exclusive_cumprod(flat, 0, True), x._data.shape)
         else:
             others = (_exclusive_cumprod(x, self.axis, False)
                       * _exclusive_cumprod(x, self.axis, True))
@@ -499,7 +499,7 @@ def _integer_to_int64(x: Tensor, dtype: Any) -> Tensor:
     """PyTorch's accumulation dtype: ``dtype`` when given, else int64 for bools and ints."""
     if dtype is not None:
         return x.to(dtype)
-    if x.data.dtype.kind in "biu" and x.data.dtype != np.int64:
+    if x._data.dtype.kind in "biu" and x._data.dtype != np.int64:
         return x.to(np.int64)
     return x
 
@@ -596,25 +596,25 @@ class Norm(Function):
         from .arithmetic import where
 
         x, p = self.inputs[0], self.p
-        shape = x.data.shape
+        shape = x._data.shape
         gy = _expand_back(gy, shape, self.axes, self.keepdims)
         y = _expand_back(self.output(), shape, self.axes, self.keepdims)
-        xp = get_array_module(x.data)
+        xp = get_array_module(x._data)
         if p == 0:
             return gy * 0
         if p == 2:  # 0 where the norm is 0, also where x * x underflowed (as in PyTorch)
-            zero = Tensor._make(y.data == 0)
+            zero = Tensor._make(y._data == 0)
             return where(zero, 0.0, x * (gy / where(zero, 1.0, y)))
-        sign = Tensor._make(xp.sign(x.data))
+        sign = Tensor._make(xp.sign(x._data))
         if p == 1:
             return gy * sign
         if p in (_INF, -_INF):
-            tied = np.abs(x.data) == y.data
+            tied = np.abs(x._data) == y._data
             count = tied.sum(axis=self.axes, keepdims=True)
-            return gy * Tensor._make((xp.sign(x.data) * tied / count).astype(x.data.dtype))
+            return gy * Tensor._make((xp.sign(x._data) * tied / count).astype(x._data.dtype))
         from .arithmetic import abs as _abs
 
-        keep = Tensor._make((x.data != 0) & (y.data != 0))
+        keep = Tensor._make((x._data != 0) & (y._data != 0))
         ratio = where(keep, _abs(x), 1.0) / where(keep, y, 1.0)
         return where(keep, gy * sign * ratio ** (p - 1), 0.0)
 
@@ -638,7 +638,7 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # 
     x = to_tensor(input)
     if dtype is not None:
         x = x.to(dtype)
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(f"norm: expected a floating-point tensor, got {x.dtype}; use "
                         "x.float().norm(...)")
     if isinstance(p, str):

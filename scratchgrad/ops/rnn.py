@@ -125,7 +125,7 @@ def _rnn_step_grad_ops(cache: tuple, dh: Tensor, w_hh: Tensor, nonlinearity: str
     if nonlinearity == "tanh":
         da = dh * (1 - h_new * h_new)
     else:
-        da = dh * _const((h_new.data > 0).astype(h_new.dtype))
+        da = dh * _const((h_new._data > 0).astype(h_new.dtype))
     return da, da, da @ w_hh
 
 
@@ -256,7 +256,7 @@ class _Recurrence(Function):
     def backward(self, *gys: Tensor) -> tuple:
         if is_grad_enabled():
             return self._backward_graph(*gys)
-        arrays = [None if g is None else g.data for g in gys]
+        arrays = [None if g is None else g._data for g in gys]
         self._tmp: list[np.ndarray] = []  # scratch arrays, given back once the grads exist
         grads = quiet.run(lambda: self._gradients(*self._backward_arrays(*arrays)))
         _scratch.give(*self._tmp)
@@ -283,11 +283,11 @@ class _Recurrence(Function):
         T, N, G = dxw.shape
         dx2 = dxw.reshape(T * N, G)
         dg2 = dgh.reshape(T * N, G)
-        gx = _const((dx2 @ W_ih.data).reshape(x.shape)) if x.requires_grad else None
+        gx = _const((dx2 @ W_ih._data).reshape(x.shape)) if x.requires_grad else None
         grads = [gx, _const(dh0) if h0.requires_grad else None]
         if self.has_cell:
             grads.append(_const(dc0) if c0.requires_grad else None)
-        grads.append(_const(dx2.T @ x.data.reshape(T * N, -1)) if W_ih.requires_grad else None)
+        grads.append(_const(dx2.T @ x._data.reshape(T * N, -1)) if W_ih.requires_grad else None)
         if W_hh.requires_grad:
             h_prev = self._prev(self.hx, T).reshape(T * N, -1)
             grads.append(_const(dg2.T @ h_prev))
@@ -318,7 +318,7 @@ class _Recurrence(Function):
         for t in self._steps(T):
             state, caches[t] = self._step_ops(xw[t], state, W_hh, b_hh)
         ghs = gys[0]
-        xp = get_array_module(x.data)
+        xp = get_array_module(x._data)
         gstate = [g if g is not None else _const(xp.zeros(s.shape, dtype=s.dtype))
                   for g, s in zip(gys[1:], state)]
         dxw: list = [None] * T
@@ -382,7 +382,7 @@ class RNNSequence(_Recurrence):
         return self._outputs(hx, T)
 
     def _backward_arrays(self, ghs, ghT):
-        W_hh = self.inputs[3].data
+        W_hh = self.inputs[3]._data
         hx = self.hx
         xp = get_array_module(hx)
         T = hx.shape[0] - 1
@@ -486,7 +486,7 @@ class LSTMSequence(_Recurrence):
         return hs, hT, cx[o * T]
 
     def _backward_arrays(self, ghs, ghT, gcT):
-        W_hh = self.inputs[4].data
+        W_hh = self.inputs[4]._data
         A, tc = self.gates, self.tc
         xp = get_array_module(A)
         _, T, N, H = A.shape
@@ -532,7 +532,7 @@ class LSTMSequence(_Recurrence):
         """``_backward_arrays`` with the elementwise part of each step in one compiled
         loop (``fused.lstm_grad_step``; the same results): no coefficient arrays up front,
         one call per step besides the product."""
-        W_hh = self.inputs[4].data
+        W_hh = self.inputs[4]._data
         A, tc = self.gates, self.tc
         _, T, N, H = A.shape
         gates3, tc2, cx2 = A.reshape(4, T, -1), tc.reshape(T, -1), self.cx.reshape(T + 1, -1)
@@ -624,7 +624,7 @@ class GRUSequence(_Recurrence):
         return self._outputs(hx, T)
 
     def _backward_arrays(self, ghs, ghT):
-        W_hh = self.inputs[3].data
+        W_hh = self.inputs[3]._data
         rz, n = self.rz, self.n
         xp = get_array_module(n)
         T, N, H = n.shape
@@ -664,7 +664,7 @@ class GRUSequence(_Recurrence):
     def _backward_loops(self, ghs, ghT):
         """``_backward_arrays`` with each step's elementwise part in one compiled loop
         (``fused.gru_grad_step``; the same results): no coefficient arrays up front."""
-        W_hh = self.inputs[3].data
+        W_hh = self.inputs[3]._data
         rz, n, gh, hx = self.rz, self.n, self.gh, self.hx
         T, N, H = n.shape
         if ghs is not None:

@@ -23,7 +23,7 @@ class Reshape(Function):
         return x.reshape(self.shape)
 
     def backward(self, gy):
-        return reshape(gy, self.inputs[0].data.shape)
+        return reshape(gy, self.inputs[0]._data.shape)
 
 
 class Permute(Function):
@@ -47,7 +47,7 @@ class BroadcastTo(Function):
         return np.broadcast_to(x, self.shape)
 
     def backward(self, gy):
-        return sum_to(gy, self.inputs[0].data.shape)
+        return sum_to(gy, self.inputs[0]._data.shape)
 
 
 class SumTo(Function):
@@ -65,7 +65,7 @@ class SumTo(Function):
         return y.reshape(self.shape) if lead else y
 
     def backward(self, gy):
-        return broadcast_to(gy, self.inputs[0].data.shape)
+        return broadcast_to(gy, self.inputs[0]._data.shape)
 
 
 def _is_basic(index: Any) -> bool:
@@ -88,7 +88,7 @@ class GetItem(Function):
         return x[self.index]
 
     def backward(self, gy):
-        return GetItemGrad(self.index, self.inputs[0].data.shape)(gy)
+        return GetItemGrad(self.index, self.inputs[0]._data.shape)(gy)
 
 
 class GetItemGrad(Function):
@@ -119,7 +119,7 @@ class Concat(Function):
         return np.concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
-        sizes = [x.data.shape[self.axis] for x in self.inputs]
+        sizes = [x._data.shape[self.axis] for x in self.inputs]
         return split(gy, sizes, self.axis)
 
 
@@ -148,7 +148,7 @@ class Split(Function):
         return tuple(np.split(x, bounds, axis=self.axis))
 
     def backward(self, *gys):
-        x = self.inputs[0].data
+        x = self.inputs[0]._data
         parts = []
         for size, g in zip(self.sizes, gys):
             if g is None:
@@ -168,7 +168,7 @@ class Pad(Function):
         return np.pad(x, self.widths, mode="constant", constant_values=self.value)
 
     def backward(self, gy):
-        index = tuple(slice(lo, gy.data.shape[i] - hi) for i, (lo, hi) in enumerate(self.widths))
+        index = tuple(slice(lo, gy._data.shape[i] - hi) for i, (lo, hi) in enumerate(self.widths))
         return getitem(gy, index)
 
 
@@ -190,17 +190,17 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, gy):
-        return cast(gy, self.inputs[0].data.dtype)
+        return cast(gy, self.inputs[0]._data.dtype)
 
 
 # ---------------------------------------------------------------------- functions
 def sum_to(x: Tensor, shape: Sequence[int]) -> Tensor:
     """Sum ``x`` down to ``shape`` (the inverse of broadcasting); a no-op when equal."""
     shape = tuple(shape)
-    if x.data.shape == shape:
+    if x._data.shape == shape:
         return x
     lead = x.ndim - len(shape)
-    if lead < 0 or any(s != 1 and s != n for s, n in zip(shape, x.data.shape[lead:])):
+    if lead < 0 or any(s != 1 and s != n for s, n in zip(shape, x._data.shape[lead:])):
         raise ValueError(f"sum_to: can't sum a tensor of shape {x.shape} to {shape}: the target "
                          "must broadcast to the tensor's shape")
     return SumTo(shape)(x)
@@ -219,15 +219,15 @@ def reshape(x: Any, *shape: Any) -> Tensor:
 def _reshape(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
     """reshape, view, view_as, reshape_as: the check, with ``op`` (what the user called) named
     in the error."""
-    if x.data.shape == shape:
+    if x._data.shape == shape:
         return x
     known = [s for s in shape if s != -1]
     n_known = int(np.prod(known)) if known else 1
     if shape.count(-1) > 1 or any(s < -1 for s in shape) or (
-            -1 in shape and (n_known == 0 or x.data.size % n_known)) or (
-            -1 not in shape and n_known != x.data.size):
+            -1 in shape and (n_known == 0 or x._data.size % n_known)) or (
+            -1 not in shape and n_known != x._data.size):
         raise RuntimeError(f"{op}: shape {shape} is invalid for a tensor of shape {x.shape} "
-                           f"({x.data.size} elements)")
+                           f"({x._data.size} elements)")
     return Reshape(shape)(x)
 
 
@@ -254,7 +254,7 @@ def view(x: Any, *shape: Any) -> Tensor:
 
 def _view(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
     """view and view_as: the stride check, with ``op`` (what the user called) named."""
-    a = x.data
+    a = x._data
     # A view shares its base's version counter, made for the base's array (_share_version)
     if not a.flags.c_contiguous and x._vc is not None and x._vc.owner != id(a):
         new = _resolve(shape, a.size)
@@ -410,7 +410,7 @@ def _expand(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
 def _broadcast(x: Tensor, shape: tuple[int, ...], op: str) -> Tensor:
     """broadcast_to, expand, expand_as: the check, naming ``op`` and the first dimension
     that does not fit."""
-    if x.data.shape == shape:
+    if x._data.shape == shape:
         return x
     lead = len(shape) - x.ndim
     cant = f"{op}: can't {'broadcast' if op == 'broadcast_to' else 'expand'} a tensor of shape " \
@@ -499,12 +499,12 @@ def stack(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Tensor:
 
 
 def _common_dtype(ts: list[Tensor]) -> list[Tensor]:
-    dtypes = {t_.data.dtype for t_ in ts}
+    dtypes = {t_._data.dtype for t_ in ts}
     if len(dtypes) == 1:
         return ts
     floats = [d for d in dtypes if d.kind == "f"]
     target = np.result_type(*floats) if floats else np.result_type(*dtypes)
-    return [t_ if t_.data.dtype == target else cast(t_, target) for t_ in ts]
+    return [t_ if t_._data.dtype == target else cast(t_, target) for t_ in ts]
 
 
 def split(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
@@ -571,7 +571,7 @@ def clone(x: Any) -> Tensor:
 def cast(x: Tensor, dtype: Any) -> Tensor:
     """Convert to ``dtype``; differentiable between floating-point types."""
     dtype = np.dtype(dtype)
-    if x.data.dtype == dtype:
+    if x._data.dtype == dtype:
         return x
     if dtype.kind != "f" and x.requires_grad:
         with _config.no_grad():  # integer results leave the graph
@@ -788,11 +788,11 @@ def _triangle(x: Any, diagonal: int, lower: bool, op: str) -> Tensor:
     if x.ndim < 2:
         raise ValueError(f"{op}: expected a tensor with at least 2 dimensions, got shape "
                          f"{x.shape}")
-    xp = get_array_module(x.data)
+    xp = get_array_module(x._data)
     m, n = x.shape[-2:]
     keep = xp.tri(m, n, diagonal, dtype=bool) if lower else ~xp.tri(m, n, diagonal - 1,
                                                                      dtype=bool)
-    zero = as_tensor_like(False if x.data.dtype == np.bool_ else 0, x)
+    zero = as_tensor_like(False if x._data.dtype == np.bool_ else 0, x)
     return where(Tensor._make(constant_array(keep)), x, zero)
 
 

@@ -31,7 +31,7 @@ def nansum(input: Any, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
     tensor(3.)
     """
     x = to_tensor(input)
-    if x.data.dtype.kind == "f":
+    if x._data.dtype.kind == "f":
         x = where(array_op(_isnan, x), 0.0, x)
     return _sum(x, dim, keepdim, dtype=dtype)
 
@@ -63,7 +63,7 @@ def _isnan(a: Any) -> Any:
 def _pick(x: Tensor, d: int, order: Tensor, k: Any, keepdim: bool) -> values_indices:
     """The ``k``-th element in sorted ``order`` along ``d``: ``k`` an int or an int array of
     the reduced shape (keepdim) when it differs from slice to slice."""
-    xp = get_array_module(x.data)
+    xp = get_array_module(x._data)
     shape = x.shape[:d] + (1,) + x.shape[d + 1:]
     tracer = _config._state.tracer
     if tracer is not None and not isinstance(k, (int, np.integer)):
@@ -71,7 +71,7 @@ def _pick(x: Tensor, d: int, order: Tensor, k: Any, keepdim: bool) -> values_ind
     k = xp.broadcast_to(xp.asarray(k, dtype=np.int64), shape)
     # an op, so that a compiled replay picks from that call's order
     idx = array_op(lambda o: xp.take_along_axis(o, k, axis=d), order)
-    values = _take(x, d, idx.data)
+    values = _take(x, d, idx._data)
     if not keepdim:
         reduced = x.shape[:d] + x.shape[d + 1:]
         values, idx = reshape(values, reduced), reshape(idx, reduced)
@@ -94,11 +94,11 @@ def _median_dim(x: Tensor, dim: int, keepdim: bool, ignore_nan: bool, op: str
     if n == 0:
         raise IndexError(f"{op}: can't take the median over dimension {dim} of size 0 of a "
                          f"tensor of shape {x.shape}")
-    nans = (x.data != x.data).sum(axis=d, keepdims=True)
+    nans = (x._data != x._data).sum(axis=d, keepdims=True)
     if ignore_nan:  # the lower median of the non-NaN values; an all-NaN slice gives NaN
-        k = get_array_module(x.data).maximum((n - nans - 1) // 2, 0)
+        k = get_array_module(x._data).maximum((n - nans - 1) // 2, 0)
     else:  # NaN propagates: a slice with NaN picks its first NaN (sorted last)
-        k = get_array_module(x.data).where(nans > 0, n - nans, (n - 1) // 2)
+        k = get_array_module(x._data).where(nans > 0, n - nans, (n - 1) // 2)
     return _pick(x, d, _order(x, d), k, keepdim)
 
 
@@ -107,11 +107,11 @@ def _median_all(x: Tensor, ignore_nan: bool) -> Tensor:
     to it (PyTorch's rule for the full median): an amax over those elements alone."""
     flat = reshape(x, (-1,))
     if flat.shape[0] == 0:
-        xp = get_array_module(x.data)
-        return Tensor._make(xp.asarray(np.nan, dtype=x.data.dtype))
-    v = _median_dim(flat, 0, False, ignore_nan, "median").values.data
-    is_nan = flat.data != flat.data
-    hit = is_nan if v != v else flat.data == v
+        xp = get_array_module(x._data)
+        return Tensor._make(xp.asarray(np.nan, dtype=x._data.dtype))
+    v = _median_dim(flat, 0, False, ignore_nan, "median").values._data
+    is_nan = flat._data != flat._data
+    hit = is_nan if v != v else flat._data == v
     return Max(None, False, True, False)(where(Tensor._make(hit), flat, -np.inf))
 
 
@@ -184,8 +184,8 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> values_indices:  #
     if n == 0:
         raise IndexError(f"mode: can't take the mode over dimension {dim} of size 0 of a "
                          f"tensor of shape {x.shape}")
-    xp = get_array_module(x.data)
-    rows = xp.moveaxis(x.data, d, -1).reshape(-1, n)
+    xp = get_array_module(x._data)
+    rows = xp.moveaxis(x._data, d, -1).reshape(-1, n)
     r = rows.shape[0]
     s = xp.sort(rows, axis=1)
     start = xp.ones(s.shape, dtype=bool)
@@ -223,14 +223,14 @@ def quantile(input: Any, q: Any, dim: int | None = None, keepdim: bool = False, 
     tensor([1., 4.])
     """
     x = to_tensor(input)
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(f"quantile: expected a floating-point input, got {x.dtype}")
     if interpolation not in _INTERPOLATIONS:
         raise ValueError(f"quantile: interpolation must be one of {_INTERPOLATIONS}, got "
                          f"{interpolation!r}")
     scalar_q = not isinstance(q, Tensor) and np.ndim(q) == 0
     if isinstance(q, Tensor):
-        if q.data.dtype != x.data.dtype:
+        if q._data.dtype != x._data.dtype:
             raise TypeError(f"quantile: q of dtype {q.dtype} must have the input's dtype, "
                             f"{x.dtype}")
         if q.ndim > 1:
@@ -258,7 +258,7 @@ def quantile(input: Any, q: Any, dim: int | None = None, keepdim: bool = False, 
     if n == 0:
         raise IndexError(f"quantile: can't take a quantile of an empty tensor (shape "
                          f"{x.shape})")
-    xp = get_array_module(src.data)
+    xp = get_array_module(src._data)
     order = _order(src, d)
     pos = qs * (n - 1)
     lo, hi = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
@@ -270,18 +270,18 @@ def quantile(input: Any, q: Any, dim: int | None = None, keepdim: bool = False, 
         lo = hi
 
     def at(k: np.ndarray) -> Tensor:  # sorted elements at positions k: (len(k),) + reduced
-        idx = xp.take(order.data, xp.asarray(k), axis=d)
+        idx = xp.take(order._data, xp.asarray(k), axis=d)
         return movedim(_take(src, d, idx), d, 0)
 
     v_lo = at(lo)
     if interpolation == "linear":
-        w = (pos - lo).astype(x.data.dtype).reshape((-1,) + (1,) * (v_lo.ndim - 1))
+        w = (pos - lo).astype(x._data.dtype).reshape((-1,) + (1,) * (v_lo.ndim - 1))
         out = v_lo + Tensor._make(xp.asarray(w)) * (at(hi) - v_lo)
     elif interpolation == "midpoint":
         out = (v_lo + at(hi)) * 0.5
     else:
         out = v_lo
-    has_nan = (src.data != src.data).any(axis=d)
+    has_nan = (src._data != src._data).any(axis=d)
     if has_nan.any():
         out = where(Tensor._make(xp.broadcast_to(has_nan, out.shape)), np.nan, out)
     if dim is None or keepdim:
@@ -323,10 +323,10 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
     if seq.ndim == 0:
         raise ValueError("searchsorted: sorted_sequence must have at least 1 dimension, got a "
                          "0-d tensor")
-    xp = get_array_module(seq.data)
-    s = seq.data
+    xp = get_array_module(seq._data)
+    s = seq._data
     if sorter is not None:
-        srt = to_tensor(sorter).data
+        srt = to_tensor(sorter)._data
         if srt.shape != s.shape:
             raise ValueError(f"searchsorted: sorter of shape {srt.shape} must have the shape "
                              f"of sorted_sequence, {s.shape}")
@@ -338,13 +338,13 @@ def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
         out = xp.asarray(xp.searchsorted(s, xp.asarray(values, dtype=s.dtype),
                                          side="right" if use_right else "left"))
     elif seq.ndim == 1:
-        out = xp.searchsorted(s, v.data, side="right" if use_right else "left")
+        out = xp.searchsorted(s, v._data, side="right" if use_right else "left")
     else:
         if v.shape[:-1] != seq.shape[:-1]:
             raise ValueError(f"searchsorted: values of shape {v.shape} must have the leading "
                              f"dimensions of sorted_sequence of shape {seq.shape}")
         # Count, per row, the elements before each value: the insertion index.
-        a, b = s[..., None, :], v.data[..., :, None]
+        a, b = s[..., None, :], v._data[..., :, None]
         out = ((a <= b) if use_right else (a < b)).sum(axis=-1)
     return Tensor._make(xp.asarray(out).astype(np.int32 if out_int32 else np.int64))
 
@@ -375,7 +375,7 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
     tensor([0., 2., 1., 0.])
     """
     x = to_tensor(input)
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise TypeError(f"histc: expected a floating-point input, got {x.dtype}")
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins <= 0:
         raise ValueError(f"histc: bins must be a positive int, got {bins!r}")

@@ -55,9 +55,9 @@ class Adagrad(Optimizer):
     def _init_state(self, p: Any, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state[p]
         if not state:
-            xp = get_array_module(p.data)
+            xp = get_array_module(p._data)
             state["step"] = 0.0
-            state["sum"] = xp.full_like(p.data, float(group["initial_accumulator_value"]))
+            state["sum"] = xp.full_like(p._data, float(group["initial_accumulator_value"]))
         return state
 
     def _step_group(self, group: dict[str, Any]) -> None:
@@ -68,7 +68,7 @@ class Adagrad(Optimizer):
         maximize = bool(group["maximize"])
         may_fuse = _may_fuse(group)
         for p, g in self._params_with_grad(group):
-            x = p.data
+            x = p._data
             xp = get_array_module(x)
             state = self._init_state(p, group)  # a group added later starts lazily
             if may_fuse and _fused.applies(x, g, state["sum"]):  # one compiled pass

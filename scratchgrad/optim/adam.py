@@ -80,7 +80,7 @@ class Adam(Optimizer):
         lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled = self._hyper(group)
         may_fuse = _may_fuse(group)
         for p, g in self._params_with_grad(group):
-            x = p.data
+            x = p._data
             xp = get_array_module(x)
             state = self.state[p]
             if not state:
@@ -153,7 +153,7 @@ class Adam(Optimizer):
                     gt = p._grad
                     if gt is None:
                         continue
-                    x, g, st = p.data, gt.data, state.get(p)
+                    x, g, st = p._data, gt._data, state.get(p)
                     if not st:
                         return False
                     m, v = st["exp_avg"], st["exp_avg_sq"]

@@ -50,7 +50,7 @@ class Adamax(Optimizer):
         weight_decay = float(group["weight_decay"])
         maximize = bool(group["maximize"])
         for p, g in self._params_with_grad(group):
-            x = p.data
+            x = p._data
             xp = get_array_module(x)
             state = self.state[p]
             if not state:

@@ -161,16 +161,16 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _flat_grad(self) -> Any:
-        xp = get_array_module(self._params[0].data)
-        return xp.concatenate([xp.zeros(p.data.size, p.data.dtype) if p.grad is None
-                               else p.grad.data.astype(p.data.dtype, copy=False).ravel()
+        xp = get_array_module(self._params[0]._data)
+        return xp.concatenate([xp.zeros(p._data.size, p._data.dtype) if p.grad is None
+                               else p.grad._data.astype(p._data.dtype, copy=False).ravel()
                                for p in self._params])
 
     def _add_to_params(self, t: float, d: Any) -> None:
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += (t * d[offset:offset + n]).reshape(p.data.shape).astype(p.data.dtype)
+            n = p._data.size
+            p._data += (t * d[offset:offset + n]).reshape(p._data.shape).astype(p._data.dtype)
             p._bump_version()
             offset += n
 
@@ -241,14 +241,14 @@ class LBFGS(Optimizer):
 
                 ls_evals = 0
                 if group["line_search_fn"] == "strong_wolfe":
-                    x0 = [p.data.copy() for p in self._params]
+                    x0 = [p._data.copy() for p in self._params]
 
                     def evaluate(step: float, d: Any = d, x0: list = x0) -> tuple[float, Any]:
                         self._add_to_params(step, d)
                         f = self._evaluate(closure)
                         grad = self._flat_grad()
                         for p, x in zip(self._params, x0):
-                            p.data[...] = x
+                            p._data[...] = x
                             p._bump_version()
                         return f, grad
 
@@ -278,7 +278,7 @@ class LBFGS(Optimizer):
         """LBFGS keeps flat vectors (all the parameters' values, end to end) and lists of them,
         not arrays shaped like a parameter."""
         where = f"LBFGS.load_state_dict: state {key!r} of parameter {index}"
-        flat = (sum(q.data.size for q in self._params),)
+        flat = (sum(q._data.size for q in self._params),)
         vector = "the flat vector of all parameters"
         if key in self._scalar_state and key not in self._count_state and value is None:
             return None

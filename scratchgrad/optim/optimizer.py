@@ -4,7 +4,7 @@ It has PyTorch's shape so that a PyTorch user finds what they expect: ``param_gr
 of dicts (``"params"`` plus the options of that group), ``state`` maps each parameter to a dict
 of arrays, and ``state_dict()`` uses PyTorch's layout with plain NumPy values.
 
-Updates work on the raw arrays (``p.data``) in place, so a step never records a graph and
+Updates work on the raw arrays (``p._data``) in place, so a step never records a graph and
 never allocates a new parameter array.
 """
 from __future__ import annotations
@@ -125,7 +125,7 @@ class Optimizer:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i} of "
                                  f"the group, shape {p.shape}, was produced by "
                                  f"{type(p.creator).__name__}); pass the leaf it came from")
-            if p.data.dtype.kind != "f":
+            if p._data.dtype.kind != "f":
                 raise TypeError(f"{name}: can only optimize floating-point tensors, but "
                                 f"parameter {i} of the group has dtype {p.dtype}")
         group["params"] = params
@@ -179,10 +179,10 @@ class Optimizer:
                     continue
                 g.creator = None  # a grad kept with create_graph=True stops being a graph node
                 g.requires_grad = False
-                if g.data.flags.writeable:
-                    g.data.fill(0)
+                if g._data.flags.writeable:
+                    g._data.fill(0)
                 else:  # e.g. a broadcast view: give the parameter its own zero array
-                    p.grad = Tensor._from_data(get_array_module(g.data).zeros_like(g.data))
+                    p.grad = Tensor._from_data(get_array_module(g._data).zeros_like(g._data))
 
     @opaque
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -247,12 +247,12 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
-            g = g.data
-            if g.shape != p.data.shape:
+            g = g._data
+            if g.shape != p._data.shape:
                 raise ValueError(f"{type(self).__name__}.step: a parameter of shape "
-                                 f"{p.data.shape} has a gradient of shape {g.shape}")
-            if g.dtype != p.data.dtype:  # e.g. a hand-set float64 grad: keep state in p's dtype
-                g = g.astype(p.data.dtype)
+                                 f"{p._data.shape} has a gradient of shape {g.shape}")
+            if g.dtype != p._data.dtype:  # e.g. a hand-set float64 grad: keep state in p's dtype
+                g = g.astype(p._data.dtype)
             yield p, g
 
     def _scratch(self, like: Any, slot: int) -> Any:
@@ -440,7 +440,7 @@ class Optimizer:
                 return value
             if isinstance(value, (int, float)):
                 return number(where, value)
-        return _state_array(where, p, value, p.data.shape)
+        return _state_array(where, p, value, p._data.shape)
 
     def _check_state_entry(self, index: int, entry: dict[str, Any]) -> None:
         """Check one parameter's loaded state as a whole (subclasses: entries that must agree)."""
@@ -482,13 +482,13 @@ def _state_array(where: str, p: Tensor, value: Any, shape: tuple[int, ...],
     except (TypeError, ValueError) as e:
         raise TypeError(f"{where}: expected an array of shape {shape}, found "
                         f"{show(value)} ({e})") from None
-    allowed = "biufc" if p.data.dtype.kind == "c" else "biuf"
+    allowed = "biufc" if p._data.dtype.kind == "c" else "biuf"
     if array.dtype.kind not in allowed:
-        raise TypeError(f"{where}: expected numbers that cast to {p.data.dtype}, found dtype "
+        raise TypeError(f"{where}: expected numbers that cast to {p._data.dtype}, found dtype "
                         f"{array.dtype}")
     if array.shape != shape:
         raise ValueError(f"{where} has shape {array.shape} but {what} has shape {shape}")
-    return get_array_module(p.data).array(array, dtype=p.data.dtype, copy=True)
+    return get_array_module(p._data).array(array, dtype=p._data.dtype, copy=True)
 
 
 def _snapshot(value: Any) -> Any:

@@ -59,7 +59,7 @@ class RAdam(Optimizer):
         maximize = bool(group["maximize"])
         rho_inf = 2.0 / (1.0 - beta2) - 1.0
         for p, g in self._params_with_grad(group):
-            x = p.data
+            x = p._data
             xp = get_array_module(x)
             state = self.state[p]
             if not state:

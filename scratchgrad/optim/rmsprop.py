@@ -62,7 +62,7 @@ class RMSprop(Optimizer):
         maximize = bool(group["maximize"])
         may_fuse = _may_fuse(group)
         for p, g in self._params_with_grad(group):
-            x = p.data
+            x = p._data
             xp = get_array_module(x)
             state = self.state[p]
             if not state:

@@ -64,7 +64,7 @@ class Rprop(Optimizer):
         low, high = (float(s) for s in group["step_sizes"])
         maximize = bool(group["maximize"])
         for p, g in self._params_with_grad(group):
-            x = p.data
+            x = p._data
             xp = get_array_module(x)
             state = self.state[p]
             if not state:

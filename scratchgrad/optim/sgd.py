@@ -63,7 +63,7 @@ class SGD(Optimizer):
         maximize = bool(group["maximize"])
         may_fuse = _may_fuse(group)
         for p, g in self._params_with_grad(group):
-            x = p.data
+            x = p._data
             if may_fuse and _fused.applies(x, g):  # one compiled pass (scratchgrad.fused)
                 buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
                 first = momentum != 0 and buf is None

@@ -26,7 +26,7 @@ __all__ = ["Metric", "Accuracy", "MeanMetric", "get_metric"]
 def _numpy(x: Any) -> np.ndarray:
     """The host NumPy array of a Tensor / array / list."""
     if isinstance(x, Tensor):
-        x = x.data
+        x = x._data
     if hasattr(x, "get") and not isinstance(x, np.ndarray):  # CuPy
         x = x.get()
     return np.asarray(x)

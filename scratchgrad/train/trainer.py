@@ -402,7 +402,7 @@ class Trainer:
             total_loss += value * n
             seen += n
             for m in metrics:
-                m.update(out.data, y.data if isinstance(y, Tensor) else y)
+                m.update(out._data, y._data if isinstance(y, Tensor) else y)
             if progress.bar is not None:
                 shown = {"loss": total_loss / seen}
                 shown.update({m.name: m.compute() for m in metrics})
@@ -515,7 +515,7 @@ class Trainer:
                     total_loss += float(self.loss_fn(out, y).item()) * n
                     seen += n
                     for m in metrics:
-                        m.update(out.data, y.data if isinstance(y, Tensor) else y)
+                        m.update(out._data, y._data if isinstance(y, Tensor) else y)
         finally:
             self.model.train(was_training)
         if seen == 0:

@@ -26,14 +26,14 @@ def _as_list(x: Any) -> list:
 
 def _like(values: np.ndarray, t: Tensor) -> Any:
     """Host random numbers moved to ``t``'s device (the same numbers on every device)."""
-    return to_device_array(values, device_of(t.data))
+    return to_device_array(values, device_of(t._data))
 
 
 def _prepare(inputs: Any) -> list[Tensor]:
     xs = []
     for x in _as_list(inputs):
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            t = Tensor._make(x.data.astype(np.float64))
+            t = Tensor._make(x._data.astype(np.float64))
             t.requires_grad = x.requires_grad
             xs.append(t)
         else:
@@ -65,29 +65,29 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
         raise GradcheckError("gradcheck: no output depends on an input that requires grad")
     us = [Tensor._make(_like(rng.standard_normal(o.shape), o)) for o in outs]
     grads = autograd.grad(outs, diff, grad_outputs=us, allow_unused=True)
-    grads = [np.zeros(x.shape) if g is None else to_numpy(g.data) for x, g in zip(diff, grads)]
-    us_host = [to_numpy(u.data) for u in us]
+    grads = [np.zeros(x.shape) if g is None else to_numpy(g._data) for x, g in zip(diff, grads)]
+    us_host = [to_numpy(u._data) for u in us]
 
     def project(values: Any) -> float:
         vals = [v for v, keep in zip(_as_list(values), fn_outputs_mask) if keep]
-        return float(sum(np.sum(to_numpy(v.data).astype(np.float64) * u)
+        return float(sum(np.sum(to_numpy(v._data).astype(np.float64) * u)
                          for v, u in zip(vals, us_host)))
 
     fn_outputs_mask = [isinstance(o, Tensor) and o.requires_grad for o in _as_list(fn(*xs))]
     for k in range(n_directions):
         vs = [rng.standard_normal(x.shape) for x in diff]
-        originals = [x.data.copy() for x in diff]
+        originals = [x._data.copy() for x in diff]
         # not under no_grad: fn may itself differentiate (gradgradcheck's vector-Jacobian
         # product does)
         steps = [_like(eps * v, x) for x, v in zip(diff, vs)]
         for x, s, o in zip(diff, steps, originals):
-            x.data = o + s
+            x._data = o + s
         f_plus = project(fn(*xs))
         for x, s, o in zip(diff, steps, originals):
-            x.data = o - s
+            x._data = o - s
         f_minus = project(fn(*xs))
         for x, o in zip(diff, originals):
-            x.data = o
+            x._data = o
         numeric = (f_plus - f_minus) / (2 * eps)
         analytic = float(sum(np.sum(g * v) for g, v in zip(grads, vs)))
         if not abs(numeric - analytic) <= atol + rtol * abs(numeric):

@@ -231,7 +231,7 @@ def _fsync_dir(directory: str) -> None:
 def _as_array(value: Any) -> np.ndarray | None:
     """The NumPy array behind a Tensor / ndarray / CuPy array, or None for other values."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if type(value).__module__.startswith("cupy"):  # a CuPy array: copy to the host
         return value.get()
     if isinstance(value, np.ndarray):

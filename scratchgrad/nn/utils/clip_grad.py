@@ -39,13 +39,13 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
         return Tensor._make(np.zeros((), dtype=np.float32))
-    dtype = grads[0].data.dtype
+    dtype = grads[0]._data.dtype
     if math.isinf(norm_type):
-        norms = [np.abs(g.data).max() if g.data.size else 0.0 for g in grads]
+        norms = [np.abs(g._data).max() if g._data.size else 0.0 for g in grads]
         total = max(norms)
     else:
         # Sum |g|^p in float64: the norm of many float32 gradients must not lose digits.
-        total = sum(float(np.sum(np.abs(g.data.astype(np.float64)) ** norm_type))
+        total = sum(float(np.sum(np.abs(g._data.astype(np.float64)) ** norm_type))
                     for g in grads) ** (1.0 / norm_type)
     total = float(total)
     if error_if_nonfinite and not math.isfinite(total):
@@ -55,8 +55,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for g in grads:
-            g.data *= coef  # a Python float: the gradient stays in its dtype
-    return Tensor._make(get_array_module(grads[0].data).asarray(total, dtype=dtype))
+            g._data *= coef  # a Python float: the gradient stays in its dtype
+    return Tensor._make(get_array_module(grads[0]._data).asarray(total, dtype=dtype))
 
 
 @opaque
@@ -72,4 +72,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g.data, -clip_value, clip_value, out=g.data)
+        np.clip(g._data, -clip_value, clip_value, out=g._data)

@@ -17,7 +17,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     >>> parameters_to_vector(nn.Linear(3, 2).parameters()).shape
     (8,)
     """
-    arrays = [p.data.reshape(-1) for p in parameters]
+    arrays = [p._data.reshape(-1) for p in parameters]
     return Tensor._make(np.concatenate(arrays) if arrays else np.zeros(0, np.float32))
 
 
@@ -31,13 +31,13 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     0.0
     """
     params = list(parameters)
-    n = sum(p.data.size for p in params)
+    n = sum(p._data.size for p in params)
     if vec.ndim != 1 or vec.shape[0] != n:
         raise ValueError(f"vector_to_parameters: expected a vector of {n} elements for these "
                          f"parameters, got shape {vec.shape}")
     offset = 0
     for p in params:
-        k = p.data.size
-        p.data[...] = vec.data[offset:offset + k].reshape(p.shape)
+        k = p._data.size
+        p._data[...] = vec._data[offset:offset + k].reshape(p.shape)
         p._bump_version()
         offset += k

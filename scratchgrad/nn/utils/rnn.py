@@ -60,7 +60,7 @@ def sequence_mask(lengths: Any, max_len: int | None = None,
     tensor([[ True,  True,  True],
             [ True, False, False]])
     """
-    lens = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    lens = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
     if lens.ndim != 1 or (lens.size and lens.min() < 0):
         raise ValueError(f"sequence_mask: expected a 1-D array of non-negative lengths, got "
                          f"{lens!r}")
