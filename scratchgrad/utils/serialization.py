@@ -1,4 +1,10 @@
-"""Save and load nested training state without pickle: ``save(state, path)``, ``load(path)``.
+"""Save and load nested training state without pickle: ``save(state, f)``, ``load(f)``.
+
+This is the strict, pickle-free pair (arrays come back as arrays; anything that is not a
+state is refused). :mod:`scratchgrad.serialization` builds PyTorch's ``scratchgrad.save`` /
+``scratchgrad.load`` on it: Tensors back as Tensors, whole objects in a pickle container.
+``f`` is a path (written atomically) or a binary file object; a file object is read whole
+before any check, and its format is told by its bytes.
 
 A state is any nesting of dicts, lists and tuples whose leaves are NumPy arrays, Tensors,
 NumPy scalars, or JSON values (str, int of any size, float including inf/nan, bool, None).
@@ -11,7 +17,8 @@ The file is a ``.npz`` archive (NumPy's zip of ``.npy`` members, stored uncompre
   ``optimizer/state/0/exp_avg``), and
 - one member ``__metadata__``: a uint8 array of UTF-8 JSON that records the structure (dict key
   types, tuples, where each array goes), all the non-array values, and the SHA-256 digest of
-  every array (its dtype, shape and bytes).
+  every array (its dtype, shape and bytes), and which arrays were Tensors (class,
+  ``requires_grad``, device; older readers ignore that entry).
 
 A path ending in ``.safetensors`` uses the ``safetensors`` format instead (optional package;
 the JSON goes into the header's metadata, with a digest of its own, since nothing else in that
