@@ -45,7 +45,8 @@ from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
 from . import accelerator, backends, onnx  # noqa: E402
-from .utils.serialization import load, save  # noqa: E402
+from . import serialization  # noqa: E402  (PyTorch's torch.serialization)
+from .serialization import load, save  # noqa: E402
 from . import linalg  # noqa: E402
 from .linalg import det, inv as inverse, matrix_power, slogdet  # noqa: E402
 from . import jit  # noqa: E402
@@ -63,7 +64,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "autograd", "cuda", "accelerator", "backends", "onnx", "utils", "data", "graph", "nn",
-    "optim", "train", "jit", "compile",
+    "optim", "train", "jit", "compile", "serialization",
     "save", "load", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
     "set_grad_enabled", "device", "Size",
     "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",

@@ -302,5 +302,10 @@ def test_loader_trainer_and_optimizer_follow_the_device(device, tmp_path):
     for state in opt.state.values():
         assert all(backend.device_of(v) == device for v in state.values() if hasattr(v, "shape"))
     assert trainer.predict(x).device == device
-    saved = sg.load(str(tmp_path / "checkpoint.npz"))
+    saved = sg.utils.load(str(tmp_path / "checkpoint.npz"))  # the raw, pickle-free reader
     assert type(saved["model"]["0.weight"]) is np.ndarray  # checkpoints hold host arrays
+    back = sg.load(str(tmp_path / "checkpoint.npz"))  # torch.load's: tensors where they were
+    assert type(back["model"]["0.weight"]) is sg.Tensor
+    assert back["model"]["0.weight"].device == device
+    assert sg.load(str(tmp_path / "checkpoint.npz"), map_location="cpu")["model"][
+        "0.weight"].device == "cpu"

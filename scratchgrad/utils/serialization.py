@@ -1,4 +1,10 @@
-"""Save and load nested training state without pickle: ``save(state, path)``, ``load(path)``.
+"""Save and load nested training state without pickle: ``save(state, f)``, ``load(f)``.
+
+This is the strict, pickle-free pair (arrays come back as arrays; anything that is not a
+state is refused). :mod:`scratchgrad.serialization` builds PyTorch's ``scratchgrad.save`` /
+``scratchgrad.load`` on it: Tensors back as Tensors, whole objects in a pickle container.
+``f`` is a path (written atomically) or a binary file object; a file object is read whole
+before any check, and its format is told by its bytes.
 
 A state is any nesting of dicts, lists and tuples whose leaves are NumPy arrays, Tensors,
 NumPy scalars, or JSON values (str, int of any size, float including inf/nan, bool, None).
@@ -11,7 +17,8 @@ The file is a ``.npz`` archive (NumPy's zip of ``.npy`` members, stored uncompre
   ``optimizer/state/0/exp_avg``), and
 - one member ``__metadata__``: a uint8 array of UTF-8 JSON that records the structure (dict key
   types, tuples, where each array goes), all the non-array values, and the SHA-256 digest of
-  every array (its dtype, shape and bytes).
+  every array (its dtype, shape and bytes), and which arrays were Tensors (class,
+  ``requires_grad``, device; older readers ignore that entry).
 
 A path ending in ``.safetensors`` uses the ``safetensors`` format instead (optional package;
 the JSON goes into the header's metadata, with a digest of its own, since nothing else in that
@@ -47,6 +54,7 @@ process leaves).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -59,7 +67,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Parameter, Tensor
 
 __all__ = ["save", "load", "atomic_write", "inflation_limit", "SerializationError",
            "FORMAT_VERSION"]
@@ -71,6 +79,7 @@ _META_KEY = "__metadata__"
 _SCALARS_KEY = "__scalars__"  # safetensors only: keys of 0-d arrays
 _META_DIGEST_KEY = "__sha256__"  # safetensors only: digest of the metadata and the scalar keys
 _DIGESTS = "sha256"  # metadata entry: {array key: hex SHA-256 of dtype, shape and bytes}
+_TENSORS = "tensors"  # metadata entry: {array key: [class, requires_grad, device]} of Tensors
 # Tags that mark non-JSON structure in the metadata. A plain JSON object is a dict with string
 # keys; anything else (int keys, tuples, arrays) is an object with exactly one of these keys.
 _ARRAY, _SCALAR, _TUPLE, _DICT, _FLOAT = "__array__", "__scalar__", "__tuple__", "__dict__", \
@@ -246,6 +255,10 @@ class _Encoder:
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        # {key: [class name, requires_grad, device]} for the leaves that were Tensors, so that
+        # scratchgrad.load gives back a Tensor (or Parameter) where one was saved and an array
+        # where an array was.
+        self.tensors: dict[str, list[Any]] = {}
 
     def _key(self, path: list[str]) -> str:
         base = "/".join(path) or "value"
@@ -280,6 +293,9 @@ class _Encoder:
                                          "numeric array")
             key = self._key(path)
             self.arrays[key] = array  # (not ascontiguousarray: it turns 0-d into 1-d)
+            if isinstance(value, Tensor):
+                kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+                self.tensors[key] = [kind, bool(value.requires_grad), str(value.device)]
             return {_ARRAY: key}
         if isinstance(value, dict):
             items = [(k, self.encode(v, path + [str(k)])) for k, v in value.items()]
@@ -302,15 +318,18 @@ class _Encoder:
                                  "strings, bools and None")
 
 
-def _decode(node: Any, arrays: Callable[[str], np.ndarray]) -> Any:
+def _decode(node: Any, arrays: Callable[[str], np.ndarray],
+            leaf: Callable[[str, np.ndarray], Any] | None = None) -> Any:
+    """The state that a metadata skeleton describes; ``leaf(key, array)`` makes what an array
+    leaf becomes (the array itself by default)."""
     if isinstance(node, list):
-        return [_decode(v, arrays) for v in node]
+        return [_decode(v, arrays, leaf) for v in node]
     if not isinstance(node, dict):
         return node
     if len(node) == 1:
         (tag, payload), = node.items()
         if tag == _ARRAY:
-            return arrays(payload)
+            return arrays(payload) if leaf is None else leaf(payload, arrays(payload))
         if tag == _SCALAR:
             scalar = arrays(payload)
             if scalar.ndim != 0:
@@ -318,12 +337,12 @@ def _decode(node: Any, arrays: Callable[[str], np.ndarray]) -> Any:
                                  "expected ()")
             return scalar[()]
         if tag == _TUPLE:
-            return tuple(_decode(v, arrays) for v in payload)
+            return tuple(_decode(v, arrays, leaf) for v in payload)
         if tag == _FLOAT:
             return float(payload)
         if tag == _DICT:
-            return {_decode(k, arrays): _decode(v, arrays) for k, v in payload}
-    return {k: _decode(v, arrays) for k, v in node.items()}
+            return {_decode(k, arrays, leaf): _decode(v, arrays, leaf) for k, v in payload}
+    return {k: _decode(v, arrays, leaf) for k, v in node.items()}
 
 
 # ---------------------------------------------------------------------- digests
@@ -383,37 +402,92 @@ class _Arrays:
 
 
 # ---------------------------------------------------------------------- public API
-def save(state: Any, path: str | os.PathLike) -> None:
-    """Write ``state`` (nested dicts/lists/tuples of arrays, Tensors and JSON values) to
-    ``path`` atomically, as ``.npz`` (or ``.safetensors`` when the path says so), with a
-    digest of every array.
+#: What save and load take: a path, or a binary file object (``open(path, "wb")``, BytesIO).
+FileLike = Any
 
-    Tensors are stored as their NumPy arrays and come back as arrays (``load_state_dict``
-    accepts those).
+
+def _is_path(f: Any) -> bool:
+    return isinstance(f, (str, bytes, os.PathLike))
+
+
+def _name_of(f: FileLike) -> str:
+    """The path, or a file object's name for messages (``<BytesIO>`` when it has none)."""
+    if _is_path(f):
+        name = os.fspath(f)
+        return name.decode(errors="replace") if isinstance(name, bytes) else name
+    name = getattr(f, "name", None)
+    return name if isinstance(name, str) else f"<{type(f).__name__}>"
+
+
+def _write(f: FileLike, write: Callable[[Any], None]) -> None:
+    """``write`` to a path atomically, or straight into a writable binary file object."""
+    if _is_path(f):
+        atomic_write(f, write)
+    elif not callable(getattr(f, "write", None)):
+        raise TypeError(f"save: expected a path or a writable binary file object, got a "
+                        f"{type(f).__name__}")
+    else:
+        write(f)
+
+
+def _read_all(f: Any, name: str) -> bytes:
+    """The rest of a readable binary file object, as bytes (so that every size check has the
+    real size, whatever the object can seek)."""
+    if not callable(getattr(f, "read", None)):
+        raise TypeError(f"load: expected a path or a readable binary file object, got a "
+                        f"{type(f).__name__}")
+    data = f.read()
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"load: {name} was opened in text mode; open it with 'rb'")
+    return bytes(data)
+
+
+def _looks_like_safetensors(blob: bytes) -> bool:
+    """A safetensors file starts with the 8-byte length of a JSON header that fits the file."""
+    n = int.from_bytes(blob[:8], "little") if len(blob) >= 8 else -1
+    return 0 < n <= len(blob) - 8 and blob[8:9] == b"{"
+
+
+def _encode_state(state: Any) -> tuple[_Encoder, str]:
+    encoder = _Encoder()
+    skeleton = encoder.encode(state, [])
+    digests = {k: _digest(v) for k, v in encoder.arrays.items()}
+    meta = json.dumps({"format": "scratchgrad", "version": FORMAT_VERSION, "state": skeleton,
+                       _DIGESTS: digests, _TENSORS: encoder.tensors},
+                      allow_nan=False, separators=(",", ":"))
+    return encoder, meta
+
+
+def save(state: Any, f: FileLike) -> None:
+    """Write ``state`` (nested dicts/lists/tuples of arrays, Tensors and JSON values) to
+    ``f`` as ``.npz`` (or ``.safetensors`` when the name says so), with a digest of every
+    array. ``f`` is a path, written atomically, or a writable binary file object.
+
+    This is the strict, pickle-free writer: anything else raises :class:`SerializationError`.
+    Here Tensors come back as arrays (``load_state_dict`` accepts those);
+    :func:`scratchgrad.save` / :func:`scratchgrad.load` (PyTorch's) give them back as Tensors
+    and also take whole objects.
 
     >>> import os, tempfile, scratchgrad as sg
     >>> path = os.path.join(tempfile.mkdtemp(), "t.npz")
     >>> save({"x": sg.ones(2)}, path); load(path)["x"]
     array([1., 1.], dtype=float32)
     """
-    path = os.fspath(path)
-    encoder = _Encoder()
-    skeleton = encoder.encode(state, [])
-    digests = {k: _digest(v) for k, v in encoder.arrays.items()}
-    meta = json.dumps({"format": "scratchgrad", "version": FORMAT_VERSION, "state": skeleton,
-                       _DIGESTS: digests}, allow_nan=False, separators=(",", ":"))
-    if path.endswith(".safetensors"):
-        _save_safetensors(encoder.arrays, meta, path)
+    encoder, meta = _encode_state(state)
+    if _name_of(f).endswith(".safetensors"):
+        blob = _safetensors_blob(encoder.arrays, meta)
+        _write(f, lambda out: out.write(blob))
         return
     members = dict(encoder.arrays)
     members[_META_KEY] = np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)
-    # np.savez writes to the open temporary file; it adds no suffix to a file object.
-    atomic_write(path, lambda f: np.savez(f, **members))
+    # np.savez writes to the open file; it adds no suffix to a file object.
+    _write(f, lambda out: np.savez(out, **members))
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read a state written by :func:`save`; never unpickles, checks every array against its
-    digest and every size before reading (see the module's notes).
+def load(f: FileLike) -> Any:
+    """Read a state written by :func:`save` from a path or a readable binary file object;
+    never unpickles, checks every array against its digest and every size before reading
+    (see the module's notes). Array leaves come back as NumPy arrays.
 
     Raises ``FileNotFoundError`` for a missing file and :class:`SerializationError` naming the
     file (and the member) for anything else: corrupt, truncated, an object array, a
@@ -428,15 +502,29 @@ def load(path: str | os.PathLike) -> Any:
     ...     print(str(e).startswith(f"cannot read the checkpoint {bad}"))
     True
     """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load: no such file: {path}")
-    safetensors = path.endswith(".safetensors")
+    return _read_state(f)
+
+
+def _read_state(f: FileLike, make_leaf: Callable[[dict], Callable[[str, np.ndarray], Any]]
+                | None = None, data: bytes | None = None) -> Any:
+    """:func:`load`, with ``make_leaf(metadata)`` choosing what array leaves become, and
+    ``data``: the bytes already read from the file object ``f``."""
+    name = _name_of(f)
+    if _is_path(f):
+        if not os.path.exists(name):
+            raise FileNotFoundError(f"load: no such file: {name}")
+        source: str | bytes = name
+        safetensors = name.endswith(".safetensors")
+    else:
+        source = _read_all(f, name) if data is None else data
+        safetensors = not source.startswith(b"PK") and (
+            _looks_like_safetensors(source) or name.endswith(".safetensors"))
     if safetensors:
         _import_safetensors()  # a missing optional package is an ImportError, not corruption
     where: list[str] = []  # the member being read, for the message
     try:
-        return _load_safetensors(path) if safetensors else _load_npz(path, where)
+        return _load_safetensors(source, name, make_leaf) if safetensors \
+            else _load_npz(source, name, where, make_leaf)
     except SerializationError:
         raise
     except Exception as e:
@@ -449,7 +537,7 @@ def load(path: str | os.PathLike) -> Any:
         kind = "a safetensors file" if safetensors else "a scratchgrad .npz state"
         hint = {RecursionError: " (its metadata is nested too deeply)",
                 MemoryError: " (it needs more memory than there is)"}.get(type(e), "")
-        raise SerializationError(f"cannot read the checkpoint {path}{member}: the file is "
+        raise SerializationError(f"cannot read the checkpoint {name}{member}: the file is "
                                  f"corrupt, truncated or not {kind}{hint} "
                                  f"({type(e).__name__}: {e})") from e
 
@@ -475,10 +563,13 @@ def _parse_meta(raw: bytes, path: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- .npz
-def _load_npz(path: str, where: list[str]) -> Any:
-    with zipfile.ZipFile(path) as archive:
+def _load_npz(source: str | bytes, path: str, where: list[str],
+              make_leaf: Callable[[dict], Any] | None = None) -> Any:
+    size = len(source) if isinstance(source, bytes) else os.path.getsize(source)
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) \
+            as archive:
         infos = {info.filename: info for info in archive.infolist()}
-        _check_archive(path, archive, os.path.getsize(path))
+        _check_archive(path, archive, size)
         meta_info = infos.get(_META_KEY + ".npy")
         if meta_info is None:
             members = [n[:-4] if n.endswith(".npy") else n for n in infos]
@@ -506,7 +597,8 @@ def _load_npz(path: str, where: list[str]) -> Any:
             where.clear()
             return array
 
-        return _decode(meta["state"], _Arrays(path, meta, read))
+        return _decode(meta["state"], _Arrays(path, meta, read),
+                       make_leaf(meta) if make_leaf else None)
 
 
 def _check_archive(path: str, archive: zipfile.ZipFile, file_size: int) -> None:
@@ -584,7 +676,7 @@ def _import_safetensors() -> Any:
     return st_numpy
 
 
-def _save_safetensors(arrays: dict[str, np.ndarray], meta: str, path: str) -> None:
+def _safetensors_blob(arrays: dict[str, np.ndarray], meta: str) -> bytes:
     st_numpy = _import_safetensors()
     # safetensors stores a 0-d array as shape (1,): remember which keys were scalars.
     scalars = json.dumps([k for k, v in arrays.items() if v.ndim == 0])
@@ -592,15 +684,43 @@ def _save_safetensors(arrays: dict[str, np.ndarray], meta: str, path: str) -> No
                           for k, v in arrays.items()},
                          metadata={_META_KEY: meta, _SCALARS_KEY: scalars,
                                    _META_DIGEST_KEY: _text_digest(meta, scalars)})
-    atomic_write(path, lambda f: f.write(blob))
+    return blob
 
 
-def _load_safetensors(path: str) -> Any:
+class _SafetensorsBytes:
+    """``safe_open``'s reading interface over a file's bytes (safe_open wants a path)."""
+
+    def __init__(self, blob: bytes) -> None:
+        n = int.from_bytes(blob[:8], "little")
+        header = json.loads(blob[8:8 + n].decode("utf-8"))
+        self._metadata = header.get("__metadata__") if isinstance(header, dict) else None
+        self._arrays = _import_safetensors().load(blob)
+
+    def __enter__(self) -> "_SafetensorsBytes":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+    def metadata(self) -> Any:
+        return self._metadata
+
+    def keys(self) -> list[str]:
+        return list(self._arrays)
+
+    def get_tensor(self, key: str) -> np.ndarray:
+        return self._arrays[key]
+
+
+def _load_safetensors(source: str | bytes, path: str,
+                      make_leaf: Callable[[dict], Any] | None = None) -> Any:
     from safetensors import safe_open
 
     # safetensors checks that every tensor's declared shape and dtype match the bytes it spans
     # inside the file, so a header cannot make it allocate more than the file holds.
-    with safe_open(path, framework="np") as f:
+    opened = _SafetensorsBytes(source) if isinstance(source, bytes) \
+        else safe_open(source, framework="np")
+    with opened as f:
         header = f.metadata() or {}
         if _META_KEY not in header:
             ours = sorted(k for k in (_SCALARS_KEY, _META_DIGEST_KEY) if k in header)
@@ -608,7 +728,9 @@ def _load_safetensors(path: str) -> Any:
                 raise SerializationError(f"cannot read the checkpoint {path}: its header has "
                                          f"scratchgrad's entries {ours} but no {_META_KEY!r}; "
                                          "the file is corrupt")
-            return {key: f.get_tensor(key) for key in f.keys()}  # another tool's file
+            leaf = make_leaf({}) if make_leaf else None  # another tool's file: a flat dict
+            return {key: f.get_tensor(key) if leaf is None else leaf(key, f.get_tensor(key))
+                    for key in f.keys()}
         text, scalars_text = header[_META_KEY], header.get(_SCALARS_KEY, "[]")
         digest = header.get(_META_DIGEST_KEY)
         if digest is not None and digest != _text_digest(text, scalars_text):
@@ -631,4 +753,5 @@ def _load_safetensors(path: str) -> Any:
                 return a.reshape(())
             return a
 
-        return _decode(meta["state"], _Arrays(path, meta, read))
+        return _decode(meta["state"], _Arrays(path, meta, read),
+                       make_leaf(meta) if make_leaf else None)
