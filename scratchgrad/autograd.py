@@ -473,3 +473,20 @@ class Function:
         node.ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad
                                           for a in args)
         return node(*[args[i] for i in pos])
+
+
+# PyTorch's torch.autograd also hands out the grad-mode switches, its deprecated Variable
+# wrapper (today an alias of Tensor) and the gradient checks.
+from ._config import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
+
+Variable = Tensor
+__all__ += ["enable_grad", "inference_mode", "no_grad", "set_grad_enabled", "Variable",
+            "gradcheck", "gradgradcheck"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("gradcheck", "gradgradcheck"):  # scratchgrad.utils imports this module
+        from . import utils
+
+        return getattr(utils, name)
+    raise AttributeError(f"module 'scratchgrad.autograd' has no attribute {name!r}")

@@ -226,13 +226,13 @@ def pow(x: Any, y: Any, name: str | None = None) -> Operation:  # noqa: A001  (T
     >>> with Graph().as_default():
     ...     p = pow(placeholder(), 3)
     >>> p.inputs[0].type, p.kwargs
-    ('Placeholder', {'b': 3})
+    ('Placeholder', {'exponent': 3})
     """
     if isinstance(y, (int, float)) and not isinstance(y, bool) and isinstance(x, Operation):
         dt = x.dtype
         if dt is not None and dt.kind in "iub" and (isinstance(y, float) or y < 0):
             dt = np.dtype(np.float32)
-        return _unary(sg.pow, "Pow", x, name, dt, b=y)
+        return _unary(sg.pow, "Pow", x, name, dt, exponent=y)
     return _binary(sg.pow, "Pow", x, y, name)
 
 

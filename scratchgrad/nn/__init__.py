@@ -88,3 +88,23 @@ __all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "ConvTranspose1d", "Fold",
 from . import modules, parameter  # noqa: E402  (PyTorch's paths: nn.modules.linear, ...)
 
 __all__ += ["modules", "parameter"]
+
+from .activation import Hardshrink, Softmax2d, Softshrink, Tanhshrink
+from .dropout import AlphaDropout, Dropout3d, FeatureAlphaDropout
+from .loss import (MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                   TripletMarginWithDistanceLoss)
+from .normalization import LocalResponseNorm, RMSNorm
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad3d,
+                      ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                      ReplicationPad2d, ReplicationPad3d, ZeroPad3d)
+from .pooling import LPPool1d, LPPool2d
+from .upsampling import UpsamplingBilinear2d, UpsamplingNearest2d
+
+__all__ += [
+    "Hardshrink", "Softshrink", "Tanhshrink", "Softmax2d", "Dropout3d", "AlphaDropout",
+    "FeatureAlphaDropout", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
+    "TripletMarginWithDistanceLoss", "LocalResponseNorm", "RMSNorm", "CircularPad1d",
+    "CircularPad2d", "CircularPad3d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
+    "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad3d",
+    "LPPool1d", "LPPool2d", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+]

@@ -8,6 +8,7 @@ from .functional import dropout1d, dropout2d
 from .module import Module
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d"]
+__all__ += ["Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class Dropout(Module):
@@ -72,3 +73,38 @@ class Dropout2d(_ChannelDropout):
 
     def forward(self, input: Tensor) -> Tensor:
         return dropout2d(input, self.p, self.training)
+
+
+class Dropout3d(_ChannelDropout):
+    """Zero whole channels of (N, C, D, H, W) input with probability ``p`` in training mode
+    (scaling the rest by ``1 / (1 - p)``); identity in evaluation mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        from .functional import dropout3d
+
+        return dropout3d(input, self.p, self.training)
+
+
+class AlphaDropout(_ChannelDropout):
+    """Dropout for SELU networks that keeps the mean and variance (see
+    ``F.alpha_dropout``); identity in evaluation mode.
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.AlphaDropout(0.2).eval()(sg.ones(2)), nn.AlphaDropout(0.2)
+    (tensor([1., 1.]), AlphaDropout(p=0.2, inplace=False))
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        from .functional import alpha_dropout
+
+        return alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_ChannelDropout):
+    """:class:`AlphaDropout` of whole channels."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        from .functional import feature_alpha_dropout
+
+        return feature_alpha_dropout(input, self.p, self.training)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_array_module
+from .._config import is_grad_enabled as _is_grad_enabled
 from ..function import array_op
 from ..ops import abs as _abs
 from ..ops import broadcast_to as _broadcast_to
@@ -37,6 +38,8 @@ from ..ops import minimum as _minimum
 from ..ops import pad
 from ..ops import relu as _relu
 from ..ops import reshape as _reshape
+from ..ops import rsqrt as _rsqrt
+from ..ops import sign as _sign
 from ..ops import sigmoid as _sigmoid
 from ..ops import softmax as _softmax
 from ..ops import softplus as _softplus
@@ -74,6 +77,14 @@ __all__ += ["scaled_dot_product_attention", "instance_norm", "pixel_shuffle", "p
             "bilinear", "triplet_margin_loss", "poisson_nll_loss", "adaptive_avg_pool1d"]
 __all__ += ["adaptive_max_pool2d", "adaptive_max_pool1d", "conv_transpose1d", "unfold", "fold"]
 __all__ += ["embedding_bag"]
+__all__ += ["hardshrink", "softshrink", "tanhshrink", "rms_norm", "dropout3d", "alpha_dropout",
+            "feature_alpha_dropout", "relu_", "elu_", "selu_", "celu_", "leaky_relu_",
+            "hardtanh_", "threshold_", "gumbel_softmax", "pdist", "lp_pool1d", "lp_pool2d",
+            "upsample", "upsample_nearest", "upsample_bilinear", "max_pool1d_with_indices",
+            "max_pool2d_with_indices", "adaptive_max_pool1d_with_indices",
+            "adaptive_max_pool2d_with_indices", "multilabel_soft_margin_loss",
+            "multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss",
+            "local_response_norm"]
 
 
 # ---------------------------------------------------------------------- activations
@@ -1567,3 +1578,428 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                          f"{tuple(W.shape)}, stride {s}, padding {p}, groups {groups}: "
                          f"{str(e).split(': ', 1)[-1]}") from None
     return _from_2d(y)
+
+
+# ---------------------------------------------------------------------- shrinkage, RMSNorm
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0.
+
+    >>> import scratchgrad as sg
+    >>> hardshrink(sg.tensor([-1.0, 0.2, 0.7]))
+    tensor([-1.0000,  0.0000,  0.7000])
+    """
+    x = to_float_tensor(input)
+    return _where(_abs(x) > lambd, x, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0.
+
+    >>> import scratchgrad as sg
+    >>> softshrink(sg.tensor([-1.0, 0.2, 0.7]))
+    tensor([-0.5000,  0.0000,  0.2000])
+    """
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambda must be greater or equal to 0, got {lambd}")
+    x = to_float_tensor(input)
+    return _where(x > lambd, x - lambd, _where(x < -lambd, x + lambd, 0.0))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x).
+
+    >>> import scratchgrad as sg
+    >>> tanhshrink(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    x = to_float_tensor(input)
+    return x - _tanh(x)
+
+
+def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """``x / sqrt(mean(x**2) + eps) * weight`` over the trailing ``normalized_shape``
+    dimensions; ``eps`` defaults to the dtype's machine epsilon, as in PyTorch.
+
+    >>> import scratchgrad as sg
+    >>> rms_norm(sg.tensor([[3.0, 4.0]]), (2,), eps=0.0)
+    tensor([[0.8485, 1.1314]])
+    """
+    x = to_float_tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise ValueError(f"rms_norm: normalized_shape {shape} does not match the trailing "
+                         f"dimensions of the input of shape {tuple(x.shape)}")
+    if eps is None:
+        eps = float(np.finfo(x._data.dtype).eps)
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    y = x * _rsqrt((x * x).mean(dim=dims, keepdim=True) + eps)
+    return y if weight is None else y * weight
+
+
+# ---------------------------------------------------------------------- more dropout
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input with
+    probability ``p`` and scale the rest by ``1 / (1 - p)`` during training.
+
+    >>> import scratchgrad as sg
+    >>> dropout3d(sg.ones(1, 2, 1, 1, 1), training=False).sum().item()
+    2.0
+    """
+    x = to_tensor(input)
+    if x.ndim not in (4, 5):
+        raise ValueError(f"dropout3d: expected a 4-D (C, D, H, W) or 5-D (N, C, D, H, W) input, "
+                         f"got a {x.ndim}-D input of shape {tuple(x.shape)}")
+    if x.ndim == 4:
+        return _reshape(_channel_dropout(_reshape(x, (1,) + x.shape), p, training,
+                                         "dropout3d"), x.shape)
+    return _channel_dropout(x, p, training, "dropout3d")
+
+
+# SELU's fixed point: alpha' = -scale * alpha, the value a dropped unit takes
+_ALPHA_PRIME = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717
+
+
+def _alpha_dropout(x: Tensor, p: float, training: bool, feature: bool, op: str) -> Tensor:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    xp = get_array_module(x._data)
+    shape = x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape
+    keep = Tensor._make(xp.ones(shape, dtype=x.dtype))
+    keep = dropout(keep, p) * (1.0 - p)  # 1 where kept, 0 where dropped
+    a = (1.0 / ((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))) ** 0.5
+    b = -a * _ALPHA_PRIME * p
+    return (x * keep + _ALPHA_PRIME * (1.0 - keep)) * a + b
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped units take SELU's negative saturation value and an
+    affine map keeps the mean and variance (of a unit-normal input) unchanged.
+
+    >>> import scratchgrad as sg
+    >>> alpha_dropout(sg.ones(3), 0.5)  # training defaults to False, as in PyTorch
+    tensor([1., 1., 1.])
+    """
+    return _alpha_dropout(to_float_tensor(input), p, training, False, "alpha_dropout")
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """:func:`alpha_dropout` of whole channels (one draw per sample and channel)."""
+    return _alpha_dropout(to_float_tensor(input), p, training, True, "feature_alpha_dropout")
+
+
+# ---------------------------------------------------------------------- in-place activations
+def _in_place(op: str, input: Tensor, result: Tensor) -> Tensor:
+    """Write an activation's result into ``input``. Outside autograd only: scratchgrad's
+    in-place ops do not rewrite the graph, so a tensor that requires grad is refused."""
+    if input.requires_grad and _is_grad_enabled():
+        raise RuntimeError(f"{op}: in place on a tensor that requires grad is not supported; "
+                           f"use the out-of-place form")
+    return input.copy_(result)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """:func:`relu` in place.
+
+    >>> import scratchgrad as sg
+    >>> x = sg.tensor([-1.0, 2.0])
+    >>> relu_(x) is x, x
+    (True, tensor([0., 2.]))
+    """
+    return _in_place("relu_", input, relu(input))
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """:func:`elu` in place."""
+    return _in_place("elu_", input, elu(input, alpha))
+
+
+def selu_(input: Tensor) -> Tensor:
+    """:func:`selu` in place."""
+    return _in_place("selu_", input, selu(input))
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """:func:`celu` in place."""
+    return _in_place("celu_", input, celu(input, alpha))
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """:func:`leaky_relu` in place."""
+    return _in_place("leaky_relu_", input, leaky_relu(input, negative_slope))
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """:func:`hardtanh` in place."""
+    return _in_place("hardtanh_", input, hardtanh(input, min_val, max_val))
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: F811
+    """:func:`threshold` in place."""
+    return _in_place("threshold_", input, _threshold(input, threshold, value))
+
+
+_threshold = threshold
+
+
+# ---------------------------------------------------------------------- sampling, distances
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A sample of the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with Gumbel
+    noise ``g``; with ``hard`` the one-hot of its argmax, whose gradient is the soft sample's
+    (straight-through).
+
+    >>> import scratchgrad as sg
+    >>> y = gumbel_softmax(sg.zeros(4, 3), hard=True)
+    >>> y.sum(dim=-1).tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    from ..factory import rand_like
+
+    x = to_float_tensor(logits)
+    xp = get_array_module(x._data)
+    gumbels = -_log(-_log(_clamp(rand_like(x), min=1e-20)))  # -log(Exp(1)) is Gumbel(0, 1)
+    y = _softmax((x + gumbels) / tau, dim)
+    if not hard:
+        return y
+    index = y._data.argmax(axis=dim)
+    hard_y = xp.zeros(y.shape, dtype=y.dtype)
+    xp.put_along_axis(hard_y, xp.expand_dims(index, dim), 1.0, axis=dim)
+    return Tensor._make(hard_y) - y.detach() + y
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances between each pair of rows of an (N, M) input: the upper triangle
+    of ``cdist(x, x)`` row by row, N(N - 1)/2 values.
+
+    >>> import scratchgrad as sg
+    >>> pdist(sg.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))
+    tensor([5.0000, 1.0000, 4.2426])
+    """
+    x = to_float_tensor(input)
+    if x.ndim != 2:
+        raise ValueError(f"pdist: expected a 2-D (N, M) input, got shape {tuple(x.shape)}")
+    i, j = np.triu_indices(x.shape[0], 1)
+    d = x[constant_array(i)] - x[constant_array(j)]
+    return _vector_norm(d, p, -1, False, "pdist")
+
+
+# ---------------------------------------------------------------------- pooling and upsampling
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over (N, C, L): ``(sum over the window of x**p) ** (1 / p)``.
+
+    >>> import scratchgrad as sg
+    >>> lp_pool1d(sg.tensor([[[3.0, 4.0]]]), 2, 2)
+    tensor([[[5.]]])
+    """
+    x = to_float_tensor(input)
+    y = avg_pool1d(x ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return (_sign(y) * _relu(_abs(y))) ** (1.0 / norm_type) * kernel_size ** (1.0 / norm_type)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over (N, C, H, W); see :func:`lp_pool1d`.
+
+    >>> import scratchgrad as sg
+    >>> lp_pool2d(sg.ones(1, 1, 2, 2), 2, 2)
+    tensor([[[[2.]]]])
+    """
+    x = to_float_tensor(input)
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    y = avg_pool2d(x ** norm_type, (kh, kw), stride, 0, ceil_mode)
+    return (_sign(y) * _relu(_abs(y)) * (kh * kw)) ** (1.0 / norm_type)
+
+
+def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """PyTorch's deprecated name for :func:`interpolate`."""
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
+                  "instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """PyTorch's deprecated ``interpolate(..., mode='nearest')``."""
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use "
+                  "nn.functional.interpolate instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """PyTorch's deprecated ``interpolate(..., mode='bilinear', align_corners=True)``."""
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use "
+                  "nn.functional.interpolate instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = True) -> Any:
+    """:func:`max_pool1d` returning (values, indices)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = True) -> Any:
+    """:func:`max_pool2d` returning (values, indices)."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any,
+                                     return_indices: bool = True) -> Any:
+    """:func:`adaptive_max_pool1d` returning (values, indices)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any,
+                                     return_indices: bool = True) -> Any:
+    """:func:`adaptive_max_pool2d` returning (values, indices)."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+# ---------------------------------------------------------------------- margin losses
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Tensor | None = None,
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy on logits per class of (N, C) input and 0/1 targets, averaged over
+    the classes: ``-mean_c(y log sigmoid(x) + (1 - y) log sigmoid(-x))``.
+
+    >>> import scratchgrad as sg
+    >>> multilabel_soft_margin_loss(sg.zeros(1, 2), sg.tensor([[1.0, 0.0]]))
+    tensor(0.6931)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multilabel_soft_margin_loss")
+    x = to_float_tensor(input)
+    y = to_tensor(target)
+    loss = -(y * logsigmoid(x) + (1.0 - y) * logsigmoid(-x))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss.mean(dim=-1), reduction)
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average: Any = None,
+                      reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss of (N, C) scores and class indices y:
+    ``sum over i != y of max(0, margin - x[y] + x[i]) ** p / C`` (``weight[y]`` scales it).
+
+    >>> import scratchgrad as sg
+    >>> multi_margin_loss(sg.tensor([[0.1, 0.2, 0.4, 0.8]]), sg.tensor([3]))
+    tensor(0.3250)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multi_margin_loss")
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 supported, got {p}")
+    x = to_float_tensor(input)
+    unbatched = x.ndim == 1
+    if unbatched:
+        x = _unsqueeze(x, 0)
+    t = to_tensor(target)._data.reshape(-1).astype(np.int64)
+    if x.ndim != 2 or t.shape[0] != x.shape[0]:
+        raise ValueError(f"multi_margin_loss: expected (N, C) input and N targets, got shapes "
+                         f"{tuple(x.shape)} and {tuple(to_tensor(target).shape)}")
+    n, c = x.shape
+    rows = constant_array(np.arange(n))
+    x_y = _unsqueeze(x[rows, constant_array(t)], 1)
+    z = _relu(margin - x_y + x)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        z = z * _unsqueeze(to_tensor(weight)[constant_array(t)], 1)
+    not_target = constant_array(np.arange(c)[None, :] != t[:, None])
+    loss = _where(Tensor._make(not_target), z, 0.0).sum(dim=1) / c
+    if unbatched and reduction == "none":
+        loss = _reshape(loss, ())
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: ``target`` (N, C) lists each sample's classes, ended by the first
+    -1; the loss sums ``max(0, 1 - (x[j] - x[i]))`` over its classes j and the other classes
+    i, divided by C.
+
+    >>> import scratchgrad as sg
+    >>> multilabel_margin_loss(sg.tensor([[0.1, 0.2, 0.4, 0.8]]), sg.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multilabel_margin_loss")
+    x = to_float_tensor(input)
+    unbatched = x.ndim == 1
+    if unbatched:
+        x = _unsqueeze(x, 0)
+    t = np.array(to_tensor(target)._data.tolist(), dtype=np.int64).reshape(x.shape)
+    n, c = x.shape
+    is_target = np.zeros((n, c), dtype=bool)
+    pairs = np.zeros((n, c, c), dtype=bool)  # [sample, target class j, other class i]
+    for s in range(n):
+        classes = []
+        for k in t[s]:
+            if k < 0:
+                break
+            classes.append(k)
+        is_target[s, classes] = True
+        pairs[s, classes] = True
+    pairs &= ~is_target[:, None, :]
+    hinge = _relu(1.0 - (_unsqueeze(x, 2) - _unsqueeze(x, 1)))  # [s, j, i]
+    loss = _where(Tensor._make(constant_array(pairs)), hinge, 0.0).sum(dim=(1, 2)) / c
+    if unbatched and reduction == "none":
+        loss = _reshape(loss, ())
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with any distance function (default
+    :func:`pairwise_distance`); ``swap`` uses ``min(d(a, n), d(p, n))``.
+
+    >>> import scratchgrad as sg
+    >>> a = sg.tensor([[0.0, 0.0]])
+    >>> triplet_margin_with_distance_loss(a, sg.tensor([[1.0, 0.0]]), sg.tensor([[1.5, 0.0]]))
+    tensor(0.5000)
+    """
+    _check_reduction(reduction, "triplet_margin_with_distance_loss")
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, "
+                         f"got {margin}")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = _minimum(d_neg, dist(positive, negative))
+    return _reduce(_clamp(d_pos - d_neg + margin, min=0.0), reduction)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Divide each value by ``(k + alpha * mean of x**2 over size neighbouring channels) **
+    beta`` (AlexNet's normalisation), for (N, C, ...) input.
+
+    >>> import scratchgrad as sg
+    >>> local_response_norm(sg.ones(1, 3, 1, 1), 2, alpha=1.0, beta=1.0).flatten().tolist()
+    [0.6666666865348816, 0.5, 0.5]
+    """
+    x = to_float_tensor(input)
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm: expected an input of 3 or more dimensions "
+                         f"(N, C, ...), got shape {tuple(x.shape)}")
+    sq = x * x
+    n, c = x.shape[:2]
+    flat = _reshape(sq, (n, 1, c, -1))  # channels as the height of a one-channel image
+    flat = pad(flat, (0, 0, size // 2, (size - 1) // 2))
+    avg = avg_pool2d(flat, (size, 1), stride=1)
+    div = _reshape(avg, x.shape) * alpha + k
+    return x / div ** beta

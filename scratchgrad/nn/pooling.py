@@ -14,6 +14,7 @@ from .module import Module
 
 __all__ = ["MaxPool1d", "AvgPool1d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
            "AdaptiveAvgPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool1d"]
+__all__ += ["LPPool1d", "LPPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -231,3 +232,37 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """
 
     _pool = staticmethod(adaptive_max_pool1d)
+
+
+class LPPool1d(Module):
+    """Power-average pooling over (N, C, L) (see ``F.lp_pool1d``).
+
+    >>> import scratchgrad as sg
+    >>> from scratchgrad import nn
+    >>> nn.LPPool1d(2, 2)(sg.tensor([[[3.0, 4.0]]])), nn.LPPool1d(2, 2)
+    (tensor([[[5.]]]), LPPool1d(norm_type=2, kernel_size=2, stride=None, ceil_mode=False))
+    """
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, input: Tensor) -> Tensor:
+        from .functional import lp_pool1d
+
+        return lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(LPPool1d):
+    """Power-average pooling over (N, C, H, W) (see ``F.lp_pool2d``)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        from .functional import lp_pool2d
+
+        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)

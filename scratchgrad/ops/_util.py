@@ -1,10 +1,13 @@
-"""Small helpers shared by the op files: argument normalisation, and :func:`quiet`, which runs
-an array computation with NumPy's floating-point warnings off."""
+"""Small helpers shared by the op files: argument normalisation, :func:`with_out` (PyTorch's
+``out=`` keyword), and :func:`quiet`, which runs an array computation with NumPy's
+floating-point warnings off."""
 from __future__ import annotations
 
 import contextvars
+import functools
 import threading
-from typing import Any
+import warnings
+from typing import Any, Callable
 
 import numpy as np
 
@@ -154,3 +157,74 @@ class _Quiet(threading.local):
 
 
 quiet = _Quiet()
+
+
+# ---------------------------------------------------------------------- out=
+# How far up a dtype sits in PyTorch's casting order: a result may be written into an ``out``
+# of the same kind or a higher one (int64 into float32), never a lower one (float into int).
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def with_out(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a public op PyTorch's keyword ``out=``: the result is written into the given tensor
+    (or, for ops that return a pair such as ``max(x, dim)``, into a pair of tensors), which is
+    returned. ``out`` is resized when its shape differs (with PyTorch's warning when it held
+    elements); a result that can't be cast to its dtype (float into an integer ``out``) is
+    refused. Written results are outside autograd, so ``out=`` with an argument that requires
+    grad is refused while autograd records, as in PyTorch.
+
+    >>> import scratchgrad as sg
+    >>> out = sg.empty(2)
+    >>> sg.add(sg.tensor([1.0, 2.0]), 1, out=out) is out, out
+    (True, tensor([2., 3.]))
+    """
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def op(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if out is None:
+            return fn(*args, **kwargs)
+        if _config.is_grad_enabled() and _any_requires_grad((args, kwargs, out)):
+            raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires "
+                               "grad.")
+        result = fn(*args, **kwargs)
+        if isinstance(result, tuple):
+            if not isinstance(out, (tuple, list)) or len(out) != len(result):
+                raise TypeError(f"{name}(): out must be a tuple of {len(result)} tensors here")
+            written = [write_out(name, o, r) for o, r in zip(out, result)]
+            return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
+        return write_out(name, out, result)
+
+    return op
+
+
+def _any_requires_grad(obj: Any) -> bool:
+    if isinstance(obj, Tensor):
+        return obj.requires_grad
+    if isinstance(obj, (tuple, list)):
+        return any(_any_requires_grad(o) for o in obj)
+    if isinstance(obj, dict):
+        return any(_any_requires_grad(o) for o in obj.values())
+    return False
+
+
+def write_out(op: str, out: Any, result: Tensor) -> Tensor:
+    """Write ``result`` into the tensor ``out`` for ``op(..., out=out)`` and return ``out``."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): out must be a Tensor, got {type(out).__name__}")
+    r = result._data
+    if _KIND_RANK[r.dtype.kind] > _KIND_RANK[out._data.dtype.kind]:
+        raise RuntimeError(f"{op}(): result type {result.dtype} can't be cast to the desired "
+                           f"output type {out.dtype}")
+    if out._data.shape != r.shape:
+        if out._data.size:
+            warnings.warn(f"{op}(): an output with one or more elements was resized since it had "
+                          f"shape {list(out._data.shape)}, which does not match the required "
+                          f"output shape {list(r.shape)} (PyTorch deprecates this; resize it "
+                          "to zero elements first to reuse it)", UserWarning, stacklevel=3)
+        out._data = r.astype(out._data.dtype, copy=True)
+    else:
+        out._data[...] = r
+    out._bump_version()
+    return out

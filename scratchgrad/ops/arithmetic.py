@@ -10,7 +10,7 @@ from ..backend import get_array_module
 from ..function import Function, array_op, binary_operands
 from ..tensor import Tensor
 from .shape import sum_to
-from ._util import broadcast_error, quiet, to_tensor
+from ._util import broadcast_error, quiet, to_tensor, with_out
 
 
 class Add(Function):
@@ -126,41 +126,73 @@ class Remainder(Function):
         return sum_to(gy, a._data.shape), sum_to(-gy * q, b._data.shape)
 
 
-def add(a: Any, b: Any) -> Tensor:
-    """Elementwise ``a + b`` with broadcasting.
+@with_out
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """Elementwise ``input + alpha * other`` with broadcasting.
 
     >>> import scratchgrad as sg
     >>> sg.add(sg.tensor([1.0, 2.0]), 1)
     tensor([2., 3.])
+    >>> sg.add(sg.tensor([1.0, 2.0]), sg.tensor([1.0, 1.0]), alpha=2)
+    tensor([3., 4.])
     """
-    a, b = binary_operands(a, b)
+    a, b = binary_operands(input, _scaled(input, other, alpha, "add"))
     try:
         return Add()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
         raise broadcast_error("add (+)", a, b) or e from None
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """Elementwise ``a - b`` with broadcasting."""
-    a, b = binary_operands(a, b)
+@with_out
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """Elementwise ``input - alpha * other`` with broadcasting."""
+    a, b = binary_operands(input, _scaled(input, other, alpha, "sub"))
     try:
         return Sub()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
         raise broadcast_error("sub (-)", a, b) or e from None
 
 
-def mul(a: Any, b: Any) -> Tensor:
-    """Elementwise ``a * b`` with broadcasting."""
-    a, b = binary_operands(a, b)
+def _scaled(input: Any, other: Any, alpha: Any, op: str) -> Any:
+    """``alpha * other`` for add and sub; integer and bool tensors refuse a float alpha."""
+    if isinstance(alpha, bool) or alpha == 1:
+        return other
+    kinds = [(t._data if isinstance(t, Tensor) else np.asarray(t)).dtype.kind
+             for t in (input, other)]
+    if isinstance(alpha, float) and all(k in "iub" for k in kinds):
+        raise RuntimeError(f"{op}: for integral input tensors, argument alpha must not be a "
+                           "floating point number")
+    return mul(other, alpha)
+
+
+@with_out
+def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Elementwise ``input * other`` with broadcasting."""
+    a, b = binary_operands(input, other)
     try:
         return Mul()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
         raise broadcast_error("mul (*)", a, b) or e from None
 
 
-def div(a: Any, b: Any) -> Tensor:
-    """True division ``a / b``; integer inputs give float32 (as in PyTorch)."""
-    a, b = binary_operands(a, b)
+@with_out
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    """True division ``input / other``; integer inputs give float32 (as in PyTorch).
+    ``rounding_mode="floor"`` is :func:`floor_divide`, ``"trunc"`` rounds toward zero; both
+    keep integer dtypes and have no gradient.
+
+    >>> import scratchgrad as sg
+    >>> sg.div(sg.tensor([5, -5]), 2, rounding_mode="trunc")
+    tensor([ 2, -2])
+    """
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        return array_op(_trunc_divide, *binary_operands(input, other))
+    if rounding_mode is not None:
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                         f"but found '{rounding_mode}'")
+    a, b = binary_operands(input, other)
     if a._data.dtype.kind != "f":
         a = Tensor._make(a._data.astype(np.float32))
         b = Tensor._make(b._data.astype(np.float32))
@@ -170,18 +202,21 @@ def div(a: Any, b: Any) -> Tensor:
         raise broadcast_error("div (/)", a, b) or e from None
 
 
-def neg(x: Any) -> Tensor:
-    """``-x``."""
-    return Neg()(to_tensor(x))
+@with_out
+def neg(input: Any) -> Tensor:  # noqa: A002
+    """``-input``."""
+    return Neg()(to_tensor(input))
 
 
-def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
+@with_out
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002  (PyTorch's names)
     """``a ** b``; ``b`` may be a Python number or a tensor.
 
     >>> import scratchgrad as sg
     >>> sg.pow(sg.tensor([2.0, 3.0]), 2)
     tensor([4., 9.])
     """
+    a, b = input, exponent
     if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
         if a._data.dtype.kind in "iub" and (isinstance(b, float) or b < 0):
             a = Tensor._make(a._data.astype(np.float32))
@@ -193,9 +228,10 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (PyTorch's name)
         raise broadcast_error("pow (**)", a, b) or e from None
 
 
-def abs(x: Any) -> Tensor:  # noqa: A001
+@with_out
+def abs(input: Any) -> Tensor:  # noqa: A001,A002
     """Elementwise absolute value; its gradient at 0 is 0."""
-    return Abs()(to_tensor(x))
+    return Abs()(to_tensor(input))
 
 
 def remainder(a: Any, b: Any) -> Tensor:
@@ -216,6 +252,13 @@ def floor_divide(a: Any, b: Any) -> Tensor:
 def _floor_divide(a: Any, b: Any) -> Any:
     """Floor division of arrays; x // 0 is inf or nan silently (integers: 0), as in PyTorch."""
     return quiet.run(np.floor_divide, a, b)
+
+
+def _trunc_divide(a: Any, b: Any) -> Any:
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        q = a // b
+        return q + ((q < 0) & (q * b != a))  # floor to trunc: up by one where inexact and < 0
+    return np.trunc(quiet.run(np.true_divide, a, b))
 
 
 def _rsqrt(x: Any) -> Any:
@@ -308,8 +351,9 @@ def _is_bool(a: Any, b: Any) -> bool:
                for t in (a, b))
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Pick ``a`` where ``condition`` holds, else ``b`` (all three broadcast together).
+@with_out
+def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Pick ``input`` where ``condition`` holds, else ``other`` (all three broadcast).
 
     >>> import scratchgrad as sg
     >>> x = sg.tensor([-1.0, 2.0])
@@ -319,7 +363,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
-    a, b = binary_operands(a, b)
+    a, b = binary_operands(input, other)
     try:
         return Where(cond)(a, b)
     except ValueError:  # checked only on failure: the happy path stays one call

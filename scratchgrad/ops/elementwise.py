@@ -15,7 +15,7 @@ from ..tensor import Tensor
 from .arithmetic import abs as _abs
 from .arithmetic import _rsqrt, where
 from .shape import sum_to
-from ._util import broadcast_error, quiet, to_float_tensor, to_tensor
+from ._util import broadcast_error, quiet, to_float_tensor, to_tensor, with_out
 
 
 class Exp(Function):
@@ -168,59 +168,67 @@ class NormalCDF(Function):
         return gy * exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
 
 
-def exp(x: Any) -> Tensor:
+@with_out
+def exp(input: Any) -> Tensor:  # noqa: A002
     """Elementwise e**x.
 
     >>> import scratchgrad as sg
     >>> sg.exp(sg.tensor([0.0]))
     tensor([1.])
     """
-    return Exp()(to_float_tensor(x))
+    return Exp()(to_float_tensor(input))
 
 
-def log(x: Any) -> Tensor:
+@with_out
+def log(input: Any) -> Tensor:  # noqa: A002
     """Natural logarithm."""
-    return Log()(to_float_tensor(x))
+    return Log()(to_float_tensor(input))
 
 
-def log1p(x: Any) -> Tensor:
+@with_out
+def log1p(input: Any) -> Tensor:  # noqa: A002
     """log(1 + x), accurate for small x."""
-    return Log1p()(to_float_tensor(x))
+    return Log1p()(to_float_tensor(input))
 
 
-def sqrt(x: Any) -> Tensor:
+@with_out
+def sqrt(input: Any) -> Tensor:  # noqa: A002
     """Square root."""
-    return Sqrt()(to_float_tensor(x))
+    return Sqrt()(to_float_tensor(input))
 
 
-def sin(x: Any) -> Tensor:
+@with_out
+def sin(input: Any) -> Tensor:  # noqa: A002
     """Sine."""
-    return Sin()(to_float_tensor(x))
+    return Sin()(to_float_tensor(input))
 
 
-def cos(x: Any) -> Tensor:
+@with_out
+def cos(input: Any) -> Tensor:  # noqa: A002
     """Cosine."""
-    return Cos()(to_float_tensor(x))
+    return Cos()(to_float_tensor(input))
 
 
-def tanh(x: Any) -> Tensor:
+@with_out
+def tanh(input: Any) -> Tensor:  # noqa: A002
     """Hyperbolic tangent."""
-    return Tanh()(to_float_tensor(x))
+    return Tanh()(to_float_tensor(input))
 
 
-def sigmoid(x: Any) -> Tensor:
+@with_out
+def sigmoid(input: Any) -> Tensor:  # noqa: A002
     """The logistic function 1 / (1 + e**-x), stable for large |x|.
 
     >>> import scratchgrad as sg
     >>> sg.sigmoid(sg.tensor([0.0]))
     tensor([0.5000])
     """
-    return Sigmoid()(to_float_tensor(x))
+    return Sigmoid()(to_float_tensor(input))
 
 
-def relu(x: Any) -> Tensor:
+def relu(input: Any) -> Tensor:  # noqa: A002
     """max(x, 0); the gradient at 0 is 0 (as in PyTorch)."""
-    return ReLU()(to_tensor(x))
+    return ReLU()(to_tensor(input))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
@@ -325,32 +333,35 @@ class Clamp(Function):
         return gy * Tensor._make(mask)
 
 
-def maximum(a: Any, b: Any) -> Tensor:
+@with_out
+def maximum(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise maximum of two tensors (broadcasting)."""
-    a, b = binary_operands(a, b)
+    a, b = binary_operands(input, other)
     try:
         return Maximum()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
         raise broadcast_error("maximum", a, b) or e from None
 
 
-def minimum(a: Any, b: Any) -> Tensor:
+@with_out
+def minimum(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise minimum of two tensors (broadcasting)."""
-    a, b = binary_operands(a, b)
+    a, b = binary_operands(input, other)
     try:
         return Minimum()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
         raise broadcast_error("minimum", a, b) or e from None
 
 
-def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+@with_out
+def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit values to [min, max]; either bound may be None, a number or a tensor.
 
     >>> import scratchgrad as sg
     >>> sg.clamp(sg.tensor([-2.0, 0.5, 3.0]), -1, 1)
     tensor([-1.0000,  0.5000,  1.0000])
     """
-    x = to_tensor(x)
+    x = to_tensor(input)
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, float) or isinstance(max, float):

@@ -9,7 +9,7 @@ import numpy as np
 from ..backend import get_array_module
 from ..function import Function, as_tensor_like, binary_operands
 from ..tensor import Tensor
-from ._util import constant_array, normalize_dim, quiet, same_dtype, to_tensor
+from ._util import constant_array, normalize_dim, quiet, same_dtype, to_tensor, with_out
 from .shape import broadcast_to, reshape, sum_to, transpose
 
 
@@ -52,7 +52,8 @@ def _operand_like(value: Any, like: Tensor) -> Tensor:
     return t
 
 
-def matmul(a: Any, b: Any) -> Tensor:
+@with_out
+def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Matrix product with NumPy's rules: 1-D operands are promoted to a row or column and
     the added dimension removed afterwards; leading dimensions broadcast. Both operands must
     have one dtype (no promotion, as in PyTorch).
@@ -61,7 +62,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     >>> (sg.ones(2, 3) @ sg.ones(3)).shape
     (2,)
     """
-    a, b = _product_operands(a, b, "matmul")
+    a, b = _product_operands(input, other, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
@@ -87,9 +88,10 @@ def matmul(a: Any, b: Any) -> Tensor:
     return reshape(y, shape)
 
 
-def mm(a: Any, b: Any) -> Tensor:
+@with_out
+def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Product of two matrices (2-D only; see :func:`matmul` for the general form)."""
-    return _mm(a, b, "mm")
+    return _mm(input, mat2, "mm")
 
 
 def _mm(a: Any, b: Any, op: str) -> Tensor:
@@ -113,6 +115,7 @@ def dot(a: Any, b: Any) -> Tensor:
     return matmul(a, b)
 
 
+@with_out
 def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p); no broadcasting.
 
@@ -454,7 +457,9 @@ def _scaled_sum(op: str, input: Tensor, prod: Tensor, beta: Any, alpha: Any) -> 
     return broadcast_to(out + (input if beta == 1 else input * beta), prod.shape)
 
 
-def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+@with_out
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1,  # noqa: A002
+          alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` for 2-D ``mat1`` and ``mat2``; ``input``
     broadcasts to the product's shape (with beta=0 it is ignored, nan included).
 

@@ -12,7 +12,7 @@ from ..backend import get_array_module, put_along_axis
 from ..function import Function, array_op
 from ..tensor import Tensor
 from .shape import broadcast_to, reshape
-from ._util import normalize_dim, quiet, reduce_axes, to_float_tensor, to_tensor
+from ._util import normalize_dim, quiet, reduce_axes, to_float_tensor, to_tensor, with_out
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -168,7 +168,8 @@ def _require_float(x: Tensor, op: str) -> None:
                         f"x.float().{op}(...)")
 
 
-def sum(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+@with_out
+def sum(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
         keepdims: Any = None, dtype: Any = None) -> Tensor:
     """Sum over ``dim`` (all dimensions when None).
 
@@ -176,7 +177,7 @@ def sum(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # 
     >>> sg.sum(sg.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=0)
     tensor([4., 6.])
     """
-    x = to_tensor(x)
+    x = to_tensor(input)
     if dtype is not None:
         x = x.to(dtype)
     elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
@@ -185,10 +186,11 @@ def sum(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # 
     return Sum(axes, keep)(x)
 
 
-def mean(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+@with_out
+def mean(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
          keepdims: Any = None, dtype: Any = None) -> Tensor:
     """Arithmetic mean over ``dim``."""
-    x = to_tensor(x)
+    x = to_tensor(input)
     if dtype is not None:
         x = x.to(dtype)
     _require_float(x, "mean")
@@ -202,7 +204,8 @@ def _correction(unbiased: Any, correction: Any) -> float:
     return 1.0 if unbiased is None or unbiased else 0.0
 
 
-def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+@with_out
+def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
     """Variance over ``dim``; by default with Bessel's correction (divide by n - 1).
 
@@ -210,7 +213,7 @@ def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
     >>> sg.var(sg.tensor([1.0, 2.0, 3.0]))
     tensor(1.)
     """
-    x = to_tensor(x)
+    x = to_tensor(input)
     _require_float(x, "var")
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "var")
     n = x._data.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
@@ -220,7 +223,8 @@ def var(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
     return ss * (1.0 / denom) if denom else ss * float("nan")
 
 
-def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+@with_out
+def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
     """Standard deviation over ``dim`` (square root of :func:`var`). Its gradient where the
     deviation is 0 is 0, as in PyTorch: the root, whose derivative is infinite at 0, is taken
@@ -229,8 +233,8 @@ def std(x: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
     from .arithmetic import where
     from .elementwise import sqrt
 
-    _require_float(to_tensor(x), "std")
-    v = var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+    _require_float(to_tensor(input), "std")
+    v = var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
     nonzero = v != 0  # nan stays nan
     return where(nonzero, sqrt(where(nonzero, v, 1.0)), 0.0)
 
@@ -265,7 +269,8 @@ def _max_min(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: 
     return values_indices(values, array_op(arg, x))
 
 
-def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+@with_out
+def max(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001,A002
         keepdims: Any = None) -> Any:
     """The largest value; with ``dim``, a ``(values, indices)`` pair; with a tensor as second
     argument, the elementwise maximum (all three as in PyTorch).
@@ -274,16 +279,18 @@ def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # 
     >>> sg.max(sg.tensor([[1.0, 5.0], [3.0, 2.0]]), dim=1).indices
     tensor([1, 0])
     """
-    return _max_min(x, dim, keepdim, axis, keepdims, False)
+    return _max_min(input, dim, keepdim, axis, keepdims, False)
 
 
-def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+@with_out
+def min(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001,A002
         keepdims: Any = None) -> Any:
     """The smallest value; see :func:`max` for the forms."""
-    return _max_min(x, dim, keepdim, axis, keepdims, True)
+    return _max_min(input, dim, keepdim, axis, keepdims, True)
 
 
-def amax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+@with_out
+def amax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
          keepdims: Any = None) -> Tensor:
     """Maximum over ``dim`` (ties share the gradient evenly).
 
@@ -291,15 +298,16 @@ def amax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     >>> sg.amax(sg.tensor([[1.0, 5.0], [3.0, 2.0]]), dim=0)
     tensor([3., 5.])
     """
-    x = to_tensor(x)
+    x = to_tensor(input)
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "amax")
     return Max(axes, keep, True, False)(x)
 
 
-def amin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+@with_out
+def amin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
          keepdims: Any = None) -> Tensor:
     """Minimum over ``dim`` (ties share the gradient evenly)."""
-    x = to_tensor(x)
+    x = to_tensor(input)
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "amin")
     return Max(axes, keep, True, True)(x)
 
@@ -327,19 +335,22 @@ def _arg(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: bool
     return array_op(arg, x)
 
 
-def argmax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+@with_out
+def argmax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
            keepdims: Any = None) -> Tensor:
     """Index of the largest value (over the flattened tensor when ``dim`` is None)."""
-    return _arg(x, dim, keepdim, axis, keepdims, False)
+    return _arg(input, dim, keepdim, axis, keepdims, False)
 
 
-def argmin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+@with_out
+def argmin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
            keepdims: Any = None) -> Tensor:
     """Index of the smallest value."""
-    return _arg(x, dim, keepdim, axis, keepdims, True)
+    return _arg(input, dim, keepdim, axis, keepdims, True)
 
 
-def logsumexp(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+@with_out
+def logsumexp(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A002
               keepdims: Any = None) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow.
 
@@ -347,7 +358,7 @@ def logsumexp(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = Non
     >>> sg.logsumexp(sg.tensor([1000.0, 1000.0]), dim=0)
     tensor(1000.6932)
     """
-    x = to_float_tensor(x)
+    x = to_float_tensor(input)
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "logsumexp")
     return LogSumExp(axes, keep)(x)
 
@@ -510,6 +521,7 @@ def _one_dim(dim: Any, op: str) -> int:
     return int(dim)
 
 
+@with_out
 def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """Running sum along ``dim``; bools and integers give int64 unless ``dtype`` is given.
 
@@ -540,6 +552,7 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     return CumProd(d)(x) if x.ndim else clone(x)
 
 
+@with_out
 def prod(input: Any, dim: int | None = None, keepdim: bool = False, *,  # noqa: A002
          dtype: Any = None) -> Tensor:
     """Product of all elements, or along one ``dim``. The gradient is exact with zeros in the

@@ -11,7 +11,8 @@ from .. import _config
 from ..backend import add_at, get_array_module
 from ..function import Function, as_tensor_like
 from ..tensor import Tensor
-from ._util import constant_array, index_arrays, normalize_dim, quiet, shape_arg, to_tensor
+from ._util import (constant_array, index_arrays, normalize_dim, quiet, shape_arg, to_tensor,
+                    with_out)
 
 
 class Reshape(Function):
@@ -463,6 +464,7 @@ def _check_same(tensors: Sequence[Tensor], axis: int, op: str, stacked: bool) ->
                              f"{ref}; expected {what}")
 
 
+@with_out
 def cat(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Tensor:
     """Join tensors along an existing dimension.
 
@@ -486,6 +488,7 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Tensor:
 concatenate = cat
 
 
+@with_out
 def stack(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Tensor:
     """Join tensors of equal shape along a new dimension."""
     if axis is not None:
@@ -540,17 +543,30 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(x, max(size, 1), dim)
 
 
-def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Pad with a constant. ``pad`` lists (left, right) pairs from the last dimension
-    backwards, as in ``torch.nn.functional.pad``.
+# F.pad's modes that repeat the input's own values, as NumPy's np.pad names them
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None
+        ) -> Tensor:
+    """Pad with a constant, or (``mode`` ``'reflect'``, ``'replicate'``, ``'circular'``) with
+    the input's own values. ``pad`` lists (left, right) pairs from the last dimension
+    backwards, as in ``torch.nn.functional.pad``. The non-constant modes are an index along
+    each padded dimension, so their gradient sums into the positions that were repeated.
 
     >>> import scratchgrad as sg
     >>> sg.pad(sg.ones(2, 2), (1, 1)).shape
     (2, 4)
+    >>> sg.pad(sg.tensor([[1.0, 2.0, 3.0]]), (2, 1), mode="reflect")
+    tensor([[3., 2., 1., 2., 3., 2.]])
     """
     x = to_tensor(x)
+    if mode in _PAD_MODES:
+        return _pad_by_index(x, pad, mode)
     if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported; only 'constant'")
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; expected 'constant', "
+                                  "'reflect', 'replicate' or 'circular'")
+    value = 0.0 if value is None else value
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: expected an even number of at most {2 * x.ndim} values for a "
                          f"tensor of shape {x.shape}, got {tuple(pad)}")
@@ -561,6 +577,28 @@ def pad(x: Any, pad: Sequence[int], mode: str = "constant", value: float = 0.0) 
             raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
         widths[x.ndim - 1 - i] = (lo, hi)
     return Pad(tuple(widths), value)(x)
+
+
+def _pad_by_index(x: Tensor, pad: Sequence[int], mode: str) -> Tensor:
+    n = len(pad) // 2
+    if len(pad) % 2 or not 1 <= n <= 3 or x.ndim not in (n + 1, n + 2):
+        raise NotImplementedError(f"pad: mode {mode!r} pads the last n = 1, 2 or 3 dimensions of "
+                                  f"an (n + 1)-D or (n + 2)-D input: got {len(pad)} values for "
+                                  f"shape {x.shape}")
+    for i in range(n):
+        d = x.ndim - 1 - i
+        lo, hi, size = int(pad[2 * i]), int(pad[2 * i + 1]), x.shape[d]
+        if min(lo, hi) < 0:
+            raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
+        limit = size - 1 if mode == "reflect" else size if mode == "circular" else None
+        if limit is not None and max(lo, hi) > limit:
+            raise ValueError(f"pad: {mode} padding ({lo}, {hi}) must be at most {limit} for "
+                             f"dimension {d} of size {size}")
+        if size == 0:
+            raise ValueError(f"pad: {mode} padding needs a non-empty dimension {d}")
+        idx = np.pad(np.arange(size), (lo, hi), mode=_PAD_MODES[mode])
+        x = getitem(x, (slice(None),) * d + (constant_array(idx),))
+    return x
 
 
 def clone(x: Any) -> Tensor:

@@ -11,3 +11,7 @@ __all__ = [
     "LogSigmoid", "LogSoftmax", "Mish", "MultiheadAttention", "PReLU", "ReLU", "ReLU6", "SELU",
     "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Threshold"
 ]
+
+from ..activation import Hardshrink, Softshrink, Tanhshrink, Softmax2d  # noqa: E402
+
+__all__ += ["Hardshrink", "Softshrink", "Tanhshrink", "Softmax2d"]

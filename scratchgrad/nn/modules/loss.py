@@ -11,3 +11,11 @@ __all__ = [
     "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "GaussianNLLLoss",
     "PoissonNLLLoss", "TripletMarginLoss"
 ]
+
+from ..loss import (MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                    TripletMarginWithDistanceLoss)  # noqa: E402
+
+__all__ += [
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
+    "TripletMarginWithDistanceLoss"
+]

@@ -7,3 +7,7 @@ __all__ = [
     "_MaxPoolNd", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"
 ]
+
+from ..pooling import LPPool1d, LPPool2d  # noqa: E402
+
+__all__ += ["LPPool1d", "LPPool2d"]

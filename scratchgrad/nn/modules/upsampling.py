@@ -3,3 +3,7 @@
 from ..upsampling import Upsample
 
 __all__ = ["Upsample"]
+
+from ..upsampling import UpsamplingNearest2d, UpsamplingBilinear2d  # noqa: E402
+
+__all__ += ["UpsamplingNearest2d", "UpsamplingBilinear2d"]
