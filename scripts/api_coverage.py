@@ -60,7 +60,7 @@ LEFT_OUT: list[tuple[str, str]] = [
      "(scratchgrad.compile is its own)",
      r"jit|fx|export|compiler|script.*|is_scripting|.*Guard|sym_.*|Sym.*|"
      r"compiled_with_cxx11_abi|library|ops|classes|overrides|package|hub|func|vmap|"
-     r"functional_call|cond|while_loop|unify_type_list|wait|fork|Future|futures|"
+     r"functional_call|while_loop|unify_type_list|wait|fork|Future|futures|"
      r"profiler|graph|forward_ad|DispatchKey.*|.*dispatch.*|ThroughputBenchmark|Tag|"
      r"ScriptFunction|ScriptObject|ScriptMethod|CompilationUnit|.*Type|"
      r"import_ir_module.*|merge_type_from_type_comment|parse_.*|PRIVATE_OPS|"
