@@ -149,7 +149,7 @@ REASONS: dict[str, str] = {
     "set_multithreading_enabled": "the backward engine here is single-threaded",
     "is_view_replay_enabled": "view replay for functionalisation (compiler internals)",
 }
-for _name in ["cholesky_ex", "inv_ex", "solve_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve",
+for _name in ["cond", "cholesky_ex", "inv_ex", "solve_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve",
               "lu", "lu_factor", "lu_factor_ex", "lu_solve", "householder_product", "lstsq",
               "matrix_exp", "matrix_rank", "solve_triangular", "tensorinv", "tensorsolve",
               "vander", "diagonal"]:
