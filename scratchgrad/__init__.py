@@ -38,6 +38,19 @@ from .ops import (addmm, baddbmm, bucketize, cdist, clamp_max, clamp_min, column
                   count_nonzero, cross, dist, dstack, fmod, histc, hstack, index_add, kron,
                   kthvalue, lerp, median, meshgrid, mode, nanmean, nanmedian, nansum, quantile,
                   searchsorted, true_divide, vstack)
+from .ops import (absolute, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                  bitwise_right_shift, bitwise_xor, divide, gcd, greater, greater_equal, lcm, less,
+                  less_equal, multiply, negative, not_equal, subtract, acos, acosh, arccos,
+                  arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atanh,
+                  copysign, cosh, deg2rad, digamma, erfc, erfinv, exp2, fix, float_power, fmax,
+                  fmin, frexp, heaviside, hypot, isneginf, isposinf, isreal, ldexp, lgamma,
+                  logaddexp, logaddexp2, logit, nan_to_num, nextafter, polygamma, rad2deg, sgn,
+                  signbit, sinc, sinh, tan, xlogy, index_copy, index_fill, index_put,
+                  masked_scatter, put, scatter_reduce, take, unique_consecutive, addbmm, addcdiv,
+                  addcmul, addmv, addr, ger, inner, logdet, vdot, aminmax, cummax, cummin,
+                  logcumsumexp, msort, renorm, diag_embed, diagonal, diff, dsplit, fliplr, flipud,
+                  hsplit, moveaxis, ravel, rot90, select, swapaxes, swapdims, tensor_split,
+                  unflatten, vsplit)
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
                         is_deterministic_algorithms_warn_only_enabled, set_num_threads,
@@ -102,4 +115,18 @@ __all__ = [
     # dtypes and the legacy constructors
     "set_default_dtype", "get_default_dtype", "FloatTensor", "DoubleTensor", "HalfTensor",
     "LongTensor", "IntTensor", "ByteTensor", "BoolTensor",
+    # more of PyTorch's ops and its other spellings
+    "absolute", "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or",
+    "bitwise_right_shift", "bitwise_xor", "divide", "gcd", "greater", "greater_equal", "lcm",
+    "less", "less_equal", "multiply", "negative", "not_equal", "subtract", "acos", "acosh",
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh",
+    "atan", "atanh", "copysign", "cosh", "deg2rad", "digamma", "erfc", "erfinv", "exp2", "fix",
+    "float_power", "fmax", "fmin", "frexp", "heaviside", "hypot", "isneginf", "isposinf",
+    "isreal", "ldexp", "lgamma", "logaddexp", "logaddexp2", "logit", "nan_to_num", "nextafter",
+    "polygamma", "rad2deg", "sgn", "signbit", "sinc", "sinh", "tan", "xlogy", "index_copy",
+    "index_fill", "index_put", "masked_scatter", "put", "scatter_reduce", "take",
+    "unique_consecutive", "addbmm", "addcdiv", "addcmul", "addmv", "addr", "ger", "inner",
+    "logdet", "vdot", "aminmax", "cummax", "cummin", "logcumsumexp", "msort", "renorm",
+    "diag_embed", "diagonal", "diff", "dsplit", "fliplr", "flipud", "hsplit", "moveaxis",
+    "ravel", "rot90", "select", "swapaxes", "swapdims", "tensor_split", "unflatten", "vsplit",
 ]

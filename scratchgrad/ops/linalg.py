@@ -590,3 +590,118 @@ def dist(input: Any, other: Any, p: float = 2) -> Tensor:  # noqa: A002
     if a._data.dtype.kind != "f":
         raise TypeError(f"dist: expected floating-point inputs, got {a.dtype} and {b.dtype}")
     return norm(a - b, float(p))
+
+
+# ---------------------------------------------------------------------- more scaled sums
+def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (mat @ vec)``.
+
+    >>> import scratchgrad as sg
+    >>> sg.addmv(sg.ones(2), sg.ones(2, 3), sg.ones(3))
+    tensor([4., 4.])
+    """
+    x = to_tensor(input)
+    prod = mv(mat, vec)
+    same_dtype("addmv", "input and mat @ vec", x, prod)
+    return _scaled_sum("addmv", x, prod, beta, alpha)
+
+
+def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * outer(vec1, vec2)``.
+
+    >>> import scratchgrad as sg
+    >>> sg.addr(sg.zeros(2, 2), sg.tensor([1.0, 2.0]), sg.tensor([1.0, 3.0]))
+    tensor([[1., 3.],
+            [2., 6.]])
+    """
+    x = to_tensor(input)
+    prod = outer(vec1, vec2)
+    same_dtype("addr", "input and outer(vec1, vec2)", x, prod)
+    return _scaled_sum("addr", x, prod, beta, alpha)
+
+
+def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
+           alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * sum_i batch1[i] @ batch2[i]``.
+
+    >>> import scratchgrad as sg
+    >>> sg.addbmm(sg.zeros(2, 2), sg.ones(3, 2, 4), sg.ones(3, 4, 2))
+    tensor([[12., 12.],
+            [12., 12.]])
+    """
+    from .reduction import sum as _sum
+
+    x = to_tensor(input)
+    prod = _sum(_bmm(batch1, batch2, "addbmm"), 0)
+    same_dtype("addbmm", "input and the sum of bmm(batch1, batch2)", x, prod)
+    return _scaled_sum("addbmm", x, prod, beta, alpha)
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
+    """``input + value * tensor1 * tensor2``, broadcasting.
+
+    >>> import scratchgrad as sg
+    >>> sg.addcmul(sg.ones(2), sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0]), value=0.5)
+    tensor([2.5000, 5.0000])
+    """
+    _check_scalar("addcmul", "value", value)
+    prod = to_tensor(tensor1) * tensor2
+    return to_tensor(input) + (prod if value == 1 else prod * value)
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
+    """``input + value * tensor1 / tensor2``, broadcasting.
+
+    >>> import scratchgrad as sg
+    >>> sg.addcdiv(sg.ones(2), sg.tensor([1.0, 2.0]), sg.tensor([4.0, 4.0]), value=2)
+    tensor([1.5000, 2.0000])
+    """
+    _check_scalar("addcdiv", "value", value)
+    q = to_tensor(tensor1) / tensor2
+    return to_tensor(input) + (q if value == 1 else q * value)
+
+
+def inner(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Sum of products over the last dimensions (a product by a number for 0-d operands).
+
+    >>> import scratchgrad as sg
+    >>> sg.inner(sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
+    a, b = to_tensor(input), to_tensor(other)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return tensordot(a, b, ([a.ndim - 1], [b.ndim - 1]))
+
+
+def vdot(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Dot product of two 1-d tensors (no conjugation: the tensors are real).
+
+    >>> import scratchgrad as sg
+    >>> sg.vdot(sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
+    return dot(input, other)
+
+
+def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002
+    """The old name of :func:`outer`.
+
+    >>> import scratchgrad as sg
+    >>> sg.ger(sg.tensor([1.0, 2.0]), sg.tensor([1.0])).shape
+    (2, 1)
+    """
+    return outer(input, vec2)
+
+
+def logdet(input: Any) -> Tensor:  # noqa: A002
+    """log(det(A)) of square matrices (nan where the determinant is negative).
+
+    >>> import scratchgrad as sg
+    >>> sg.logdet(sg.eye(2) * 2)
+    tensor(1.3863)
+    """
+    from .. import linalg as _linalg  # noqa: PLC0415  (scratchgrad.linalg imports ops)
+    from .elementwise import log
+
+    return log(_linalg.det(input))
