@@ -444,3 +444,95 @@ class _MoreMethods:
     def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False,
                            dim: int | None = None) -> Any:
         return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Any:
+        return _ops.unfold(self, dimension, size, step)
+
+    def narrow_copy(self, dim: int, start: int, length: int) -> Any:
+        return _ops.narrow_copy(self, dim, start, length)
+
+    def unsafe_split(self, split_size: Any, dim: int = 0) -> Any:
+        return _ops.split(self, split_size, dim)
+
+    def unsafe_split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> Any:
+        return _ops.split(self, list(split_sizes), dim)
+
+    def unsafe_chunk(self, chunks: int, dim: int = 0) -> Any:
+        return _ops.chunk(self, chunks, dim)
+
+    def diagflat(self, offset: int = 0) -> Any:
+        return _ops.diagflat(self, offset)
+
+    def select_scatter(self, src: Any, dim: int, index: int) -> Any:
+        return _ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src: Any, dim: int = 0, start: int | None = None,
+                      end: int | None = None, step: int = 1) -> Any:
+        return _ops.slice_scatter(self, src, dim, start, end, step)
+
+    def diagonal_scatter(self, src: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+        return _ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    # ------------------------------------------------------------------ statistics and linalg
+    def cov(self, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Any:
+        return _ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self) -> Any:
+        return _ops.corrcoef(self)
+
+    def cholesky(self, upper: bool = False) -> Any:
+        return _ops.cholesky(self, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Any:
+        return _ops.cholesky_inverse(self, upper)
+
+    def cholesky_solve(self, input2: Any, upper: bool = False) -> Any:
+        return _ops.cholesky_solve(self, input2, upper)
+
+    def triangular_solve(self, A: Any, upper: bool = True, transpose: bool = False,
+                         unitriangular: bool = False) -> Any:
+        return _ops.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def qr(self, some: bool = True) -> Any:
+        return _ops.qr(self, some)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return _ops.svd(self, some, compute_uv)
+
+    def pinverse(self, rcond: float = 1e-15) -> Any:
+        return _ops.pinverse(self, rcond)
+
+    def hardshrink(self, lambd: float = 0.5) -> Any:
+        return _ops.hardshrink(self, lambd)
+
+    def prelu(self, weight: Any) -> Any:
+        from .nn import functional  # noqa: PLC0415
+
+        return functional.prelu(self, weight)
+
+    def mvlgamma(self, p: int) -> Any:
+        return _ops.mvlgamma(self, p)
+
+    def mvlgamma_(self, p: int) -> Any:
+        return self._apply_("mvlgamma_", "mvlgamma", p)
+
+    def histogram(self, bins: Any = 100, *, range: Any = None, weight: Any = None,  # noqa: A002
+                  density: bool = False) -> Any:
+        from .factory import histogram  # noqa: PLC0415
+
+        return histogram(self, bins, range=range, weight=weight, density=density)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Any:
+        from .factory import bernoulli  # noqa: PLC0415
+
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Any = None) -> Any:
+        from .factory import multinomial  # noqa: PLC0415
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def is_inference(self) -> bool:
+        """False: scratchgrad makes no inference-only tensors."""
+        return False

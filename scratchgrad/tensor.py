@@ -25,6 +25,8 @@ float16 = np.dtype("float16")
 int64 = np.dtype("int64")
 int32 = np.dtype("int32")
 uint8 = np.dtype("uint8")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
 bool_ = np.dtype("bool")
 
 _DTYPE_ALIASES = {

@@ -1487,3 +1487,33 @@ arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 fix = trunc
 sgn = sign
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x where |x| > lambd, else 0.
+
+    >>> import scratchgrad as sg
+    >>> sg.hardshrink(sg.tensor([-1.0, 0.2, 0.7]))
+    tensor([-1.0000,  0.0000,  0.7000])
+    """
+    x = to_tensor(input)
+    return where((x > lambd) | (x < -lambd), x, 0.0)
+
+
+def mvlgamma(input: Any, p: int) -> Tensor:  # noqa: A002
+    """The multivariate log-gamma of dimension ``p``: sum of lgamma(x - i/2), i < p, plus
+    p(p-1)/4 log(pi).
+
+    >>> import scratchgrad as sg
+    >>> sg.mvlgamma(sg.tensor([2.0]), 1)
+    tensor([0.])
+    """
+    x = to_float_tensor(input)
+    if p < 1:
+        raise ValueError(f"mvlgamma: p must be at least 1, got {p}")
+    if (x._data <= (p - 1) / 2).any():
+        raise ValueError(f"mvlgamma: all elements must be greater than (p-1)/2 = {(p - 1) / 2}")
+    out = lgamma(x)
+    for i in range(1, p):
+        out = out + lgamma(x - i / 2)
+    return out + p * (p - 1) / 4 * math.log(math.pi)

@@ -705,3 +705,159 @@ def logdet(input: Any) -> Tensor:  # noqa: A002
     from .elementwise import log
 
     return log(_linalg.det(input))
+
+
+# ---------------------------------------------------------------------- torch.<name> forms of
+# the factorizations (PyTorch's older signatures), on top of scratchgrad.linalg
+def _la() -> Any:
+    from .. import linalg  # noqa: PLC0415  (scratchgrad.linalg imports ops)
+
+    return linalg
+
+
+def cholesky(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
+    """The Cholesky factor (``torch.cholesky``; see ``scratchgrad.linalg.cholesky``).
+
+    >>> import scratchgrad as sg
+    >>> sg.cholesky(sg.eye(2) * 4)
+    tensor([[2., 0.],
+            [0., 2.]])
+    """
+    return _la().cholesky(input, upper=upper)
+
+
+def cholesky_inverse(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
+    """The inverse of A from its Cholesky factor (A = L L^T, or U^T U with ``upper``).
+
+    >>> import scratchgrad as sg
+    >>> sg.cholesky_inverse(sg.eye(2) * 2)
+    tensor([[0.2500, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    L = to_tensor(input)
+    A = matmul(transpose(L, -2, -1), L) if upper else matmul(L, transpose(L, -2, -1))
+    return _la().inv(A)
+
+
+def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
+    """X with A X = B, A given by its Cholesky factor ``L``.
+
+    >>> import scratchgrad as sg
+    >>> sg.cholesky_solve(sg.ones(2, 1), sg.eye(2) * 2)
+    tensor([[0.2500],
+            [0.2500]])
+    """
+    L = to_tensor(L)
+    A = matmul(transpose(L, -2, -1), L) if upper else matmul(L, transpose(L, -2, -1))
+    return _la().solve(A, B)
+
+
+def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False,  # noqa: A002
+                     unitriangular: bool = False) -> Any:
+    """``(X, A)`` with op(A) X = b for the triangle of A (``torch.triangular_solve``).
+
+    >>> import scratchgrad as sg
+    >>> sg.triangular_solve(sg.ones(2, 1), sg.eye(2) * 2).solution
+    tensor([[0.5000],
+            [0.5000]])
+    """
+    from collections import namedtuple
+
+    from .shape import tril, triu
+
+    A = to_tensor(A)
+    T = triu(A) if upper else tril(A)
+    if unitriangular:
+        n = A.shape[-1]
+        eye = Tensor._make(np.eye(n, dtype=A._data.dtype))
+        T = T * (1 - eye) + eye
+    if transpose:
+        T = _transpose(T, -2, -1)
+    result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+    return result(_la().solve(T, b), A * 1)
+
+
+_transpose = transpose
+
+
+def qr(input: Any, some: bool = True) -> Any:  # noqa: A002
+    """``(Q, R)``, reduced (``some``) or complete (``torch.qr``).
+
+    >>> import scratchgrad as sg
+    >>> sg.qr(sg.eye(2)).R
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    return _la().qr(input, mode="reduced" if some else "complete")
+
+
+def svd(input: Any, some: bool = True, compute_uv: bool = True) -> Any:  # noqa: A002
+    """``(U, S, V)`` with A = U diag(S) V^T (``torch.svd``: V, not V^T).
+
+    >>> import scratchgrad as sg
+    >>> sg.svd(sg.eye(2) * 3).S
+    tensor([3., 3.])
+    """
+    from collections import namedtuple
+
+    la = _la()
+    result = namedtuple("svd", ["U", "S", "V"])
+    U, S, Vh = la.svd(input, full_matrices=not some)
+    if not compute_uv:
+        z = Tensor._make(np.zeros_like(U._data))
+        return result(z, S, Tensor._make(np.zeros_like(Vh._data)))
+    return result(U, S, transpose(Vh, -2, -1))
+
+
+def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+    """The pseudo-inverse (``torch.pinverse``: ``rcond`` is a relative tolerance).
+
+    >>> import scratchgrad as sg
+    >>> sg.pinverse(sg.eye(2) * 2)
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.5000]])
+    """
+    return _la().pinv(input, rtol=rcond)
+
+
+def cov(input: Any, *, correction: int = 1, fweights: Any = None,  # noqa: A002
+        aweights: Any = None) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``input`` (observations in the
+    columns); frequency and analytic weights are not supported.
+
+    >>> import scratchgrad as sg
+    >>> sg.cov(sg.tensor([[0.0, 1.0, 2.0]]))
+    tensor(1.)
+    """
+    from .reduction import mean
+
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError("cov: fweights and aweights are not supported")
+    x = to_tensor(input)
+    if x._data.dtype.kind != "f":
+        from ._util import to_float_tensor
+
+        x = to_float_tensor(x)
+    if x.ndim > 2:
+        raise ValueError(f"cov: expected a 1-d or 2-d tensor, got {x.ndim} dims")
+    x2 = reshape(x, (1, -1)) if x.ndim < 2 else x
+    xm = x2 - mean(x2, 1, keepdim=True)
+    c = matmul(xm, transpose(xm, 0, 1)) * (1.0 / max(x2.shape[1] - correction, 0))
+    return reshape(c, ()) if c.shape == (1, 1) else c
+
+
+def corrcoef(input: Any) -> Tensor:  # noqa: A002
+    """Pearson correlation coefficients of the rows, clipped to [-1, 1].
+
+    >>> import scratchgrad as sg
+    >>> sg.corrcoef(sg.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    from ..ops.elementwise import clamp, sqrt
+
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = sqrt(diag(c))
+    return clamp(c / outer(d, d), -1.0, 1.0)

@@ -1171,3 +1171,121 @@ def swapaxes(input: Any, axis0: int, axis1: int) -> Tensor:  # noqa: A002
 
 swapdims = swapaxes
 moveaxis = movedim
+
+
+def unfold(input: Any, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
+    """Every window of ``size`` elements along ``dimension``, ``step`` apart, as a new last
+    dimension (Tensor.unfold).
+
+    >>> import scratchgrad as sg
+    >>> sg.arange(5.0).unfold(0, 2, 2)
+    tensor([[0., 1.],
+            [2., 3.]])
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dimension, x.ndim, "unfold") if x.ndim else 0
+    n = x.shape[d] if x.ndim else 1
+    if size > n or size < 0 or step <= 0:
+        raise ValueError(f"unfold: size {size} and step {step} don't fit dimension {dimension} "
+                         f"of size {n}")
+    starts = np.arange(0, n - size + 1, step)
+    idx = starts[:, None] + np.arange(size)
+    y = getitem(movedim(x, d, -1), (Ellipsis, idx)) if x.ndim else reshape(x, (1, 1))
+    return movedim(y, -2, d) if x.ndim else y.reshape(1)
+
+
+def narrow_copy(input: Any, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
+    """:func:`narrow` as a copy.
+
+    >>> import scratchgrad as sg
+    >>> sg.narrow_copy(sg.arange(4.0), 0, 1, 2)
+    tensor([1., 2.])
+    """
+    return clone(narrow(input, dim, start, length))
+
+
+def split_with_sizes(input: Any, split_sizes: Sequence[int], dim: int = 0  # noqa: A002
+                     ) -> tuple[Tensor, ...]:
+    """:func:`split` into parts of the given sizes.
+
+    >>> import scratchgrad as sg
+    >>> [t.shape for t in sg.split_with_sizes(sg.zeros(5), [2, 3])]
+    [(2,), (3,)]
+    """
+    return split(input, list(split_sizes), dim)
+
+
+unsafe_split = split
+unsafe_split_with_sizes = split_with_sizes
+unsafe_chunk = chunk
+
+
+def diagflat(input: Any, offset: int = 0) -> Tensor:  # noqa: A002
+    """A matrix with the flattened ``input`` on its ``offset`` diagonal.
+
+    >>> import scratchgrad as sg
+    >>> sg.diagflat(sg.tensor([[1.0], [2.0]]))
+    tensor([[1., 0.],
+            [0., 2.]])
+    """
+    return diag_embed(reshape(to_tensor(input), (-1,)), offset)
+
+
+def _scatter_into(x: Tensor, index: tuple, src: Any, op: str) -> Tensor:
+    from .indexing import IndexPut
+
+    src = to_tensor(src)
+    want = x._data[index].shape
+    if src.shape != want:
+        raise ValueError(f"{op}: src of shape {src.shape} does not match the shape {want} of "
+                         "the slice it replaces")
+    if src._data.dtype != x._data.dtype:
+        raise TypeError(f"{op}: src of dtype {src.dtype} must have the input's dtype {x.dtype}")
+    return IndexPut(index)(x, src)
+
+
+def select_scatter(input: Any, src: Any, dim: int, index: int) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``src`` at ``select(dim, index)``.
+
+    >>> import scratchgrad as sg
+    >>> sg.select_scatter(sg.zeros(2, 2), sg.ones(2), 0, 1)
+    tensor([[0., 0.],
+            [1., 1.]])
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "select_scatter")
+    return _scatter_into(x, (slice(None),) * d + (operator.index(index),), src,
+                         "select_scatter")
+
+
+def slice_scatter(input: Any, src: Any, dim: int = 0, start: int | None = None,  # noqa: A002
+                  end: int | None = None, step: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` at the slice ``start:end:step`` of ``dim``.
+
+    >>> import scratchgrad as sg
+    >>> sg.slice_scatter(sg.zeros(4), sg.ones(2), 0, 0, None, 2)
+    tensor([1., 0., 1., 0.])
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "slice_scatter")
+    return _scatter_into(x, (slice(None),) * d + (slice(start, end, step),), src,
+                         "slice_scatter")
+
+
+def diagonal_scatter(input: Any, src: Any, offset: int = 0, dim1: int = 0,  # noqa: A002
+                     dim2: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` on the diagonal that :func:`diagonal` reads.
+
+    >>> import scratchgrad as sg
+    >>> sg.diagonal_scatter(sg.zeros(2, 2), sg.ones(2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    x = to_tensor(input)
+    d1, d2 = (normalize_dim(d, x.ndim, "diagonal_scatter") for d in (dim1, dim2))
+    y = movedim(x, (d1, d2), (-2, -1))
+    rows, cols = y.shape[-2], y.shape[-1]
+    r0, c0 = (0, offset) if offset >= 0 else (-offset, 0)
+    i = np.arange(_max_int(0, min(rows - r0, cols - c0)))
+    y = _scatter_into(y, (Ellipsis, i + r0, i + c0), src, "diagonal_scatter")
+    return movedim(y, (-2, -1), (d1, d2))
