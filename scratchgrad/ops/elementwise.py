@@ -1376,8 +1376,10 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
     tensor([0., 0.])
     """
     a, b = _float_pair(input, other)
-    safe = where(a == 0, 1.0, b)
-    return where((a == 0) & ~isnan(b), 0.0, a * log(safe))
+    # log(b) only where a == 0 makes it 0 * -inf or 0 * nan: log(1) there instead. Elsewhere
+    # at a == 0 the product is 0 with the gradient log(b) in a, as PyTorch's.
+    safe = where((a == 0) & ((b <= 0) | isinf(b)), 1.0, b)
+    return a * log(safe)
 
 
 def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
