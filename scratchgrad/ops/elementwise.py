@@ -1342,6 +1342,12 @@ def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
     return sqrt(a * a + b * b)
 
 
+def _finite_max(a: Any, b: Any) -> Any:
+    xp = get_array_module(a)
+    m = xp.maximum(a, b)
+    return xp.where(xp.isfinite(m), m, 0).astype(m.dtype, copy=False)
+
+
 def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     """log(exp(input) + exp(other)) without overflow: the larger value is taken out first (a
     constant shift, so the gradient is exact).
@@ -1351,8 +1357,9 @@ def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     tensor([0.6931])
     """
     a, b = _float_pair(input, other)
-    m = Tensor._make(np.maximum(a._data, b._data))
-    m = where(isfinite(m), m, 0.0)
+    from ..function import array_op
+
+    m = array_op(_finite_max, a, b)  # an op of its own: a compiled replay recomputes it
     return m + log(exp(a - m) + exp(b - m))
 
 
@@ -1390,7 +1397,10 @@ def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
     tensor([-2.,  3.])
     """
     a, b = _float_pair(input, other)
-    sign_b = Tensor._make(np.where(np.signbit(b._data), -1.0, 1.0).astype(a._data.dtype))
+    from ..function import array_op
+
+    sign_b = array_op(lambda v: get_array_module(v).where(
+        get_array_module(v).signbit(v), -1.0, 1.0).astype(v.dtype), b)
     return _abs(a) * sign_b
 
 
@@ -1437,9 +1447,11 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     >>> sg.ldexp(sg.tensor([1.0]), sg.tensor([3]))
     tensor([8.])
     """
+    from ..function import array_op
+
     a = to_float_tensor(input)
     b = to_tensor(other)
-    return a * Tensor._make(np.exp2(b._data.astype(a._data.dtype)))
+    return a * array_op(lambda e: get_array_module(e).exp2(e.astype(a._data.dtype)), b)
 
 
 def heaviside(input: Any, values: Any) -> Tensor:  # noqa: A002

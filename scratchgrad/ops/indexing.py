@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import _config
 from ..backend import add_at, get_array_module
-from ..function import Function, as_tensor_like
+from ..function import Function, array_op, as_tensor_like
 from ..tensor import Tensor
 from ._util import constant_array, normalize_dim, quiet, to_tensor
 from .arithmetic import where
@@ -570,7 +570,7 @@ class IndexPut(Function):
 
 
 def _index_value(x: Tensor, value: Any, op: str) -> Tensor:
-    v = value if isinstance(value, Tensor) else Tensor._make(
+    v = value if isinstance(value, Tensor) else Tensor._from_data(
         get_array_module(x._data).asarray(value, dtype=x._data.dtype))
     if v._data.dtype != x._data.dtype:
         raise TypeError(f"{op}: values of dtype {v.dtype} must have the dtype of the input, "
@@ -671,15 +671,18 @@ def masked_scatter(input: Any, mask: Any, source: Any) -> Tensor:  # noqa: A002
     x = to_tensor(input)
     m = _mask(mask, "masked_scatter")
     shape = _common_shape("masked_scatter", x, m)
-    mb = get_array_module(m._data).broadcast_to(m._data, shape)
+    mb = broadcast_to(m, shape)
     src = reshape(to_tensor(source), (-1,))
-    need = int(mb.sum())
+    need = int(mb._data.sum())
     if need > src._data.size:
         raise ValueError(f"masked_scatter: the mask selects {need} elements but source has "
                          f"only {src._data.size}")
-    pos = np.cumsum(mb.reshape(-1)).reshape(shape) - 1
-    picked = getitem(src, np.clip(pos, 0, _max_int(src._data.size - 1, 0)))
-    return where(Tensor._make(mb), picked, broadcast_to(x, shape))
+    last = _max_int(src._data.size - 1, 0)
+    # the i-th True takes source[i]: positions from a running count, an op of its own
+    pos = array_op(lambda a: get_array_module(a).clip(
+        get_array_module(a).cumsum(a.reshape(-1)).reshape(a.shape) - 1, 0, last), mb)
+    picked = reshape(gather(src, 0, reshape(pos, (-1,))), shape)
+    return where(mb, picked, broadcast_to(x, shape))
 
 
 _SCATTER_REDUCE = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
@@ -705,13 +708,15 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  
         total = Scatter(d, idx._data, add=True)(base, s)
         if reduce == "sum":
             return total
-        ones = Tensor._make(np.ones(idx.shape, dtype=x._data.dtype))
-        count = Scatter(d, idx._data, add=True)(Tensor._make(np.full(
-            x.shape, 1 if include_self else 0, dtype=x._data.dtype)), ones)
-        count = Tensor._make(np.maximum(count._data, 1))
+        def count(a: Any) -> Any:  # how many values meet at each position, at least 1
+            xp = get_array_module(a)
+            c = xp.full(a.shape, 1 if include_self else 0, dtype=a.dtype)
+            add_at(xp, c, _along(xp, idx._data, d), 1)
+            return xp.maximum(c, 1)
+        n = array_op(count, x)
         if x._data.dtype.kind != "f":
-            return Tensor._make(total._data // count._data)
-        return total / count
+            return array_op(lambda t, c: t // c, total, n)
+        return total / n
     if _config._state.grad_enabled and (x.requires_grad or s.requires_grad):
         raise NotImplementedError(f"scatter_reduce: the gradient of reduce={reduce!r} is not "
                                   "implemented; use 'sum' or 'mean', or detach")
@@ -729,8 +734,6 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  
                 np.iinfo(y.dtype).max if reduce == "amin" else 1)
         ufunc.at(y, _along(np, idx._data, d), sv)
         return y
-    from ..function import array_op
-
     return array_op(fn, x, s)
 
 

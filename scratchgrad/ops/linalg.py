@@ -769,7 +769,7 @@ def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False
     T = triu(A) if upper else tril(A)
     if unitriangular:
         n = A.shape[-1]
-        eye = Tensor._make(np.eye(n, dtype=A._data.dtype))
+        eye = Tensor._from_data(np.eye(n, dtype=A._data.dtype))
         T = T * (1 - eye) + eye
     if transpose:
         T = _transpose(T, -2, -1)

@@ -663,30 +663,33 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # 
 min_max = namedtuple("min_max", ["min", "max"])
 
 
+def _cum_arg(a: Any, d: int, is_min: bool) -> Any:
+    """Where the running extreme of ``a`` along ``d`` was found: the last index among ties,
+    and the first nan once one is met (as PyTorch)."""
+    xp = get_array_module(a)
+    a = xp.moveaxis(a, d, -1)
+    idx = xp.zeros(a.shape, dtype=np.int64)
+    best = a[..., :1]
+    for k in range(1, a.shape[-1]):
+        v = a[..., k:k + 1]
+        take = ((v <= best) if is_min else (v >= best)) | xp.isnan(v)
+        take &= ~xp.isnan(best)
+        best = xp.where(take, v, best)
+        idx[..., k] = xp.where(take[..., 0], k, idx[..., k - 1])
+    return xp.moveaxis(idx, -1, d)
+
+
 def _cum_extreme(input: Any, dim: int, is_min: bool, op: str) -> Any:
-    """Values gathered at the running arg-extreme (the last one among ties, as PyTorch), so
-    the gradient is gather's: each input gets what flowed to the outputs it was chosen for."""
+    """Values gathered at the running arg-extreme, so the gradient is gather's: each input
+    gets what flowed to the outputs it was chosen for. The indices are an op of their own
+    (array_op), so that a compiled replay computes them again from that call's values."""
     from .indexing import gather
 
     x = to_tensor(input)
-    d = normalize_dim(dim, x.ndim, op) if x.ndim else 0
-    a = np.asarray(x._data) if x.ndim else np.asarray(x._data).reshape(1)
-    a = np.moveaxis(a, d, -1)
-    n = a.shape[-1]
-    idx = np.zeros(a.shape, dtype=np.int64)
-    best = a[..., :1].copy() if n else a
-    for k in range(1, n):
-        v = a[..., k:k + 1]
-        take = (v <= best) if is_min else (v >= best)
-        nan_best = np.isnan(best)
-        take = np.where(nan_best, False, take | np.isnan(v))
-        best = np.where(take, v, best)
-        idx[..., k] = np.where(take[..., 0], k, idx[..., k - 1])
-    idx = np.moveaxis(idx, -1, d)
-    if not x.ndim:
-        idx = idx.reshape(())
-        return values_indices(x * 1, Tensor._make(idx))
-    index = Tensor._make(idx)
+    if x.ndim == 0:
+        return values_indices(x * 1, Tensor._make(get_array_module(x._data).zeros((), np.int64)))
+    d = normalize_dim(dim, x.ndim, op)
+    index = array_op(lambda a: _cum_arg(a, d, is_min), x)
     return values_indices(gather(x, d, index), index)
 
 
@@ -724,8 +727,11 @@ def logcumsumexp(input: Any, dim: int) -> Tensor:  # noqa: A002
     d = normalize_dim(dim, x.ndim, "logcumsumexp") if x.ndim else 0
     if x._data.size == 0:
         return x * 1
-    m = np.max(x._data, axis=d if x.ndim else None, keepdims=True)
-    m = Tensor._make(np.where(np.isfinite(m), m, 0).astype(x._data.dtype))
+    def shift(a: Any) -> Any:  # the largest finite value, an op of its own
+        xp = get_array_module(a)
+        m = xp.max(a, axis=d if a.ndim else None, keepdims=True)
+        return xp.where(xp.isfinite(m), m, 0).astype(a.dtype, copy=False)
+    m = array_op(shift, x)
     return log(cumsum(exp(x - m), d)) + m
 
 

@@ -969,7 +969,7 @@ def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     x = to_tensor(input)
     n = x.shape[-1] if x.ndim else 1
     m = n + abs(offset)
-    eye = Tensor._make(get_array_module(x._data).eye(m, k=offset, dtype=x._data.dtype))
+    eye = Tensor._from_data(get_array_module(x._data).eye(m, k=offset, dtype=x._data.dtype))
     padded = pad(x, (0, abs(offset)))
     out = (unsqueeze(padded, -1) if offset >= 0 else unsqueeze(padded, -2)) * eye
     nd = out.ndim
