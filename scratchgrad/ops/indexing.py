@@ -578,7 +578,8 @@ def _index_value(x: Tensor, value: Any, op: str) -> Tensor:
     return v
 
 
-def index_put(input: Any, indices: Any, values: Any, accumulate: bool = False) -> Tensor:  # noqa: A002
+def index_put(input: Any, indices: Any, values: Any,  # noqa: A002
+              accumulate: bool = False) -> Tensor:
     """A copy of ``input`` with ``values`` at ``input[indices]`` (a tuple of index tensors);
     with ``accumulate``, added there, repeats accumulating.
 
@@ -737,7 +738,8 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  
     return array_op(fn, x, s)
 
 
-def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: bool = False,  # noqa: A002
+def unique_consecutive(input: Any, return_inverse: bool = False,  # noqa: A002
+                       return_counts: bool = False,
                        dim: int | None = None) -> Any:
     """The elements with consecutive repeats collapsed (over the flattened tensor).
 

@@ -606,7 +606,8 @@ def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> T
     return _scaled_sum("addmv", x, prod, beta, alpha)
 
 
-def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = 1,  # noqa: A002
+         alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * outer(vec1, vec2)``.
 
     >>> import scratchgrad as sg

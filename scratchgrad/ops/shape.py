@@ -1031,7 +1031,8 @@ def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A0
     return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
 
 
-def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+def tensor_split(input: Any, indices_or_sections: Any,  # noqa: A002
+                 dim: int = 0) -> tuple[Tensor, ...]:
     """Split into ``n`` nearly equal parts (the first ones one longer), or at the given indices.
 
     >>> import scratchgrad as sg
