@@ -8,9 +8,11 @@ The public API is what this file re-exports; everything else is private.
 >>> x.grad
 tensor([2., 4.])
 """
+from numpy import dtype  # scratchgrad's dtypes are NumPy's: isinstance(x.dtype, sg.dtype)
+
 from ._size import Size
 from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, get_default_dtype,
-                     int32, int64, set_default_dtype, uint8)
+                     int8, int16, int32, int64, set_default_dtype, uint8)
 from ._legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                       LongTensor)
 from . import autograd
@@ -38,6 +40,32 @@ from .ops import (addmm, baddbmm, bucketize, cdist, clamp_max, clamp_min, column
                   count_nonzero, cross, dist, dstack, fmod, histc, hstack, index_add, kron,
                   kthvalue, lerp, median, meshgrid, mode, nanmean, nanmedian, nansum, quantile,
                   searchsorted, true_divide, vstack)
+from .ops import (absolute, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                  bitwise_right_shift, bitwise_xor, divide, gcd, greater, greater_equal, lcm, less,
+                  less_equal, multiply, negative, not_equal, subtract, acos, acosh, arccos,
+                  arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atanh,
+                  copysign, cosh, deg2rad, digamma, erfc, erfinv, exp2, fix, float_power, fmax,
+                  fmin, frexp, heaviside, hypot, isneginf, isposinf, isreal, ldexp, lgamma,
+                  logaddexp, logaddexp2, logit, nan_to_num, nextafter, polygamma, rad2deg, sgn,
+                  signbit, sinc, sinh, tan, xlogy, index_copy, index_fill, index_put,
+                  masked_scatter, put, scatter_reduce, take, unique_consecutive, addbmm, addcdiv,
+                  addcmul, addmv, addr, ger, inner, logdet, vdot, aminmax, cummax, cummin,
+                  logcumsumexp, msort, renorm, diag_embed, diagonal, diff, dsplit, fliplr, flipud,
+                  hsplit, moveaxis, ravel, rot90, select, swapaxes, swapdims, tensor_split,
+                  unflatten, vsplit)
+from .ops import (abs_, acos_, acosh_, addmv_, adjoint, arccos_, arccosh_, arcsin_, arcsinh_,
+                  arctan_, arctanh_, asin_, asinh_, atan_, atanh_, ceil_, cholesky,
+                  cholesky_inverse, cholesky_solve, clamp_, clamp_max_, clamp_min_, clip_,
+                  corrcoef, cos_, cosh_, cov, deg2rad_, detach, detach_, diagflat,
+                  diagonal_scatter, erf_, erfc_, exp2_, exp_, expm1_, fill_, fix_, floor_, frac_,
+                  gcd_, get_device, hardshrink, index_put_, is_floating_point, is_inference,
+                  is_nonzero, is_same_size, is_signed, lcm_, ldexp_, log10_, log1p_, log2_, log_,
+                  logit_, mvlgamma, nan_to_num_, narrow_copy, neg_, negative_, numel, pinverse,
+                  positive, qr, rad2deg_, reciprocal_, relu_, resize_as_, round_, rsqrt_,
+                  select_scatter, sigmoid_, sin_, sinc_, sinh_, slice_scatter, split_with_sizes,
+                  sqrt_, square_, svd, tan_, tanh_, triangular_solve, trunc_, unfold, unsafe_chunk,
+                  unsafe_split, unsafe_split_with_sizes, xlogy_, zero_)
+from .factory import bernoulli, histogram
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
                         is_deterministic_algorithms_warn_only_enabled, set_num_threads,
@@ -57,6 +85,8 @@ double = float64
 long = int64
 bool = bool_  # noqa: A001
 half = float16
+int = int32  # noqa: A001
+short = int16
 
 
 
@@ -103,4 +133,33 @@ __all__ = [
     # dtypes and the legacy constructors
     "set_default_dtype", "get_default_dtype", "FloatTensor", "DoubleTensor", "HalfTensor",
     "LongTensor", "IntTensor", "ByteTensor", "BoolTensor",
+    # more of PyTorch's ops and its other spellings
+    "absolute", "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or",
+    "bitwise_right_shift", "bitwise_xor", "divide", "gcd", "greater", "greater_equal", "lcm",
+    "less", "less_equal", "multiply", "negative", "not_equal", "subtract", "acos", "acosh",
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh",
+    "atan", "atanh", "copysign", "cosh", "deg2rad", "digamma", "erfc", "erfinv", "exp2", "fix",
+    "float_power", "fmax", "fmin", "frexp", "heaviside", "hypot", "isneginf", "isposinf",
+    "isreal", "ldexp", "lgamma", "logaddexp", "logaddexp2", "logit", "nan_to_num", "nextafter",
+    "polygamma", "rad2deg", "sgn", "signbit", "sinc", "sinh", "tan", "xlogy", "index_copy",
+    "index_fill", "index_put", "masked_scatter", "put", "scatter_reduce", "take",
+    "unique_consecutive", "addbmm", "addcdiv", "addcmul", "addmv", "addr", "ger", "inner",
+    "logdet", "vdot", "aminmax", "cummax", "cummin", "logcumsumexp", "msort", "renorm",
+    "diag_embed", "diagonal", "diff", "dsplit", "fliplr", "flipud", "hsplit", "moveaxis",
+    "ravel", "rot90", "select", "swapaxes", "swapdims", "tensor_split", "unflatten", "vsplit",
+    # torch.<name>_ function forms, factorizations' older signatures, more dtypes
+    "abs_", "acos_", "acosh_", "addmv_", "adjoint", "arccos_", "arccosh_", "arcsin_",
+    "arcsinh_", "arctan_", "arctanh_", "asin_", "asinh_", "atan_", "atanh_", "ceil_",
+    "cholesky", "cholesky_inverse", "cholesky_solve", "clamp_", "clamp_max_", "clamp_min_",
+    "clip_", "corrcoef", "cos_", "cosh_", "cov", "deg2rad_", "detach", "detach_", "diagflat",
+    "diagonal_scatter", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fill_", "fix_", "floor_",
+    "frac_", "gcd_", "get_device", "hardshrink", "index_put_", "is_floating_point",
+    "is_inference", "is_nonzero", "is_same_size", "is_signed", "lcm_", "ldexp_", "log10_",
+    "log1p_", "log2_", "log_", "logit_", "mvlgamma", "nan_to_num_", "narrow_copy", "neg_",
+    "negative_", "numel", "pinverse", "positive", "qr", "rad2deg_", "reciprocal_", "relu_",
+    "resize_as_", "round_", "rsqrt_", "select_scatter", "sigmoid_", "sin_", "sinc_", "sinh_",
+    "slice_scatter", "split_with_sizes", "sqrt_", "square_", "svd", "tan_", "tanh_",
+    "triangular_solve", "trunc_", "unfold", "unsafe_chunk", "unsafe_split",
+    "unsafe_split_with_sizes", "xlogy_", "zero_", "bernoulli", "histogram", "int", "short",
+    "int8", "int16", "dtype",
 ]

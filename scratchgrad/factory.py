@@ -312,3 +312,34 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     out = out.astype(np.int64).reshape(w.shape[:-1] + (n,))
     dev = input.device if isinstance(input, Tensor) else None
     return _finish(out, False, dev)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
+              generator: Generator | None = None) -> Tensor:
+    """0/1 samples, 1 with probability ``input`` (elementwise; or the number ``p``), in the
+    input's dtype; not differentiable.
+
+    >>> import scratchgrad as sg
+    >>> sg.bernoulli(sg.tensor([0.0, 1.0]))
+    tensor([0., 1.])
+    """
+    out = input.detach().clone()
+    return out.bernoulli_(input._data if p is None else p, generator=generator)
+
+
+def histogram(input: Tensor, bins: Any = 100, *, range: Any = None,  # noqa: A002
+              weight: Tensor | None = None, density: bool = False) -> Any:
+    """``(hist, bin_edges)`` of the elements, NumPy's histogram in the input's dtype.
+
+    >>> import scratchgrad as sg
+    >>> sg.histogram(sg.tensor([0.0, 1.0, 1.0]), 2).hist
+    tensor([1., 2.])
+    """
+    from collections import namedtuple
+
+    result = namedtuple("histogram", ["hist", "bin_edges"])
+    a = _backend.to_numpy(input._data)
+    b = _backend.to_numpy(bins._data) if isinstance(bins, Tensor) else bins
+    w = None if weight is None else _backend.to_numpy(weight._data)
+    h, e = np.histogram(a, b, range=range, weights=w, density=density)
+    return result(Tensor._make(h.astype(a.dtype)), Tensor._make(e.astype(a.dtype)))

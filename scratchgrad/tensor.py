@@ -14,6 +14,8 @@ import numpy as np
 from . import _config, _settings
 from . import backend as _backend
 from ._size import Size
+from ._tensor_inplace import _InPlaceMethods
+from ._tensor_methods import _MoreMethods
 from .backend import device as _device
 from .backend import device_of, get_array_module
 
@@ -23,6 +25,8 @@ float16 = np.dtype("float16")
 int64 = np.dtype("int64")
 int32 = np.dtype("int32")
 uint8 = np.dtype("uint8")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
 bool_ = np.dtype("bool")
 
 _DTYPE_ALIASES = {
@@ -143,7 +147,7 @@ def _legacy_array(args: tuple, dtype: Any) -> Any:
     return array.astype(target, copy=False)
 
 
-class Tensor:
+class Tensor(_InPlaceMethods, _MoreMethods):
     """A multi-dimensional array that records the operations applied to it.
 
     Create tensors with :func:`scratchgrad.tensor` and friends (Python floats become float32,
@@ -162,6 +166,10 @@ class Tensor:
     >>> import numpy as np
     >>> sg.Tensor(np.array([1, 2])), sg.Tensor(2, 3).shape
     (tensor([1., 2.]), (2, 3))
+
+    The in-place methods beyond the basic ones (``exp_``, ``uniform_``, ``t_``...) live in
+    ``_tensor_inplace.py``, the aliases and newer ops (``absolute``, ``diagonal``...) in
+    ``_tensor_methods.py``: class bodies that Tensor inherits.
     """
 
     __slots__ = ("_data", "_grad", "creator", "requires_grad", "generation", "_out_index",

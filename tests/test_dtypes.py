@@ -12,7 +12,11 @@ import scratchgrad as sg
 from test_ops import CASES, Case, arrays_for, as_list, params, sg_inputs
 
 
-@pytest.mark.parametrize("case", params(CASES))
+FLOAT64_BY_DEFINITION = {"float_power"}  # computes in float64 whatever its inputs, as PyTorch's
+
+
+@pytest.mark.parametrize("case", params([c for c in CASES
+                                         if c.name not in FLOAT64_BY_DEFINITION]))
 def test_float32_inputs_give_float32_outputs_and_gradients(case: Case):
     xs = sg_inputs(arrays_for(case), np.float32)
     outs = as_list(case.call(sg, *xs))

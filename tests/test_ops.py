@@ -1164,9 +1164,245 @@ LINALG_NS = [
 ]
 
 
+# ---------------------------------------------------------------------- more of PyTorch's ops
+def _np_lgamma(x: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.lgamma, otypes=[np.float64])(x)
+
+
+def _np_digamma(x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    # the central difference of lgamma in extended steps (a reference with no scipy)
+    return (_np_lgamma(x + h) - _np_lgamma(x - h)) / (2 * h)
+
+
+def _np_erfinv(y: np.ndarray) -> np.ndarray:
+    """By bisection on math.erf: slow and sure."""
+    lo, hi = np.full(y.shape, -6.0), np.full(y.shape, 6.0)
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        below = _np_erf(mid) < y
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return (lo + hi) / 2
+
+
+def _np_diagonal(x: np.ndarray, offset: int = 0, a: int = 0, b: int = 1) -> np.ndarray:
+    return np.diagonal(x, offset, a, b).copy()
+
+
+def _np_diag_embed(x: np.ndarray, offset: int = 0) -> np.ndarray:
+    n = x.shape[-1] + abs(offset)
+    out = np.zeros(x.shape[:-1] + (n, n))
+    i = np.arange(x.shape[-1])
+    r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
+    out[..., r, c] = x
+    return out
+
+
+def _np_cum_extreme(x: np.ndarray, axis: int, fn: Any) -> tuple:
+    """Running values and where they were found (distinct inputs: no ties)."""
+    values = fn.accumulate(x, axis=axis)
+    xs, vs = np.moveaxis(x, axis, -1), np.moveaxis(values, axis, -1)
+    idx = np.argmax(xs[..., None, :] == vs[..., :, None], axis=-1)
+    return values, np.moveaxis(idx, -1, axis)
+
+
+def _np_logcumsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    return np.log(np.cumsum(np.exp(x), axis=axis))
+
+
+def _np_renorm(x: np.ndarray, p: float, dim: int, maxnorm: float) -> np.ndarray:
+    axes = tuple(k for k in range(x.ndim) if k != dim)
+    n = (np.abs(x) ** p).sum(axis=axes, keepdims=True) ** (1 / p)
+    return x * np.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+
+
+def _np_index_put(x: np.ndarray, idx: tuple, v: np.ndarray, accumulate: bool) -> np.ndarray:
+    y = x.copy()
+    if accumulate:
+        np.add.at(y, idx, v)
+    else:
+        y[idx] = v
+    return y
+
+
+_IDX3 = np.array([2, 0])
+_MASK = np.array([[True, False, True, False], [False, True, False, False],
+                  [True, True, False, True]])
+
+MORE_OPS = [
+    # trigonometry, hyperbolic and special functions
+    *both("tan", np.tan, inputs=_uniform(-1.2, 1.2, (3, 4))),
+    *both("asin", np.arcsin, inputs=_uniform(-0.9, 0.9, (3, 4))),
+    *both("acos", np.arccos, inputs=_uniform(-0.9, 0.9, (3, 4))),
+    *both("atan", np.arctan),
+    *both("arcsin", np.arcsin, inputs=_uniform(-0.9, 0.9, (3, 4))),
+    *both("sinh", np.sinh),
+    *both("cosh", np.cosh),
+    *both("asinh", np.arcsinh),
+    *both("acosh", np.arccosh, inputs=_uniform(1.2, 3.0, (3, 4))),
+    *both("atanh", np.arctanh, inputs=_uniform(-0.9, 0.9, (3, 4))),
+    *both("exp2", np.exp2),
+    *both("erfc", lambda x: 1 - _np_erf(x), ref_atol=2e-7),
+    *both("erfinv", lambda x: _np_erfinv(x), inputs=_uniform(-0.95, 0.95, (3, 4)),
+          rtol=1e-4, atol=1e-5),
+    *both("lgamma", _np_lgamma, inputs=_uniform(0.3, 4.0, (3, 4)), rtol=1e-4, atol=1e-5),
+    *both("digamma", _np_digamma, inputs=_uniform(0.3, 4.0, (3, 4)), ref_rtol=1e-6,
+          ref_atol=1e-6, rtol=1e-4, atol=1e-5, twice_differentiable=False),
+    Case("polygamma(1, x)", lambda lib, x: lib.polygamma(1, x.detach()),
+         lambda x: (_np_digamma(x + 1e-4) - _np_digamma(x - 1e-4)) / 2e-4,
+         _uniform(0.3, 4.0, (3, 4)), ref_rtol=1e-4, ref_atol=1e-4, rtol=1e-4, atol=1e-4,
+         differentiable=False),
+    Case("mvlgamma(x, 3)", lambda lib, x: lib.mvlgamma(x, 3),
+         lambda x: sum(_np_lgamma(x - i / 2) for i in range(3)) + 1.5 * math.log(math.pi),
+         _uniform(1.5, 4.0, (3, 4)), rtol=1e-4, atol=1e-5),
+    *both("sinc", np.sinc),
+    *both("logit", lambda x: np.log(x / (1 - x)), inputs=_uniform(0.1, 0.9, (3, 4))),
+    *both("logit", lambda x: np.log(np.clip(x, 0.2, 0.8) / (1 - np.clip(x, 0.2, 0.8))), 0.2,
+          inputs=_uniform(0.3, 0.7, (3, 4))),
+    *both("deg2rad", np.deg2rad),
+    *both("rad2deg", np.rad2deg),
+    Case("nan_to_num", lambda lib, x: lib.nan_to_num(x * 1, posinf=5.0),
+         lambda x: np.nan_to_num(x, posinf=5.0)),
+    Case("nan_to_num[special]", lambda lib, x: lib.nan_to_num(x, 1.0, 2.0, -2.0),
+         lambda x: np.nan_to_num(x, nan=1.0, posinf=2.0, neginf=-2.0),
+         fixed([1.0, float("nan"), float("inf"), -float("inf"), -0.5]),
+         finite_differences=False),
+    *both("hardshrink", lambda x: np.where(np.abs(x) > 0.5, x, 0.0),
+          inputs=_uniform(0.6, 2.0, (3, 4))),
+    # binary compositions
+    *both("hypot", np.hypot, inputs=nonzero((3, 4), (4,))),
+    *both("logaddexp", np.logaddexp, inputs=normal((3, 4), (3, 1))),
+    *both("logaddexp2", np.logaddexp2, inputs=normal((3, 4), (4,))),
+    *both("xlogy", lambda a, b: a * np.log(b), inputs=join(normal((3, 4)), positive((4,)))),
+    Case("xlogy[x = 0]", lambda lib, a, b: lib.xlogy(a, b), lambda a, b: np.where(
+        a == 0, 0.0, a * np.log(np.where(a == 0, 1.0, b))),
+        fixed([1.0, 0.0, 2.0], [2.0, 3.0, 0.5]),
+        finite_differences=False),
+    *both("copysign", np.copysign, inputs=nonzero((3, 4), (4,))),
+    *both("fmax", np.fmax, inputs=distinct((3, 4), (4,))),
+    *both("fmin", np.fmin, inputs=distinct((3, 4), (3, 1))),
+    Case("fmax[nan]", lambda lib, a, b: lib.fmax(a, b), np.fmax,
+         fixed([1.0, float("nan"), float("nan")], [float("nan"), 2.0, float("nan")]),
+         finite_differences=False),
+    Case("float_power", lambda lib, a, b: lib.float_power(a, b), np.power,
+         join(positive((3, 4)), normal((4,))), rtol=1e-5),
+    Case("ldexp", lambda lib, x, e: lib.ldexp(x, e), lambda x, e: np.ldexp(x, e),
+         join(normal((3, 4)), ints(4, (4,)))),
+    Case("addcmul", lambda lib, x, a, b: lib.addcmul(x, a, b, value=0.5),
+         lambda x, a, b: x + 0.5 * a * b, normal((3, 4), (3, 1), (4,))),
+    Case("Tensor.addcdiv", lambda lib, x, a, b: x.addcdiv(a, b, value=2),
+         lambda x, a, b: x + 2 * a / b, join(normal((3, 4), (4,)), nonzero((3, 1)))),
+    # products
+    *both("addmv", lambda x, A, v: x + A @ v, inputs=normal((3,), (3, 4), (4,))),
+    *both("addr", lambda x, u, v: x + np.outer(u, v), inputs=normal((3, 4), (3,), (4,))),
+    Case("addbmm(beta, alpha)", lambda lib, x, a, b: lib.addbmm(x, a, b, beta=0.5, alpha=2),
+         lambda x, a, b: 0.5 * x + 2 * np.einsum("bij,bjk->ik", a, b),
+         normal((3, 2), (4, 3, 5), (4, 5, 2)), rtol=1e-4, atol=1e-5),
+    *both("inner", lambda a, b: np.inner(a, b), inputs=normal((2, 4), (3, 4))),
+    *both("vdot", np.vdot, inputs=normal((4,), (4,))),
+    *both("logdet", lambda A: np.log(np.linalg.det(A)),
+          inputs=lambda rng: [rng.standard_normal((3, 3)) * 0.3 + 2 * np.eye(3)],
+          rtol=1e-4, atol=1e-5),
+    Case("cov", lambda lib, x: lib.cov(x), np.cov, normal((3, 5)), rtol=1e-4, atol=1e-5),
+    Case("corrcoef", lambda lib, x: lib.corrcoef(x), np.corrcoef, normal((3, 5)), rtol=1e-4,
+         atol=1e-5),
+    # reductions and scans
+    *both("cummax", lambda x: _np_cum_extreme(x, 1, np.maximum), 1,
+          inputs=distinct((3, 4))),
+    *both("cummin", lambda x: _np_cum_extreme(x, 0, np.minimum), 0,
+          inputs=distinct((3, 4))),
+    *both("logcumsumexp", lambda x: _np_logcumsumexp(x, 1), 1),
+    *both("renorm", lambda x: _np_renorm(x, 2, 0, 1.0), 2, 0, 1.0),
+    Case("aminmax", lambda lib, x: tuple(lib.aminmax(x, dim=1)),
+         lambda x: (x.min(1), x.max(1)), distinct((3, 4))),
+    *both("msort", lambda x: np.sort(x, 0), inputs=distinct((3, 4))),
+    # shape
+    *both("diagonal", lambda x: _np_diagonal(x, 1), 1, inputs=normal((3, 4))),
+    *both("diagonal", lambda x: _np_diagonal(x, -1, 0, 2), -1, 0, 2,
+          inputs=normal((3, 2, 4))),
+    *both("diag_embed", lambda x: _np_diag_embed(x), inputs=normal((2, 3))),
+    *both("diag_embed", lambda x: _np_diag_embed(x, -1), -1, inputs=normal((2, 3))),
+    *both("diagflat", lambda x: np.diagflat(x), inputs=normal((2, 2))),
+    *both("diff", lambda x: np.diff(x, 2, 1), 2, 1, inputs=normal((3, 5))),
+    *both("select", lambda x: x[:, -1], 1, -1),
+    *both("unflatten", lambda x: x.reshape(3, 2, 2), 1, (2, 2)),
+    Case("tensor_split", lambda lib, x: lib.tensor_split(x, 3, 1),
+         lambda x: tuple(np.array_split(x, 3, 1)), normal((2, 5))),
+    Case("Tensor.tensor_split(indices)", lambda lib, x: x.tensor_split([1, 3]),
+         lambda x: tuple(np.split(x, [1, 3])), normal((5, 2))),
+    Case("hsplit", lambda lib, x: lib.hsplit(x, 2), lambda x: tuple(np.hsplit(x, 2))),
+    Case("vsplit", lambda lib, x: lib.vsplit(x, [1]), lambda x: tuple(np.vsplit(x, [1]))),
+    Case("dsplit", lambda lib, x: lib.dsplit(x, 2), lambda x: tuple(np.dsplit(x, 2)),
+         normal((2, 2, 4))),
+    *both("rot90", lambda x: np.rot90(x, 1, (0, 1)), inputs=normal((3, 4))),
+    *both("rot90", lambda x: np.rot90(x, 3, (1, 2)), 3, (1, 2), inputs=normal((2, 3, 4))),
+    *both("fliplr", np.fliplr),
+    *both("flipud", np.flipud),
+    *both("ravel", np.ravel),
+    *both("swapaxes", lambda x: np.swapaxes(x, 0, 2), 0, 2, inputs=normal((2, 3, 4))),
+    *both("moveaxis", lambda x: np.moveaxis(x, 0, -1), 0, -1, inputs=normal((2, 3, 4))),
+    Case("Tensor.unfold", lambda lib, x: x.unfold(1, 2, 2),
+         lambda x: np.stack([x[:, 0:2], x[:, 2:4]], 1), normal((3, 5))),
+    # writes at indices
+    Case("index_fill", lambda lib, x, i: lib.index_fill(x, 1, i, -1.0),
+         lambda x, i: np.where(np.isin(np.arange(4), i), -1.0, x),
+         join(normal((3, 4)), lambda rng: [_IDX3])),
+    Case("index_copy", lambda lib, x, i, s: lib.index_copy(x, 1, i, s),
+         lambda x, i, s: _np_index_put(x, (slice(None), i), s, False),
+         join(normal((3, 4)), lambda rng: [_IDX3], normal((3, 2)))),
+    Case("index_put", lambda lib, x, i, v: lib.index_put(x, (i,), v),
+         lambda x, i, v: _np_index_put(x, (i,), v, False),
+         join(normal((3, 4)), lambda rng: [_IDX3], normal((2, 4)))),
+    Case("index_put(accumulate)", lambda lib, x, i, v: x.index_put((i,), v, True),
+         lambda x, i, v: _np_index_put(x, (i,), v, True),
+         join(normal((3, 4)), lambda rng: [np.array([1, 1, 0])], normal((4,)))),
+    Case("take", lambda lib, x, i: lib.take(x, i), lambda x, i: np.take(x, i),
+         join(normal((3, 4)), ints(12, (2, 3)))),
+    Case("masked_scatter", lambda lib, x, m, s: lib.masked_scatter(x, m, s),
+         lambda x, m, s: _np_index_put(x, m, s.reshape(-1)[:m.sum()], False),
+         join(normal((3, 4)), lambda rng: [_MASK], normal((2, 4)))),
+    Case("scatter_reduce(sum)", lambda lib, x, i, s: lib.scatter_reduce(x, 0, i, s, "sum"),
+         lambda x, i, s: _np_index_put(x, i, s, True),
+         join(normal((4,)), lambda rng: [np.array([0, 2, 0])], normal((3,)))),
+    Case("scatter_reduce(mean, include_self=False)",
+         lambda lib, x, i, s: x.scatter_reduce(0, i, s, "mean", include_self=False),
+         lambda x, i, s: np.array([(s[0] + s[2]) / 2, x[1], s[1], x[3]]),
+         join(normal((4,)), lambda rng: [np.array([0, 2, 0])], normal((3,)))),
+    Case("select_scatter", lambda lib, x, s: lib.select_scatter(x, s, 1, 2),
+         lambda x, s: _np_index_put(x, (slice(None), 2), s, False), normal((3, 4), (3,))),
+    Case("slice_scatter", lambda lib, x, s: lib.slice_scatter(x, s, 1, 0, None, 2),
+         lambda x, s: _np_index_put(x, (slice(None), slice(0, None, 2)), s, False),
+         normal((3, 4), (3, 2))),
+    Case("diagonal_scatter", lambda lib, x, s: lib.diagonal_scatter(x, s, 1),
+         lambda x, s: _np_index_put(x, (np.arange(3), np.arange(1, 4)), s, False),
+         normal((3, 4), (3,))),
+    # integer and bool ops: values only
+    *[Case(name, lambda lib, a, b, name=name: getattr(lib, name)(a, b), ref,
+           ints(16, (3, 4), (4,)), differentiable=False)
+      for name, ref in [("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
+                        ("bitwise_xor", np.bitwise_xor), ("gcd", np.gcd), ("lcm", np.lcm),
+                        ("bitwise_left_shift", np.left_shift),
+                        ("bitwise_right_shift", np.right_shift)]],
+    Case("bitwise_not", lambda lib, a: lib.bitwise_not(a), np.invert, ints(16, (3, 4)),
+         differentiable=False),
+    Case("signbit", lambda lib, x: lib.signbit(x), np.signbit, fixed([-1.0, -0.0, 0.0, 2.0]),
+         differentiable=False),
+    Case("isposinf", lambda lib, x: lib.isposinf(x), np.isposinf, fixed(*_SPECIAL),
+         differentiable=False),
+    Case("isneginf", lambda lib, x: lib.isneginf(x), np.isneginf, fixed(*_SPECIAL),
+         differentiable=False),
+    Case("heaviside", lambda lib, x, v: lib.heaviside(x, v), np.heaviside,
+         fixed([-1.0, 0.0, 2.0, 0.0], [0.5, 0.5, 0.5, 0.25]), differentiable=False),
+    Case("frexp", lambda lib, x: tuple(lib.frexp(x)), lambda x: np.frexp(x), normal((3, 4)),
+         differentiable=False),
+    Case("unique_consecutive", lambda lib, x: lib.unique_consecutive(x, return_counts=True),
+         lambda x: (np.array([1, 2, 1]), np.array([2, 1, 1])),
+         lambda rng: [np.array([1, 1, 2, 1])], differentiable=False),
+]
+
+
 CASES: list[Case] = [*ELEMENTWISE, *ARITHMETIC, *COMPARISONS, *LOGIC, *REDUCTIONS, *SHAPE,
                      *LINALG, *EDGES, *INDEXING, *COUNTING, *MATH, *MATH_LINALG, *MATH_EDGES,
-                     *EVERYDAY, *LINALG_NS]
+                     *EVERYDAY, *LINALG_NS, *MORE_OPS]
 
 DIFFERENTIABLE = [c for c in CASES if c.differentiable]
 FINITE_DIFFERENCES = [c for c in DIFFERENTIABLE if c.finite_differences]

@@ -426,3 +426,126 @@ def true_divide(dividend: Any, divisor: Any) -> Tensor:
     tensor([0.5000, 1.0000])
     """
     return div(dividend, divisor)
+
+
+# ---------------------------------------------------------------------- integer and bit ops
+# On integer and bool tensors only, never differentiable.
+def _integer_op(name: str, ufunc: Any, *xs: Any, bools: bool = True) -> Tensor:
+    ts = binary_operands(*xs) if len(xs) == 2 else (to_tensor(xs[0]),)
+    for t in ts:
+        kind = t._data.dtype.kind
+        if kind == "f" or (kind == "b" and not bools):
+            raise TypeError(f"{name}: expected {'bool or ' if bools else ''}integer tensors, "
+                            f"got {t.dtype}")
+    return array_op(ufunc, *ts)
+
+
+def bitwise_and(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Bitwise and of integer or bool tensors.
+
+    >>> import scratchgrad as sg
+    >>> sg.bitwise_and(sg.tensor([12]), sg.tensor([10]))
+    tensor([8])
+    """
+    return _integer_op("bitwise_and", np.bitwise_and, input, other)
+
+
+def bitwise_or(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Bitwise or.
+
+    >>> import scratchgrad as sg
+    >>> sg.bitwise_or(sg.tensor([12]), sg.tensor([10]))
+    tensor([14])
+    """
+    return _integer_op("bitwise_or", np.bitwise_or, input, other)
+
+
+def bitwise_xor(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Bitwise exclusive or.
+
+    >>> import scratchgrad as sg
+    >>> sg.bitwise_xor(sg.tensor([12]), sg.tensor([10]))
+    tensor([6])
+    """
+    return _integer_op("bitwise_xor", np.bitwise_xor, input, other)
+
+
+def bitwise_not(input: Any) -> Tensor:  # noqa: A002
+    """Bitwise not (logical not for bools).
+
+    >>> import scratchgrad as sg
+    >>> sg.bitwise_not(sg.tensor([0]))
+    tensor([-1])
+    """
+    return _integer_op("bitwise_not", np.invert, input)
+
+
+def bitwise_left_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input << other.
+
+    >>> import scratchgrad as sg
+    >>> sg.bitwise_left_shift(sg.tensor([1]), sg.tensor([3]))
+    tensor([8])
+    """
+    return _integer_op("bitwise_left_shift", np.left_shift, input, other, bools=False)
+
+
+def bitwise_right_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input >> other (arithmetic shift for signed integers).
+
+    >>> import scratchgrad as sg
+    >>> sg.bitwise_right_shift(sg.tensor([8]), sg.tensor([2]))
+    tensor([2])
+    """
+    return _integer_op("bitwise_right_shift", np.right_shift, input, other, bools=False)
+
+
+def gcd(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Greatest common divisor of integer tensors.
+
+    >>> import scratchgrad as sg
+    >>> sg.gcd(sg.tensor([12, 7]), sg.tensor([18, 0]))
+    tensor([6, 7])
+    """
+    return _integer_op("gcd", np.gcd, input, other, bools=False)
+
+
+def lcm(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Least common multiple of integer tensors.
+
+    >>> import scratchgrad as sg
+    >>> sg.lcm(sg.tensor([4, 3]), sg.tensor([6, 0]))
+    tensor([12,  0])
+    """
+    return _integer_op("lcm", np.lcm, input, other, bools=False)
+
+
+def divide(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    """``input / other``; ``rounding_mode="trunc"`` rounds the quotient towards zero, "floor"
+    down (PyTorch's torch.div signature).
+
+    >>> import scratchgrad as sg
+    >>> sg.divide(sg.tensor([-7.0, 7.0]), 2, rounding_mode="trunc")
+    tensor([-3.,  3.])
+    """
+    if rounding_mode is None:
+        return div(input, other)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        from .elementwise import trunc
+
+        q = div(input, other)
+        a, b = binary_operands(input, other)
+        if a._data.dtype.kind in "iu":  # integer division stays integer
+            return Tensor._make(np.trunc(q._data).astype(a._data.dtype))
+        return trunc(q)
+    raise ValueError(f"divide: rounding_mode must be None, 'trunc' or 'floor', got "
+                     f"{rounding_mode!r}")
+
+
+multiply = mul
+subtract = sub
+negative = neg
+absolute = abs
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne

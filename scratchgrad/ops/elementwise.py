@@ -845,3 +845,700 @@ def clamp_max(input: Any, max: Any) -> Tensor:  # noqa: A002
     tensor([-1.0000,  0.5000])
     """
     return clamp(input, max=max)
+
+
+# ---------------------------------------------------------------------- trigonometry, hyperbolic
+# and special functions. Each is a Function whose backward is written in Tensor ops (so double
+# backward works); PyTorch's spellings (arcsin, ...) are aliases of these.
+class Tan(Function):
+    def forward(self, x):
+        return quiet.run(np.tan, x)
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * (1 + y * y)
+
+
+class Asin(Function):
+    def forward(self, x):
+        return quiet.run(np.arcsin, x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * (1 - x * x) ** -0.5
+
+
+class Acos(Function):
+    def forward(self, x):
+        return quiet.run(np.arccos, x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return -gy * (1 - x * x) ** -0.5
+
+
+class Atan(Function):
+    def forward(self, x):
+        return np.arctan(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy / (1 + x * x)
+
+
+class Sinh(Function):
+    def forward(self, x):
+        return quiet.run(np.sinh, x)
+
+    def backward(self, gy):
+        return gy * cosh(self.inputs[0])
+
+
+class Cosh(Function):
+    def forward(self, x):
+        return quiet.run(np.cosh, x)
+
+    def backward(self, gy):
+        return gy * sinh(self.inputs[0])
+
+
+class Asinh(Function):
+    def forward(self, x):
+        return np.arcsinh(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * (x * x + 1) ** -0.5
+
+
+class Acosh(Function):
+    def forward(self, x):
+        return quiet.run(np.arccosh, x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * (x * x - 1) ** -0.5
+
+
+class Atanh(Function):
+    def forward(self, x):
+        return quiet.run(np.arctanh, x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy / (1 - x * x)
+
+
+class Exp2(Function):
+    def forward(self, x):
+        return quiet.run(np.exp2, x)
+
+    def backward(self, gy):
+        return gy * self.output() * math.log(2.0)
+
+
+class Erfc(Function):
+    """1 - erf(x) with :func:`_erf` (absolute error below 1.2e-7)."""
+
+    def forward(self, x):
+        return quiet.run(lambda a: (1 - _erf(a)).astype(a.dtype, copy=False), x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * exp(x * x * -1.0) * (-2 / math.sqrt(math.pi))
+
+
+def _np_erf_exact(x: np.ndarray) -> np.ndarray:
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """Inverse error function: Giles' single-precision approximation refined by two Newton
+    steps on math.erf (float64 accurate). NumPy only: special functions run on the host."""
+    y64 = np.asarray(y, dtype=np.float64)
+    w = -np.log(np.maximum((1.0 - y64) * (1.0 + y64), 1e-300))
+    small = w < 5.0
+    ws, wl = w - 2.5, np.sqrt(w) - 3.0
+    ps = [2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+          -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]
+    pl = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+          -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]
+    a, b = np.zeros_like(y64), np.zeros_like(y64)
+    for cs, cl in zip(ps, pl):
+        a, b = a * ws + cs, b * wl + cl
+    x = np.where(small, a, b) * y64
+    for _ in range(2):  # Newton on erf(x) - y
+        inside = np.isfinite(x) & (np.abs(y64) < 1)
+        step = (_np_erf_exact(np.where(inside, x, 0.0)) - y64) * (
+            math.sqrt(math.pi) / 2) * np.exp(np.where(inside, x, 0.0) ** 2)
+        x = np.where(inside, x - step, x)
+    x = np.where(y64 == 1, np.inf, np.where(y64 == -1, -np.inf, x))
+    x = np.where(np.abs(y64) > 1, np.nan, x)
+    return x.astype(np.asarray(y).dtype, copy=False)
+
+
+class Erfinv(Function):
+    def forward(self, x):
+        return quiet.run(_erfinv, np.asarray(x))
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * exp(y * y) * (math.sqrt(math.pi) / 2)
+
+
+def _lgamma(x: np.ndarray) -> np.ndarray:
+    def one(v: float) -> float:
+        try:
+            return math.lgamma(v)
+        except ValueError:  # poles at 0, -1, -2, ...
+            return math.inf
+    return np.vectorize(one, otypes=[np.float64])(x).astype(x.dtype, copy=False)
+
+
+def _polygamma_host(n: int, x: np.ndarray) -> np.ndarray:
+    """digamma (n = 0) or trigamma (n = 1): the recurrence moves x above 6, where the
+    asymptotic series is accurate to float64; the reflection formula handles x < 0.5."""
+    x64 = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x64)
+    reflect = x64 < 0.5
+    z = np.where(reflect, 1.0 - x64, x64)
+    acc = np.zeros_like(z)
+    while True:
+        low = z < 6.0
+        if not low.any():
+            break
+        acc += np.where(low, 1.0 / z if n == 0 else 1.0 / (z * z), 0.0)
+        z = np.where(low, z + 1.0, z)
+    z2 = 1.0 / (z * z)
+    if n == 0:
+        series = (np.log(z) - 0.5 / z - z2 * (1 / 12 - z2 * (1 / 120 - z2 * (
+            1 / 252 - z2 * (1 / 240 - z2 / 132)))))
+        out = series - acc
+        with np.errstate(all="ignore"):
+            out = np.where(reflect, out - np.pi / np.tan(np.pi * x64), out)
+            out = np.where((x64 <= 0) & (x64 == np.floor(x64)), np.nan, out)
+    else:
+        series = 1 / z + z2 / 2 + z2 / z * (1 / 6 - z2 * (1 / 30 - z2 * (1 / 42 - z2 / 30)))
+        out = series + acc
+        with np.errstate(all="ignore"):
+            out = np.where(reflect, (np.pi / np.sin(np.pi * x64)) ** 2 - out, out)
+            out = np.where((x64 <= 0) & (x64 == np.floor(x64)), np.inf, out)
+    return out.astype(np.asarray(x).dtype, copy=False)
+
+
+class Lgamma(Function):
+    def forward(self, x):
+        return _lgamma(np.asarray(x))
+
+    def backward(self, gy):
+        return gy * digamma(self.inputs[0])
+
+
+class Polygamma(Function):
+    """digamma (n=0) and trigamma (n=1), host NumPy; the gradient of trigamma is not built
+    (its derivative needs n=2)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def forward(self, x):
+        return _polygamma_host(self.n, np.asarray(x))
+
+    def backward(self, gy):
+        if self.n >= 1:
+            raise NotImplementedError("polygamma: the gradient of polygamma(n >= 1) is not "
+                                      "implemented")
+        return gy * Polygamma(1)(self.inputs[0])
+
+
+class Sinc(Function):
+    def forward(self, x):
+        return np.sinc(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        px = x * math.pi
+        safe = where(x == 0, 1.0, x)
+        return gy * where(x == 0, 0.0, (cos(px) - sinc(x)) / safe)
+
+
+class NanToNum(Function):
+    """nan, +inf and -inf replaced by numbers; the gradient passes where x was finite."""
+
+    def __init__(self, nan: float, posinf: Any, neginf: Any) -> None:
+        self.nan, self.posinf, self.neginf = nan, posinf, neginf
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        return xp.nan_to_num(x, nan=self.nan, posinf=self.posinf, neginf=self.neginf)
+
+    def backward(self, gy):
+        return where(isfinite(self.inputs[0]), gy, 0.0)
+
+
+def tan(input: Any) -> Tensor:  # noqa: A002
+    """Tangent.
+
+    >>> import scratchgrad as sg
+    >>> sg.tan(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    return Tan()(to_float_tensor(input))
+
+
+def asin(input: Any) -> Tensor:  # noqa: A002
+    """Inverse sine, in [-pi/2, pi/2] (nan outside [-1, 1]).
+
+    >>> import scratchgrad as sg
+    >>> sg.asin(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    return Asin()(to_float_tensor(input))
+
+
+def acos(input: Any) -> Tensor:  # noqa: A002
+    """Inverse cosine, in [0, pi].
+
+    >>> import scratchgrad as sg
+    >>> sg.acos(sg.tensor([1.0]))
+    tensor([0.])
+    """
+    return Acos()(to_float_tensor(input))
+
+
+def atan(input: Any) -> Tensor:  # noqa: A002
+    """Inverse tangent.
+
+    >>> import scratchgrad as sg
+    >>> sg.atan(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    return Atan()(to_float_tensor(input))
+
+
+def sinh(input: Any) -> Tensor:  # noqa: A002
+    """Hyperbolic sine.
+
+    >>> import scratchgrad as sg
+    >>> sg.sinh(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    return Sinh()(to_float_tensor(input))
+
+
+def cosh(input: Any) -> Tensor:  # noqa: A002
+    """Hyperbolic cosine.
+
+    >>> import scratchgrad as sg
+    >>> sg.cosh(sg.tensor([0.0]))
+    tensor([1.])
+    """
+    return Cosh()(to_float_tensor(input))
+
+
+def asinh(input: Any) -> Tensor:  # noqa: A002
+    """Inverse hyperbolic sine.
+
+    >>> import scratchgrad as sg
+    >>> sg.asinh(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    return Asinh()(to_float_tensor(input))
+
+
+def acosh(input: Any) -> Tensor:  # noqa: A002
+    """Inverse hyperbolic cosine (nan below 1).
+
+    >>> import scratchgrad as sg
+    >>> sg.acosh(sg.tensor([1.0]))
+    tensor([0.])
+    """
+    return Acosh()(to_float_tensor(input))
+
+
+def atanh(input: Any) -> Tensor:  # noqa: A002
+    """Inverse hyperbolic tangent (inf at +-1, nan beyond).
+
+    >>> import scratchgrad as sg
+    >>> sg.atanh(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    return Atanh()(to_float_tensor(input))
+
+
+def exp2(input: Any) -> Tensor:  # noqa: A002
+    """2 ** x.
+
+    >>> import scratchgrad as sg
+    >>> sg.exp2(sg.tensor([3.0]))
+    tensor([8.])
+    """
+    return Exp2()(to_float_tensor(input))
+
+
+def erfc(input: Any) -> Tensor:  # noqa: A002
+    """The complementary error function 1 - erf(x).
+
+    >>> import scratchgrad as sg
+    >>> sg.erfc(sg.tensor([0.0]))
+    tensor([1.])
+    """
+    return Erfc()(to_float_tensor(input))
+
+
+def erfinv(input: Any) -> Tensor:  # noqa: A002
+    """The inverse of erf on (-1, 1) (+-inf at +-1, nan outside).
+
+    >>> import scratchgrad as sg
+    >>> sg.erfinv(sg.tensor([0.0]))
+    tensor([0.])
+    """
+    return Erfinv()(to_float_tensor(input))
+
+
+def lgamma(input: Any) -> Tensor:  # noqa: A002
+    """log |Gamma(x)|.
+
+    >>> import scratchgrad as sg
+    >>> sg.lgamma(sg.tensor([1.0, 3.0]))
+    tensor([0.0000, 0.6931])
+    """
+    return Lgamma()(to_float_tensor(input))
+
+
+def digamma(input: Any) -> Tensor:  # noqa: A002
+    """The logarithmic derivative of Gamma, d/dx lgamma(x) (nan at 0, -1, -2, ...).
+
+    >>> import scratchgrad as sg
+    >>> print(f"{sg.digamma(sg.tensor(1.0)).item():.4f}")
+    -0.5772
+    """
+    return Polygamma(0)(to_float_tensor(input))
+
+
+def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002
+    """The n-th derivative of digamma, for n = 0 (digamma) and n = 1 (trigamma).
+
+    >>> import scratchgrad as sg
+    >>> print(f"{sg.polygamma(1, sg.tensor(1.0)).item():.4f}")
+    1.6449
+    """
+    if n not in (0, 1):
+        raise NotImplementedError(f"polygamma: n = {n} is not implemented (n = 0 or 1)")
+    return Polygamma(n)(to_float_tensor(input))
+
+
+def sinc(input: Any) -> Tensor:  # noqa: A002
+    """The normalised sinc, sin(pi x) / (pi x), 1 at 0.
+
+    >>> import scratchgrad as sg
+    >>> sg.sinc(sg.tensor([0.0, 0.5]))
+    tensor([1.0000, 0.6366])
+    """
+    return Sinc()(to_float_tensor(input))
+
+
+def nan_to_num(input: Any, nan: float = 0.0, posinf: float | None = None,  # noqa: A002
+               neginf: float | None = None) -> Tensor:
+    """nan, inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (the dtype's largest
+    and lowest finite values by default).
+
+    >>> import scratchgrad as sg
+    >>> sg.nan_to_num(sg.tensor([float("nan"), 1.0]))
+    tensor([0., 1.])
+    """
+    x = to_tensor(input)
+    if x._data.dtype.kind != "f":
+        from .shape import clone
+
+        return clone(x)
+    return NanToNum(nan, posinf, neginf)(x)
+
+
+def logit(input: Any, eps: float | None = None) -> Tensor:  # noqa: A002
+    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given.
+
+    >>> import scratchgrad as sg
+    >>> sg.logit(sg.tensor([0.5]))
+    tensor([0.])
+    """
+    x = to_float_tensor(input)
+    if eps is not None:
+        x = clamp(x, eps, 1 - eps)
+    return log(x) - log1p(-x)
+
+
+def deg2rad(input: Any) -> Tensor:  # noqa: A002
+    """Degrees to radians.
+
+    >>> import scratchgrad as sg
+    >>> sg.deg2rad(sg.tensor([180.0]))
+    tensor([3.1416])
+    """
+    return to_float_tensor(input) * (math.pi / 180)
+
+
+def rad2deg(input: Any) -> Tensor:  # noqa: A002
+    """Radians to degrees.
+
+    >>> import scratchgrad as sg
+    >>> sg.rad2deg(sg.tensor([3.141592653589793]))
+    tensor([180.])
+    """
+    return to_float_tensor(input) * (180 / math.pi)
+
+
+def _unary_test(fn: Any, input: Any) -> Tensor:  # noqa: A002
+    from ..function import array_op
+
+    return array_op(fn, to_tensor(input))
+
+
+def signbit(input: Any) -> Tensor:  # noqa: A002
+    """True where the sign bit is set (negative numbers and -0.0).
+
+    >>> import scratchgrad as sg
+    >>> sg.signbit(sg.tensor([-1.0, -0.0, 2.0]))
+    tensor([ True,  True, False])
+    """
+    return _unary_test(np.signbit, input)
+
+
+def isposinf(input: Any) -> Tensor:  # noqa: A002
+    """True where an element is +inf.
+
+    >>> import scratchgrad as sg
+    >>> sg.isposinf(sg.tensor([float("inf"), 1.0]))
+    tensor([ True, False])
+    """
+    return _unary_test(np.isposinf, input)
+
+
+def isneginf(input: Any) -> Tensor:  # noqa: A002
+    """True where an element is -inf.
+
+    >>> import scratchgrad as sg
+    >>> sg.isneginf(sg.tensor([-float("inf"), 1.0]))
+    tensor([ True, False])
+    """
+    return _unary_test(np.isneginf, input)
+
+
+def isreal(input: Any) -> Tensor:  # noqa: A002
+    """True everywhere: scratchgrad's tensors are real.
+
+    >>> import scratchgrad as sg
+    >>> sg.isreal(sg.tensor([1.0]))
+    tensor([ True])
+    """
+    return _unary_test(lambda a: get_array_module(a).ones(a.shape, dtype=bool), input)
+
+
+# ---------------------------------------------------------------------- binary compositions
+def _float_pair(input: Any, other: Any) -> tuple[Tensor, Tensor]:
+    a, b = binary_operands(input, other)
+    if a._data.dtype.kind != "f":
+        a, b = to_float_tensor(a), to_float_tensor(b)
+    return a, b
+
+
+def hypot(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """sqrt(input**2 + other**2), elementwise with broadcasting.
+
+    >>> import scratchgrad as sg
+    >>> sg.hypot(sg.tensor([3.0]), sg.tensor([4.0]))
+    tensor([5.])
+    """
+    a, b = _float_pair(input, other)
+    return sqrt(a * a + b * b)
+
+
+def _finite_max(a: Any, b: Any) -> Any:
+    xp = get_array_module(a)
+    m = xp.maximum(a, b)
+    return xp.where(xp.isfinite(m), m, 0).astype(m.dtype, copy=False)
+
+
+def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """log(exp(input) + exp(other)) without overflow: the larger value is taken out first (a
+    constant shift, so the gradient is exact).
+
+    >>> import scratchgrad as sg
+    >>> sg.logaddexp(sg.tensor([0.0]), sg.tensor([0.0]))
+    tensor([0.6931])
+    """
+    a, b = _float_pair(input, other)
+    from ..function import array_op
+
+    m = array_op(_finite_max, a, b)  # an op of its own: a compiled replay recomputes it
+    return m + log(exp(a - m) + exp(b - m))
+
+
+def logaddexp2(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """log2(2**input + 2**other).
+
+    >>> import scratchgrad as sg
+    >>> sg.logaddexp2(sg.tensor([1.0]), sg.tensor([1.0]))
+    tensor([2.])
+    """
+    a, b = _float_pair(input, other)
+    ln2 = math.log(2.0)
+    return logaddexp(a * ln2, b * ln2) * (1 / ln2)
+
+
+def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input * log(other), 0 where input is 0 (and other is not nan).
+
+    >>> import scratchgrad as sg
+    >>> sg.xlogy(sg.tensor([0.0, 2.0]), sg.tensor([0.0, 1.0]))
+    tensor([0., 0.])
+    """
+    a, b = _float_pair(input, other)
+    # log(b) only where a == 0 makes it 0 * -inf or 0 * nan: log(1) there instead. Elsewhere
+    # at a == 0 the product is 0 with the gradient log(b) in a, as PyTorch's.
+    safe = where((a == 0) & ((b <= 0) | isinf(b)), 1.0, b)
+    return a * log(safe)
+
+
+def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """|input| with the sign of ``other`` (its sign bit, so -0.0 counts as negative).
+
+    >>> import scratchgrad as sg
+    >>> sg.copysign(sg.tensor([2.0, 3.0]), sg.tensor([-1.0, 1.0]))
+    tensor([-2.,  3.])
+    """
+    a, b = _float_pair(input, other)
+    from ..function import array_op
+
+    sign_b = array_op(lambda v: get_array_module(v).where(
+        get_array_module(v).signbit(v), -1.0, 1.0).astype(v.dtype), b)
+    return _abs(a) * sign_b
+
+
+def fmax(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Elementwise maximum that ignores nan (nan only where both are nan).
+
+    >>> import scratchgrad as sg
+    >>> sg.fmax(sg.tensor([1.0, float("nan")]), sg.tensor([2.0, 0.0]))
+    tensor([2., 0.])
+    """
+    a, b = binary_operands(input, other)
+    return where((a >= b) | isnan(b), a, b)
+
+
+def fmin(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Elementwise minimum that ignores nan.
+
+    >>> import scratchgrad as sg
+    >>> sg.fmin(sg.tensor([1.0, float("nan")]), sg.tensor([2.0, 0.0]))
+    tensor([1., 0.])
+    """
+    a, b = binary_operands(input, other)
+    return where((a <= b) | isnan(b), a, b)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    """input ** exponent computed in float64.
+
+    >>> import scratchgrad as sg
+    >>> sg.float_power(sg.tensor([2]), 3)
+    tensor([8.], dtype=scratchgrad.float64)
+    """
+    from .shape import cast
+
+    a = cast(to_tensor(input), np.float64)
+    b = cast(exponent, np.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return a ** b
+
+
+def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input * 2 ** other.
+
+    >>> import scratchgrad as sg
+    >>> sg.ldexp(sg.tensor([1.0]), sg.tensor([3]))
+    tensor([8.])
+    """
+    from ..function import array_op
+
+    a = to_float_tensor(input)
+    b = to_tensor(other)
+    return a * array_op(lambda e: get_array_module(e).exp2(e.astype(a._data.dtype)), b)
+
+
+def heaviside(input: Any, values: Any) -> Tensor:  # noqa: A002
+    """0 where input < 0, 1 where input > 0, ``values`` where input == 0 (no gradient).
+
+    >>> import scratchgrad as sg
+    >>> sg.heaviside(sg.tensor([-1.0, 0.0, 2.0]), sg.tensor(0.5))
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    from ..function import array_op
+
+    a, b = binary_operands(input, values)
+    return array_op(np.heaviside, a, b)
+
+
+def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The next floating-point value after ``input`` towards ``other``.
+
+    >>> import scratchgrad as sg
+    >>> bool((sg.nextafter(sg.tensor([1.0]), sg.tensor([2.0])) > 1).all())
+    True
+    """
+    from ..function import array_op
+
+    a, b = binary_operands(input, other)
+    return array_op(np.nextafter, a, b)
+
+
+def frexp(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """Mantissa in [0.5, 1) and int32 exponent with input = mantissa * 2 ** exponent.
+
+    >>> import scratchgrad as sg
+    >>> sg.frexp(sg.tensor([8.0]))
+    (tensor([0.5000]), tensor([4], dtype=scratchgrad.int32))
+    """
+    from ..function import array_op
+
+    x = to_tensor(input)
+    _float_only(x, "frexp")
+    m = array_op(lambda a: np.frexp(a)[0], x)
+    e = array_op(lambda a: np.frexp(a)[1].astype(np.int32), x)
+    return m, e
+
+
+# PyTorch's other spellings
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+fix = trunc
+sgn = sign
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x where |x| > lambd, else 0.
+
+    >>> import scratchgrad as sg
+    >>> sg.hardshrink(sg.tensor([-1.0, 0.2, 0.7]))
+    tensor([-1.0000,  0.0000,  0.7000])
+    """
+    x = to_tensor(input)
+    return where((x > lambd) | (x < -lambd), x, 0.0)
+
+
+def mvlgamma(input: Any, p: int) -> Tensor:  # noqa: A002
+    """The multivariate log-gamma of dimension ``p``: sum of lgamma(x - i/2), i < p, plus
+    p(p-1)/4 log(pi).
+
+    >>> import scratchgrad as sg
+    >>> sg.mvlgamma(sg.tensor([2.0]), 1)
+    tensor([0.])
+    """
+    x = to_float_tensor(input)
+    if p < 1:
+        raise ValueError(f"mvlgamma: p must be at least 1, got {p}")
+    if (x._data <= (p - 1) / 2).any():
+        raise ValueError(f"mvlgamma: all elements must be greater than (p-1)/2 = {(p - 1) / 2}")
+    out = lgamma(x)
+    for i in range(1, p):
+        out = out + lgamma(x - i / 2)
+    return out + p * (p - 1) / 4 * math.log(math.pi)

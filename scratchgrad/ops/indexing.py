@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import _config
 from ..backend import add_at, get_array_module
-from ..function import Function, as_tensor_like
+from ..function import Function, array_op, as_tensor_like
 from ..tensor import Tensor
 from ._util import constant_array, normalize_dim, quiet, to_tensor
 from .arithmetic import where
@@ -538,3 +538,226 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *,  # noqa: A002
     # the index's own array when it is 1-D (a reshape would be a view the compiler can't trace)
     at = (slice(None),) * d + (index._data if index.ndim == 1 else index._data.reshape(-1),)
     return x + GetItemGrad(at, x.shape)(src)
+
+
+# ---------------------------------------------------------------------- writes at indices
+class IndexPut(Function):
+    """A copy of ``input`` with ``values`` written (or with ``accumulate``, added) at the
+    NumPy index ``index`` (a tuple of slices and integer arrays, a constant attribute).
+
+    Gradients: ``input`` gets ``gy`` with the overwritten positions zeroed (all of ``gy`` when
+    accumulating), ``values`` gets ``gy`` read at the index, summed to its shape."""
+
+    def __init__(self, index: tuple, accumulate: bool = False) -> None:
+        self.index, self.accumulate = index, accumulate
+
+    def forward(self, x, v):
+        xp = get_array_module(x)
+        y = x.copy()
+        if self.accumulate:
+            add_at(xp, y, self.index, xp.broadcast_to(v, y[self.index].shape))
+        else:
+            y[self.index] = v
+        return y
+
+    def backward(self, gy):
+        from .shape import getitem, sum_to
+
+        v = self.inputs[1]
+        gx = gy if self.accumulate else IndexPut(self.index)(gy, Tensor._make(
+            get_array_module(gy._data).zeros((), gy._data.dtype)))
+        return gx, sum_to(getitem(gy, self.index), v._data.shape)
+
+
+def _index_value(x: Tensor, value: Any, op: str) -> Tensor:
+    v = value if isinstance(value, Tensor) else Tensor._from_data(
+        get_array_module(x._data).asarray(value, dtype=x._data.dtype))
+    if v._data.dtype != x._data.dtype:
+        raise TypeError(f"{op}: values of dtype {v.dtype} must have the dtype of the input, "
+                        f"{x.dtype}")
+    return v
+
+
+def index_put(input: Any, indices: Any, values: Any,  # noqa: A002
+              accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``values`` at ``input[indices]`` (a tuple of index tensors);
+    with ``accumulate``, added there, repeats accumulating.
+
+    >>> import scratchgrad as sg
+    >>> sg.index_put(sg.zeros(3), (sg.tensor([0, 2]),), sg.tensor(1.0))
+    tensor([1., 0., 1.])
+    """
+    x = to_tensor(input)
+    index = tuple(i._data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
+    return IndexPut(index, accumulate)(x, _index_value(x, values, "index_put"))
+
+
+def _along_index(op: str, x: Tensor, dim: int, index: Any) -> tuple:
+    d = normalize_dim(dim, x.ndim, op) if x.ndim else 0
+    idx = _index(index, op, _INT32_OR_64)
+    _check_range(op, idx._data, x.shape[d] if x.ndim else 1, d, x.shape)
+    return (slice(None),) * d + (idx._data.reshape(-1),) if x.ndim else ()
+
+
+def index_fill(input: Any, dim: int, index: Any, value: Any) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with the number ``value`` at ``index`` along ``dim``.
+
+    >>> import scratchgrad as sg
+    >>> sg.index_fill(sg.zeros(2, 3), 1, sg.tensor([0, 2]), -1.0)
+    tensor([[-1.,  0., -1.],
+            [-1.,  0., -1.]])
+    """
+    x = to_tensor(input)
+    return IndexPut(_along_index("index_fill", x, dim, index))(
+        x, _index_value(x, value, "index_fill"))
+
+
+def index_copy(input: Any, dim: int, index: Any, source: Any) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with slice ``i`` of ``source`` along ``dim`` at ``index[i]``.
+
+    >>> import scratchgrad as sg
+    >>> sg.index_copy(sg.zeros(3), 0, sg.tensor([2, 0]), sg.tensor([1.0, 2.0]))
+    tensor([2., 0., 1.])
+    """
+    x = to_tensor(input)
+    return IndexPut(_along_index("index_copy", x, dim, index))(
+        x, _index_value(x, to_tensor(source), "index_copy"))
+
+
+def take(input: Any, index: Any) -> Tensor:  # noqa: A002
+    """The elements of the flattened ``input`` at ``index``, in the shape of ``index``.
+
+    >>> import scratchgrad as sg
+    >>> sg.take(sg.tensor([[1.0, 2.0], [3.0, 4.0]]), sg.tensor([0, 3]))
+    tensor([1., 4.])
+    """
+    from .shape import getitem
+
+    x = to_tensor(input)
+    idx = _index(index, "take", _INT32_OR_64)
+    _check_range("take", idx._data.reshape(-1), x._data.size, 0, x.shape)
+    return getitem(reshape(x, (-1,)), idx._data % _max_int(x._data.size, 1))
+
+
+def _max_int(a: int, b: int) -> int:
+    return a if a > b else b
+
+
+def put(input: Any, index: Any, source: Any, accumulate: bool = False) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``source`` written at the flat positions ``index``.
+
+    >>> import scratchgrad as sg
+    >>> sg.put(sg.zeros(2, 2), sg.tensor([3]), sg.tensor([9.0]))
+    tensor([[0., 0.],
+            [0., 9.]])
+    """
+    x = to_tensor(input)
+    idx = _index(index, "put", _INT32_OR_64)
+    _check_range("put", idx._data.reshape(-1), x._data.size, 0, x.shape)
+    flat = index_put(reshape(x, (-1,)), (idx._data.reshape(-1) % _max_int(x._data.size, 1),),
+                     reshape(to_tensor(source), (-1,)), accumulate)
+    return reshape(flat, x.shape)
+
+
+def masked_scatter(input: Any, mask: Any, source: Any) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with the elements of ``source``, in order, where ``mask`` is True.
+
+    >>> import scratchgrad as sg
+    >>> sg.masked_scatter(sg.zeros(4), sg.tensor([True, False, True, False]),
+    ...                   sg.tensor([1.0, 2.0, 3.0]))
+    tensor([1., 0., 2., 0.])
+    """
+    from .shape import getitem
+
+    x = to_tensor(input)
+    m = _mask(mask, "masked_scatter")
+    shape = _common_shape("masked_scatter", x, m)
+    mb = broadcast_to(m, shape)
+    src = reshape(to_tensor(source), (-1,))
+    need = int(mb._data.sum())
+    if need > src._data.size:
+        raise ValueError(f"masked_scatter: the mask selects {need} elements but source has "
+                         f"only {src._data.size}")
+    last = _max_int(src._data.size - 1, 0)
+    # the i-th True takes source[i]: positions from a running count, an op of its own
+    pos = array_op(lambda a: get_array_module(a).clip(
+        get_array_module(a).cumsum(a.reshape(-1)).reshape(a.shape) - 1, 0, last), mb)
+    picked = reshape(gather(src, 0, reshape(pos, (-1,))), shape)
+    return where(mb, picked, broadcast_to(x, shape))
+
+
+_SCATTER_REDUCE = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *,  # noqa: A002
+                   include_self: bool = True) -> Tensor:
+    """``src`` reduced into a copy of ``input`` at ``index`` along ``dim`` with ``reduce``:
+    "sum", "mean" (differentiable, compositions of scatter_add), "prod", "amax" or "amin"
+    (values only here: their gradients are not implemented).
+
+    >>> import scratchgrad as sg
+    >>> sg.scatter_reduce(sg.zeros(2), 0, sg.tensor([0, 0, 1]), sg.tensor([1.0, 3.0, 5.0]),
+    ...                   "mean", include_self=False)
+    tensor([2., 5.])
+    """
+    x, d, idx, s = _scatter_args("scatter_reduce", input, dim, index, src)
+    if reduce not in ("sum", "mean", *_SCATTER_REDUCE):
+        raise ValueError(f"scatter_reduce: reduce must be 'sum', 'prod', 'mean', 'amax' or "
+                         f"'amin', got {reduce!r}")
+    base = x if include_self else Scatter(d, idx._data, 0)(x)
+    if reduce in ("sum", "mean"):
+        total = Scatter(d, idx._data, add=True)(base, s)
+        if reduce == "sum":
+            return total
+        def count(a: Any) -> Any:  # how many values meet at each position, at least 1
+            xp = get_array_module(a)
+            c = xp.full(a.shape, 1 if include_self else 0, dtype=a.dtype)
+            add_at(xp, c, _along(xp, idx._data, d), 1)
+            return xp.maximum(c, 1)
+        n = array_op(count, x)
+        if x._data.dtype.kind != "f":
+            return array_op(lambda t, c: t // c, total, n)
+        return total / n
+    if _config._state.grad_enabled and (x.requires_grad or s.requires_grad):
+        raise NotImplementedError(f"scatter_reduce: the gradient of reduce={reduce!r} is not "
+                                  "implemented; use 'sum' or 'mean', or detach")
+    ufunc = _SCATTER_REDUCE[reduce]
+
+    def fn(a, sv):
+        y = a.copy()
+        sv = sv[tuple(slice(0, n) for n in idx._data.shape)]
+        if not include_self:
+            first = np.zeros_like(y, dtype=bool)
+            first[_along(np, idx._data, d)] = True
+            init = {"prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+            y[first] = init if y.dtype.kind == "f" else (
+                np.iinfo(y.dtype).min if reduce == "amax" else
+                np.iinfo(y.dtype).max if reduce == "amin" else 1)
+        ufunc.at(y, _along(np, idx._data, d), sv)
+        return y
+    return array_op(fn, x, s)
+
+
+def unique_consecutive(input: Any, return_inverse: bool = False,  # noqa: A002
+                       return_counts: bool = False,
+                       dim: int | None = None) -> Any:
+    """The elements with consecutive repeats collapsed (over the flattened tensor).
+
+    >>> import scratchgrad as sg
+    >>> sg.unique_consecutive(sg.tensor([1, 1, 2, 2, 1]))
+    tensor([1, 2, 1])
+    """
+    if dim is not None:
+        raise NotImplementedError("unique_consecutive: dim is not supported; it works on the "
+                                  "flattened tensor")
+    x = to_tensor(input)
+    a = np.asarray(x._data).reshape(-1)
+    starts = np.ones(a.shape, dtype=bool)
+    starts[1:] = a[1:] != a[:-1]
+    out = [Tensor._make(a[starts])]
+    if return_inverse:
+        out.append(Tensor._make((np.cumsum(starts) - 1).reshape(x.shape).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(np.diff(np.append(np.flatnonzero(starts), a.size))
+                                .astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)

@@ -595,3 +595,275 @@ def dist(input: Any, other: Any, p: float = 2) -> Tensor:  # noqa: A002
     if a._data.dtype.kind != "f":
         raise TypeError(f"dist: expected floating-point inputs, got {a.dtype} and {b.dtype}")
     return norm(a - b, float(p))
+
+
+# ---------------------------------------------------------------------- more scaled sums
+def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * (mat @ vec)``.
+
+    >>> import scratchgrad as sg
+    >>> sg.addmv(sg.ones(2), sg.ones(2, 3), sg.ones(3))
+    tensor([4., 4.])
+    """
+    x = to_tensor(input)
+    prod = mv(mat, vec)
+    same_dtype("addmv", "input and mat @ vec", x, prod)
+    return _scaled_sum("addmv", x, prod, beta, alpha)
+
+
+def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = 1,  # noqa: A002
+         alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``.
+
+    >>> import scratchgrad as sg
+    >>> sg.addr(sg.zeros(2, 2), sg.tensor([1.0, 2.0]), sg.tensor([1.0, 3.0]))
+    tensor([[1., 3.],
+            [2., 6.]])
+    """
+    x = to_tensor(input)
+    prod = outer(vec1, vec2)
+    same_dtype("addr", "input and outer(vec1, vec2)", x, prod)
+    return _scaled_sum("addr", x, prod, beta, alpha)
+
+
+def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1,  # noqa: A002
+           alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * sum_i batch1[i] @ batch2[i]``.
+
+    >>> import scratchgrad as sg
+    >>> sg.addbmm(sg.zeros(2, 2), sg.ones(3, 2, 4), sg.ones(3, 4, 2))
+    tensor([[12., 12.],
+            [12., 12.]])
+    """
+    from .reduction import sum as _sum
+
+    x = to_tensor(input)
+    prod = _sum(_bmm(batch1, batch2, "addbmm"), 0)
+    same_dtype("addbmm", "input and the sum of bmm(batch1, batch2)", x, prod)
+    return _scaled_sum("addbmm", x, prod, beta, alpha)
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
+    """``input + value * tensor1 * tensor2``, broadcasting.
+
+    >>> import scratchgrad as sg
+    >>> sg.addcmul(sg.ones(2), sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0]), value=0.5)
+    tensor([2.5000, 5.0000])
+    """
+    _check_scalar("addcmul", "value", value)
+    prod = to_tensor(tensor1) * tensor2
+    return to_tensor(input) + (prod if value == 1 else prod * value)
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
+    """``input + value * tensor1 / tensor2``, broadcasting.
+
+    >>> import scratchgrad as sg
+    >>> sg.addcdiv(sg.ones(2), sg.tensor([1.0, 2.0]), sg.tensor([4.0, 4.0]), value=2)
+    tensor([1.5000, 2.0000])
+    """
+    _check_scalar("addcdiv", "value", value)
+    q = to_tensor(tensor1) / tensor2
+    return to_tensor(input) + (q if value == 1 else q * value)
+
+
+def inner(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Sum of products over the last dimensions (a product by a number for 0-d operands).
+
+    >>> import scratchgrad as sg
+    >>> sg.inner(sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
+    a, b = to_tensor(input), to_tensor(other)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return tensordot(a, b, ([a.ndim - 1], [b.ndim - 1]))
+
+
+def vdot(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Dot product of two 1-d tensors (no conjugation: the tensors are real).
+
+    >>> import scratchgrad as sg
+    >>> sg.vdot(sg.tensor([1.0, 2.0]), sg.tensor([3.0, 4.0]))
+    tensor(11.)
+    """
+    return dot(input, other)
+
+
+def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002
+    """The old name of :func:`outer`.
+
+    >>> import scratchgrad as sg
+    >>> sg.ger(sg.tensor([1.0, 2.0]), sg.tensor([1.0])).shape
+    (2, 1)
+    """
+    return outer(input, vec2)
+
+
+def logdet(input: Any) -> Tensor:  # noqa: A002
+    """log(det(A)) of square matrices (nan where the determinant is negative).
+
+    >>> import scratchgrad as sg
+    >>> sg.logdet(sg.eye(2) * 2)
+    tensor(1.3863)
+    """
+    from .. import linalg as _linalg  # noqa: PLC0415  (scratchgrad.linalg imports ops)
+    from .elementwise import log
+
+    return log(_linalg.det(input))
+
+
+# ---------------------------------------------------------------------- torch.<name> forms of
+# the factorizations (PyTorch's older signatures), on top of scratchgrad.linalg
+def _la() -> Any:
+    from .. import linalg  # noqa: PLC0415  (scratchgrad.linalg imports ops)
+
+    return linalg
+
+
+def cholesky(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
+    """The Cholesky factor (``torch.cholesky``; see ``scratchgrad.linalg.cholesky``).
+
+    >>> import scratchgrad as sg
+    >>> sg.cholesky(sg.eye(2) * 4)
+    tensor([[2., 0.],
+            [0., 2.]])
+    """
+    return _la().cholesky(input, upper=upper)
+
+
+def cholesky_inverse(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
+    """The inverse of A from its Cholesky factor (A = L L^T, or U^T U with ``upper``).
+
+    >>> import scratchgrad as sg
+    >>> sg.cholesky_inverse(sg.eye(2) * 2)
+    tensor([[0.2500, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    L = to_tensor(input)
+    A = matmul(transpose(L, -2, -1), L) if upper else matmul(L, transpose(L, -2, -1))
+    return _la().inv(A)
+
+
+def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:
+    """X with A X = B, A given by its Cholesky factor ``L``.
+
+    >>> import scratchgrad as sg
+    >>> sg.cholesky_solve(sg.ones(2, 1), sg.eye(2) * 2)
+    tensor([[0.2500],
+            [0.2500]])
+    """
+    L = to_tensor(L)
+    A = matmul(transpose(L, -2, -1), L) if upper else matmul(L, transpose(L, -2, -1))
+    return _la().solve(A, B)
+
+
+def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False,  # noqa: A002
+                     unitriangular: bool = False) -> Any:
+    """``(X, A)`` with op(A) X = b for the triangle of A (``torch.triangular_solve``).
+
+    >>> import scratchgrad as sg
+    >>> sg.triangular_solve(sg.ones(2, 1), sg.eye(2) * 2).solution
+    tensor([[0.5000],
+            [0.5000]])
+    """
+    from collections import namedtuple
+
+    from .shape import tril, triu
+
+    A = to_tensor(A)
+    T = triu(A) if upper else tril(A)
+    if unitriangular:
+        n = A.shape[-1]
+        eye = Tensor._from_data(np.eye(n, dtype=A._data.dtype))
+        T = T * (1 - eye) + eye
+    if transpose:
+        T = _transpose(T, -2, -1)
+    result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+    return result(_la().solve(T, b), A * 1)
+
+
+_transpose = transpose
+
+
+def qr(input: Any, some: bool = True) -> Any:  # noqa: A002
+    """``(Q, R)``, reduced (``some``) or complete (``torch.qr``).
+
+    >>> import scratchgrad as sg
+    >>> sg.qr(sg.eye(2)).R
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    return _la().qr(input, mode="reduced" if some else "complete")
+
+
+def svd(input: Any, some: bool = True, compute_uv: bool = True) -> Any:  # noqa: A002
+    """``(U, S, V)`` with A = U diag(S) V^T (``torch.svd``: V, not V^T).
+
+    >>> import scratchgrad as sg
+    >>> sg.svd(sg.eye(2) * 3).S
+    tensor([3., 3.])
+    """
+    from collections import namedtuple
+
+    la = _la()
+    result = namedtuple("svd", ["U", "S", "V"])
+    U, S, Vh = la.svd(input, full_matrices=not some)
+    if not compute_uv:
+        z = Tensor._make(np.zeros_like(U._data))
+        return result(z, S, Tensor._make(np.zeros_like(Vh._data)))
+    return result(U, S, transpose(Vh, -2, -1))
+
+
+def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:  # noqa: A002
+    """The pseudo-inverse (``torch.pinverse``: ``rcond`` is a relative tolerance).
+
+    >>> import scratchgrad as sg
+    >>> sg.pinverse(sg.eye(2) * 2)
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.5000]])
+    """
+    return _la().pinv(input, rtol=rcond)
+
+
+def cov(input: Any, *, correction: int = 1, fweights: Any = None,  # noqa: A002
+        aweights: Any = None) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``input`` (observations in the
+    columns); frequency and analytic weights are not supported.
+
+    >>> import scratchgrad as sg
+    >>> sg.cov(sg.tensor([[0.0, 1.0, 2.0]]))
+    tensor(1.)
+    """
+    from .reduction import mean
+
+    if fweights is not None or aweights is not None:
+        raise NotImplementedError("cov: fweights and aweights are not supported")
+    x = to_tensor(input)
+    if x._data.dtype.kind != "f":
+        from ._util import to_float_tensor
+
+        x = to_float_tensor(x)
+    if x.ndim > 2:
+        raise ValueError(f"cov: expected a 1-d or 2-d tensor, got {x.ndim} dims")
+    x2 = reshape(x, (1, -1)) if x.ndim < 2 else x
+    xm = x2 - mean(x2, 1, keepdim=True)
+    c = matmul(xm, transpose(xm, 0, 1)) * (1.0 / max(x2.shape[1] - correction, 0))
+    return reshape(c, ()) if c.shape == (1, 1) else c
+
+
+def corrcoef(input: Any) -> Tensor:  # noqa: A002
+    """Pearson correlation coefficients of the rows, clipped to [-1, 1].
+
+    >>> import scratchgrad as sg
+    >>> sg.corrcoef(sg.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    from ..ops.elementwise import clamp, sqrt
+
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = sqrt(diag(c))
+    return clamp(c / outer(d, d), -1.0, 1.0)

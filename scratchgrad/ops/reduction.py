@@ -670,3 +670,120 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # 
         raise ValueError(f"norm: dim {tuple(dims)} names a dimension twice")
     axes, keep = reduce_axes(dim, None, keepdim, None, x.ndim, "norm")
     return Norm(float(p), axes, keep)(x)
+
+
+# ---------------------------------------------------------------------- running extremes
+min_max = namedtuple("min_max", ["min", "max"])
+
+
+def _cum_arg(a: Any, d: int, is_min: bool) -> Any:
+    """Where the running extreme of ``a`` along ``d`` was found: the last index among ties,
+    and the first nan once one is met (as PyTorch)."""
+    xp = get_array_module(a)
+    a = xp.moveaxis(a, d, -1)
+    idx = xp.zeros(a.shape, dtype=np.int64)
+    best = a[..., :1]
+    for k in range(1, a.shape[-1]):
+        v = a[..., k:k + 1]
+        take = ((v <= best) if is_min else (v >= best)) | xp.isnan(v)
+        take &= ~xp.isnan(best)
+        best = xp.where(take, v, best)
+        idx[..., k] = xp.where(take[..., 0], k, idx[..., k - 1])
+    return xp.moveaxis(idx, -1, d)
+
+
+def _cum_extreme(input: Any, dim: int, is_min: bool, op: str) -> Any:
+    """Values gathered at the running arg-extreme, so the gradient is gather's: each input
+    gets what flowed to the outputs it was chosen for. The indices are an op of their own
+    (array_op), so that a compiled replay computes them again from that call's values."""
+    from .indexing import gather
+
+    x = to_tensor(input)
+    if x.ndim == 0:
+        return values_indices(x * 1, Tensor._make(get_array_module(x._data).zeros((), np.int64)))
+    d = normalize_dim(dim, x.ndim, op)
+    index = array_op(lambda a: _cum_arg(a, d, is_min), x)
+    return values_indices(gather(x, d, index), index)
+
+
+def cummax(input: Any, dim: int) -> Any:  # noqa: A002
+    """Running maximum along ``dim`` and where it was found: ``(values, indices)``.
+
+    >>> import scratchgrad as sg
+    >>> sg.cummax(sg.tensor([1.0, 3.0, 2.0]), 0).values
+    tensor([1., 3., 3.])
+    """
+    return _cum_extreme(input, dim, False, "cummax")
+
+
+def cummin(input: Any, dim: int) -> Any:  # noqa: A002
+    """Running minimum along ``dim`` and where it was found: ``(values, indices)``.
+
+    >>> import scratchgrad as sg
+    >>> sg.cummin(sg.tensor([2.0, 1.0, 3.0]), 0).indices
+    tensor([0, 1, 1])
+    """
+    return _cum_extreme(input, dim, True, "cummin")
+
+
+def logcumsumexp(input: Any, dim: int) -> Tensor:  # noqa: A002
+    """log(cumsum(exp(input))) along ``dim``, shifted by the largest value first (a constant,
+    so the gradient is exact) to avoid overflow.
+
+    >>> import scratchgrad as sg
+    >>> sg.logcumsumexp(sg.tensor([0.0, 0.0]), 0)
+    tensor([0.0000, 0.6931])
+    """
+    from .elementwise import exp, log
+
+    x = to_float_tensor(input)
+    d = normalize_dim(dim, x.ndim, "logcumsumexp") if x.ndim else 0
+    if x._data.size == 0:
+        return x * 1
+    def shift(a: Any) -> Any:  # the largest finite value, an op of its own
+        xp = get_array_module(a)
+        m = xp.max(a, axis=d if a.ndim else None, keepdims=True)
+        return xp.where(xp.isfinite(m), m, 0).astype(a.dtype, copy=False)
+    m = array_op(shift, x)
+    return log(cumsum(exp(x - m), d)) + m
+
+
+def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A002
+    """``(min, max)`` over ``dim`` (or all elements) in one call.
+
+    >>> import scratchgrad as sg
+    >>> sg.aminmax(sg.tensor([3.0, 1.0, 2.0]))
+    min_max(min=tensor(1.), max=tensor(3.))
+    """
+    return min_max(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+def msort(input: Any) -> Tensor:  # noqa: A002
+    """Sorted along dim 0.
+
+    >>> import scratchgrad as sg
+    >>> sg.msort(sg.tensor([3.0, 1.0, 2.0]))
+    tensor([1., 2., 3.])
+    """
+    from .indexing import sort
+
+    return sort(input, 0).values
+
+
+def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
+    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm
+    ``maxnorm`` (PyTorch's 1e-7 guard in the divisor included).
+
+    >>> import scratchgrad as sg
+    >>> sg.renorm(sg.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0)
+    tensor([[0.6000, 0.8000],
+            [0.3000, 0.4000]])
+    """
+    from .arithmetic import where
+
+    x = to_float_tensor(input)
+    d = normalize_dim(dim, x.ndim, "renorm")
+    others = tuple(k for k in range(x.ndim) if k != d)
+    n = norm(x, p, others, keepdim=True)
+    scale = where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+    return x * scale

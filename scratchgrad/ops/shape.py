@@ -966,3 +966,365 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         shape[pos] = t_.shape[0]
         grids.append(broadcast_to(reshape(t_, tuple(shape)), tuple(sizes)))
     return tuple(grids)
+
+
+# ---------------------------------------------------------------------- diagonals, splits, turns
+# Compositions of getitem, pad, permute and narrow: their gradients (and double backward) are
+# those of the primitives, exactly.
+def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
+    """The diagonal of the matrices in dims ``dim1`` and ``dim2`` (above it for ``offset`` >
+    0), as a new last dimension.
+
+    >>> import scratchgrad as sg
+    >>> sg.diagonal(sg.arange(9.0).reshape(3, 3), 1)
+    tensor([1., 5.])
+    """
+    x = to_tensor(input)
+    d1, d2 = normalize_dim(dim1, x.ndim, "diagonal"), normalize_dim(dim2, x.ndim, "diagonal")
+    if d1 == d2:
+        raise ValueError(f"diagonal: dim1 and dim2 must differ, both are {dim1}")
+    y = movedim(x, (d1, d2), (-2, -1))
+    rows, cols = y.shape[-2], y.shape[-1]
+    r0, c0 = (0, offset) if offset >= 0 else (-offset, 0)
+    n = _max_int(0, min(rows - r0, cols - c0))
+    i = np.arange(n)
+    return getitem(y, (Ellipsis, i + r0, i + c0))
+
+
+def _max_int(a: int, b: int) -> int:
+    return a if a > b else b
+
+
+def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
+    """Matrices (in dims ``dim1``, ``dim2`` of the result) whose ``offset`` diagonal is the
+    last dimension of ``input``; zeros elsewhere.
+
+    >>> import scratchgrad as sg
+    >>> sg.diag_embed(sg.tensor([1.0, 2.0]))
+    tensor([[1., 0.],
+            [0., 2.]])
+    """
+    x = to_tensor(input)
+    n = x.shape[-1] if x.ndim else 1
+    m = n + abs(offset)
+    eye = Tensor._from_data(get_array_module(x._data).eye(m, k=offset, dtype=x._data.dtype))
+    padded = pad(x, (0, abs(offset)))
+    out = (unsqueeze(padded, -1) if offset >= 0 else unsqueeze(padded, -2)) * eye
+    nd = out.ndim
+    d1, d2 = normalize_dim(dim1, nd, "diag_embed"), normalize_dim(dim2, nd, "diag_embed")
+    if d1 == d2:
+        raise ValueError(f"diag_embed: dim1 and dim2 must differ, both are {dim1}")
+    return movedim(out, (nd - 2, nd - 1), (d1, d2))
+
+
+def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None,  # noqa: A002
+         append: Any = None) -> Tensor:
+    """The ``n``-th forward difference along ``dim`` (after ``prepend`` and ``append`` are
+    joined on).
+
+    >>> import scratchgrad as sg
+    >>> sg.diff(sg.tensor([1.0, 4.0, 9.0]))
+    tensor([3., 5.])
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "diff")
+    parts = [p for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        x = cat([to_tensor(p) for p in parts], d)
+    for _ in range(n):
+        k = x.shape[d]
+        if k == 0:
+            break
+        x = narrow(x, d, 1, k - 1) - narrow(x, d, 0, k - 1)
+        if x._data.dtype.kind == "b":
+            x = Tensor._make(x._data != 0)
+    return x
+
+
+def select(input: Any, dim: int, index: int) -> Tensor:  # noqa: A002
+    """The slice at ``index`` along ``dim``, that dimension removed (``x[:, index]`` for dim 1).
+
+    >>> import scratchgrad as sg
+    >>> sg.select(sg.arange(6.0).reshape(2, 3), 1, -1)
+    tensor([2., 5.])
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "select")
+    n = x.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} is out of range for dimension {dim} of size "
+                         f"{n}")
+    return getitem(x, (slice(None),) * d + (operator.index(index),))
+
+
+def unflatten(input: Any, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A002
+    """Split dimension ``dim`` into ``sizes`` (one of them may be -1).
+
+    >>> import scratchgrad as sg
+    >>> sg.unflatten(sg.zeros(2, 6), 1, (2, 3)).shape
+    (2, 2, 3)
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "unflatten")
+    return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+
+
+def tensor_split(input: Any, indices_or_sections: Any,  # noqa: A002
+                 dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into ``n`` nearly equal parts (the first ones one longer), or at the given indices.
+
+    >>> import scratchgrad as sg
+    >>> [t.tolist() for t in sg.tensor_split(sg.arange(5.0), 2)]
+    [[0.0, 1.0, 2.0], [3.0, 4.0]]
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "tensor_split")
+    size = x.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if k <= 0:
+            raise ValueError(f"tensor_split: sections must be positive, got {k}")
+        q, r = divmod(size, k)
+        bounds = [i * q + min(i, r) for i in range(k + 1)]
+    else:
+        bounds = [0] + [min(max(int(i) if i >= 0 else size + int(i), 0), size)
+                        for i in indices_or_sections] + [size]
+    return tuple(narrow(x, d, lo, max(hi - lo, 0)) if hi > lo else
+                 narrow(x, d, min(lo, size), 0)
+                 for lo, hi in zip(bounds[:-1], bounds[1:]))
+
+
+def _split_by(op: str, x: Any, sections: Any, dim: int, min_ndim: int) -> tuple[Tensor, ...]:
+    x = to_tensor(x)
+    if x.ndim < min_ndim:
+        raise ValueError(f"{op}: expected a tensor with at least {min_ndim} dims, got "
+                         f"{x.ndim}")
+    if isinstance(sections, (int, np.integer)) and x.shape[dim] % int(sections):
+        raise ValueError(f"{op}: dimension {dim} of size {x.shape[dim]} is not divisible "
+                         f"into {sections} equal parts")
+    return tensor_split(x, sections, dim)
+
+
+def hsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """Split along dim 1 (dim 0 for a 1-d tensor).
+
+    >>> import scratchgrad as sg
+    >>> [t.shape for t in sg.hsplit(sg.zeros(2, 4), 2)]
+    [(2, 2), (2, 2)]
+    """
+    x = to_tensor(input)
+    return _split_by("hsplit", x, indices_or_sections, 1 if x.ndim > 1 else 0, 1)
+
+
+def vsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """Split along dim 0 (a tensor of at least 2 dims).
+
+    >>> import scratchgrad as sg
+    >>> [t.shape for t in sg.vsplit(sg.zeros(4, 2), 2)]
+    [(2, 2), (2, 2)]
+    """
+    return _split_by("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Any, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """Split along dim 2 (a tensor of at least 3 dims).
+
+    >>> import scratchgrad as sg
+    >>> [t.shape for t in sg.dsplit(sg.zeros(1, 1, 4), 2)]
+    [(1, 1, 2), (1, 1, 2)]
+    """
+    return _split_by("dsplit", input, indices_or_sections, 2, 3)
+
+
+def rot90(input: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:  # noqa: A002
+    """Rotate by 90 degrees ``k`` times in the plane ``dims``, from the first towards the second.
+
+    >>> import scratchgrad as sg
+    >>> sg.rot90(sg.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    tensor([[2., 4.],
+            [1., 3.]])
+    """
+    x = to_tensor(input)
+    if len(dims) != 2:
+        raise ValueError(f"rot90: expected 2 dims, got {tuple(dims)}")
+    d0, d1 = (normalize_dim(d, x.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise ValueError(f"rot90: the dims must differ, got {tuple(dims)}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(x, (d1,)), d0, d1)
+    if k == 2:
+        return flip(x, (d0, d1))
+    if k == 3:
+        return transpose(flip(x, (d0,)), d0, d1)
+    return clone(x)
+
+
+def fliplr(input: Any) -> Tensor:  # noqa: A002
+    """Reverse dim 1 (left to right).
+
+    >>> import scratchgrad as sg
+    >>> sg.fliplr(sg.tensor([[1.0, 2.0]]))
+    tensor([[2., 1.]])
+    """
+    x = to_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"fliplr: expected at least 2 dims, got {x.ndim}")
+    return flip(x, (1,))
+
+
+def flipud(input: Any) -> Tensor:  # noqa: A002
+    """Reverse dim 0 (up to down).
+
+    >>> import scratchgrad as sg
+    >>> sg.flipud(sg.tensor([1.0, 2.0]))
+    tensor([2., 1.])
+    """
+    x = to_tensor(input)
+    if x.ndim < 1:
+        raise ValueError("flipud: expected at least 1 dim, got a 0-d tensor")
+    return flip(x, (0,))
+
+
+def ravel(input: Any) -> Tensor:  # noqa: A002
+    """The elements as a 1-d tensor (``reshape(-1)``).
+
+    >>> import scratchgrad as sg
+    >>> sg.ravel(sg.zeros(2, 3)).shape
+    (6,)
+    """
+    return reshape(to_tensor(input), (-1,))
+
+
+def swapaxes(input: Any, axis0: int, axis1: int) -> Tensor:  # noqa: A002
+    """NumPy's name for :func:`transpose`.
+
+    >>> import scratchgrad as sg
+    >>> sg.swapaxes(sg.zeros(2, 3), 0, 1).shape
+    (3, 2)
+    """
+    return transpose(input, axis0, axis1)
+
+
+swapdims = swapaxes
+moveaxis = movedim
+
+
+def unfold(input: Any, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
+    """Every window of ``size`` elements along ``dimension``, ``step`` apart, as a new last
+    dimension (Tensor.unfold).
+
+    >>> import scratchgrad as sg
+    >>> sg.arange(5.0).unfold(0, 2, 2)
+    tensor([[0., 1.],
+            [2., 3.]])
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dimension, x.ndim, "unfold") if x.ndim else 0
+    n = x.shape[d] if x.ndim else 1
+    if size > n or size < 0 or step <= 0:
+        raise ValueError(f"unfold: size {size} and step {step} don't fit dimension {dimension} "
+                         f"of size {n}")
+    starts = np.arange(0, n - size + 1, step)
+    idx = starts[:, None] + np.arange(size)
+    y = getitem(movedim(x, d, -1), (Ellipsis, idx)) if x.ndim else reshape(x, (1, 1))
+    return movedim(y, -2, d) if x.ndim else y.reshape(1)
+
+
+def narrow_copy(input: Any, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
+    """:func:`narrow` as a copy.
+
+    >>> import scratchgrad as sg
+    >>> sg.narrow_copy(sg.arange(4.0), 0, 1, 2)
+    tensor([1., 2.])
+    """
+    return clone(narrow(input, dim, start, length))
+
+
+def split_with_sizes(input: Any, split_sizes: Sequence[int], dim: int = 0  # noqa: A002
+                     ) -> tuple[Tensor, ...]:
+    """:func:`split` into parts of the given sizes.
+
+    >>> import scratchgrad as sg
+    >>> [t.shape for t in sg.split_with_sizes(sg.zeros(5), [2, 3])]
+    [(2,), (3,)]
+    """
+    return split(input, list(split_sizes), dim)
+
+
+unsafe_split = split
+unsafe_split_with_sizes = split_with_sizes
+unsafe_chunk = chunk
+
+
+def diagflat(input: Any, offset: int = 0) -> Tensor:  # noqa: A002
+    """A matrix with the flattened ``input`` on its ``offset`` diagonal.
+
+    >>> import scratchgrad as sg
+    >>> sg.diagflat(sg.tensor([[1.0], [2.0]]))
+    tensor([[1., 0.],
+            [0., 2.]])
+    """
+    return diag_embed(reshape(to_tensor(input), (-1,)), offset)
+
+
+def _scatter_into(x: Tensor, index: tuple, src: Any, op: str) -> Tensor:
+    from .indexing import IndexPut
+
+    src = to_tensor(src)
+    want = x._data[index].shape
+    if src.shape != want:
+        raise ValueError(f"{op}: src of shape {src.shape} does not match the shape {want} of "
+                         "the slice it replaces")
+    if src._data.dtype != x._data.dtype:
+        raise TypeError(f"{op}: src of dtype {src.dtype} must have the input's dtype {x.dtype}")
+    return IndexPut(index)(x, src)
+
+
+def select_scatter(input: Any, src: Any, dim: int, index: int) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``src`` at ``select(dim, index)``.
+
+    >>> import scratchgrad as sg
+    >>> sg.select_scatter(sg.zeros(2, 2), sg.ones(2), 0, 1)
+    tensor([[0., 0.],
+            [1., 1.]])
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "select_scatter")
+    return _scatter_into(x, (slice(None),) * d + (operator.index(index),), src,
+                         "select_scatter")
+
+
+def slice_scatter(input: Any, src: Any, dim: int = 0, start: int | None = None,  # noqa: A002
+                  end: int | None = None, step: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` at the slice ``start:end:step`` of ``dim``.
+
+    >>> import scratchgrad as sg
+    >>> sg.slice_scatter(sg.zeros(4), sg.ones(2), 0, 0, None, 2)
+    tensor([1., 0., 1., 0.])
+    """
+    x = to_tensor(input)
+    d = normalize_dim(dim, x.ndim, "slice_scatter")
+    return _scatter_into(x, (slice(None),) * d + (slice(start, end, step),), src,
+                         "slice_scatter")
+
+
+def diagonal_scatter(input: Any, src: Any, offset: int = 0, dim1: int = 0,  # noqa: A002
+                     dim2: int = 1) -> Tensor:
+    """A copy of ``input`` with ``src`` on the diagonal that :func:`diagonal` reads.
+
+    >>> import scratchgrad as sg
+    >>> sg.diagonal_scatter(sg.zeros(2, 2), sg.ones(2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    x = to_tensor(input)
+    d1, d2 = (normalize_dim(d, x.ndim, "diagonal_scatter") for d in (dim1, dim2))
+    y = movedim(x, (d1, d2), (-2, -1))
+    rows, cols = y.shape[-2], y.shape[-1]
+    r0, c0 = (0, offset) if offset >= 0 else (-offset, 0)
+    i = np.arange(_max_int(0, min(rows - r0, cols - c0)))
+    y = _scatter_into(y, (Ellipsis, i + r0, i + c0), src, "diagonal_scatter")
+    return movedim(y, (-2, -1), (d1, d2))
