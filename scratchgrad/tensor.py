@@ -325,8 +325,8 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         """The :class:`~scratchgrad.function.Function` that produced this tensor, or None."""
         return self.creator
 
-    @property
     def is_floating_point(self) -> bool:
+        """True for a float dtype (a method, as PyTorch's)."""
         return self._data.dtype.kind == "f"
 
     @property

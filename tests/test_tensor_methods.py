@@ -249,3 +249,11 @@ def test_compiled_function_with_new_inplace_methods_replays():
         a = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
         np.testing.assert_allclose(cf(sg.tensor(a)).numpy(), f(sg.tensor(a)).numpy(),
                                    rtol=1e-6)
+
+
+def test_is_floating_point_is_a_method_as_in_pytorch():
+    import torch
+
+    for lib in (sg, torch):
+        assert lib.ones(2).is_floating_point() is True
+        assert lib.ones(2, dtype=lib.int64).is_floating_point() is False
