@@ -8,6 +8,7 @@ loop, not a recursion: a chain of 100,000 operations works.
 from __future__ import annotations
 
 import heapq
+import weakref
 from typing import Any
 
 import numpy as np
@@ -396,6 +397,20 @@ class FunctionCtx:
         pass
 
 
+_NODE_CLASSES: "weakref.WeakKeyDictionary[type, type]" = weakref.WeakKeyDictionary()
+
+
+def _node_class(cls: type) -> type:
+    """The node type of a custom Function, named as PyTorch names it: ``MyExpBackward``, so
+    that ``type(y.grad_fn).__name__`` reads the same in both."""
+    node_cls = _NODE_CLASSES.get(cls)
+    if node_cls is None:
+        node_cls = type(cls.__name__ + "Backward", (_CustomNode,),
+                        {"__module__": __name__, "__qualname__": cls.__name__ + "Backward"})
+        _NODE_CLASSES[cls] = node_cls
+    return node_cls
+
+
 class _CustomNode(_Node):
     """Graph node that runs a user's ``autograd.Function`` subclass."""
 
@@ -469,7 +484,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Any:
         pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        node = _CustomNode(cls, args, pos)
+        node = _node_class(cls)(cls, args, pos)
         node.ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad
                                           for a in args)
         return node(*[args[i] for i in pos])
