@@ -38,6 +38,7 @@ from .ops import (addmm, baddbmm, bucketize, cdist, clamp_max, clamp_min, column
                   count_nonzero, cross, dist, dstack, fmod, histc, hstack, index_add, kron,
                   kthvalue, lerp, median, meshgrid, mode, nanmean, nanmedian, nansum, quantile,
                   searchsorted, true_divide, vstack)
+from ._info import finfo, iinfo, is_floating_point, is_tensor, numel
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
                         is_deterministic_algorithms_warn_only_enabled, set_num_threads,
@@ -96,6 +97,8 @@ __all__ = [
     "index_add", "inverse", "kron", "kthvalue", "lerp", "matrix_power", "median", "meshgrid",
     "mode", "nanmean", "nanmedian", "nansum", "quantile", "searchsorted", "slogdet",
     "true_divide", "vstack",
+    # facts about dtypes and objects
+    "finfo", "iinfo", "is_floating_point", "is_tensor", "numel",
     # process-wide settings
     "set_printoptions", "set_num_threads", "get_num_threads", "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
