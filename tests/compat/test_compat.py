@@ -46,6 +46,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # program -> the feature scratchgrad needs before it runs the program like torch does
 XFAIL = {
+    "dtype_info.py": "Tensor.is_floating_point() as a method (a property today) and "
+                     "Tensor.element_size()",
+    "legacy_variable.py": "Tensor.nelement()",
     "out_keyword.py": "out= keywords (torch.add(a, b, out=c), matmul, sum, cat)",
     "padded_sequences.py": "nn.utils.rnn.pack_padded_sequence / pad_packed_sequence and "
                            "nn.RNN taking a PackedSequence",
