@@ -137,8 +137,7 @@ def _params():
 
 
 @pytest.mark.parametrize("lib, program", list(_params()))
-def test_program(lib, program):
-    pytest.importorskip("torch")
+def test_program(lib, program, torch):  # the torch fixture: skipped without it, unless CI
     reference = run_all("torch")[program]
     assert reference["error"] is None, f"the program fails with torch:\n{reference['error']}"
     assert reference["stdout"].strip(), "the program prints nothing to compare"
