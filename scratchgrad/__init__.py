@@ -40,12 +40,14 @@ from .ops import (addmm, baddbmm, bucketize, cdist, clamp_max, clamp_min, column
                   searchsorted, true_divide, vstack)
 from ._info import finfo, iinfo, is_floating_point, is_tensor, numel
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
-from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
-                        is_deterministic_algorithms_warn_only_enabled, set_num_threads,
-                        set_printoptions, use_deterministic_algorithms)
+from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                        get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+                        set_float32_matmul_precision, set_num_threads, set_printoptions,
+                        use_deterministic_algorithms)
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
-from . import accelerator, backends, onnx  # noqa: E402
+from . import accelerator, amp, backends, onnx  # noqa: E402
+from .amp import autocast  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
 from . import linalg  # noqa: E402
 from .linalg import det, inv as inverse, matrix_power, slogdet  # noqa: E402
@@ -102,6 +104,9 @@ __all__ = [
     # process-wide settings
     "set_printoptions", "set_num_threads", "get_num_threads", "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+    "set_float32_matmul_precision", "get_float32_matmul_precision",
+    # mixed precision's names (scratchgrad.amp)
+    "amp", "autocast",
     # dtypes and the legacy constructors
     "set_default_dtype", "get_default_dtype", "FloatTensor", "DoubleTensor", "HalfTensor",
     "LongTensor", "IntTensor", "ByteTensor", "BoolTensor",
