@@ -46,7 +46,7 @@ from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul
                         use_deterministic_algorithms)
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
-from . import accelerator, amp, backends, onnx  # noqa: E402
+from . import accelerator, amp, backends, distributions, onnx  # noqa: E402
 from .amp import autocast  # noqa: E402
 from .utils.serialization import load, save  # noqa: E402
 from . import linalg  # noqa: E402
@@ -106,7 +106,7 @@ __all__ = [
     "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
     "set_float32_matmul_precision", "get_float32_matmul_precision",
     # mixed precision's names (scratchgrad.amp)
-    "amp", "autocast",
+    "amp", "autocast", "distributions",
     # dtypes and the legacy constructors
     "set_default_dtype", "get_default_dtype", "FloatTensor", "DoubleTensor", "HalfTensor",
     "LongTensor", "IntTensor", "ByteTensor", "BoolTensor",
