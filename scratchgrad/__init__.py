@@ -66,13 +66,16 @@ from .ops import (abs_, acos_, acosh_, addmv_, adjoint, arccos_, arccosh_, arcsi
                   sqrt_, square_, svd, tan_, tanh_, triangular_solve, trunc_, unfold, unsafe_chunk,
                   unsafe_split, unsafe_split_with_sizes, xlogy_, zero_)
 from .factory import bernoulli, histogram
+from ._info import finfo, iinfo, is_tensor
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
-from ._settings import (are_deterministic_algorithms_enabled, get_num_threads,
-                        is_deterministic_algorithms_warn_only_enabled, set_num_threads,
-                        set_printoptions, use_deterministic_algorithms)
+from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                        get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+                        set_float32_matmul_precision, set_num_threads, set_printoptions,
+                        use_deterministic_algorithms)
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
-from . import accelerator, backends, onnx  # noqa: E402
+from . import accelerator, amp, backends, distributions, onnx  # noqa: E402
+from .amp import autocast  # noqa: E402
 from . import serialization  # noqa: E402  (PyTorch's torch.serialization)
 from .serialization import load, save  # noqa: E402
 from . import linalg  # noqa: E402
@@ -127,9 +130,14 @@ __all__ = [
     "index_add", "inverse", "kron", "kthvalue", "lerp", "matrix_power", "median", "meshgrid",
     "mode", "nanmean", "nanmedian", "nansum", "quantile", "searchsorted", "slogdet",
     "true_divide", "vstack",
+    # facts about dtypes and objects
+    "finfo", "iinfo", "is_tensor",
     # process-wide settings
     "set_printoptions", "set_num_threads", "get_num_threads", "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+    "set_float32_matmul_precision", "get_float32_matmul_precision",
+    # mixed precision's names (scratchgrad.amp)
+    "amp", "autocast", "distributions",
     # dtypes and the legacy constructors
     "set_default_dtype", "get_default_dtype", "FloatTensor", "DoubleTensor", "HalfTensor",
     "LongTensor", "IntTensor", "ByteTensor", "BoolTensor",

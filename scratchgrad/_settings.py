@@ -193,3 +193,30 @@ def are_deterministic_algorithms_enabled() -> bool:
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     """Whether the switch was turned on with ``warn_only=True``."""
     return _deterministic and _deterministic_warn_only
+
+
+# ---------------------------------------------------------------------- float32 matmul precision
+_matmul_precision = "highest"
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Record ``"highest"``, ``"high"`` or ``"medium"``, as ``torch.set_float32_matmul_precision``.
+
+    PyTorch may then use TF32 or bfloat16 inside float32 matrix products on GPUs; scratchgrad's
+    products stay in float32, so the setting is stored and read back, nothing more.
+
+    >>> import scratchgrad as sg
+    >>> sg.set_float32_matmul_precision("high"); sg.get_float32_matmul_precision()
+    'high'
+    >>> sg.set_float32_matmul_precision("highest")
+    """
+    global _matmul_precision
+    if precision not in ("highest", "high", "medium"):
+        raise ValueError(f"set_float32_matmul_precision: expected 'highest', 'high' or "
+                         f"'medium', got {precision!r}")
+    _matmul_precision = precision
+
+
+def get_float32_matmul_precision() -> str:
+    """What :func:`set_float32_matmul_precision` recorded (``"highest"`` at start)."""
+    return _matmul_precision

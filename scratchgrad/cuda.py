@@ -104,3 +104,6 @@ def kernels_enabled() -> bool:
 __all__ = ["is_available", "unavailable_reason", "device_count", "get_device_name",
            "synchronize", "manual_seed", "manual_seed_all", "current_device",
            "kernels_enabled"]
+
+
+from . import amp  # noqa: E402  (torch.cuda.amp.GradScaler / autocast: the same classes)

@@ -762,8 +762,8 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         if self.requires_grad and _config._state.grad_enabled:
             kind = "a leaf tensor" if self.creator is None else "a tensor"
             raise RuntimeError(
-                f"{op}: {kind} that requires grad can't be modified in place while autograd "
-                "is recording; do it under `with scratchgrad.no_grad():` or use the "
+                f"{op}: {kind} that requires grad can't be used in an in-place operation while "
+                "autograd is recording; do it under `with scratchgrad.no_grad():` or use the "
                 "out-of-place form")
 
     def _inplace(self, op: str, ufunc: Any, other: Any) -> "Tensor":

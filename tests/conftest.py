@@ -9,6 +9,10 @@ import pytest
 
 import scratchgrad as sg
 
+# tests/compat/programs are scripts for torch, run by tests/compat/test_compat.py in a
+# subprocess; --doctest-modules must not import them (that would run them).
+collect_ignore_glob = ["compat/programs/*.py", "compat/_harness.py"]
+
 
 def _import_torch():
     try:

@@ -566,6 +566,30 @@ def test_custom_function_node_is_named_as_pytorch(torch):
         torch.ones(2, requires_grad=True)).grad_fn.name() == "CubeBackward"
 
 
+def test_custom_function_node_type_is_named_as_pytorch():
+    class Cube(sg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, gy):
+            return 3 * gy
+
+    x = sg.ones(2, requires_grad=True)
+    a, b = Cube.apply(x), Cube.apply(x)
+    assert type(a.grad_fn).__name__ == "CubeBackward"  # as type(y.grad_fn).__name__ in PyTorch
+    assert type(a.grad_fn) is type(b.grad_fn)  # one node class per Function, made once
+    (a + b).sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+
+
+def test_inplace_refusal_says_in_place_as_pytorch_does():
+    w = sg.ones(2, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match="in-place operation"):
+        w.mul_(2)
+
+
 def re_match(pattern: str, text: str) -> bool:
     import re
 

@@ -531,7 +531,8 @@ def test_module_strict_false_reports_keys_but_still_checks_values():
     model, _, _ = _trained(0)
     before = _everything(model)
     partial = {"3.bias": np.zeros(2, np.float32), "extra": np.ones(3)}
-    with pytest.raises(RuntimeError, match=r"3\.bias: expected shape \(2,\)"):
+    with pytest.raises(RuntimeError, match=r"size mismatch for 3\.bias: .* current model is "
+                                           r"\(2,\)"):
         model.load_state_dict(dict(partial, **{"3.bias": np.zeros(5)}), strict=False)
     with pytest.raises(RuntimeError, match=r"3\.bias: expected numbers"):
         model.load_state_dict(dict(partial, **{"3.bias": np.array(["a", "b"])}),

@@ -536,8 +536,9 @@ class Module:
             if problem is not None:
                 wrong.append(f"  {key}: {problem}")
             elif array.shape != target.shape:
-                mismatched.append(f"  {key}: expected shape {target.shape} (the model's), found "
-                                  f"{array.shape} in the state dict")
+                mismatched.append(f"\tsize mismatch for {key}: copying a param with shape "
+                                  f"{array.shape} from checkpoint, the shape in current model "
+                                  f"is {target.shape}.")
             elif not assign and not target._data.flags.writeable:
                 wrong.append(f"  {key}: the model's tensor is a read-only view; load with "
                              "assign=True")
@@ -546,21 +547,18 @@ class Module:
                                                                copy=True), target.device)))
             else:  # host data for a GPU tensor goes to the device now, for the same reason
                 ready.append((target, like(array, target._data)))
-        problems = []
-        if mismatched:
-            problems.append("shape mismatch:\n" + "\n".join(mismatched))
+        problems = list(mismatched)  # PyTorch's wording, so that code testing for it works
         if wrong:
-            problems.append("values that can't be loaded:\n" + "\n".join(wrong))
+            problems.append("\tvalues that can't be loaded:\n" + "\n".join(wrong))
         if strict and missing:
-            problems.append("missing keys (in the model, not in the state dict): " +
-                            ", ".join(repr(k) for k in missing))
+            problems.append("\tMissing key(s) in state_dict: " +
+                            ", ".join(f'"{k}"' for k in missing) + ".")
         if strict and unexpected:
-            problems.append("unexpected keys (in the state dict, not in the model): " +
-                            ", ".join(repr(k) for k in unexpected))
+            problems.append("\tUnexpected key(s) in state_dict: " +
+                            ", ".join(f'"{k}"' for k in unexpected) + ".")
         if problems:
-            raise RuntimeError(f"load_state_dict: error(s) loading into "
-                               f"{type(self).__name__}; nothing was loaded.\n" +
-                               "\n".join(problems))
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__} "
+                               "(nothing was loaded):\n" + "\n".join(problems))
 
         def commit() -> None:
             with no_grad():

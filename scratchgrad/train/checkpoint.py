@@ -209,7 +209,7 @@ def restore_checkpoint(path_or_state: str | os.PathLike | Mapping[str, Any], mod
     >>> try:
     ...     restore_checkpoint(p, nn.Linear(4, 2))
     ... except CheckpointError as e:
-    ...     print("weight: expected shape (2, 4)" in str(e))
+    ...     print("size mismatch for weight" in str(e))
     True
     """
     state = path_or_state if isinstance(path_or_state, Mapping) \

@@ -8,16 +8,18 @@ loop, not a recursion: a chain of 100,000 operations works.
 from __future__ import annotations
 
 import heapq
+import weakref
 from typing import Any
 
 import numpy as np
 
-from . import _config
-from .backend import get_array_module
-from .function import Function as _Node
-from .tensor import Tensor, _VersionCounter
+from .. import _config
+from ..backend import get_array_module
+from ..function import Function as _Node
+from ..tensor import Tensor, _VersionCounter
 
-__all__ = ["backward", "grad", "Function", "FunctionCtx", "set_detect_anomaly",
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "Variable", "functional", "gradcheck",
+           "gradgradcheck", "set_detect_anomaly",
            "detect_anomaly", "is_anomaly_enabled"]
 
 
@@ -396,6 +398,20 @@ class FunctionCtx:
         pass
 
 
+_NODE_CLASSES: "weakref.WeakKeyDictionary[type, type]" = weakref.WeakKeyDictionary()
+
+
+def _node_class(cls: type) -> type:
+    """The node type of a custom Function, named as PyTorch names it: ``MyExpBackward``, so
+    that ``type(y.grad_fn).__name__`` reads the same in both."""
+    node_cls = _NODE_CLASSES.get(cls)
+    if node_cls is None:
+        node_cls = type(cls.__name__ + "Backward", (_CustomNode,),
+                        {"__module__": __name__, "__qualname__": cls.__name__ + "Backward"})
+        _NODE_CLASSES[cls] = node_cls
+    return node_cls
+
+
 class _CustomNode(_Node):
     """Graph node that runs a user's ``autograd.Function`` subclass."""
 
@@ -469,24 +485,54 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Any:
         pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        node = _CustomNode(cls, args, pos)
+        node = _node_class(cls)(cls, args, pos)
         node.ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad
                                           for a in args)
         return node(*[args[i] for i in pos])
 
 
 # PyTorch's torch.autograd also hands out the grad-mode switches, its deprecated Variable
-# wrapper (today an alias of Tensor) and the gradient checks.
-from ._config import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
+# wrapper and the gradient checks.
+from .._config import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
 
-Variable = Tensor
 __all__ += ["enable_grad", "inference_mode", "no_grad", "set_grad_enabled", "Variable",
             "gradcheck", "gradgradcheck"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("gradcheck", "gradgradcheck"):  # scratchgrad.utils imports this module
-        from . import utils
+class _VariableMeta(type):
+    def __instancecheck__(cls, other: Any) -> bool:
+        return isinstance(other, Tensor)
 
-        return getattr(utils, name)
-    raise AttributeError(f"module 'scratchgrad.autograd' has no attribute {name!r}")
+
+class Variable(metaclass=_VariableMeta):
+    """The pre-0.4 wrapper, kept as PyTorch keeps it: ``Variable(t, requires_grad=True)`` is a
+    leaf tensor sharing ``t``'s memory, and every tensor is a ``Variable``.
+
+    >>> import scratchgrad as sg
+    >>> v = Variable(sg.ones(2), requires_grad=True)
+    >>> v.requires_grad, v.is_leaf, isinstance(sg.zeros(1), Variable)
+    (True, True, True)
+    """
+
+    def __new__(cls, data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Any:
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        out = data.detach()
+        out.requires_grad_(requires_grad)
+        return out
+
+
+def gradcheck(func: Any, inputs: Any, **kwargs: Any) -> bool:
+    """``torch.autograd.gradcheck``: scratchgrad.utils.gradcheck under PyTorch's path."""
+    from ..utils.gradcheck import gradcheck as check
+    return check(func, inputs, **kwargs)
+
+
+def gradgradcheck(func: Any, inputs: Any, grad_outputs: Any = None, **kwargs: Any) -> bool:
+    """``torch.autograd.gradgradcheck``: scratchgrad.utils.gradgradcheck under PyTorch's path
+    (random upstream gradients; ``grad_outputs`` is accepted and not used)."""
+    from ..utils.gradcheck import gradgradcheck as check
+    return check(func, inputs, **kwargs)
+
+
+from . import functional  # noqa: E402  (needs grad above)
