@@ -77,7 +77,7 @@ NO_COMPILE = "n/a (scratchgrad.compile not available)"
 
 
 def has_compile() -> bool:
-    """True once ``scratchgrad.compile`` exists (the tracing compiler, issue 4)."""
+    """True once ``scratchgrad.compile`` exists (the tracing compiler)."""
     import scratchgrad
 
     return hasattr(scratchgrad, "compile")

@@ -1,6 +1,6 @@
 """Convolution micro-benchmark: conv + ReLU + 2x2 max-pool, forward and backward, batch 128.
 
-The two feature layers of the reference CNN (issue 5), run separately and chained:
+The two feature layers of the reference CNN, run separately and chained:
 
 * ``layer1``: conv(1 -> 32, 3x3, padding 1) on 28x28 inputs (no input gradient needed);
 * ``layer2``: conv(32 -> 64, 3x3, padding 1) on 14x14 inputs, with the input gradient;

@@ -1,4 +1,4 @@
-"""Training step of a small model (issue 4): MLP 784-128-10 on Fashion-MNIST, Adam, batch 32.
+"""Training step of a small model: MLP 784-128-10 on Fashion-MNIST, Adam, batch 32.
 
 At this size a step is a few small matrix products, so the time is mostly the framework's
 per-op bookkeeping: the workload where tracing the step once and replaying a plan

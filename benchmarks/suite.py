@@ -126,7 +126,7 @@ WORKLOADS = [
              {"batch": 256, "batches": 2}, _per_pass,
              lambda s: roofline.cnn_gemms(s["batches"], 256, train=False),
              images=lambda s: s["batch"] * s["batches"]),
-    Workload("small_step", "small-model step (issue 4): MLP 784-128-10, Adam, batch 32",
+    Workload("small_step", "small-model step: MLP 784-128-10, Adam, batch 32",
              "small_step",
              {"full": {"steps": 500, "warmup": 20}, "quick": {"steps": 200, "warmup": 10},
               "smoke": {"steps": 2, "warmup": 1}},

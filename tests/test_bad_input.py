@@ -1,5 +1,5 @@
 """Bad input raises where the mistake is made, naming the op and the shapes or dtypes
-(issue 2, acceptance 6)."""
+(every entry point)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Run every example of issue 3 with a tiny setting, so that the scripts never rot, and check
+"""Run every example with a tiny setting, so that the scripts never rot, and check
 what each one claims: equal gradients, falling losses, better-than-chance accuracy, a PNG."""
 from __future__ import annotations
 
