@@ -852,3 +852,30 @@ def test_fuzzed_idx_files_load_identically_or_fail(tmp_path):
         assert silent == 0, name
         assert failed >= 50, name  # every truncation is caught
         assert unguarded == 0 if gzipped else unguarded > 100, name
+
+
+@pytest.mark.parametrize("name, drop, kwargs", [
+    ("Adam", "exp_avg", {}), ("Adam", "max_exp_avg_sq", {"amsgrad": True}),
+    ("AdamW", "exp_avg_sq", {}), ("RMSprop", "grad_avg", {"centered": True}),
+    ("RMSprop", "momentum_buffer", {"momentum": 0.9}), ("Adagrad", "sum", {}),
+    ("Adadelta", "acc_delta", {}), ("Adamax", "exp_inf", {}), ("NAdam", "mu_product", {}),
+    ("RAdam", "exp_avg", {}), ("ASGD", "ax", {}), ("Rprop", "prev", {})])
+def test_optimizer_state_entry_missing_a_key_is_refused_before_anything_changes(name, drop,
+                                                                                 kwargs):
+    from scratchgrad import nn as _nn, optim as _optim
+
+    lin = _nn.Linear(3, 2)
+    opt = getattr(_optim, name)(lin.parameters(), lr=0.01, **kwargs)
+    lin(sg.ones(4, 3)).sum().backward()
+    opt.step()
+    sd = opt.state_dict()
+    assert drop in sd["state"][0]
+    broken = {"state": {k: dict(v) for k, v in sd["state"].items()},
+              "param_groups": sd["param_groups"]}
+    del broken["state"][0][drop]
+    state, groups = opt.state, opt.param_groups
+    with pytest.raises(ValueError, match=f"lacks \\['{drop}'\\]"):
+        opt.load_state_dict(broken)
+    assert opt.state is state and opt.param_groups is groups  # nothing was installed
+    opt.load_state_dict(sd)  # the whole entry still loads
+    opt.step()

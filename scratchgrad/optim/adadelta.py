@@ -28,6 +28,8 @@ class Adadelta(Optimizer):
     [0.6877, -1.6848]
     """
 
+    _state_keys = ("step", "square_avg", "acc_delta")
+
     _array_state = ("square_avg", "acc_delta")
 
     def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,

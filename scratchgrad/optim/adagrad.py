@@ -32,6 +32,8 @@ class Adagrad(Optimizer):
     [0.5, -1.5]
     """
 
+    _state_keys = ("step", "sum")
+
     _array_state = ("sum",)
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0.0,

@@ -40,6 +40,11 @@ class Adam(Optimizer):
     [0.9, -1.9]
     """
 
+    _state_keys = ("step", "exp_avg", "exp_avg_sq")
+
+    def _required_state(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return self._state_keys + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+
     _array_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,

@@ -29,6 +29,8 @@ class Adamax(Optimizer):
     [0.9, -1.9]
     """
 
+    _state_keys = ("step", "exp_avg", "exp_inf")
+
     _array_state = ("exp_avg", "exp_inf")
 
     def __init__(self, params: ParamsT, lr: float = 2e-3,

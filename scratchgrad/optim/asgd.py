@@ -31,6 +31,8 @@ class ASGD(Optimizer):
     [0.8, -1.6]
     """
 
+    _state_keys = ("step", "eta", "mu", "ax")
+
     _scalar_state = ("step", "eta", "mu")
     _array_state = ("ax",)
 

@@ -35,6 +35,8 @@ class NAdam(Optimizer):
     [0.8944, -1.8944]
     """
 
+    _state_keys = ("step", "exp_avg", "exp_avg_sq", "mu_product")
+
     _scalar_state = ("step", "mu_product")
     _array_state = ("exp_avg", "exp_avg_sq")
 

@@ -411,6 +411,15 @@ class Optimizer:
                 raise type(e)(f"{name}: parameter group {k} of the state dict: {e}") from None
             new_groups.append(ng)
 
+        for g in new_groups:  # an entry with some of the state but not all: step() would fail
+            need = self._required_state(g)
+            for p in g["params"]:
+                missing = [k for k in need if state.get(p) and k not in state[p]]
+                if missing:
+                    index = next(i for i, q in id_map.items() if q is p)
+                    raise ValueError(f"{name}: the state of parameter {index} has "
+                                     f"{sorted(state[p])} but lacks {missing}")
+
         def commit() -> None:
             self.state = state
             self.param_groups = new_groups
@@ -441,6 +450,13 @@ class Optimizer:
             if isinstance(value, (int, float)):
                 return number(where, value)
         return _state_array(where, p, value, p._data.shape)
+
+    # What every started state entry holds (an empty entry is a parameter not stepped yet).
+    _state_keys: tuple[str, ...] = ()
+
+    def _required_state(self, group: dict[str, Any]) -> tuple[str, ...]:
+        """The keys a parameter's non-empty state must have under ``group``'s options."""
+        return self._state_keys
 
     def _check_state_entry(self, index: int, entry: dict[str, Any]) -> None:
         """Check one parameter's loaded state as a whole (subclasses: entries that must agree)."""

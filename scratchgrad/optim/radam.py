@@ -35,6 +35,8 @@ class RAdam(Optimizer):
     [0.8, -1.6]
     """
 
+    _state_keys = ("step", "exp_avg", "exp_avg_sq")
+
     _array_state = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params: ParamsT, lr: float = 1e-3,

@@ -35,6 +35,12 @@ class RMSprop(Optimizer):
     [0.98, -1.98]
     """
 
+    _state_keys = ("step", "square_avg")
+
+    def _required_state(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return self._state_keys + (("grad_avg",) if group["centered"] else ()) + \
+            (("momentum_buffer",) if group["momentum"] > 0 else ())
+
     _array_state = ("square_avg", "momentum_buffer", "grad_avg")
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,

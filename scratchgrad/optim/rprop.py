@@ -34,6 +34,8 @@ class Rprop(Optimizer):
     [0.78, -1.78]
     """
 
+    _state_keys = ("step", "prev", "step_size")
+
     _array_state = ("prev", "step_size")
 
     def __init__(self, params: ParamsT, lr: float = 1e-2,
