@@ -255,7 +255,7 @@ def restore_checkpoint(path_or_state: str | os.PathLike | Mapping[str, Any], mod
             continue
         try:
             commit = obj._prepare_load_state_dict(state[key])
-        except (RuntimeError, ValueError, KeyError, TypeError) as e:
+        except (RuntimeError, ValueError, KeyError, TypeError, IndexError) as e:
             raise CheckpointError(message + str(e)) from e
         commits.append(commit[0] if isinstance(commit, tuple) else commit)  # Module: + keys
     if rng and state.get("rng"):
