@@ -7,6 +7,7 @@ compiler share the same operations.
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace as _SimpleNamespace
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -673,40 +674,40 @@ class Tensor(_InPlaceMethods, _MoreMethods):
 
     # ------------------------------------------------------------------ arithmetic operators
     def __add__(self, other: Any) -> "Tensor":
-        return _ops.add(self, other)
+        return _plain.add(self, other)
 
     def __radd__(self, other: Any) -> "Tensor":
-        return _ops.add(other, self)
+        return _plain.add(other, self)
 
     def __sub__(self, other: Any) -> "Tensor":
-        return _ops.sub(self, other)
+        return _plain.sub(self, other)
 
     def __rsub__(self, other: Any) -> "Tensor":
-        return _ops.sub(other, self)
+        return _plain.sub(other, self)
 
     def __mul__(self, other: Any) -> "Tensor":
-        return _ops.mul(self, other)
+        return _plain.mul(self, other)
 
     def __rmul__(self, other: Any) -> "Tensor":
-        return _ops.mul(other, self)
+        return _plain.mul(other, self)
 
     def __truediv__(self, other: Any) -> "Tensor":
-        return _ops.div(self, other)
+        return _plain.div(self, other)
 
     def __rtruediv__(self, other: Any) -> "Tensor":
-        return _ops.div(other, self)
+        return _plain.div(other, self)
 
     def __pow__(self, other: Any) -> "Tensor":
-        return _ops.pow(self, other)
+        return _plain.pow(self, other)
 
     def __rpow__(self, other: Any) -> "Tensor":
-        return _ops.pow(other, self)
+        return _plain.pow(other, self)
 
     def __matmul__(self, other: Any) -> "Tensor":
-        return _ops.matmul(self, other)
+        return _plain.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> "Tensor":
-        return _ops.matmul(other, self)
+        return _plain.matmul(other, self)
 
     def __floordiv__(self, other: Any) -> "Tensor":
         return _ops.floor_divide(self, other)
@@ -718,13 +719,13 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         return _ops.remainder(self, other)
 
     def __neg__(self) -> "Tensor":
-        return _ops.neg(self)
+        return _plain.neg(self)
 
     def __pos__(self) -> "Tensor":
         return self
 
     def __abs__(self) -> "Tensor":
-        return _ops.abs(self)
+        return _plain.abs(self)
 
     # comparisons and logic: results are bool tensors with no gradient
     def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
@@ -878,71 +879,71 @@ class Tensor(_InPlaceMethods, _MoreMethods):
 
     # ------------------------------------------------------------------ elementwise methods
     def neg(self) -> "Tensor":
-        return _ops.neg(self)
+        return _plain.neg(self)
 
     def abs(self) -> "Tensor":
-        return _ops.abs(self)
+        return _plain.abs(self)
 
     def pow(self, exponent: Any) -> "Tensor":
-        return _ops.pow(self, exponent)
+        return _plain.pow(self, exponent)
 
     def add(self, other: Any) -> "Tensor":
-        return _ops.add(self, other)
+        return _plain.add(self, other)
 
     def sub(self, other: Any) -> "Tensor":
-        return _ops.sub(self, other)
+        return _plain.sub(self, other)
 
     def mul(self, other: Any) -> "Tensor":
-        return _ops.mul(self, other)
+        return _plain.mul(self, other)
 
     def div(self, other: Any) -> "Tensor":
-        return _ops.div(self, other)
+        return _plain.div(self, other)
 
     def exp(self) -> "Tensor":
-        return _ops.exp(self)
+        return _plain.exp(self)
 
     def log(self) -> "Tensor":
-        return _ops.log(self)
+        return _plain.log(self)
 
     def log1p(self) -> "Tensor":
         return _ops.log1p(self)
 
     def sqrt(self) -> "Tensor":
-        return _ops.sqrt(self)
+        return _plain.sqrt(self)
 
     def square(self) -> "Tensor":
         return _ops.square(self)
 
     def sin(self) -> "Tensor":
-        return _ops.sin(self)
+        return _plain.sin(self)
 
     def cos(self) -> "Tensor":
-        return _ops.cos(self)
+        return _plain.cos(self)
 
     def tanh(self) -> "Tensor":
-        return _ops.tanh(self)
+        return _plain.tanh(self)
 
     def sigmoid(self) -> "Tensor":
-        return _ops.sigmoid(self)
+        return _plain.sigmoid(self)
 
     def relu(self) -> "Tensor":
         return _ops.relu(self)
 
     def maximum(self, other: Any) -> "Tensor":
-        return _ops.maximum(self, other)
+        return _plain.maximum(self, other)
 
     def minimum(self, other: Any) -> "Tensor":
-        return _ops.minimum(self, other)
+        return _plain.minimum(self, other)
 
     def clamp(self, min: Any = None, max: Any = None) -> "Tensor":
-        return _ops.clamp(self, min, max)
+        return _plain.clamp(self, min, max)
 
     def clip(self, min: Any = None, max: Any = None) -> "Tensor":
-        return _ops.clamp(self, min, max)
+        return _plain.clamp(self, min, max)
 
     def where(self, condition: Any, other: Any) -> "Tensor":
         """``self`` where ``condition`` holds, else ``other`` (PyTorch's ``Tensor.where``)."""
-        return _ops.where(condition, self, other)
+        return _plain.where(condition, self, other)
 
     def eq(self, other: Any) -> "Tensor":
         return _ops.eq(self, other)
@@ -970,39 +971,39 @@ class Tensor(_InPlaceMethods, _MoreMethods):
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
-        return _ops.sum(self, dim, keepdim, **kw)
+        return _plain.sum(self, dim, keepdim, **kw)
 
     def mean(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
-        return _ops.mean(self, dim, keepdim, **kw)
+        return _plain.mean(self, dim, keepdim, **kw)
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
             **kw: Any) -> "Tensor":
-        return _ops.var(self, dim, unbiased, keepdim, **kw)
+        return _plain.var(self, dim, unbiased, keepdim, **kw)
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
             **kw: Any) -> "Tensor":
-        return _ops.std(self, dim, unbiased, keepdim, **kw)
+        return _plain.std(self, dim, unbiased, keepdim, **kw)
 
     def max(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
-        return _ops.max(self, dim, keepdim, **kw)
+        return _plain.max(self, dim, keepdim, **kw)
 
     def min(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
-        return _ops.min(self, dim, keepdim, **kw)
+        return _plain.min(self, dim, keepdim, **kw)
 
     def amax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
-        return _ops.amax(self, dim, keepdim, **kw)
+        return _plain.amax(self, dim, keepdim, **kw)
 
     def amin(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
-        return _ops.amin(self, dim, keepdim, **kw)
+        return _plain.amin(self, dim, keepdim, **kw)
 
     def argmax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
-        return _ops.argmax(self, dim, keepdim, **kw)
+        return _plain.argmax(self, dim, keepdim, **kw)
 
     def argmin(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
-        return _ops.argmin(self, dim, keepdim, **kw)
+        return _plain.argmin(self, dim, keepdim, **kw)
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
-        return _ops.logsumexp(self, dim, keepdim, **kw)
+        return _plain.logsumexp(self, dim, keepdim, **kw)
 
     def softmax(self, dim: int = -1, **kw: Any) -> "Tensor":
         return _ops.softmax(self, dim, **kw)
@@ -1146,10 +1147,10 @@ class Tensor(_InPlaceMethods, _MoreMethods):
 
     # ------------------------------------------------------------------ linear algebra
     def matmul(self, other: Any) -> "Tensor":
-        return _ops.matmul(self, other)
+        return _plain.matmul(self, other)
 
     def mm(self, other: Any) -> "Tensor":
-        return _ops.mm(self, other)
+        return _plain.mm(self, other)
 
     def dot(self, other: Any) -> "Tensor":
         return _ops.dot(self, other)
@@ -1215,21 +1216,21 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         return _ops.equal(self, other)
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
-        return _ops.cumsum(self, dim, dtype=dtype)
+        return _plain.cumsum(self, dim, dtype=dtype)
 
     def cumprod(self, dim: int, *, dtype: Any = None) -> "Tensor":
         return _ops.cumprod(self, dim, dtype=dtype)
 
     def prod(self, dim: int | None = None, keepdim: bool = False, *,
              dtype: Any = None) -> "Tensor":
-        return _ops.prod(self, dim, keepdim, dtype=dtype)
+        return _plain.prod(self, dim, keepdim, dtype=dtype)
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False,
              dtype: Any = None) -> "Tensor":
         return _ops.norm(self, p, dim, keepdim, dtype=dtype)
 
     def bmm(self, mat2: Any) -> "Tensor":
-        return _ops.bmm(self, mat2)
+        return _plain.bmm(self, mat2)
 
     def mv(self, vec: Any) -> "Tensor":
         return _ops.mv(self, vec)
@@ -1273,7 +1274,7 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         return _ops.clamp_max(self, max)
 
     def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> "Tensor":
-        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+        return _plain.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> "Tensor":
         return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
@@ -1442,4 +1443,12 @@ def _set_grad(t: Tensor, value: "Tensor | None") -> None:
 
 
 from . import ops as _ops  # noqa: E402  (the op library needs Tensor defined first)
+# The methods call the op functions without their ``out=`` layer (ops._util.with_out, which
+# functools.wraps keeps as __wrapped__): a method has no ``out``, and the operators are the
+# library's hottest path.
+_plain = _SimpleNamespace(**{name: getattr(_ops, name).__wrapped__ for name in (
+    "add", "sub", "mul", "div", "neg", "pow", "abs", "where", "exp", "log", "sqrt", "sin",
+    "cos", "tanh", "sigmoid", "maximum", "minimum", "clamp", "matmul", "mm", "bmm", "addmm",
+    "sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin",
+    "logsumexp", "cumsum", "prod", "cat", "stack")})
 from .ops._util import shape_arg as _shape_arg  # noqa: E402

@@ -3,7 +3,7 @@
 One file per family; each op is a ``Function`` subclass (forward on arrays, backward on
 tensors) and a function with PyTorch's name and signature.
 """
-from ._util import index_arrays, normalize_dim
+from ._util import index_arrays, normalize_dim, with_out
 from .arithmetic import (abs, add, div, eq, floor_divide, ge, gt, le, logical_and, logical_not,
                          logical_or, logical_xor, lt, mul, ne, neg, pow, remainder, square, sub,
                          where)
@@ -67,6 +67,18 @@ from .inplace import (abs_, acos_, acosh_, addmv_, adjoint, arccos_, arccosh_, a
                       neg_, negative_, numel, positive, rad2deg_, reciprocal_, relu_, resize_as_,
                       round_, rsqrt_, sigmoid_, sin_, sinc_, sinh_, sqrt_, square_, tan_, tanh_,
                       trunc_, xlogy_, zero_)
+
+# PyTorch's out= keyword (ops._util.with_out) on the public functions, added here where the
+# public API is assembled: the library's own calls, inside the op library and from Tensor's
+# methods, go to the plain functions and pay nothing for it.
+(add, sub, mul, div, neg, pow, abs, where, exp, log, sqrt, sin, cos, tanh, sigmoid, maximum,
+ minimum, clamp, matmul, mm, bmm, addmm, sum, mean, var, std, max, min, amax, amin, argmax,
+ argmin, logsumexp, cumsum, prod, cat, stack, multiply, subtract, negative, absolute, clip,
+ concatenate, concat) = map(with_out, (
+    add, sub, mul, div, neg, pow, abs, where, exp, log, sqrt, sin, cos, tanh, sigmoid, maximum,
+    minimum, clamp, matmul, mm, bmm, addmm, sum, mean, var, std, max, min, amax, amin, argmax,
+    argmin, logsumexp, cumsum, prod, cat, stack, multiply, subtract, negative, absolute, clip,
+    concatenate, concat))
 
 __all__ = [
     "abs", "add", "div", "eq", "floor_divide", "ge", "gt", "le", "logical_and", "logical_not",

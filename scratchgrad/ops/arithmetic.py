@@ -10,7 +10,7 @@ from ..backend import get_array_module
 from ..function import Function, array_op, binary_operands
 from ..tensor import Tensor
 from .shape import sum_to
-from ._util import broadcast_error, quiet, to_tensor, with_out
+from ._util import broadcast_error, quiet, to_tensor
 
 
 class Add(Function):
@@ -126,7 +126,6 @@ class Remainder(Function):
         return sum_to(gy, a._data.shape), sum_to(-gy * q, b._data.shape)
 
 
-@with_out
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """Elementwise ``input + alpha * other`` with broadcasting.
 
@@ -136,17 +135,20 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     >>> sg.add(sg.tensor([1.0, 2.0]), sg.tensor([1.0, 1.0]), alpha=2)
     tensor([3., 4.])
     """
-    a, b = binary_operands(input, _scaled(input, other, alpha, "add"))
+    if alpha != 1:  # checked inline: add and sub are the hottest ops
+        other = _scaled(input, other, alpha, "add")
+    a, b = binary_operands(input, other)
     try:
         return Add()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
         raise broadcast_error("add (+)", a, b) or e from None
 
 
-@with_out
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """Elementwise ``input - alpha * other`` with broadcasting."""
-    a, b = binary_operands(input, _scaled(input, other, alpha, "sub"))
+    if alpha != 1:  # checked inline: add and sub are the hottest ops
+        other = _scaled(input, other, alpha, "sub")
+    a, b = binary_operands(input, other)
     try:
         return Sub()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
@@ -155,7 +157,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
 
 def _scaled(input: Any, other: Any, alpha: Any, op: str) -> Any:
     """``alpha * other`` for add and sub; integer and bool tensors refuse a float alpha."""
-    if isinstance(alpha, bool) or alpha == 1:
+    if isinstance(alpha, bool):
         return other
     kinds = [(t._data if isinstance(t, Tensor) else np.asarray(t)).dtype.kind
              for t in (input, other)]
@@ -165,7 +167,6 @@ def _scaled(input: Any, other: Any, alpha: Any, op: str) -> Any:
     return mul(other, alpha)
 
 
-@with_out
 def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise ``input * other`` with broadcasting."""
     a, b = binary_operands(input, other)
@@ -175,7 +176,6 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
         raise broadcast_error("mul (*)", a, b) or e from None
 
 
-@with_out
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
     """True division ``input / other``; integer inputs give float32 (as in PyTorch).
     ``rounding_mode="floor"`` is :func:`floor_divide`, ``"trunc"`` rounds toward zero; both
@@ -202,13 +202,11 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
         raise broadcast_error("div (/)", a, b) or e from None
 
 
-@with_out
 def neg(input: Any) -> Tensor:  # noqa: A002
     """``-input``."""
     return Neg()(to_tensor(input))
 
 
-@with_out
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002  (PyTorch's names)
     """``a ** b``; ``b`` may be a Python number or a tensor.
 
@@ -228,7 +226,6 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002  (PyTorch's nam
         raise broadcast_error("pow (**)", a, b) or e from None
 
 
-@with_out
 def abs(input: Any) -> Tensor:  # noqa: A001,A002
     """Elementwise absolute value; its gradient at 0 is 0."""
     return Abs()(to_tensor(input))
@@ -351,7 +348,6 @@ def _is_bool(a: Any, b: Any) -> bool:
                for t in (a, b))
 
 
-@with_out
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """Pick ``input`` where ``condition`` holds, else ``other`` (all three broadcast).
 

@@ -15,7 +15,7 @@ from ..tensor import Tensor
 from .arithmetic import abs as _abs
 from .arithmetic import _rsqrt, where
 from .shape import sum_to
-from ._util import broadcast_error, quiet, to_float_tensor, to_tensor, with_out
+from ._util import broadcast_error, quiet, to_float_tensor, to_tensor
 
 
 class Exp(Function):
@@ -168,7 +168,6 @@ class NormalCDF(Function):
         return gy * exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
 
 
-@with_out
 def exp(input: Any) -> Tensor:  # noqa: A002
     """Elementwise e**x.
 
@@ -179,43 +178,36 @@ def exp(input: Any) -> Tensor:  # noqa: A002
     return Exp()(to_float_tensor(input))
 
 
-@with_out
 def log(input: Any) -> Tensor:  # noqa: A002
     """Natural logarithm."""
     return Log()(to_float_tensor(input))
 
 
-@with_out
 def log1p(input: Any) -> Tensor:  # noqa: A002
     """log(1 + x), accurate for small x."""
     return Log1p()(to_float_tensor(input))
 
 
-@with_out
 def sqrt(input: Any) -> Tensor:  # noqa: A002
     """Square root."""
     return Sqrt()(to_float_tensor(input))
 
 
-@with_out
 def sin(input: Any) -> Tensor:  # noqa: A002
     """Sine."""
     return Sin()(to_float_tensor(input))
 
 
-@with_out
 def cos(input: Any) -> Tensor:  # noqa: A002
     """Cosine."""
     return Cos()(to_float_tensor(input))
 
 
-@with_out
 def tanh(input: Any) -> Tensor:  # noqa: A002
     """Hyperbolic tangent."""
     return Tanh()(to_float_tensor(input))
 
 
-@with_out
 def sigmoid(input: Any) -> Tensor:  # noqa: A002
     """The logistic function 1 / (1 + e**-x), stable for large |x|.
 
@@ -333,7 +325,6 @@ class Clamp(Function):
         return gy * Tensor._make(mask)
 
 
-@with_out
 def maximum(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise maximum of two tensors (broadcasting)."""
     a, b = binary_operands(input, other)
@@ -343,7 +334,6 @@ def maximum(input: Any, other: Any) -> Tensor:  # noqa: A002
         raise broadcast_error("maximum", a, b) or e from None
 
 
-@with_out
 def minimum(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise minimum of two tensors (broadcasting)."""
     a, b = binary_operands(input, other)
@@ -353,7 +343,6 @@ def minimum(input: Any, other: Any) -> Tensor:  # noqa: A002
         raise broadcast_error("minimum", a, b) or e from None
 
 
-@with_out
 def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit values to [min, max]; either bound may be None, a number or a tensor.
 

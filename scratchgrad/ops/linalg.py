@@ -9,7 +9,7 @@ import numpy as np
 from ..backend import get_array_module
 from ..function import Function, as_tensor_like, binary_operands
 from ..tensor import Tensor
-from ._util import constant_array, normalize_dim, quiet, same_dtype, to_tensor, with_out
+from ._util import constant_array, normalize_dim, quiet, same_dtype, to_tensor
 from .shape import broadcast_to, reshape, sum_to, transpose
 
 
@@ -52,7 +52,6 @@ def _operand_like(value: Any, like: Tensor) -> Tensor:
     return t
 
 
-@with_out
 def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Matrix product with NumPy's rules: 1-D operands are promoted to a row or column and
     the added dimension removed afterwards; leading dimensions broadcast. Both operands must
@@ -88,7 +87,6 @@ def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
     return reshape(y, shape)
 
 
-@with_out
 def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Product of two matrices (2-D only; see :func:`matmul` for the general form)."""
     return _mm(input, mat2, "mm")
@@ -115,7 +113,6 @@ def dot(a: Any, b: Any) -> Tensor:
     return matmul(a, b)
 
 
-@with_out
 def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002
     """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p); no broadcasting.
 
@@ -457,7 +454,6 @@ def _scaled_sum(op: str, input: Tensor, prod: Tensor, beta: Any, alpha: Any) -> 
     return broadcast_to(out + (input if beta == 1 else input * beta), prod.shape)
 
 
-@with_out
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1,  # noqa: A002
           alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` for 2-D ``mat1`` and ``mat2``; ``input``

@@ -12,7 +12,7 @@ from ..backend import get_array_module, put_along_axis
 from ..function import Function, array_op
 from ..tensor import Tensor
 from .shape import broadcast_to, reshape
-from ._util import normalize_dim, quiet, reduce_axes, to_float_tensor, to_tensor, with_out
+from ._util import normalize_dim, quiet, reduce_axes, to_float_tensor, to_tensor
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -168,7 +168,6 @@ def _require_float(x: Tensor, op: str) -> None:
                         f"x.float().{op}(...)")
 
 
-@with_out
 def sum(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
         keepdims: Any = None, dtype: Any = None) -> Tensor:
     """Sum over ``dim`` (all dimensions when None).
@@ -186,7 +185,6 @@ def sum(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     return Sum(axes, keep)(x)
 
 
-@with_out
 def mean(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
          keepdims: Any = None, dtype: Any = None) -> Tensor:
     """Arithmetic mean over ``dim``."""
@@ -204,7 +202,6 @@ def _correction(unbiased: Any, correction: Any) -> float:
     return 1.0 if unbiased is None or unbiased else 0.0
 
 
-@with_out
 def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
     """Variance over ``dim``; by default with Bessel's correction (divide by n - 1).
@@ -223,7 +220,6 @@ def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
     return ss * (1.0 / denom) if denom else ss * float("nan")
 
 
-@with_out
 def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
         correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
     """Standard deviation over ``dim`` (square root of :func:`var`). Its gradient where the
@@ -269,7 +265,6 @@ def _max_min(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: 
     return values_indices(values, array_op(arg, x))
 
 
-@with_out
 def max(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001,A002
         keepdims: Any = None) -> Any:
     """The largest value; with ``dim``, a ``(values, indices)`` pair; with a tensor as second
@@ -282,14 +277,12 @@ def max(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     return _max_min(input, dim, keepdim, axis, keepdims, False)
 
 
-@with_out
 def min(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001,A002
         keepdims: Any = None) -> Any:
     """The smallest value; see :func:`max` for the forms."""
     return _max_min(input, dim, keepdim, axis, keepdims, True)
 
 
-@with_out
 def amax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
          keepdims: Any = None) -> Tensor:
     """Maximum over ``dim`` (ties share the gradient evenly).
@@ -303,7 +296,6 @@ def amax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None
     return Max(axes, keep, True, False)(x)
 
 
-@with_out
 def amin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
          keepdims: Any = None) -> Tensor:
     """Minimum over ``dim`` (ties share the gradient evenly)."""
@@ -335,21 +327,18 @@ def _arg(x: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any, is_min: bool
     return array_op(arg, x)
 
 
-@with_out
 def argmax(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
            keepdims: Any = None) -> Tensor:
     """Index of the largest value (over the flattened tensor when ``dim`` is None)."""
     return _arg(input, dim, keepdim, axis, keepdims, False)
 
 
-@with_out
 def argmin(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
            keepdims: Any = None) -> Tensor:
     """Index of the smallest value."""
     return _arg(input, dim, keepdim, axis, keepdims, True)
 
 
-@with_out
 def logsumexp(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A002
               keepdims: Any = None) -> Tensor:
     """log(sum(exp(x))) over ``dim``, without overflow.
@@ -521,7 +510,6 @@ def _one_dim(dim: Any, op: str) -> int:
     return int(dim)
 
 
-@with_out
 def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """Running sum along ``dim``; bools and integers give int64 unless ``dtype`` is given.
 
@@ -552,7 +540,6 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     return CumProd(d)(x) if x.ndim else clone(x)
 
 
-@with_out
 def prod(input: Any, dim: int | None = None, keepdim: bool = False, *,  # noqa: A002
          dtype: Any = None) -> Tensor:
     """Product of all elements, or along one ``dim``. The gradient is exact with zeros in the

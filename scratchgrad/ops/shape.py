@@ -11,8 +11,7 @@ from .. import _config
 from ..backend import add_at, get_array_module
 from ..function import Function, as_tensor_like
 from ..tensor import Tensor
-from ._util import (constant_array, index_arrays, normalize_dim, quiet, shape_arg, to_tensor,
-                    with_out)
+from ._util import constant_array, index_arrays, normalize_dim, quiet, shape_arg, to_tensor
 
 
 class Reshape(Function):
@@ -464,7 +463,6 @@ def _check_same(tensors: Sequence[Tensor], axis: int, op: str, stacked: bool) ->
                              f"{ref}; expected {what}")
 
 
-@with_out
 def cat(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Tensor:
     """Join tensors along an existing dimension.
 
@@ -488,7 +486,6 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Tensor:
 concatenate = cat
 
 
-@with_out
 def stack(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Tensor:
     """Join tensors of equal shape along a new dimension."""
     if axis is not None:
