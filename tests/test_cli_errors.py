@@ -532,7 +532,8 @@ def test_python_m_scratchgrad(argv, code, needle, files, tmp_path):
 
 
 def test_ctrl_c_in_a_real_run_is_one_line(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    # faulthandler: if the process hangs, SIGABRT makes it print where each thread is
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     proc = subprocess.Popen([sys.executable, "-m", "scratchgrad", "train", "--dataset", "spiral",
                              "--epochs", "100000", "--out", str(tmp_path / "run")], cwd=tmp_path,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -541,7 +542,12 @@ def test_ctrl_c_in_a_real_run_is_one_line(tmp_path):
             if line.startswith("epoch 1/"):
                 break
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            out, err = proc.communicate(timeout=60)
+            pytest.fail(f"the run did not end after Ctrl-C; its threads:\n{err}")
     finally:
         proc.kill()
     assert proc.returncode == 130, err

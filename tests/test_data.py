@@ -239,6 +239,38 @@ def test_closing_an_iterator_whose_thread_never_started():
     assert it._thread is None and it._stop.is_set()
 
 
+def test_closing_while_the_interpreter_shuts_down_does_not_wait(monkeypatch):
+    """At interpreter exit, a daemon thread that wakes up is stopped without ever being
+    marked finished, so joining it would hang the exit (a Ctrl-C'd run that never ends).
+    During shutdown close() must not wait for the thread; here the thread is kept busy in
+    a batch so that a join would block."""
+    entered, release = threading.Event(), threading.Event()
+
+    class Slow(Dataset):
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            entered.set()
+            release.wait(60)
+            return np.float32(i)
+
+    it = iter(DataLoader(Slow(), batch_size=2))
+    assert entered.wait(30)  # the prefetch thread is inside a batch
+    monkeypatch.setattr(sys, "is_finalizing", lambda: True)
+    closer = threading.Thread(target=it.close)
+    closer.start()
+    closer.join(30)
+    blocked = closer.is_alive()
+    release.set()  # let the prefetch thread finish its batch and see the stop flag
+    closer.join()
+    monkeypatch.undo()
+    for t in _prefetch_threads():
+        t.join(30)
+    assert not blocked, "close() waited for the prefetch thread during interpreter shutdown"
+    assert not _prefetch_threads()
+
+
 def test_dropping_the_iterator_early_stops_the_thread():
     loader = DataLoader(Counting(1000), batch_size=2)
     for k, _ in enumerate(loader):

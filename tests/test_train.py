@@ -155,6 +155,38 @@ def test_nan_loss_is_reported():
         _trainer(model).fit([(x, sg.tensor([0]))], epochs=1)
 
 
+def test_ctrl_c_in_fit_or_evaluate_stops_the_loaders_thread_at_once():
+    """The epoch's iterator is closed when Ctrl-C (or any error) leaves the loop, not left
+    for the garbage collector, which may reach it only at interpreter exit."""
+    import gc
+    import threading
+
+    def prefetch_threads():
+        return [t for t in threading.enumerate() if t.name == "DataLoader-prefetch"]
+
+    class Interrupting(nn.CrossEntropyLoss):
+        def forward(self, out, y):
+            raise KeyboardInterrupt
+
+    class Keeping(DataLoader):  # holds on to its iterator, as a loader may
+        def __iter__(self):
+            self.last = super().__iter__()
+            return self.last
+
+    train = Keeping(Spiral(num_samples_per_class=60, seed=0), batch_size=32)
+    val = Keeping(Spiral(num_samples_per_class=30, seed=1), batch_size=90)
+    trainer = Trainer(_model(), Interrupting(), optim.SGD(_model().parameters()),
+                      progress=False)
+    gc.disable()  # the iterator must be closed without the collector's help
+    try:
+        for run in (lambda: trainer.fit(train, epochs=1), lambda: trainer.evaluate(val)):
+            with pytest.raises(KeyboardInterrupt):
+                run()
+            assert not prefetch_threads()
+    finally:
+        gc.enable()
+
+
 def test_bad_batch_shape_is_reported():
     with pytest.raises(ValueError, match=r"pair \(inputs, targets\)"):
         _trainer(nn.Linear(2, 3)).fit([(sg.randn(1, 2),)], epochs=1)

@@ -410,8 +410,11 @@ class _SingleProcessIter:
         self._stop.set()
         self._tasks.put(None)
         # A Ctrl-C inside Thread.start() can leave a thread that is not started yet: it sees
-        # the stop flag when it runs, and joining it now would raise RuntimeError.
-        if thread is not threading.current_thread() and thread.is_alive():
+        # the stop flag when it runs, and joining it now would raise RuntimeError. While the
+        # interpreter shuts down, a daemon thread that wakes up is stopped for good without
+        # ever marking itself finished, so a join then could wait forever: it is left alone.
+        if (thread is not threading.current_thread() and thread.is_alive()
+                and not sys.is_finalizing()):
             thread.join()
 
     def __del__(self) -> None:

@@ -30,11 +30,12 @@ one: the final weights are bit-identical.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
 import time
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -144,6 +145,20 @@ def _split_batch(batch: Any) -> tuple[Any, Any]:
 
 def _num_samples(x: Any) -> int:
     return int(x.shape[0]) if hasattr(x, "shape") and len(x.shape) else len(x)
+
+
+@contextlib.contextmanager
+def _batches(loader: Iterable[Any]) -> Iterator[Iterator[Any]]:
+    """Iterate ``loader`` for one pass and close the iterator at the end, also on an error
+    or Ctrl-C: a loader's background work (a prefetch thread, worker processes) stops then,
+    not whenever the garbage collector reaches the iterator."""
+    batches = iter(loader)
+    try:
+        yield batches
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
 
 
 class _Progress:
@@ -386,28 +401,29 @@ class Trainer:
                      progress: _Progress) -> dict[str, Any]:
         self.model.train()
         metrics = self._metrics()
-        total_loss, seen = 0.0, 0
         progress.start(epoch, epochs, len(loader) if hasattr(loader, "__len__") else None)
         began = time.perf_counter()
-        for batch in loader:
-            x, y = _split_batch(batch)
-            x, y = self._to_device(x), self._to_device(y)
-            out, loss = self._train_step(x, y)
-            n = _num_samples(y)
-            value = float(loss.item())
-            if not math.isfinite(value):
-                raise FloatingPointError(f"fit: the loss became {value} in epoch {epoch} after "
-                                         f"{seen} samples; lower the learning rate or check "
-                                         "the data")
-            total_loss += value * n
-            seen += n
-            for m in metrics:
-                m.update(out._data, y._data if isinstance(y, Tensor) else y)
-            if progress.bar is not None:
-                shown = {"loss": total_loss / seen}
-                shown.update({m.name: m.compute() for m in metrics})
-                shown["samples_per_s"] = seen / max(time.perf_counter() - began, 1e-9)
-                progress.batch(shown)
+        total_loss, seen = 0.0, 0
+        with _batches(loader) as batches:
+            for batch in batches:
+                x, y = _split_batch(batch)
+                x, y = self._to_device(x), self._to_device(y)
+                out, loss = self._train_step(x, y)
+                n = _num_samples(y)
+                value = float(loss.item())
+                if not math.isfinite(value):
+                    raise FloatingPointError(f"fit: the loss became {value} in epoch {epoch} "
+                                             f"after {seen} samples; lower the learning rate "
+                                             "or check the data")
+                total_loss += value * n
+                seen += n
+                for m in metrics:
+                    m.update(out._data, y._data if isinstance(y, Tensor) else y)
+                if progress.bar is not None:
+                    shown = {"loss": total_loss / seen}
+                    shown.update({m.name: m.compute() for m in metrics})
+                    shown["samples_per_s"] = seen / max(time.perf_counter() - began, 1e-9)
+                    progress.batch(shown)
         if seen == 0:
             raise ValueError(f"fit: the train loader yielded no batches in epoch {epoch}")
         row = {"loss": total_loss / seen}
@@ -506,8 +522,8 @@ class Trainer:
         metrics = self._metrics()
         total_loss, seen = 0.0, 0
         try:
-            with no_grad():
-                for batch in loader:
+            with no_grad(), _batches(loader) as batches:
+                for batch in batches:
                     x, y = _split_batch(batch)
                     x, y = self._to_device(x), self._to_device(y)
                     out = self.model(x)
