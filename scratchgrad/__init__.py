@@ -82,6 +82,9 @@ from . import linalg  # noqa: E402
 from .linalg import det, inv as inverse, matrix_power, slogdet  # noqa: E402
 from . import jit  # noqa: E402
 from .jit import compile  # noqa: E402,A004  (PyTorch's name: torch.compile)
+from . import kernels  # noqa: E402
+
+kernels._load()  # the kernel modules register themselves for the ops above
 
 float = float32  # noqa: A001  (PyTorch's aliases: sg.float, sg.double, sg.long)
 double = float64
@@ -97,7 +100,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "autograd", "cuda", "accelerator", "backends", "onnx", "utils", "data", "graph", "nn",
-    "optim", "train", "jit", "compile", "serialization",
+    "optim", "train", "jit", "compile", "serialization", "kernels",
     "save", "load", "enable_grad", "inference_mode", "is_grad_enabled", "no_grad",
     "set_grad_enabled", "device", "Size",
     "get_default_device", "set_default_device", "arange", "as_tensor", "empty", "empty_like",

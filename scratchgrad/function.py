@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from . import _config
+from . import kernels as _kernels
+from .kernels import _FORWARD
 from .tensor import Tensor, _VersionCounter, get_default_dtype, int64
 
 _state = _config._state
@@ -67,8 +69,9 @@ class Function:
     def __call__(self, *inputs: Tensor) -> Any:
         if _state.tracer is not None:  # scratchgrad.compile is recording this call
             return _state.tracer.call(self, inputs)
+        xs = [x._data for x in inputs]
         try:
-            ys = self.forward(*[x._data for x in inputs])
+            ys = self.run_forward(*xs)
         except (ValueError, IndexError, TypeError) as e:
             _check_same_device(self, inputs)  # CuPy refuses NumPy inputs with a TypeError
             raise _input_error(self, inputs, e) from None
@@ -131,6 +134,13 @@ class Function:
 
     def forward(self, *xs: Any) -> Any:
         raise NotImplementedError
+
+    def run_forward(self, *xs: Any) -> Any:
+        """The forward dispatch point: a kernel registered for this op that accepts these
+        arrays (:mod:`scratchgrad.kernels`), else the op's own ``forward``. A call runs this,
+        and so does the compiler's replay."""
+        kernel = _FORWARD.get(type(self)) and _kernels.forward_for(self, list(xs))
+        return self.forward(*xs) if kernel is None else kernel(self, *xs)
 
     def backward(self, *gys: Tensor) -> Any:
         raise NotImplementedError(f"{type(self).__name__} is not differentiable")

@@ -16,6 +16,7 @@ import numpy as np
 from .. import _config
 from ..backend import get_array_module
 from ..function import Function as _Node
+from ..kernels import _BACKWARD, backward_for
 from ..tensor import Tensor, _VersionCounter
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "Variable", "functional", "gradcheck",
@@ -122,7 +123,7 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                 raise RuntimeError(_SECOND_TIME.format(name=_node_name(fn)))
             if fn.reads_values and fn._stamp != _VersionCounter.last:
                 _check_versions(fn)  # something changed in place since fn's forward
-            gxs = fn.backward(*gys) if tracer is None else tracer.backward(fn, gys)
+            gxs = vjp(fn, gys, create_graph) if tracer is None else tracer.backward(fn, gys)
             if not retain_graph:
                 fn._released = True
                 if fn.saved_attributes and tracer is None:
@@ -141,6 +142,22 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                         f"{type(fn).__name__}.backward returned a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape} (a bug in that op)")
                 accumulate(x, gx)
+
+
+def vjp(fn: _Node, gys: list, create_graph: bool = False) -> Any:
+    """The backward dispatch point: ``fn``'s input gradients for the upstream gradients
+    ``gys``. A first-order pass (no graph of the gradients is built) uses a kernel registered
+    for the op when one accepts these arrays (:mod:`scratchgrad.kernels`); otherwise, and
+    always with ``create_graph``, the op's own ``backward`` in Tensor ops."""
+    if not create_graph and type(fn) in _BACKWARD:
+        arrays = [None if g is None else g._data for g in gys]
+        kernel = backward_for(fn, arrays)
+        if kernel is not None:
+            gxs = kernel(fn, *arrays)
+            if type(gxs) is not tuple:
+                return None if gxs is None else Tensor._make(gxs)
+            return tuple(None if g is None else Tensor._make(g) for g in gxs)
+    return fn.backward(*gys)
 
 
 _SECOND_TIME = (

@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import _config
 from .. import fused as _fused
-from ..autograd import to_leaf
+from ..autograd import to_leaf, vjp
 from ..ops import arithmetic as _ar
 from ..ops import conv as _conv
 from ..ops import elementwise as _el
@@ -143,7 +143,7 @@ class Program:
             if (node.kind == "call" and node.key is not None and id(node) not in has_vjp
                     and not node.attrs and node.ins and all(self.sources[v][0] == "const" and v not in mutated
                                          for v in node.ins)):
-                ys = node.fn.forward(*[self.sources[v][1] for v in node.ins])
+                ys = node.fn.run_forward(*[self.sources[v][1] for v in node.ins])
                 ys = ys if node.multi else (ys,)
                 for v, y in zip(node.outs, ys):
                     self.sources[v] = ("const", np.asarray(y) if isinstance(y, np.generic) else y)
@@ -549,7 +549,7 @@ class Program:
 
     def _plain_call_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
         fn, ins, outs, multi = node.fn, node.ins, node.outs, node.multi
-        forward = fn.forward
+        forward = fn.run_forward
         if i in self.inplace:
             pos = self.inplace[i]
             o = outs[0]
@@ -659,7 +659,7 @@ class Program:
         another dtype) take the ops' own arithmetic."""
         relu = self._linear_relu[id(node)]
         (x, w, b), (h_v,), (y_v,) = node.ins, node.outs, relu.outs
-        forward, relu_forward = node.fn.forward, relu.fn.forward
+        forward, relu_forward = node.fn.run_forward, relu.fn.run_forward
         # Without backward rules reading h, ReLU may overwrite it (as the in-place planning
         # would do for the plain ReLU step).
         in_place = not any(n.kind == "vjp" and n.fn in (node, relu) for n in self.nodes)
@@ -717,7 +717,7 @@ class Program:
     def _linear_loss_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
         """Linear's forward without the bias, which the fused loss after it adds; other
         arrays (CuPy, a bias of another dtype) get it added here, as Linear does."""
-        slot, forward = self._linear_loss[id(node)], node.fn.forward
+        slot, forward = self._linear_loss[id(node)], node.fn.run_forward
         (x, w, b), (h_v,) = node.ins, node.outs
 
         def step(env: list) -> None:
@@ -776,7 +776,7 @@ class Program:
                 t._data = env[v]
             fn.inputs = inputs
             fn.outputs = out_refs
-            gxs = fn.backward(*gys)
+            gxs = vjp(fn, gys)
             if not multi:
                 gxs = (gxs,)
             for v, g in zip(outs, gxs):

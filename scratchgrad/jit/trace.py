@@ -35,7 +35,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _config
-from ..autograd import to_leaf
+from ..autograd import to_leaf, vjp
 from ..tensor import Tensor, _set_grad
 
 _state = _config._state
@@ -281,7 +281,7 @@ class Tracer:
         ins = [None if g is None else self.value_of(g) for g in gys]
         _state.tracer = None
         try:
-            gxs = fn.backward(*gys)
+            gxs = vjp(fn, gys)
         finally:
             _state.tracer = self
         multi = type(gxs) is tuple

@@ -1,0 +1,1 @@
+"""The kernel modules, one per kind of acceleration; importing one registers its kernels."""
