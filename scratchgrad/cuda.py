@@ -96,7 +96,7 @@ def kernels_enabled() -> bool:
     >>> sg.cuda.kernels_enabled() in (True, False)
     True
     """
-    from . import _cuda_kernels
+    from .kernels import cuda_source as _cuda_kernels
 
     return _cuda_kernels.enabled()
 

@@ -22,7 +22,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from _hostkernels import bindings  # noqa: E402  (parameters bound as ElementwiseKernel does)
-from scratchgrad import _cuda_kernels  # noqa: E402
+from scratchgrad.kernels import cuda_source as _cuda_kernels  # noqa: E402
 
 # Parameters the GPU paths pass as Python ints (everything else is an array).
 SCALARS = {"C", "H", "W", "KH", "KW", "OH", "OW", "sh", "sw", "pt", "pl", "dh", "dw", "M"}

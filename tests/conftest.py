@@ -41,7 +41,7 @@ def torch():
 def fused_kernels():
     """scratchgrad.fused, when its Numba kernels can run; skips otherwise, except in CI (when
     ``CI`` is set, Numba comes with the test extra and must be there)."""
-    from scratchgrad import fused
+    from scratchgrad.kernels import numba_cpu as fused
 
     if not fused.available():
         if os.environ.get("CI") and os.environ.get("SCRATCHGRAD_FUSED", "1") != "0":

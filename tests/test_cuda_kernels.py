@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import scratchgrad as sg
-from scratchgrad import _cuda_kernels, _gpu_ops
+from scratchgrad.kernels import cuda_source as _cuda_kernels, cupy as _gpu_ops
 from scratchgrad.ops import conv as C
 from scratchgrad.ops import nn as N
 

@@ -199,7 +199,7 @@ CONV_GEOMETRIES = [  # (x shape, W shape, stride, padding (t, b, l, r), dilation
 
 @pytest.mark.parametrize("geom", CONV_GEOMETRIES, ids=lambda g: f"{g[0]}-{g[1]}-s{g[2]}")
 def test_gpu_conv_path_matches_the_cpu_conv(geom):
-    from scratchgrad import _gpu_ops
+    from scratchgrad.kernels import cupy as _gpu_ops
     from scratchgrad.ops import conv as C
 
     xs, ws, stride, padding, dilation, groups = geom
@@ -225,7 +225,7 @@ def test_gpu_conv_path_matches_the_cpu_conv(geom):
 
 
 def test_gpu_col2im_is_the_adjoint_of_im2col():
-    from scratchgrad import _gpu_ops
+    from scratchgrad.kernels import cupy as _gpu_ops
     from scratchgrad.ops import conv as C
 
     rng = np.random.default_rng(1)
@@ -238,7 +238,7 @@ def test_gpu_col2im_is_the_adjoint_of_im2col():
 
 
 def test_gpu_embedding_scatter_matches_the_cpu():
-    from scratchgrad import _gpu_ops
+    from scratchgrad.kernels import cupy as _gpu_ops
     from scratchgrad.ops.nn import _scatter_rows
 
     rng = np.random.default_rng(2)
@@ -250,7 +250,7 @@ def test_gpu_embedding_scatter_matches_the_cpu():
 
 
 def test_kernels_switch_off_with_the_env_var(monkeypatch):
-    from scratchgrad import _cuda_kernels
+    from scratchgrad.kernels import cuda_source as _cuda_kernels
 
     monkeypatch.setenv("SCRATCHGRAD_CUDA_KERNELS", "0")
     assert not sg.cuda.kernels_enabled() and _cuda_kernels.get("im2col") is None

@@ -325,7 +325,7 @@ def test_default_fuses_only_groups_worth_loading_numba_for(monkeypatch, fused_ke
 
 
 def test_fused_option_is_checked(monkeypatch):
-    from scratchgrad import fused
+    from scratchgrad.kernels import numba_cpu as fused
 
     w = [sg.Parameter(sg.ones(3))]
     with pytest.raises(TypeError, match="fused should be None, True or False, got 'yes'"):

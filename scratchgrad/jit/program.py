@@ -33,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _config
-from .. import fused as _fused
+from ..kernels import numba_cpu as _fused
 from ..autograd import to_leaf, vjp
 from ..ops import arithmetic as _ar
 from ..ops import conv as _conv

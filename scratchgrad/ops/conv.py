@@ -41,8 +41,9 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import _config, _gpu_ops
-from .. import fused as _fused
+from .. import _config
+from ..kernels import cupy as _gpu_ops
+from ..kernels import numba_cpu as _fused
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor

@@ -14,8 +14,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import _gpu_ops
-from .. import fused as _fused
+from ..kernels import cupy as _gpu_ops
+from ..kernels import numba_cpu as _fused
 from .._config import is_grad_enabled, no_grad
 from ..backend import check_same_device, get_array_module, put_along_axis
 from ..function import Function

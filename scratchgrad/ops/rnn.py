@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _gpu_ops
-from .. import fused as _fused
+from ..kernels import cupy as _gpu_ops
+from ..kernels import numba_cpu as _fused
 from .._config import is_grad_enabled
 from ..backend import get_array_module
 from ..function import Function

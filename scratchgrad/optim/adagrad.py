@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import fused as _fused
+from ..kernels import numba_cpu as _fused
 from ..backend import get_array_module
 from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _may_fuse
 

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import fused as _fused
+from ..kernels import numba_cpu as _fused
 from ..backend import get_array_module
 from .optimizer import (Optimizer, ParamsT, _check_betas, _check_fused, _check_range, _chunked,
                         _lerp_, _may_fuse)

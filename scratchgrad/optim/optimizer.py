@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Union
 
 import numpy as np
 
-from .. import fused as _fused
+from ..kernels import numba_cpu as _fused
 from .._config import enable_grad, opaque
 from .._statecheck import count, like, number, plain, show
 from ..backend import get_array_module

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fused as _fused
+from ..kernels import numba_cpu as _fused
 from ..backend import get_array_module
 from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _may_fuse
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .backend import cupy_module
+from ..backend import cupy_module
 
 _cache: dict[str, Any] = {}
 

@@ -20,8 +20,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import _cuda_kernels
-from .backend import add_at, get_array_module
+from . import cuda_source as _cuda_kernels
+from ..backend import add_at, get_array_module
 
 
 def _kernel(xp: Any, name: str) -> Any:
