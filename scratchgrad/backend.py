@@ -15,27 +15,38 @@ from typing import Any
 import numpy as np
 
 
-def _keep_freed_memory() -> bool:
-    """Ask glibc to keep freed large blocks instead of returning them to the kernel.
+_malloc_tuned: list[bool] = []  # [result] once keep_freed_memory() has run
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed large blocks for reuse instead of returning them to the kernel;
+    True when the setting is in effect. Called by the command line, ``Trainer.fit`` and the
+    benchmarks; importing scratchgrad changes nothing in the process.
 
     Training allocates and frees the same large arrays every step (im2col matrices,
     activations). By default glibc serves each with a fresh mmap and unmaps it on free, so
-    every step pays page faults on memory it just released; profiles put that at about a
-    quarter of a CNN step. Raising the mmap and trim thresholds makes freed blocks reusable,
-    as PyTorch's caching allocator does. Set SCRATCHGRAD_NO_MALLOPT=1 to opt out.
+    every step pays page faults on memory it just released. Raising the mmap and trim
+    thresholds makes freed blocks reusable, as PyTorch's caching allocator does (the effect on
+    a CNN step is in ``docs/performance.md``). The cost: memory freed by the process stays
+    with it. ``SCRATCHGRAD_NO_MALLOPT=1`` in the environment opts out; off Linux/glibc it
+    does nothing and returns False. Calling it again changes nothing.
+
+    >>> isinstance(keep_freed_memory(), bool)
+    True
     """
-    if not sys.platform.startswith("linux") or os.environ.get("SCRATCHGRAD_NO_MALLOPT"):
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        m_trim_threshold, m_mmap_threshold = -1, -3
-        return bool(libc.mallopt(m_mmap_threshold, 1 << 30)
-                    and libc.mallopt(m_trim_threshold, 4 << 30))
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
-        return False
-
-
-MALLOPT_APPLIED = _keep_freed_memory()
+    if _malloc_tuned:
+        return _malloc_tuned[0]
+    ok = False
+    if sys.platform.startswith("linux") and not os.environ.get("SCRATCHGRAD_NO_MALLOPT"):
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+            m_trim_threshold, m_mmap_threshold = -1, -3  # from <malloc.h>
+            ok = bool(libc.mallopt(m_mmap_threshold, 1 << 30)
+                      and libc.mallopt(m_trim_threshold, 4 << 30))
+        except (OSError, AttributeError):  # not glibc (musl): nothing to tune
+            ok = False
+    _malloc_tuned.append(ok)
+    return ok
 
 
 class device:

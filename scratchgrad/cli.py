@@ -34,7 +34,7 @@ import numpy as np
 
 from . import __version__, nn, optim
 from . import random as sg_random
-from .backend import device
+from .backend import device, keep_freed_memory
 from .data import (DataLoader, DatasetUnavailableError, FashionMNIST, IDXError, MNIST, Spiral,
                    TensorDataset)
 from .models import MODELS, build_model
@@ -842,6 +842,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with np.errstate(all="ignore"):
             _check_args(args)
             _check_device(args.device)
+            keep_freed_memory()  # training and evaluation reuse their large arrays
             commands[args.command](args)
     except CLIError as e:
         return fail(e.status, e)

@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from .._config import no_grad
+from ..backend import keep_freed_memory
 from .._statecheck import count, like, show
 from .. import jit as _jit
 from ..factory import as_tensor
@@ -337,6 +338,7 @@ class Trainer:
         """
         if not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"fit: epochs should be a non-negative int, got {epochs!r}")
+        keep_freed_memory()  # a training loop reuses its large arrays (see backend)
         if isinstance(early_stopping, Mapping):
             early_stopping = EarlyStopping(**early_stopping)
         self.early_stopping = early_stopping
