@@ -19,7 +19,8 @@ import numpy as np
 from . import _config
 from . import kernels as _kernels
 from .kernels import _FORWARD
-from .tensor import Tensor, _VersionCounter, get_default_dtype, int64
+from ._promotion import promote_types, scalar_dtype
+from .tensor import Tensor, _VersionCounter, get_default_dtype
 
 _state = _config._state
 _ndarray = np.ndarray
@@ -293,13 +294,7 @@ def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
     """The dtype a Python scalar takes next to a tensor of dtype ``like`` (PyTorch's rule:
     scalars never widen a float32 tensor; a float next to an integer tensor gives the default
     dtype, float32)."""
-    if isinstance(value, bool):
-        return like
-    if isinstance(value, int):
-        return int64 if like.kind == "b" else like
-    if isinstance(value, float):
-        return like if like.kind == "f" else get_default_dtype()
-    return np.asarray(value).dtype
+    return scalar_dtype(value, like)
 
 
 def as_tensor_like(value: Any, like: Tensor) -> Tensor:
@@ -330,19 +325,12 @@ def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """PyTorch's promotion for two tensors: a float beats an integer or bool whatever its width,
     so ``int64 tensor + float32 tensor`` is float32 (NumPy would say float64)."""
     da, db = a._data.dtype, b._data.dtype
-    if da == db:
-        return a, b
+    if da == db or (da.kind == "f" and db.kind == "f"):
+        return a, b  # two floats: NumPy promotes in forward, the engine casts gradients back
     from .ops.shape import Cast  # a Function, so that scratchgrad.compile sees the cast
 
-    fa, fb = da.kind == "f", db.kind == "f"
-    if fa and not fb:
-        return a, Cast(da)(b)
-    if fb and not fa:
-        return Cast(db)(a), b
-    if not fa and not fb:  # integers and bools: NumPy's rule is PyTorch's here
-        t = np.result_type(da, db)
-        return (a if da == t else Cast(t)(a), b if db == t else Cast(t)(b))
-    return a, b  # two floats: NumPy promotes in forward, the engine casts gradients back
+    t = promote_types(da, db)
+    return (a if da == t else Cast(t)(a), b if db == t else Cast(t)(b))
 
 
 def binary_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:

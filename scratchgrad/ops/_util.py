@@ -12,7 +12,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _config
-from ..tensor import Tensor, get_default_dtype
+from .._promotion import float_dtype
+from ..tensor import Tensor
 
 
 def to_tensor(x: Any) -> Tensor:
@@ -25,9 +26,9 @@ def to_float_tensor(x: Any) -> Tensor:
     (float32): PyTorch's rule for exp, log, sqrt, sin, sigmoid... (``exp(int64 tensor)`` is
     float32)."""
     x = to_tensor(x)
-    if x._data.dtype.kind == "f":
+    if x._data.dtype.kind == "f":  # floats are kept: the common case, decided without a call
         return x
-    return Tensor._make(x._data.astype(get_default_dtype()))
+    return Tensor._make(x._data.astype(float_dtype(x._data.dtype)))
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:

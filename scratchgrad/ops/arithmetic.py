@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._promotion import scalar_power_dtype, true_divide_dtype
 from ..backend import get_array_module
 from ..function import Function, array_op, binary_operands
 from ..tensor import Tensor
@@ -193,9 +194,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found '{rounding_mode}'")
     a, b = binary_operands(input, other)
-    if a._data.dtype.kind != "f":
-        a = Tensor._make(a._data.astype(np.float32))
-        b = Tensor._make(b._data.astype(np.float32))
+    if a._data.dtype.kind != "f":  # floats divide as they are (checked without a call)
+        dt = true_divide_dtype(a._data.dtype)
+        a = Tensor._make(a._data.astype(dt))
+        b = Tensor._make(b._data.astype(dt))
     try:
         return Div()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
@@ -216,8 +218,10 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002  (PyTorch's nam
     """
     a, b = input, exponent
     if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
-        if a._data.dtype.kind in "iub" and (isinstance(b, float) or b < 0):
-            a = Tensor._make(a._data.astype(np.float32))
+        if a._data.dtype.kind != "f":  # floats keep their dtype (checked without a call)
+            dt = scalar_power_dtype(a._data.dtype, b)
+            if dt != a._data.dtype:
+                a = Tensor._make(a._data.astype(dt))
         return PowScalar(b)(a)
     a, b = binary_operands(a, b)
     try:

@@ -8,6 +8,7 @@ import builtins
 
 import numpy as np
 
+from .._promotion import sum_dtype
 from ..backend import get_array_module, put_along_axis
 from ..function import Function, array_op
 from ..tensor import Tensor
@@ -179,8 +180,10 @@ def sum(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     x = to_tensor(input)
     if dtype is not None:
         x = x.to(dtype)
-    elif x._data.dtype.kind in "bi" and x._data.dtype != np.int64:
-        x = x.to(np.int64)  # PyTorch sums bools and small ints as int64
+    elif x._data.dtype.kind != "f":  # floats sum in their dtype (checked without a call)
+        acc = sum_dtype(x._data.dtype)
+        if acc != x._data.dtype:
+            x = x.to(acc)  # bools and small integers sum in 64 bits
     axes, keep = reduce_axes(dim, axis, keepdim, keepdims, x.ndim, "sum")
     return Sum(axes, keep)(x)
 

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import _config
+from .._promotion import promote_types
 from ..backend import add_at, get_array_module
 from ..function import Function, as_tensor_like
 from ..tensor import Tensor
@@ -502,8 +503,7 @@ def _common_dtype(ts: list[Tensor]) -> list[Tensor]:
     dtypes = {t_._data.dtype for t_ in ts}
     if len(dtypes) == 1:
         return ts
-    floats = [d for d in dtypes if d.kind == "f"]
-    target = np.result_type(*floats) if floats else np.result_type(*dtypes)
+    target = promote_types(*dtypes)
     return [t_ if t_._data.dtype == target else cast(t_, target) for t_ in ts]
 
 
