@@ -34,8 +34,7 @@ from typing import Any
 
 import numpy as np
 
-import scratchgrad as sg
-
+from ..autograd import grad
 from ..tensor import Tensor
 from .core import Constant, Operation
 
@@ -69,8 +68,8 @@ def _vjp(record: tuple | None, gy: Tensor, *input_values: Any, wrt: tuple[int, .
     usable = [isinstance(t, Tensor) and t.requires_grad for t in targets]
     grads: list = [None] * len(targets)
     if isinstance(out, Tensor) and out.requires_grad and any(usable):
-        got = sg.autograd.grad(out, [t for t, u in zip(targets, usable) if u],
-                               grad_outputs=gy, allow_unused=True)
+        got = grad(out, [t for t, u in zip(targets, usable) if u],
+                   grad_outputs=gy, allow_unused=True)
         it = iter(got)
         grads = [next(it) if u else None for u in usable]
     return tuple(g if g is not None else _zeros(input_values[i]) for g, i in zip(grads, wrt))

@@ -25,8 +25,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-import scratchgrad as sg
-
+from .. import factory
+from .. import ops as eager
+from .._promotion import (promote_types, scalar_dtype, scalar_power_dtype, sum_dtype,
+                          true_divide_dtype)
 from ..tensor import Tensor, as_dtype
 from .core import Constant, Graph, Operation, Variable, get_default_graph, shape_str
 
@@ -51,17 +53,6 @@ def _graph_of(values: Sequence[Any]) -> Graph:
     return get_default_graph()
 
 
-def _scalar_dtype(value: Any, like: np.dtype | None) -> Any:
-    """The eager rule for a Python scalar next to a tensor: it never widens a float32 one."""
-    if like is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return like if like.kind in "iuf" else None
-    if isinstance(value, float):
-        return like if like.kind == "f" else None
-    return None
-
-
 def _nodes(values: Sequence[Any]) -> list[Operation]:
     """Nodes stay; anything else becomes a ``Const`` in the graph of the other operands, with
     the eager dtype rules (``x * 2.0`` keeps a float64 ``x`` in float64)."""
@@ -72,7 +63,7 @@ def _nodes(values: Sequence[Any]) -> list[Operation]:
         if isinstance(v, Operation):
             out.append(v)
         else:
-            dt = _scalar_dtype(v, like) if isinstance(v, (bool, int, float)) else None
+            dt = scalar_dtype(v, like) if isinstance(v, (bool, int, float)) else None
             out.append(Constant(v._data if isinstance(v, Tensor) else v, dt, graph=graph))
     return out
 
@@ -113,19 +104,11 @@ def _broadcast(op: str, *shapes: Any) -> Any:
     return tuple(out)
 
 
-def _promote(*dtypes: Any) -> Any:
-    """The eager promotion rule on static dtypes: a float beats an integer of any width."""
-    if builtins.any(d is None for d in dtypes):
-        return None
-    floats = [d for d in dtypes if d.kind == "f"]
-    return np.result_type(*floats) if floats else np.result_type(*dtypes)
-
-
 def _binary(fn: Callable, op_type: str, x: Any, y: Any, name: str | None,
             dtype: Any = "promote", differentiable: bool = True) -> Operation:
     a, b = _nodes([x, y])
     if dtype == "promote":
-        dtype = _promote(a.dtype, b.dtype)
+        dtype = promote_types(a.dtype, b.dtype)
     return Operation(op_type, (a, b), fn, {}, name or fn.__name__, _broadcast(fn.__name__,
                      a.shape, b.shape), dtype, differentiable, graph=a.graph)
 
@@ -137,10 +120,6 @@ def _unary(fn: Callable, op_type: str, x: Any, name: str | None, dtype: Any = "s
                      a.dtype if dtype == "same" else dtype, graph=a.graph)
 
 
-def _float_of(dtype: Any) -> Any:
-    return None if dtype is None else dtype if dtype.kind == "f" else np.dtype(np.float32)
-
-
 # ---------------------------------------------------------------------- arithmetic
 def add(x: Any, y: Any, name: str | None = None) -> Operation:
     """``x + y`` with broadcasting (eager ``sg.add``).
@@ -150,24 +129,24 @@ def add(x: Any, y: Any, name: str | None = None) -> Operation:
     ...     add(placeholder(shape=(None, 1)), placeholder(shape=(4,))).shape
     (None, 4)
     """
-    return _binary(sg.add, "Add", x, y, name)
+    return _binary(eager.add, "Add", x, y, name)
 
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Operation:
     """``x - y`` (eager ``sg.sub``)."""
-    return _binary(sg.sub, "Sub", x, y, name)
+    return _binary(eager.sub, "Sub", x, y, name)
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Operation:
     """``x * y`` elementwise (eager ``sg.mul``)."""
-    return _binary(sg.mul, "Mul", x, y, name)
+    return _binary(eager.mul, "Mul", x, y, name)
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> Operation:
     """``x / y``, true division (eager ``sg.div``; integers give float32)."""
     a, b = _nodes([x, y])
-    dt = _promote(a.dtype, b.dtype)
-    return _binary(sg.div, "RealDiv", a, b, name, _float_of(dt))
+    dt = true_divide_dtype(promote_types(a.dtype, b.dtype))
+    return _binary(eager.div, "RealDiv", a, b, name, dt)
 
 
 truediv = divide
@@ -176,10 +155,10 @@ truediv = divide
 def _matmul_t(a: Tensor, b: Tensor, *, transpose_a: bool, transpose_b: bool) -> Tensor:
     """``matmul`` with TF1's transpose flags, from eager ``transpose`` and ``matmul``."""
     if transpose_a:
-        a = sg.transpose(a, -2, -1)
+        a = eager.transpose(a, -2, -1)
     if transpose_b:
-        b = sg.transpose(b, -2, -1)
-    return sg.matmul(a, b)
+        b = eager.transpose(b, -2, -1)
+    return eager.matmul(a, b)
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
@@ -208,14 +187,14 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
     if transpose_a or transpose_b:
         fn, kw = _matmul_t, {"transpose_a": transpose_a, "transpose_b": transpose_b}
     else:
-        fn, kw = sg.matmul, {}
+        fn, kw = eager.matmul, {}
     return Operation("MatMul", (x, y), fn, kw, name or "matmul", shape,
-                     _promote(x.dtype, y.dtype), graph=x.graph)
+                     promote_types(x.dtype, y.dtype), graph=x.graph)
 
 
 def negative(x: Any, name: str | None = None) -> Operation:
     """``-x`` (eager ``sg.neg``)."""
-    return _unary(sg.neg, "Neg", x, name, default_name="neg")
+    return _unary(eager.neg, "Neg", x, name, default_name="neg")
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Operation:  # noqa: A001  (TF1's name)
@@ -229,86 +208,83 @@ def pow(x: Any, y: Any, name: str | None = None) -> Operation:  # noqa: A001  (T
     ('Placeholder', {'exponent': 3})
     """
     if isinstance(y, (int, float)) and not isinstance(y, bool) and isinstance(x, Operation):
-        dt = x.dtype
-        if dt is not None and dt.kind in "iub" and (isinstance(y, float) or y < 0):
-            dt = np.dtype(np.float32)
-        return _unary(sg.pow, "Pow", x, name, dt, exponent=y)
-    return _binary(sg.pow, "Pow", x, y, name)
+        return _unary(eager.pow, "Pow", x, name, scalar_power_dtype(x.dtype, y), exponent=y)
+    return _binary(eager.pow, "Pow", x, y, name)
 
 
 def square(x: Any, name: str | None = None) -> Operation:
     """``x * x`` (eager ``sg.square``)."""
-    return _unary(sg.square, "Square", x, name)
+    return _unary(eager.square, "Square", x, name)
 
 
 def sqrt(x: Any, name: str | None = None) -> Operation:
     """Elementwise square root."""
-    return _unary(sg.sqrt, "Sqrt", x, name)
+    return _unary(eager.sqrt, "Sqrt", x, name)
 
 
 def exp(x: Any, name: str | None = None) -> Operation:
     """Elementwise ``e ** x``."""
-    return _unary(sg.exp, "Exp", x, name)
+    return _unary(eager.exp, "Exp", x, name)
 
 
 def log(x: Any, name: str | None = None) -> Operation:
     """Elementwise natural logarithm."""
-    return _unary(sg.log, "Log", x, name)
+    return _unary(eager.log, "Log", x, name)
 
 
 def log1p(x: Any, name: str | None = None) -> Operation:
     """``log(1 + x)``, accurate for small ``x``."""
-    return _unary(sg.log1p, "Log1p", x, name)
+    return _unary(eager.log1p, "Log1p", x, name)
 
 
 def sin(x: Any, name: str | None = None) -> Operation:
     """Elementwise sine."""
-    return _unary(sg.sin, "Sin", x, name)
+    return _unary(eager.sin, "Sin", x, name)
 
 
 def cos(x: Any, name: str | None = None) -> Operation:
     """Elementwise cosine."""
-    return _unary(sg.cos, "Cos", x, name)
+    return _unary(eager.cos, "Cos", x, name)
 
 
 def abs(x: Any, name: str | None = None) -> Operation:  # noqa: A001
     """Elementwise absolute value."""
-    return _unary(sg.abs, "Abs", x, name)
+    return _unary(eager.abs, "Abs", x, name)
 
 
 def sigmoid(x: Any, name: str | None = None) -> Operation:
     """``1 / (1 + exp(-x))``."""
-    return _unary(sg.sigmoid, "Sigmoid", x, name)
+    return _unary(eager.sigmoid, "Sigmoid", x, name)
 
 
 def tanh(x: Any, name: str | None = None) -> Operation:
     """Hyperbolic tangent."""
-    return _unary(sg.tanh, "Tanh", x, name)
+    return _unary(eager.tanh, "Tanh", x, name)
 
 
 def relu(features: Any, name: str | None = None) -> Operation:
     """``max(x, 0)``."""
-    return _unary(sg.relu, "Relu", features, name)
+    return _unary(eager.relu, "Relu", features, name)
 
 
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Operation:
     """``x`` where positive, ``alpha * x`` elsewhere (TF1's default alpha is 0.2)."""
-    return _unary(sg.leaky_relu, "LeakyRelu", features, name, negative_slope=alpha)
+    return _unary(eager.leaky_relu, "LeakyRelu", features, name, negative_slope=alpha)
 
 
 def softplus(features: Any, name: str | None = None) -> Operation:
     """``log(1 + exp(x))``, stable."""
-    return _unary(sg.softplus, "Softplus", features, name)
+    return _unary(eager.softplus, "Softplus", features, name)
 
 
 def maximum(x: Any, y: Any, name: str | None = None) -> Operation:
     """Elementwise larger of ``x`` and ``y``."""
-    return _binary(sg.maximum, "Maximum", x, y, name)
+    return _binary(eager.maximum, "Maximum", x, y, name)
 
 
 def minimum(x: Any, y: Any, name: str | None = None) -> Operation:
     """Elementwise smaller of ``x`` and ``y``."""
-    return _binary(sg.minimum, "Minimum", x, y, name)
+    return _binary(eager.minimum, "Minimum", x, y, name)
 
 
 def where(condition: Any, x: Any, y: Any, name: str | None = None) -> Operation:
@@ -323,9 +299,9 @@ def where(condition: Any, x: Any, y: Any, name: str | None = None) -> Operation:
     c, a, b = _nodes([condition, x, y])
     if c.dtype is not None and c.dtype != np.bool_:
         raise TypeError(f"where: the condition '{c.name}' must be bool, got {c.dtype}")
-    return Operation("Select", (c, a, b), sg.where, {}, name or "where",
-                     _broadcast("where", c.shape, a.shape, b.shape), _promote(a.dtype, b.dtype),
-                     graph=c.graph)
+    return Operation("Select", (c, a, b), eager.where, {}, name or "where",
+                     _broadcast("where", c.shape, a.shape, b.shape),
+                     promote_types(a.dtype, b.dtype), graph=c.graph)
 
 
 def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
@@ -333,7 +309,7 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
     """Clamp into ``[min, max]``: numbers stay static (eager ``clamp``), nodes use
     ``minimum(maximum(t, min), max)``."""
     if isinstance(clip_value_min, (int, float)) and isinstance(clip_value_max, (int, float)):
-        return _unary(sg.clamp, "ClipByValue", t, name, default_name="clip_by_value",
+        return _unary(eager.clamp, "ClipByValue", t, name, default_name="clip_by_value",
                       min=clip_value_min, max=clip_value_max)
     return minimum(maximum(t, clip_value_min), clip_value_max, name=name)
 
@@ -377,43 +353,42 @@ def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False,
     (3,)
     """
     x = _nodes([input_tensor])[0]
-    dt = x.dtype if x.dtype is None or x.dtype.kind == "f" else np.dtype(np.int64)
-    return _reduce(sg.sum, "Sum", "reduce_sum", x, axis, keepdims, name, dt)
+    return _reduce(eager.sum, "Sum", "reduce_sum", x, axis, keepdims, name, sum_dtype(x.dtype))
 
 
 def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                 name: str | None = None) -> Operation:
     """Mean over ``axis`` (floating-point inputs, as eager ``sg.mean``)."""
-    return _reduce(sg.mean, "Mean", "reduce_mean", input_tensor, axis, keepdims, name)
+    return _reduce(eager.mean, "Mean", "reduce_mean", input_tensor, axis, keepdims, name)
 
 
 def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                name: str | None = None) -> Operation:
     """Maximum over ``axis`` (eager ``sg.amax``: tied maxima share the gradient, as in TF)."""
-    return _reduce(sg.amax, "Max", "reduce_max", input_tensor, axis, keepdims, name)
+    return _reduce(eager.amax, "Max", "reduce_max", input_tensor, axis, keepdims, name)
 
 
 def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                name: str | None = None) -> Operation:
     """Minimum over ``axis`` (eager ``sg.amin``)."""
-    return _reduce(sg.amin, "Min", "reduce_min", input_tensor, axis, keepdims, name)
+    return _reduce(eager.amin, "Min", "reduce_min", input_tensor, axis, keepdims, name)
 
 
 def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                      name: str | None = None) -> Operation:
     """``log(sum(exp(x)))`` over ``axis`` without overflow."""
-    return _reduce(sg.logsumexp, "LogSumExp", "reduce_logsumexp", input_tensor, axis,
+    return _reduce(eager.logsumexp, "LogSumExp", "reduce_logsumexp", input_tensor, axis,
                    keepdims, name)
 
 
 def softmax(logits: Any, axis: int = -1, name: str | None = None) -> Operation:
     """``exp(x) / sum(exp(x))`` along ``axis`` (eager ``sg.softmax(x, dim=axis)``)."""
-    return _unary(sg.softmax, "Softmax", logits, name, dim=axis)
+    return _unary(eager.softmax, "Softmax", logits, name, dim=axis)
 
 
 def log_softmax(logits: Any, axis: int = -1, name: str | None = None) -> Operation:
     """``log(softmax(x))`` along ``axis``, stable."""
-    return _unary(sg.log_softmax, "LogSoftmax", logits, name, dim=axis)
+    return _unary(eager.log_softmax, "LogSoftmax", logits, name, dim=axis)
 
 
 def argmax(input: Any, axis: int | None = None, name: str | None = None  # noqa: A002
@@ -421,7 +396,7 @@ def argmax(input: Any, axis: int | None = None, name: str | None = None  # noqa:
     """Index of the largest value along ``axis`` (int64; TF1 reads ``axis=None`` as 0)."""
     axis = 0 if axis is None else axis
     (a,) = _nodes([input])
-    return Operation("ArgMax", (a,), sg.argmax, {"dim": axis}, name or "argmax",
+    return Operation("ArgMax", (a,), eager.argmax, {"dim": axis}, name or "argmax",
                      _reduced_shape(a.shape, axis, False, "argmax"), np.int64,
                      differentiable=False, graph=a.graph)
 
@@ -431,7 +406,7 @@ def argmin(input: Any, axis: int | None = None, name: str | None = None  # noqa:
     """Index of the smallest value along ``axis`` (int64; ``axis=None`` means 0)."""
     axis = 0 if axis is None else axis
     (a,) = _nodes([input])
-    return Operation("ArgMin", (a,), sg.argmin, {"dim": axis}, name or "argmin",
+    return Operation("ArgMin", (a,), eager.argmin, {"dim": axis}, name or "argmin",
                      _reduced_shape(a.shape, axis, False, "argmin"), np.int64,
                      differentiable=False, graph=a.graph)
 
@@ -439,38 +414,38 @@ def argmin(input: Any, axis: int | None = None, name: str | None = None  # noqa:
 # ---------------------------------------------------------------------- comparisons
 def equal(x: Any, y: Any, name: str | None = None) -> Operation:
     """Elementwise ``x == y`` (bool, no gradient). ``==`` on nodes stays identity, as in TF1."""
-    return _binary(sg.eq, "Equal", x, y, name, np.bool_, differentiable=False)
+    return _binary(eager.eq, "Equal", x, y, name, np.bool_, differentiable=False)
 
 
 def not_equal(x: Any, y: Any, name: str | None = None) -> Operation:
     """Elementwise ``x != y`` (bool, no gradient)."""
-    return _binary(sg.ne, "NotEqual", x, y, name, np.bool_, differentiable=False)
+    return _binary(eager.ne, "NotEqual", x, y, name, np.bool_, differentiable=False)
 
 
 def less(x: Any, y: Any, name: str | None = None) -> Operation:
     """Elementwise ``x < y`` (bool, no gradient)."""
-    return _binary(sg.lt, "Less", x, y, name, np.bool_, differentiable=False)
+    return _binary(eager.lt, "Less", x, y, name, np.bool_, differentiable=False)
 
 
 def less_equal(x: Any, y: Any, name: str | None = None) -> Operation:
     """Elementwise ``x <= y`` (bool, no gradient)."""
-    return _binary(sg.le, "LessEqual", x, y, name, np.bool_, differentiable=False)
+    return _binary(eager.le, "LessEqual", x, y, name, np.bool_, differentiable=False)
 
 
 def greater(x: Any, y: Any, name: str | None = None) -> Operation:
     """Elementwise ``x > y`` (bool, no gradient)."""
-    return _binary(sg.gt, "Greater", x, y, name, np.bool_, differentiable=False)
+    return _binary(eager.gt, "Greater", x, y, name, np.bool_, differentiable=False)
 
 
 def greater_equal(x: Any, y: Any, name: str | None = None) -> Operation:
     """Elementwise ``x >= y`` (bool, no gradient)."""
-    return _binary(sg.ge, "GreaterEqual", x, y, name, np.bool_, differentiable=False)
+    return _binary(eager.ge, "GreaterEqual", x, y, name, np.bool_, differentiable=False)
 
 
 # ---------------------------------------------------------------------- shapes
 def _reshape(x: Tensor, *, shape: tuple) -> Tensor:
     """Eager ``reshape`` with the shape as a keyword (how the node stores it)."""
-    return sg.reshape(x, shape)
+    return eager.reshape(x, shape)
 
 
 def reshape(tensor: Any, shape: Sequence[int], name: str | None = None) -> Operation:
@@ -497,7 +472,7 @@ def reshape(tensor: Any, shape: Sequence[int], name: str | None = None) -> Opera
 
 def _transpose(x: Tensor, *, perm: tuple | None) -> Tensor:
     """Eager ``permute``; ``perm=None`` reverses the dimensions (TF1's default)."""
-    return sg.permute(x, tuple(range(x.ndim - 1, -1, -1)) if perm is None else perm)
+    return eager.permute(x, tuple(range(x.ndim - 1, -1, -1)) if perm is None else perm)
 
 
 def transpose(a: Any, perm: Sequence[int] | None = None, name: str | None = None
@@ -523,7 +498,7 @@ def expand_dims(input: Any, axis: int, name: str | None = None) -> Operation:  #
     if x.shape is not None:
         d = axis % (len(x.shape) + 1)
         shape = x.shape[:d] + (1,) + x.shape[d:]
-    return Operation("ExpandDims", (x,), sg.unsqueeze, {"dim": axis}, name or "expand_dims",
+    return Operation("ExpandDims", (x,), eager.unsqueeze, {"dim": axis}, name or "expand_dims",
                      shape, x.dtype, graph=x.graph)
 
 
@@ -538,18 +513,18 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Operation:
             a % builtins.max(len(x.shape), 1) for a in ((axis,) if isinstance(axis, int)
                                                          else axis)}
         shape = tuple(d for i, d in enumerate(x.shape) if not (i in drop and d == 1))
-    return Operation("Squeeze", (x,), sg.squeeze, {"dim": axis}, name or "squeeze", shape,
+    return Operation("Squeeze", (x,), eager.squeeze, {"dim": axis}, name or "squeeze", shape,
                      x.dtype, graph=x.graph)
 
 
 def _concat(*values: Tensor, dim: int) -> Tensor:
     """Eager ``cat`` over the positional inputs."""
-    return sg.cat(values, dim=dim)
+    return eager.cat(values, dim=dim)
 
 
 def _stack(*values: Tensor, dim: int) -> Tensor:
     """Eager ``stack`` over the positional inputs."""
-    return sg.stack(values, dim=dim)
+    return eager.stack(values, dim=dim)
 
 
 def concat(values: Sequence[Any], axis: int, name: str | None = None) -> Operation:
@@ -577,7 +552,7 @@ def concat(values: Sequence[Any], axis: int, name: str | None = None) -> Operati
                 out.append(known.pop() if known else None)
         shape = tuple(out)
     return Operation("ConcatV2", xs, _concat, {"dim": axis}, name or "concat", shape,
-                     _promote(*[x.dtype for x in xs]), graph=xs[0].graph)
+                     promote_types(*[x.dtype for x in xs]), graph=xs[0].graph)
 
 
 def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> Operation:
@@ -589,7 +564,7 @@ def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> Oper
         d = axis % (len(s0) + 1)
         shape = s0[:d] + (len(xs),) + s0[d:]
     return Operation("Pack", xs, _stack, {"dim": axis}, name or "stack", shape,
-                     _promote(*[x.dtype for x in xs]), graph=xs[0].graph)
+                     promote_types(*[x.dtype for x in xs]), graph=xs[0].graph)
 
 
 def _getitem(x: Tensor, *, index: Any) -> Tensor:
@@ -644,7 +619,7 @@ def stop_gradient(input: Any, name: str | None = None) -> Operation:  # noqa: A0
 def _add_n(*xs: Tensor | None) -> Tensor | None:
     """Sum of the positional inputs with eager ``add`` (None, a missing gradient, is skipped)."""
     present = [x for x in xs if x is not None]
-    return functools.reduce(sg.add, present) if present else None
+    return functools.reduce(eager.add, present) if present else None
 
 
 def add_n(inputs: Sequence[Any], name: str | None = None) -> Operation:
@@ -660,22 +635,22 @@ def add_n(inputs: Sequence[Any], name: str | None = None) -> Operation:
         raise ValueError("add_n: expected a non-empty list of nodes")
     return Operation("AddN", xs, _add_n, {}, name or "AddN",
                      _broadcast("add_n", *[x.shape for x in xs]),
-                     _promote(*[x.dtype for x in xs]), graph=xs[0].graph)
+                     promote_types(*[x.dtype for x in xs]), graph=xs[0].graph)
 
 
 def zeros_like(tensor: Any, dtype: Any = None, name: str | None = None) -> Operation:
     """Zeros with the shape of ``tensor`` (computed at run time)."""
     (a,) = _nodes([tensor])
     dt = a.dtype if dtype is None else as_dtype(dtype)
-    return Operation("ZerosLike", (a,), sg.zeros_like, {"dtype": dtype}, name or "zeros_like",
-                     a.shape, dt, differentiable=False, graph=a.graph)
+    return Operation("ZerosLike", (a,), factory.zeros_like, {"dtype": dtype},
+                     name or "zeros_like", a.shape, dt, differentiable=False, graph=a.graph)
 
 
 def ones_like(tensor: Any, dtype: Any = None, name: str | None = None) -> Operation:
     """Ones with the shape of ``tensor`` (computed at run time)."""
     (a,) = _nodes([tensor])
     dt = a.dtype if dtype is None else as_dtype(dtype)
-    return Operation("OnesLike", (a,), sg.ones_like, {"dtype": dtype}, name or "ones_like",
+    return Operation("OnesLike", (a,), factory.ones_like, {"dtype": dtype}, name or "ones_like",
                      a.shape, dt, differentiable=False, graph=a.graph)
 
 
@@ -693,7 +668,7 @@ def _random_normal(*, shape: tuple, mean: float, stddev: float, dtype: np.dtype,
                    rng: Any) -> Tensor:
     """Fresh normal draws (scratchgrad's global generator when ``rng`` is None)."""
     if rng is None:
-        z = sg.randn(*shape, dtype=dtype)._data
+        z = factory.randn(*shape, dtype=dtype)._data
     else:
         z = np.asarray(rng.standard_normal(shape), dtype=dtype)
     return Tensor._make(np.asarray(z * stddev + mean, dtype=dtype))
@@ -703,7 +678,7 @@ def _random_uniform(*, shape: tuple, minval: float, maxval: float, dtype: np.dty
                     rng: Any) -> Tensor:
     """Fresh uniform draws in ``[minval, maxval)``."""
     if rng is None:
-        u = sg.rand(*shape, dtype=dtype)._data
+        u = factory.rand(*shape, dtype=dtype)._data
     else:
         u = np.asarray(rng.random(shape), dtype=dtype)
     return Tensor._make(np.asarray(u * (maxval - minval) + minval, dtype=dtype))
