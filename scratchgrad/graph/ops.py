@@ -27,8 +27,8 @@ import numpy as np
 
 from .. import factory
 from .. import ops as eager
-from .._promotion import (promote_types, scalar_dtype, scalar_power_dtype, sum_dtype,
-                          true_divide_dtype)
+from .._promotion import (float_dtype, promote_types, scalar_dtype, scalar_power_dtype,
+                          sum_dtype, true_divide_dtype)
 from ..tensor import Tensor, as_dtype
 from .core import Constant, Graph, Operation, Variable, get_default_graph, shape_str
 
@@ -115,9 +115,13 @@ def _binary(fn: Callable, op_type: str, x: Any, y: Any, name: str | None,
 
 def _unary(fn: Callable, op_type: str, x: Any, name: str | None, dtype: Any = "same",
            default_name: str | None = None, **kwargs: Any) -> Operation:
+    """A one-input node; ``dtype`` is a dtype, ``"same"`` as the input, or ``"float"`` for the
+    float functions (exp, log, ...), which compute an integer input in the default dtype."""
     (a,) = _nodes([x])
+    if isinstance(dtype, str):
+        dtype = a.dtype if dtype == "same" else float_dtype(a.dtype)
     return Operation(op_type, (a,), fn, kwargs, name or default_name or fn.__name__, a.shape,
-                     a.dtype if dtype == "same" else dtype, graph=a.graph)
+                     dtype, graph=a.graph)
 
 
 # ---------------------------------------------------------------------- arithmetic
@@ -219,32 +223,32 @@ def square(x: Any, name: str | None = None) -> Operation:
 
 def sqrt(x: Any, name: str | None = None) -> Operation:
     """Elementwise square root."""
-    return _unary(eager.sqrt, "Sqrt", x, name)
+    return _unary(eager.sqrt, "Sqrt", x, name, "float")
 
 
 def exp(x: Any, name: str | None = None) -> Operation:
     """Elementwise ``e ** x``."""
-    return _unary(eager.exp, "Exp", x, name)
+    return _unary(eager.exp, "Exp", x, name, "float")
 
 
 def log(x: Any, name: str | None = None) -> Operation:
     """Elementwise natural logarithm."""
-    return _unary(eager.log, "Log", x, name)
+    return _unary(eager.log, "Log", x, name, "float")
 
 
 def log1p(x: Any, name: str | None = None) -> Operation:
     """``log(1 + x)``, accurate for small ``x``."""
-    return _unary(eager.log1p, "Log1p", x, name)
+    return _unary(eager.log1p, "Log1p", x, name, "float")
 
 
 def sin(x: Any, name: str | None = None) -> Operation:
     """Elementwise sine."""
-    return _unary(eager.sin, "Sin", x, name)
+    return _unary(eager.sin, "Sin", x, name, "float")
 
 
 def cos(x: Any, name: str | None = None) -> Operation:
     """Elementwise cosine."""
-    return _unary(eager.cos, "Cos", x, name)
+    return _unary(eager.cos, "Cos", x, name, "float")
 
 
 def abs(x: Any, name: str | None = None) -> Operation:  # noqa: A001
@@ -254,12 +258,12 @@ def abs(x: Any, name: str | None = None) -> Operation:  # noqa: A001
 
 def sigmoid(x: Any, name: str | None = None) -> Operation:
     """``1 / (1 + exp(-x))``."""
-    return _unary(eager.sigmoid, "Sigmoid", x, name)
+    return _unary(eager.sigmoid, "Sigmoid", x, name, "float")
 
 
 def tanh(x: Any, name: str | None = None) -> Operation:
     """Hyperbolic tangent."""
-    return _unary(eager.tanh, "Tanh", x, name)
+    return _unary(eager.tanh, "Tanh", x, name, "float")
 
 
 def relu(features: Any, name: str | None = None) -> Operation:
@@ -269,12 +273,13 @@ def relu(features: Any, name: str | None = None) -> Operation:
 
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Operation:
     """``x`` where positive, ``alpha * x`` elsewhere (TF1's default alpha is 0.2)."""
-    return _unary(eager.leaky_relu, "LeakyRelu", features, name, negative_slope=alpha)
+    return _unary(eager.leaky_relu, "LeakyRelu", features, name, "float",
+                  negative_slope=alpha)
 
 
 def softplus(features: Any, name: str | None = None) -> Operation:
     """``log(1 + exp(x))``, stable."""
-    return _unary(eager.softplus, "Softplus", features, name)
+    return _unary(eager.softplus, "Softplus", features, name, "float")
 
 
 def maximum(x: Any, y: Any, name: str | None = None) -> Operation:
@@ -377,8 +382,9 @@ def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False,
 def reduce_logsumexp(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                      name: str | None = None) -> Operation:
     """``log(sum(exp(x)))`` over ``axis`` without overflow."""
-    return _reduce(eager.logsumexp, "LogSumExp", "reduce_logsumexp", input_tensor, axis,
-                   keepdims, name)
+    x = _nodes([input_tensor])[0]
+    return _reduce(eager.logsumexp, "LogSumExp", "reduce_logsumexp", x, axis, keepdims, name,
+                   float_dtype(x.dtype))
 
 
 def softmax(logits: Any, axis: int = -1, name: str | None = None) -> Operation:
