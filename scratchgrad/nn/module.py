@@ -18,6 +18,7 @@ import numpy as np
 from .._config import _state, no_grad, opaque
 from ..backend import get_array_module, like, to_device_array
 from ..tensor import Parameter, Tensor, as_dtype
+from ..utils.hooks import RemovableHandle
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
@@ -49,37 +50,6 @@ def _loadable(value: Any, target: Tensor) -> tuple[Any, str | None]:
             return None, (f"expected whole numbers for the {target.dtype} tensor, found "
                           "fractional or non-finite values")
     return array, None
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; ``handle.remove()`` unregisters the hook
-    (also on leaving a ``with`` block).
-
-    >>> from scratchgrad import nn
-    >>> m = nn.ReLU()
-    >>> with m.register_forward_hook(lambda mod, args, out: None):
-    ...     len(m._forward_hooks)
-    1
-    >>> len(m._forward_hooks)
-    0
-    """
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict) -> None:
-        self._hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> "RemovableHandle":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
 
 
 def _addindent(text: str, spaces: int) -> str:

@@ -1,6 +1,8 @@
 """Activations, elementwise and the softmax family. Those that are one op each
 (``relu``, ``softmax``, ...) pass their arguments on; the others are built from ops, so they
-differentiate (twice too) through them. The in-place forms are in :mod:`.inplace`.
+differentiate (twice too) through them. ``prelu`` is written in ``scratchgrad.ops.elementwise``
+(``Tensor.prelu`` calls it there) and re-exported here. The in-place forms are in
+:mod:`.inplace`.
 """
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from ...backend import get_array_module
 from ...ops import (abs as _abs, chunk as _chunk, clamp as _clamp, exp as _exp, gelu as _gelu,
                     leaky_relu as _leaky_relu, log as _log, log1p as _log1p,
                     log_softmax as _log_softmax, logical_or as _logical_or, minimum as _minimum,
-                    relu as _relu, reshape as _reshape, sigmoid as _sigmoid, softmax as _softmax,
+                    relu as _relu, sigmoid as _sigmoid, softmax as _softmax,
                     softplus as _softplus, tanh as _tanh, where as _where)
 from ...ops._util import normalize_dim as _normalize_dim
 from ...ops._util import to_float_tensor, to_tensor
+from ...ops.elementwise import prelu
 from ...tensor import Tensor
 
 __all__ = [
@@ -251,30 +254,6 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
                          f"of shape {tuple(x.shape)} is size {x.shape[d]}")
     a, b = _chunk(x, 2, d)
     return a * _sigmoid(b)
-
-
-def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """x where x > 0, else ``weight * x``; ``weight`` has one slope, or one per channel
-    (dimension 1 of the input).
-
-    >>> import scratchgrad as sg
-    >>> prelu(sg.tensor([[-2.0, 2.0]]), sg.tensor([0.25]))
-    tensor([[-0.5000,  2.0000]])
-    """
-    x, w = to_float_tensor(input), to_tensor(weight)
-    if x.ndim == 0:
-        raise ValueError("prelu: zero-dim input tensors are not allowed")
-    if w.ndim != 1:
-        raise ValueError(f"prelu: weight must be 1-D (num_parameters,), got shape "
-                         f"{tuple(w.shape)}")
-    channels = x.shape[1] if x.ndim >= 2 else 1
-    if w.shape[0] != 1 and w.shape[0] != channels:
-        raise ValueError(f"prelu: mismatch of parameter numbers and input channel size: found "
-                         f"{w.shape[0]} parameters and {channels} channel(s) (input of shape "
-                         f"{tuple(x.shape)})")
-    if x.ndim >= 2:
-        w = _reshape(w, (w.shape[0],) + (1,) * (x.ndim - 2))
-    return _where(x > 0, x, w * x)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
