@@ -506,9 +506,9 @@ class _MoreMethods:
         return _ops.hardshrink(self, lambd)
 
     def prelu(self, weight: Any) -> Any:
-        from .nn import functional  # noqa: PLC0415
+        from .ops.elementwise import prelu  # noqa: PLC0415
 
-        return functional.prelu(self, weight)
+        return prelu(self, weight)
 
     def mvlgamma(self, p: int) -> Any:
         return _ops.mvlgamma(self, p)

@@ -7,11 +7,15 @@
 
 ``cnn()`` (for 1 x 28 x 28 images)::
 
-    conv1 (1->32, 3x3, pad 1) -> bn1 -> relu1 -> pool1 (2x2)     # 32 x 14 x 14
-    conv2 (32->64, 3x3, pad 1) -> bn2 -> relu2 -> pool2 (2x2)    # 64 x 7 x 7
+    conv1 (1->32, 3x3, pad 1) -> bn1 -> pool1 (2x2) -> relu1     # 32 x 14 x 14
+    conv2 (32->64, 3x3, pad 1) -> bn2 -> pool2 (2x2) -> relu2    # 64 x 7 x 7
     flatten -> fc1 (3136->128) -> relu3 -> dropout -> fc2 (128->10)
     state_dict keys: conv1.*, bn1.{weight,bias,running_mean,running_var,num_batches_tracked},
                      conv2.*, bn2.*, fc1.*, fc2.*
+
+Each block pools before its ReLU: max pooling and ReLU commute (``max(relu(a), relu(b)) ==
+relu(max(a, b))``, gradients too), so this is the usual conv-BN-ReLU-pool block, with the
+ReLU on a quarter of the elements.
 
 :func:`build_model` makes either from its name and keyword arguments, which is how a
 checkpoint's metadata rebuilds the model it was saved from.
@@ -60,7 +64,7 @@ def mlp(in_features: int = 784, hidden: Sequence[int] = (256, 256), num_classes:
 def cnn(in_channels: int = 1, num_classes: int = 10, image_size: int = 28,
         dropout: float = 0.5) -> nn.Sequential:
     """The small convolutional network of the demo (layout in the module docstring): two
-    conv-BN-ReLU-maxpool blocks (32 then 64 channels), a 128-unit hidden layer with dropout.
+    conv-BN-maxpool-ReLU blocks (32 then 64 channels), a 128-unit hidden layer with dropout.
 
     >>> import scratchgrad as sg
     >>> m = cnn()
@@ -81,12 +85,12 @@ def cnn(in_channels: int = 1, num_classes: int = 10, image_size: int = 28,
     return nn.Sequential(OrderedDict(
         conv1=conv2d(in_channels, 32, 3, padding=1),
         bn1=nn.BatchNorm2d(32),
+        pool1=max_pool(2),  # before the ReLU: the same values, the ReLU on 4x fewer elements
         relu1=nn.ReLU(),
-        pool1=max_pool(2),
         conv2=conv2d(32, 64, 3, padding=1),
         bn2=nn.BatchNorm2d(64),
-        relu2=nn.ReLU(),
         pool2=max_pool(2),
+        relu2=nn.ReLU(),
         flatten=nn.Flatten(),
         fc1=nn.Linear(64 * side * side, 128),
         relu3=nn.ReLU(),

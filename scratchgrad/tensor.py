@@ -512,7 +512,7 @@ class Tensor(_InPlaceMethods, _MoreMethods):
                                "require grad")
         if not callable(hook):
             raise TypeError(f"register_hook: expected a callable, got {type(hook).__name__}")
-        from .nn.module import RemovableHandle  # noqa: PLC0415  (nn builds on tensor)
+        from .utils.hooks import RemovableHandle  # noqa: PLC0415  (utils imports tensor)
 
         if self._hooks is None:
             self._hooks = {}

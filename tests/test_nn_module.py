@@ -238,37 +238,36 @@ def test_forward_is_required():
 
 
 # ---------------------------------------------------------------------- containers
-def test_sequential_runs_max_pool_before_relu_with_equal_values_and_gradients(torch):
-    """Sequential runs ReLU -> MaxPool2d as pool -> ReLU. Against the written order
-    (functional calls) and PyTorch's Sequential: the same values and gradients, bit for bit
-    against the written order, on all-negative windows, ties at zero and equal positives."""
-    from scratchgrad.nn import functional as F
-
+def test_sequential_runs_its_modules_in_the_written_order(torch):
+    """Sequential never reorders: ReLU -> MaxPool2d runs as written. Pooling first, as
+    scratchgrad.models.cnn writes it, gives the same values and gradients, bit for bit, on
+    all-negative windows, ties at zero and equal positives; both match PyTorch's Sequential."""
     sg.manual_seed(3)
-    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+    conv = nn.Conv2d(1, 2, 3, padding=1)
+    relu_pool = nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2))
+    pool_relu = nn.Sequential(conv, nn.MaxPool2d(2), nn.ReLU())
     tmodel = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.ReLU(),
                                  torch.nn.MaxPool2d(2))
     tmodel.load_state_dict({k: torch.from_numpy(v.numpy().copy())
-                            for k, v in model.state_dict().items()})
+                            for k, v in relu_pool.state_dict().items()})
     rng = np.random.default_rng(1)
     x = rng.standard_normal((3, 1, 6, 6)).astype(np.float32)
     x[0, 0, :2, :2] = -5.0           # an all-negative window after the conv
     x[1, 0, 2:4, 2:4] = 0.5          # equal inputs: ties after the conv
     w = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
     results = []
-    for run in (lambda t: model(t),
-                lambda t: F.max_pool2d(F.relu(model[0](t)), 2)):
-        model.zero_grad()
+    for model in (relu_pool, pool_relu):
+        conv.zero_grad()
         xt = sg.tensor(x, requires_grad=True)
-        y = run(xt)
+        y = model(xt)
         (y * sg.tensor(w)).sum().backward()
-        results.append((y, xt.grad.numpy().copy(), model[0].weight.grad.numpy().copy()))
-    (y, gx, gw), (y_ref, gx_ref, gw_ref) = results
-    assert type(y.creator).__name__ == "ReLU"          # the pool ran first
-    assert type(y_ref.creator).__name__ != "ReLU"
-    np.testing.assert_array_equal(y.detach().numpy(), y_ref.detach().numpy())
-    np.testing.assert_array_equal(gx, gx_ref)
-    np.testing.assert_array_equal(gw, gw_ref)
+        results.append((y, xt.grad.numpy().copy(), conv.weight.grad.numpy().copy()))
+    (y, gx, gw), (y_pool_first, gx_pool_first, gw_pool_first) = results
+    assert type(y.creator).__name__ != "ReLU"          # the pool ran last, as written
+    assert type(y_pool_first.creator).__name__ == "ReLU"
+    np.testing.assert_array_equal(y.detach().numpy(), y_pool_first.detach().numpy())
+    np.testing.assert_array_equal(gx, gx_pool_first)
+    np.testing.assert_array_equal(gw, gw_pool_first)
     tx = torch.tensor(x, requires_grad=True)
     (tmodel(tx) * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(y.detach().numpy(), tmodel(tx).detach().numpy(), rtol=1e-5,
@@ -277,25 +276,20 @@ def test_sequential_runs_max_pool_before_relu_with_equal_values_and_gradients(to
     np.testing.assert_allclose(gw, tmodel[0].weight.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
-def test_sequential_keeps_the_written_order_for_hooks_and_indices():
-    """A hook on either module sees what the written order gives it; so does a pool that
-    returns indices (its output is a tuple) and a ReLU subclass."""
-    class MyReLU(nn.ReLU):
-        pass
-
+def test_sequential_hooks_see_the_written_order():
+    """Each module's hooks see what the written order gives it, with or without hooks on the
+    neighbours; a pool that returns indices hands its tuple on."""
     seen = []
     relu, pool = nn.ReLU(), nn.MaxPool2d(2)
     model = nn.Sequential(relu, pool)
-    handle = relu.register_forward_hook(lambda mod, args, out: seen.append(args[0].shape))
     x = sg.randn(2, 3, 4, 4).requires_grad_()
-    model(x)
-    assert seen == [(2, 3, 4, 4)]
-    handle.remove()
-    handle = pool.register_forward_pre_hook(lambda mod, args: seen.append(args[0].shape))
+    h1 = relu.register_forward_hook(lambda mod, args, out: seen.append(("relu", args[0].shape)))
+    h2 = pool.register_forward_pre_hook(lambda mod, args: seen.append(("pool", args[0].shape)))
     assert type(model(x).creator).__name__ != "ReLU"
-    handle.remove()
-    assert type(model(x).creator).__name__ == "ReLU"
-    assert type(nn.Sequential(MyReLU(), nn.MaxPool2d(2))(x).creator).__name__ != "ReLU"
+    assert seen == [("relu", (2, 3, 4, 4)), ("pool", (2, 3, 4, 4))]
+    h1.remove()
+    h2.remove()
+    assert type(model(x).creator).__name__ != "ReLU"
     y, idx = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2, return_indices=True))(x)
     assert y.shape == idx.shape == (2, 3, 2, 2)
 

@@ -13,11 +13,12 @@ from ..tensor import Parameter
 from . import functional, init, utils
 from .activation import (GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus,
                          Tanh)
+from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .linear import Embedding, EmbeddingBag, Flatten, Identity, Linear, Unflatten
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    NLLLoss, SmoothL1Loss)
-from .module import Module, ModuleDict, ModuleList, Sequential
+from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 
 __all__ = [
@@ -44,7 +45,7 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout1d, Dropout2d
 from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, KLDivLoss,
                    MarginRankingLoss, SoftMarginLoss)
-from .module import ParameterDict, ParameterList
+from .container import ParameterDict, ParameterList
 from .normalization import GroupNorm
 from .padding import ConstantPad1d, ConstantPad2d, ZeroPad1d, ZeroPad2d
 from .pooling import AvgPool1d, MaxPool1d

@@ -1,7 +1,7 @@
 """MultiheadAttention, with PyTorch's parameters (``in_proj_weight``, ``in_proj_bias``,
 ``out_proj``; separate ``q/k/v_proj_weight`` when key or value sizes differ), masks and
-sequence-first layout by default. The attention itself is :func:`functional._attend`, shared
-with ``F.scaled_dot_product_attention``."""
+sequence-first layout by default. The attention itself is
+:func:`functional.attention._attend`, shared with ``F.scaled_dot_product_attention``."""
 from __future__ import annotations
 
 import math
@@ -15,7 +15,7 @@ from ..ops._util import to_tensor
 from ..ops.nn import linear
 from ..tensor import Parameter, Tensor
 from . import init
-from .functional import _attend
+from .functional.attention import _attend
 from .linear import Linear
 from .module import Module
 

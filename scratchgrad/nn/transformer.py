@@ -14,9 +14,10 @@ from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .attention import MultiheadAttention
+from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
-from .module import Module, ModuleList
+from .module import Module
 from .normalization import LayerNorm
 
 __all__ = ["TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",

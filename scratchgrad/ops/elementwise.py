@@ -14,7 +14,7 @@ from ..function import Function, binary_operands
 from ..tensor import Tensor
 from .arithmetic import abs as _abs
 from .arithmetic import _rsqrt, where
-from .shape import sum_to
+from .shape import reshape, sum_to
 from ._util import broadcast_error, quiet, to_float_tensor, to_tensor
 
 
@@ -1512,6 +1512,30 @@ def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """
     x = to_tensor(input)
     return where((x > lambd) | (x < -lambd), x, 0.0)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """x where x > 0, else ``weight * x``; ``weight`` has one slope, or one per channel
+    (dimension 1 of the input).
+
+    >>> import scratchgrad as sg
+    >>> prelu(sg.tensor([[-2.0, 2.0]]), sg.tensor([0.25]))
+    tensor([[-0.5000,  2.0000]])
+    """
+    x, w = to_float_tensor(input), to_tensor(weight)
+    if x.ndim == 0:
+        raise ValueError("prelu: zero-dim input tensors are not allowed")
+    if w.ndim != 1:
+        raise ValueError(f"prelu: weight must be 1-D (num_parameters,), got shape "
+                         f"{tuple(w.shape)}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if w.shape[0] != 1 and w.shape[0] != channels:
+        raise ValueError(f"prelu: mismatch of parameter numbers and input channel size: found "
+                         f"{w.shape[0]} parameters and {channels} channel(s) (input of shape "
+                         f"{tuple(x.shape)})")
+    if x.ndim >= 2:
+        w = reshape(w, (w.shape[0],) + (1,) * (x.ndim - 2))
+    return where(x > 0, x, w * x)
 
 
 def mvlgamma(input: Any, p: int) -> Tensor:  # noqa: A002

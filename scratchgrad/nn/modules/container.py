@@ -1,5 +1,5 @@
 """PyTorch's ``torch.nn.modules.container`` path: containers, the same classes as
 ``scratchgrad.nn``, re-exported from where they are written."""
-from ..module import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from ..container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
