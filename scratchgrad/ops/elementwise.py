@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._config import is_grad_enabled, no_grad
-from ..backend import get_array_module
+from ..backend import get_array_module, to_numpy
 from ..function import Function, binary_operands
 from ..tensor import Tensor
 from .arithmetic import abs as _abs
@@ -968,11 +968,17 @@ def _erfinv(y: np.ndarray) -> np.ndarray:
 
 class Erfinv(Function):
     def forward(self, x):
-        return quiet.run(_erfinv, np.asarray(x))
+        return _on_host(lambda a: quiet.run(_erfinv, a), x)
 
     def backward(self, gy):
         y = self.output()
         return gy * exp(y * y) * (math.sqrt(math.pi) / 2)
+
+
+def _on_host(fn: Any, x: Any) -> Any:
+    """``fn`` (an algorithm written for NumPy) on a host copy of ``x``; the result on ``x``'s
+    device."""
+    return get_array_module(x).asarray(fn(to_numpy(x)))
 
 
 def _lgamma(x: np.ndarray) -> np.ndarray:
@@ -1017,7 +1023,7 @@ def _polygamma_host(n: int, x: np.ndarray) -> np.ndarray:
 
 class Lgamma(Function):
     def forward(self, x):
-        return _lgamma(np.asarray(x))
+        return _on_host(_lgamma, x)
 
     def backward(self, gy):
         return gy * digamma(self.inputs[0])
@@ -1031,7 +1037,7 @@ class Polygamma(Function):
         self.n = n
 
     def forward(self, x):
-        return _polygamma_host(self.n, np.asarray(x))
+        return _on_host(lambda a: _polygamma_host(self.n, a), x)
 
     def backward(self, gy):
         if self.n >= 1:
