@@ -12,6 +12,7 @@ import pytest
 
 import scratchgrad as sg
 from scratchgrad import nn
+from scratchgrad.kernels import numpy_conv as NC
 from scratchgrad.ops import conv as C
 from scratchgrad.utils import gradcheck, gradgradcheck
 
@@ -33,7 +34,7 @@ def _np(t) -> np.ndarray:
 def layout(request, monkeypatch):
     """Run a test under both product layouts of ops.conv (one large matrix product with the
     stride-1 wide grid, and one product per sample), whatever the sizes would pick."""
-    monkeypatch.setattr(C, "_BATCHED_MAX_K", 0 if request.param == "gemm" else 10 ** 9)
+    monkeypatch.setattr(NC, "_BATCHED_MAX_K", 0 if request.param == "gemm" else 10 ** 9)
     return request.param
 
 
@@ -95,7 +96,7 @@ def test_conv2d_col2im_in_chunks_of_samples_matches_torch(torch, layout, monkeyp
     """col2im (the input gradient) runs over chunks of samples: one each, and two with a
     shorter last chunk, for padded, strided, dilated and grouped convolutions."""
     monkeypatch.setattr(sys.modules[__name__], "RNG", np.random.default_rng(6))
-    monkeypatch.setattr(C, "_chunk", lambda n, sample_bytes, *_: min(n, chunk_samples))
+    monkeypatch.setattr(NC, "_chunk", lambda n, sample_bytes, *_: min(n, chunk_samples))
     for xs, ws, kw in [((5, 4, 7, 6), (6, 4, 3, 3), dict(padding=1)),
                        ((5, 4, 9, 7), (4, 2, 3, 2), dict(stride=2, padding=(1, 0), groups=2)),
                        ((3, 2, 9, 9), (3, 2, 3, 3), dict(padding=2, dilation=2))]:
@@ -139,7 +140,7 @@ def test_results_never_alias_workspace_memory(layout):
         (y.sum() + (z * z).sum()).backward()
         outs.append([y.detach(), z.detach(), x.grad, w.grad])
         for t in outs[-1]:
-            for slot in C._workspace.slots.values():
+            for slot in NC._workspace.slots.values():
                 assert not np.shares_memory(t._data, slot)
     snapshot = [t.numpy().copy() for t in outs[0]]
     C.conv2d(sg.tensor(_arr(2, 4, 6, 5)), sg.tensor(_arr(6, 2, 3, 3)), padding=1, groups=2)
@@ -229,7 +230,7 @@ def test_max_pool2d_in_chunks_of_samples_matches_torch(torch, monkeypatch, chunk
     (5 samples of 3*8*8*4 = 768 bytes, 700 -> chunks of 1; 1 << 30 -> one chunk), with ties
     (ReLU zeros) and overlapping padded windows; without grad the argmax is skipped but the
     values are the same."""
-    monkeypatch.setattr(C, "_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(NC, "_CHUNK_BYTES", chunk_bytes)
     F = torch.nn.functional
     # its own generator: drawing from RNG would change the data of the tests after it
     monkeypatch.setattr(sys.modules[__name__], "RNG", np.random.default_rng(5))
@@ -237,7 +238,7 @@ def test_max_pool2d_in_chunks_of_samples_matches_torch(torch, monkeypatch, chunk
     _parity(torch, lambda x: C.max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [relu])
     _parity(torch, lambda x: C.max_pool2d(x, 3, 2, 1), lambda x: F.max_pool2d(x, 3, 2, 1),
             [relu])
-    monkeypatch.setattr(C, "_CHUNK_BYTES", 2 * relu[:1].nbytes)  # chunks of 2, 2, 1
+    monkeypatch.setattr(NC, "_CHUNK_BYTES", 2 * relu[:1].nbytes)  # chunks of 2, 2, 1
     _parity(torch, lambda x: C.max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [relu])
     with sg.no_grad():
         y = C.max_pool2d(sg.tensor(relu, requires_grad=True), 3, 2, 1)
@@ -254,8 +255,8 @@ def _pool_both_paths(monkeypatch, fused, x, gy, with_grad=True):
     for on in (True, False):
         monkeypatch.setattr(fused, "_status", [on])
         op = C.MaxPool2dOp((2, 2), (2, 2), (0, 0), with_index=with_grad)
-        y = op.forward(x)
-        gx = C.MaxPool2dGrad(op.geom, op.index).forward(gy) if with_grad else None
+        y = op.run_forward(x)
+        gx = C.MaxPool2dGrad(op.geom, op.index).run_forward(gy) if with_grad else None
         runs.append((y, op.index, gx))
     return runs
 

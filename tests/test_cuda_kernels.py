@@ -17,6 +17,7 @@ import pytest
 
 import scratchgrad as sg
 from scratchgrad.kernels import cuda_source as _cuda_kernels, cupy as _gpu_ops
+from scratchgrad.kernels import numpy_conv as NC
 from scratchgrad.ops import conv as C
 from scratchgrad.ops import nn as N
 
@@ -61,7 +62,7 @@ def test_im2col_col2im_kernels_match_the_generic_path(geom, dtype, kernels_on_nu
     xs, ws, stride, padding, dilation, groups = geom
     rng = np.random.default_rng(0)
     x = rng.standard_normal(xs).astype(dtype)
-    g = C._Geom(xs, ws[2:], C._ConvArgs(stride, padding, dilation, groups))
+    g = NC._Geom(xs, ws[2:], C._ConvArgs(stride, padding, dilation, groups))
     col = _gpu_ops.im2col(x, g)
     gcol = rng.standard_normal(col.shape).astype(dtype)
     gx = _gpu_ops.col2im(gcol, g)
@@ -77,14 +78,14 @@ def test_conv_with_kernels_matches_the_cpu_conv(geom, kernels_on_numpy):
     xs, ws, stride, padding, dilation, groups = geom
     rng = np.random.default_rng(1)
     x, W, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
-    g = C._Geom(xs, ws[2:], C._ConvArgs(stride, padding, dilation, groups))
+    g = NC._Geom(xs, ws[2:], C._ConvArgs(stride, padding, dilation, groups))
     y, col = _gpu_ops.conv_forward(x, W, b, g)
-    y_cpu, col_cpu = C._conv_forward(x, W, b, g)
+    y_cpu, col_cpu = NC._conv_forward(x, W, b, g)
     np.testing.assert_allclose(y, y_cpu, rtol=1e-10, atol=1e-10)
     gy = rng.standard_normal(y.shape)
     gy_op = _gpu_ops.gy_operand(gy, g)
     np.testing.assert_allclose(_gpu_ops.conv_grad_input(gy_op, W, g),
-                               C._conv_grad_input(C._gy_operand(gy, g), W, g), rtol=1e-10,
+                               NC._conv_grad_input(NC._gy_operand(gy, g), W, g), rtol=1e-10,
                                atol=1e-10)
 
 

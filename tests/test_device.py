@@ -200,23 +200,24 @@ CONV_GEOMETRIES = [  # (x shape, W shape, stride, padding (t, b, l, r), dilation
 @pytest.mark.parametrize("geom", CONV_GEOMETRIES, ids=lambda g: f"{g[0]}-{g[1]}-s{g[2]}")
 def test_gpu_conv_path_matches_the_cpu_conv(geom):
     from scratchgrad.kernels import cupy as _gpu_ops
+    from scratchgrad.kernels import numpy_conv as NC
     from scratchgrad.ops import conv as C
 
     xs, ws, stride, padding, dilation, groups = geom
     rng = np.random.default_rng(0)
     x, W, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
     args = C._ConvArgs(stride, padding, dilation, groups)
-    g = C._Geom(x.shape, W.shape[2:], args)
-    y_cpu, col_cpu = C._conv_forward(x, W, b, g)
+    g = NC._Geom(x.shape, W.shape[2:], args)
+    y_cpu, col_cpu = NC._conv_forward(x, W, b, g)
     y, col = _gpu_ops.conv_forward(x, W, b, g)
     np.testing.assert_allclose(y, y_cpu, rtol=1e-10, atol=1e-10)
     assert y.flags.c_contiguous and col.shape == (x.shape[1] * ws[2] * ws[3],
                                                    xs[0] * g.OH * g.OW)
     gy = rng.standard_normal(y.shape)
-    gx_cpu = C._conv_grad_input(C._gy_operand(gy, g), W, g)
+    gx_cpu = NC._conv_grad_input(NC._gy_operand(gy, g), W, g)
     K = x.shape[1] * ws[2] * ws[3]  # the CPU's col carries the bias as a row of ones
     assert col_cpu.shape[0] == (K + 1 if groups == 1 else K)
-    gw_cpu = C._conv_grad_weight(col_cpu[:K], C._gy_operand(gy, g), W.shape, g)
+    gw_cpu = NC._conv_grad_weight(col_cpu[:K], NC._gy_operand(gy, g), W.shape, g)
     gy_op = _gpu_ops.gy_operand(gy, g)
     np.testing.assert_allclose(_gpu_ops.conv_grad_input(gy_op, W, g), gx_cpu, rtol=1e-10,
                                atol=1e-10)
@@ -226,11 +227,12 @@ def test_gpu_conv_path_matches_the_cpu_conv(geom):
 
 def test_gpu_col2im_is_the_adjoint_of_im2col():
     from scratchgrad.kernels import cupy as _gpu_ops
+    from scratchgrad.kernels import numpy_conv as NC
     from scratchgrad.ops import conv as C
 
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 3, 6, 7))
-    g = C._Geom(x.shape, (3, 2), C._ConvArgs((2, 1), (1, 0, 1, 1), (1, 2), 1))
+    g = NC._Geom(x.shape, (3, 2), C._ConvArgs((2, 1), (1, 0, 1, 1), (1, 2), 1))
     col = _gpu_ops.im2col(x, g)
     c = rng.standard_normal(col.shape)
     # <im2col(x), c> == <x, col2im(c)> for every x and c

@@ -135,6 +135,146 @@ def conv_grad_weight(col: Any, gy_op: Any, w_shape: Sequence[int], g: Any) -> An
     return xp.matmul(gy_op, cols).reshape(tuple(w_shape))
 
 
+# The kernels of ops.conv's convolution Functions on GPU arrays. They keep on the op objects
+# what the NumPy kernels keep (kernels/numpy_conv.py), in this file's layout: ``geom``, ``col``
+# (dropped by the backward), ``gy_op``.
+from ..ops._util import quiet  # noqa: E402
+from ..ops.conv import (Conv2dGradInput, Conv2dGradWeight, Conv2dOp,  # noqa: E402
+                        ConvTranspose2dOp, Fold, Unfold)
+from . import numpy_conv as _numpy_conv  # noqa: E402
+from . import register_backward, register_forward  # noqa: E402
+
+_Geom, _saved_geom = _numpy_conv._Geom, _numpy_conv._saved_geom
+
+
+def _on_gpu(op: Any, x: Any, *rest: Any) -> bool:
+    return x is not None and type(x) is not np.ndarray
+
+
+def conv2d_forward_gpu(op: Conv2dOp, x: Any, W: Any, b: Any = None) -> Any:
+    """Conv2dOp's forward; keeps ``col`` for the weight gradient."""
+    op.geom = g = _Geom(x.shape, W.shape[2:], op.args, op.out_hw)
+    y, op.col = quiet.run(conv_forward, x, W, b, g)
+    return y
+
+
+def conv2d_backward_gpu(op: Conv2dOp, gy: Any) -> tuple:
+    """Conv2dOp's first-order gradients: gy laid out once for both products, the forward's
+    ``col`` reused for the weight gradient, then dropped."""
+    x, W = op.inputs[:2]
+    g = _saved_geom(op, x.shape, W.shape[2:], op.out_hw)
+    col = op.__dict__.get("col")
+    op.col = None
+    gx = gW = gb = None
+    if x.requires_grad or W.requires_grad:
+        gy_op = gy_operand(gy, g)
+        if x.requires_grad:
+            gx = quiet.run(conv_grad_input, gy_op, W._data, g)
+        if W.requires_grad:
+            if col is None:
+                col = im2col(x._data, g)
+            gW = quiet.run(conv_grad_weight, col, gy_op, W.shape, g)
+    if len(op.inputs) == 3 and op.inputs[2].requires_grad:
+        gb = quiet.run(gy.sum, axis=(0, 2, 3))
+    return gx, gW, gb
+
+
+def conv2d_grad_input_forward_gpu(op: Conv2dGradInput, gy: Any, W: Any) -> Any:
+    """Conv2dGradInput's forward (and the transposed convolution's); keeps ``gy_op``."""
+    a = op.args
+    x_shape = (gy.shape[0], W.shape[1] * a.groups) + op.x_hw
+    op.geom = g = _Geom(x_shape, W.shape[2:], a, gy.shape[2:])
+    op.gy_op = gy_operand(gy, g)
+    return quiet.run(conv_grad_input, op.gy_op, W, g)
+
+
+def conv2d_grad_input_backward_gpu(op: Conv2dGradInput, ggx: Any) -> tuple:
+    """First-order gradients of grad_input(gy, W): one im2col of ggx for both, the forward's
+    ``gy_op`` for the weight gradient."""
+    gy, W = op.inputs[:2]
+    g = _saved_geom(op, ggx.shape, W.shape[2:], gy.shape[2:])
+    col = im2col(ggx, g)
+    g_gy = g_W = None
+    if gy.requires_grad:
+        g_gy = quiet.run(conv_forward, ggx, W._data, None, g, col)[0]
+    if W.requires_grad:
+        gy_op = op.__dict__.get("gy_op")
+        if gy_op is None:
+            gy_op = gy_operand(gy._data, g)
+        g_W = quiet.run(conv_grad_weight, col, gy_op, W.shape, g)
+    return g_gy, g_W
+
+
+def conv2d_grad_weight_forward_gpu(op: Conv2dGradWeight, x: Any, gy: Any) -> Any:
+    a = op.args
+    g = _Geom(x.shape, op.w_hw, a, gy.shape[2:])
+    w_shape = (gy.shape[1], x.shape[1] // a.groups) + op.w_hw
+    return quiet.run(conv_grad_weight, im2col(x, g), gy_operand(gy, g), w_shape, g)
+
+
+def conv_transpose2d_forward_gpu(op: ConvTranspose2dOp, x: Any, W: Any, b: Any = None) -> Any:
+    y = conv2d_grad_input_forward_gpu(op, x, W)
+    if b is not None:
+        quiet.run(np.add, y, b.reshape(-1, 1, 1), out=y)
+    return y
+
+
+def conv_transpose2d_backward_gpu(op: ConvTranspose2dOp, gy: Any) -> tuple:
+    gx, gW = conv2d_grad_input_backward_gpu(op, gy)
+    gb = None
+    if len(op.inputs) == 3 and op.inputs[2].requires_grad:
+        gb = quiet.run(gy.sum, axis=(0, 2, 3))
+    return gx, gW, gb
+
+
+def unfold_forward_gpu(op: Unfold, x: Any) -> Any:
+    g = _Geom(x.shape, op.k, op.args)
+    col = im2col(x, g).reshape(-1, g.N, g.OH, g.OW).transpose(1, 0, 2, 3)
+    return get_array_module(x).ascontiguousarray(col).reshape(g.N, -1, g.OH * g.OW)
+
+
+def fold_forward_gpu(op: Fold, y: Any) -> Any:
+    N, K, _ = y.shape
+    g = _Geom((N, K // (op.k[0] * op.k[1])) + op.x_hw, op.k, op.args)
+    col = y.reshape(N, K, g.OH, g.OW).transpose(1, 0, 2, 3)
+    return col2im(get_array_module(y).ascontiguousarray(col).reshape(K, -1), g)
+
+
+def _gpu_examples(examples: Any) -> Any:
+    """The NumPy kernels' examples with the tensors moved to the GPU (skipped without one)."""
+
+    def on_gpu() -> list:
+        from .. import cuda  # noqa: PLC0415
+
+        if not cuda.is_available():
+            import unittest  # noqa: PLC0415
+
+            raise unittest.SkipTest(f"no CUDA device: {cuda.unavailable_reason()}")
+        return examples("cuda")
+
+    return on_gpu
+
+
+_conv_examples_gpu = _gpu_examples(_numpy_conv.conv_examples)
+_double_examples_gpu = _gpu_examples(_numpy_conv.conv_double_examples)
+_tconv_examples_gpu = _gpu_examples(_numpy_conv.conv_transpose_examples)
+_block_examples_gpu = _gpu_examples(_numpy_conv.block_examples)
+register_forward(Conv2dOp, when=_on_gpu, examples=_conv_examples_gpu)(conv2d_forward_gpu)
+register_backward(Conv2dOp, when=_on_gpu, examples=_conv_examples_gpu)(conv2d_backward_gpu)
+register_forward(Conv2dGradInput, when=_on_gpu,
+                 examples=_double_examples_gpu)(conv2d_grad_input_forward_gpu)
+register_backward(Conv2dGradInput, when=_on_gpu,
+                  examples=_double_examples_gpu)(conv2d_grad_input_backward_gpu)
+register_forward(Conv2dGradWeight, when=_on_gpu,
+                 examples=_double_examples_gpu)(conv2d_grad_weight_forward_gpu)
+register_forward(ConvTranspose2dOp, when=_on_gpu,
+                 examples=_tconv_examples_gpu)(conv_transpose2d_forward_gpu)
+register_backward(ConvTranspose2dOp, when=_on_gpu,
+                  examples=_tconv_examples_gpu)(conv_transpose2d_backward_gpu)
+register_forward(Unfold, when=_on_gpu, examples=_block_examples_gpu)(unfold_forward_gpu)
+register_forward(Fold, when=_on_gpu, examples=_block_examples_gpu)(fold_forward_gpu)
+
+
 # ---------------------------------------------------------------------- embedding
 def scatter_rows(indices: Any, rows: Any, num: int, padding_idx: int | None) -> Any:
     """Sum ``rows[i]`` into row ``indices[i]`` of a (num, dim) zero matrix (atomic adds)."""

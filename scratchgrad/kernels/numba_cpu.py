@@ -400,6 +400,69 @@ def max_pool2d_2x2_grad(gy: np.ndarray, index: np.ndarray, gx: np.ndarray) -> No
     gx[:, :, :, 2 * OW:] = 0
 
 
+# The kernels of ops.conv's MaxPool2dOp and MaxPool2dGrad (the NumPy paths they replace are
+# the reference and kernels/numpy_conv.py, which leaves these cases to the loops above).
+from ..ops.conv import MaxPool2dGrad, MaxPool2dOp, _PoolGeom  # noqa: E402
+from . import register_forward  # noqa: E402
+
+
+def max_pool_2x2_takes(op: MaxPool2dOp, x: Any) -> bool:
+    """Whether :func:`max_pool2d_forward_2x2` takes this MaxPool2dOp call."""
+    return pool_2x2_applies(x, op.k, op.s, op.p, op.d)
+
+
+def max_pool_2x2_grad_takes(op: MaxPool2dGrad, gy: Any) -> bool:
+    """Whether :func:`max_pool2d_grad_forward_2x2` takes this MaxPool2dGrad call: the 2x2
+    pooling of a large enough NumPy input, a C-contiguous gy and a NumPy argmax."""
+    g = op.geom
+    N, C, H, W = g.x_shape
+    return (pool_2x2_applies(gy, (g.KH, g.KW), (g.sh, g.sw), (g.ph, g.pw), (g.dh, g.dw),
+                             N * C * H * W)
+            and gy.flags.c_contiguous and type(op.index) is np.ndarray)
+
+
+def max_pool2d_forward_2x2(op: MaxPool2dOp, x: np.ndarray) -> np.ndarray:
+    """MaxPool2dOp's forward in one compiled pass: its values and argmax offsets."""
+    op.geom = g = _PoolGeom(x.shape, op.k, op.s, op.p, op.d)
+    y = np.empty(x.shape[:2] + (g.OH, g.OW), dtype=x.dtype)
+    op.index = np.empty(y.shape, np.uint8) if op.with_index else None
+    max_pool2d_2x2(x, y, op.index)
+    return y
+
+
+def max_pool2d_grad_forward_2x2(op: MaxPool2dGrad, gy: np.ndarray) -> np.ndarray:
+    """MaxPool2dGrad's forward in one compiled pass."""
+    gx = np.empty(op.geom.x_shape, dtype=gy.dtype)  # every element is written
+    max_pool2d_2x2_grad(gy, op.index, gx)
+    return gx
+
+
+def _max_pool_examples() -> list:
+    """2x2 pooling of inputs of at least MIN_ELEMENTS, even and odd sizes, with ties (ReLU
+    zeros), a NaN and infinities; a Fortran-ordered input."""
+    from ..ops.conv import max_pool2d  # noqa: PLC0415
+
+    if not available():
+        import unittest  # noqa: PLC0415
+
+        raise unittest.SkipTest("Numba is not installed or SCRATCHGRAD_FUSED=0")
+    out = []
+    for dtype in (np.float32, np.float64):
+        for n, shape in enumerate([(4, 8, 32, 34), (3, 8, 37, 41)]):
+            x = np.maximum(np.random.default_rng(n).standard_normal(shape), 0).astype(dtype)
+            x[0, 0, 0, :8] = [np.nan, 1, 2, 0, 5, np.nan, -np.inf, np.inf]
+            out.append(([x], lambda t: max_pool2d(t[0], 2)))
+        out.append(([np.asfortranarray(x)], lambda t: max_pool2d(t[0], 2)))
+    return out
+
+
+# The loops do the NumPy path's operations in its order: bit for bit.
+register_forward(MaxPool2dOp, when=max_pool_2x2_takes, examples=_max_pool_examples,
+                 exact=True)(max_pool2d_forward_2x2)
+register_forward(MaxPool2dGrad, when=max_pool_2x2_grad_takes, examples=_max_pool_examples,
+                 exact=True)(max_pool2d_grad_forward_2x2)
+
+
 # ---------------------------------------------------------------------- batch normalisation
 # Per-channel statistics and the normalisation of an (N, C, L) view of a C-contiguous input:
 # BatchNorm in training mode, ops.nn._Normalize. Sums accumulate in float64 (the NumPy path

@@ -1,49 +1,35 @@
-"""Convolution and pooling: conv2d, conv_transpose2d, max/avg pooling, adaptive average pooling.
+"""Convolution and pooling: conv2d, conv_transpose2d, max/avg pooling, adaptive pooling, unfold
+and fold. Fast paths: scratchgrad/kernels (numpy_conv.py and others).
 
-How a convolution runs (chosen for speed on NumPy + OpenBLAS; see ``benchmarks/conv_micro.py``):
+How a convolution is computed here (the reference):
 
-* The input is written once into a zero buffer of shape ``(N, C, P)``: each ``(n, c)`` plane
-  padded and flattened with row pitch ``Wr`` (plus a little slack at the end). No copy at all
-  when there is no padding.
-* **im2col** is a strided view of that buffer with shape ``(C, KH, KW, N, OH, Wv)``, copied once
-  into the column matrix ``col`` of shape ``(C*KH*KW, N*OH*Wv)``. Channels-and-kernel first (not
-  one row per output pixel) because then every kernel offset reads long runs of consecutive
-  memory; the one-pixel-per-row layout copies runs of only KW values and was 3-4x slower.
-* With stride 1 the output grid is ``Wv = Wr`` columns wide instead of OW: the ``Wv - OW`` extra
-  columns per row are garbage, dropped, but in exchange each kernel offset of each ``(n, c)``
-  plane is one contiguous run of ``OH * Wv`` values, both when im2col reads it and when col2im
-  adds it back. That costs ``Wv / OW`` more product work (15/14 at 14x14, 3x3, padding 1: a
-  window running off the right end of a row reads the next row's left padding, so one padding
-  column serves both sides) and saves far more copying (col2im 2-3x faster).
-* **One matrix product per direction**: ``W (OC, K) @ col (K, M)`` forward, ``gy (OC, M) @ col.T``
-  for the weight gradient, ``W.T @ gy (OC, M)`` then col2im for the input gradient; groups are
-  a leading batch axis of the same ``matmul``. When K = C/groups*KH*KW is small (a first layer
-  on 1-3 channels, depthwise) the products run per sample instead (``_Geom.batched``).
-* **col2im** adds the ``KH*KW`` slices of the column gradient into a zero buffer, one strided
-  slice per kernel offset (never ``np.add.at``), and crops the padding, chunk by chunk of
-  samples (``_CHUNK_BYTES``) so that its passes stay in cache.
+* **im2col** lays the input out as a column matrix, per sample ``(C*KH*KW, OH*OW)``: column
+  ``(oh, ow)`` holds the input window that output pixel sees, row ``(c, i, j)`` its value at
+  channel ``c`` and kernel offset ``(i, j)``. It is built from one strided slice of the
+  zero-padded input per kernel offset: the values that offset meets at every output pixel.
+* The convolution is then **one matrix product**: the weights as a ``(OC, C*KH*KW)`` matrix
+  times the column matrix. Groups split both into ``groups`` independent products (a leading
+  batch axis of the same ``matmul``).
+* **Backward** is two products again: the weight gradient ``gy @ col.T`` (summed over samples),
+  and the input gradient ``W.T @ gy``, scattered back to the image by **col2im**, the adjoint of
+  im2col, which adds each kernel offset's slice back where im2col took it from (overlapping
+  windows add up).
 
-Backward passes are themselves Functions (``Conv2dGradInput``, ``Conv2dGradWeight``) whose own
-backward passes are convolutions again, so double backward works (``create_graph=True``).
+The gradients are Functions themselves (``Conv2dGradInput``, ``Conv2dGradWeight``), whose own
+backward passes are convolutions again, so double backward works (``create_graph=True``). The
+transposed convolution is the input gradient of the convolution it transposes.
 
-Pooling reads ``KH*KW`` strided slices of the (padded) input, one per kernel offset (for 2x2
-windows with stride 2 these are the four slices of the (N, C, OH, 2, OW, 2) reshape), and keeps
-the running maximum and the offset that produced it (first occurrence wins, like PyTorch), so
-the argmax costs nothing extra and backward is one masked product per offset. Both run chunk
-by chunk of samples, like col2im; without autograd the argmax is skipped.
+Max pooling keeps, for every output, the running maximum over the window's ``KH*KW`` offsets
+and the offset that produced it (the first maximum wins, as in PyTorch); its backward sends
+each gradient to that offset.
 """
 from __future__ import annotations
 
-import math
-import threading
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .. import _config
-from ..kernels import cupy as _gpu_ops
-from ..kernels import numba_cpu as _fused
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
@@ -58,42 +44,6 @@ __all__ = ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_a
            "AvgPool2dOp", "AvgPool2dGrad"]
 
 IntPair = int | tuple[int, int]
-
-
-class _Workspace(threading.local):
-    """Per-thread scratch memory for the large temporaries of one op call (padded input,
-    product outputs, col2im buffer), reused from call to call.
-
-    Why: a fresh 4-30 MB array is new memory from the kernel, page-faulted and zeroed on first
-    touch; that was about a third of the reference CNN's second convolution (fwd+bwd 45 -> 32
-    ms). Reused memory is already mapped. The price: each thread keeps its largest temporaries
-    (about 45 MB for that CNN at batch 128). A slot serves one op call at a time (one forward,
-    or for ``"gy"`` one backward) and nothing returned or saved may be a view of one.
-    """
-
-    def __init__(self) -> None:
-        self.slots: dict[str, np.ndarray] = {}
-
-    def take(self, slot: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        dtype = np.dtype(dtype)
-        n = math.prod(shape) * dtype.itemsize
-        raw = self.slots.get(slot)
-        if raw is None or raw.nbytes < n:
-            raw = self.slots[slot] = np.empty(max(n, 1), dtype=np.uint8)
-        return raw[:n].view(dtype).reshape(shape)
-
-
-_workspace = _Workspace()
-
-# Passes over large activations (pooling, col2im) run in chunks of samples of about this many
-# bytes: the chunk and its temporaries stay in the L2 cache across the passes.
-_CHUNK_BYTES = 1 << 19
-
-
-def _chunk(n: int, sample_bytes: int, chunk_bytes: int = _CHUNK_BYTES) -> int:
-    """How many of ``n`` samples of ``sample_bytes`` each make one chunk of about
-    ``chunk_bytes`` (at least 1)."""
-    return max(1, min(n, chunk_bytes // max(sample_bytes, 1)))
 
 
 # ---------------------------------------------------------------------- arguments
@@ -125,257 +75,95 @@ class _ConvArgs(NamedTuple):
     groups: int
 
 
-# ---------------------------------------------------------------------- geometry and layout
-# Below this many columns per group (C/groups * KH * KW) the products run one per sample.
-_BATCHED_MAX_K = 64
 
 
-class _Geom:
-    """Sizes of one convolution, how its products are laid out, and the flat padded layout that
-    im2col reads.
-
-    ``x_shape`` is (N, C, H, W); ``out_hw`` forces the output size (a transposed convolution
-    with ``output_padding`` knows it, the formula alone does not).
-
-    Two layouts, fixed by the shapes so that every Function of one convolution agrees:
-
-    * ``batched`` (few columns: a first layer on 1-3 channels, depthwise): one product per
-      sample, ``W (OC, K) @ col_n (K, OH*OW)``, writes the output straight into NCHW and reads
-      gy in NCHW; a single product there would have a long thin shape that OpenBLAS runs 8x
-      slower (the weight gradient's inner dimension would be N*OH*OW).
-    * otherwise one large product per direction on ``col (K, N*OH*Wv)``, with the output and gy
-      transposed to (OC, N*OH*Wv) by one copy each; with stride 1 the grid is ``Wv = Wr``
-      columns wide (see the module docstring).
-    """
-
-    __slots__ = ("N", "C", "H", "W", "KH", "KW", "sh", "sw", "pt", "pl", "dh", "dw", "OH",
-                 "OW", "Hp", "Wp", "Wr", "Wv", "P", "M", "groups", "batched",
-                 "flat")
-
-    def __init__(self, x_shape: Sequence[int], k_hw: Sequence[int], a: _ConvArgs,
-                 out_hw: Sequence[int] | None = None) -> None:
-        self.N, self.C, self.H, self.W = (int(s) for s in x_shape)
-        self.KH, self.KW = (int(s) for s in k_hw)
-        (self.sh, self.sw), (self.dh, self.dw) = a.stride, a.dilation
-        pt, pb, pl, pr = a.padding
-        self.pt, self.pl = pt, pl
-        self.Hp, self.Wp = self.H + pt + pb, self.W + pl + pr
-        if out_hw is None:
-            self.OH = (self.Hp - self.dh * (self.KH - 1) - 1) // self.sh + 1
-            self.OW = (self.Wp - self.dw * (self.KW - 1) - 1) // self.sw + 1
-        else:
-            self.OH, self.OW = (int(s) for s in out_hw)
-        self.groups = a.groups
-        self.batched = (self.C // a.groups) * self.KH * self.KW < _BATCHED_MAX_K
-        # Row pitch of the flat planes. A window that runs past the right end of a row reads
-        # the start of the next row, its left padding: zeros. So one side's padding columns
-        # serve both sides and the pitch is W + max(left, right), not W + left + right (7%
-        # less garbage at 14x14, 3x3, padding 1) - as long as an output row still fits.
-        self.Wr = self.W + max(pl, pr) if self.OW <= self.W + max(pl, pr) else self.Wp
-        extended = not self.batched and self.sh == 1 and self.sw == 1
-        self.Wv = self.Wr if extended else self.OW
-        last = ((self.OH - 1) * self.sh + (self.KH - 1) * self.dh) * self.Wr \
-            + (self.Wv - 1) * self.sw + (self.KW - 1) * self.dw
-        self.P = max(self.Hp * self.Wr, last + 1)
-        # Output rows back to back in the planes: offset views are plain slices.
-        self.flat = self.sh == 1 and self.Wv == self.Wr
-        self.M = self.N * self.OH * self.Wv
-
-    def padded(self, x: np.ndarray) -> np.ndarray:
-        """``x`` written into a zero buffer (N, C, P) of flattened padded planes; ``x`` itself
-        when it needs neither padding nor slack (no copy)."""
-        N, C, H, W = x.shape
-        if self.P == H * W and self.Hp == H and self.Wr == W and x.flags.c_contiguous:
-            return x.reshape(N, C, self.P)
-        # Faster than np.pad, and it has the slack.
-        buf = _workspace.take("padded", (N, C, self.P), x.dtype)
-        buf.fill(0)
-        self.plane(buf)[:, :, self.pt:self.pt + H, self.pl:self.pl + W] = x
-        return buf
-
-    def plane(self, buf: np.ndarray) -> np.ndarray:
-        """The (N, C, Hp, Wr) view of a flat padded buffer (Wr: the row pitch); (C, N, ...) for a
-        buffer laid out channel first."""
-        return buf[:, :, :self.Hp * self.Wr].reshape(buf.shape[0], buf.shape[1], self.Hp,
-                                                     self.Wr)
-
-    def offset_view(self, buf: np.ndarray, i: int, j: int) -> np.ndarray:
-        """(N, C, OH, Wv) view ((C, N, ...) for a channel-first buffer) of a flat padded buffer at
-        kernel offset (i, j): the values that offset meets at every output position; (N, C,
-        OH*Wv) when ``flat``. Writeable: col2im adds through it."""
-        it = buf.itemsize
-        off = i * self.dh * self.Wr + j * self.dw
-        if self.flat:
-            return buf[:, :, off:off + self.OH * self.Wv]
-        start = buf[:, :, off:]
-        return as_strided(start, buf.shape[:2] + (self.OH, self.Wv),
-                          buf.strides[:2] + (self.sh * self.Wr * it, self.sw * it))
+# ---------------------------------------------------------------------- im2col and col2im
+def _conv_out_hw(x_hw: Sequence[int], k_hw: Sequence[int], a: _ConvArgs) -> tuple[int, int]:
+    """The output size (OH, OW) of a convolution of an ``x_hw`` input with a ``k_hw`` kernel."""
+    pt, pb, pl, pr = a.padding
+    OH = (x_hw[0] + pt + pb - a.dilation[0] * (k_hw[0] - 1) - 1) // a.stride[0] + 1
+    OW = (x_hw[1] + pl + pr - a.dilation[1] * (k_hw[1] - 1) - 1) // a.stride[1] + 1
+    return OH, OW
 
 
-def _im2col(x: np.ndarray, g: _Geom, ones: bool = False) -> np.ndarray:
-    """The column matrix (C*KH*KW, N*OH*Wv) of ``x``: one strided view, one copy. ``ones``
-    appends a row of ones (NumPy only), which carries the bias through the products: see
-    :func:`_conv_forward`."""
-    if type(x) is not np.ndarray:  # CuPy: its own layout, scratchgrad/_gpu_ops.py
-        return _gpu_ops.im2col(x, g)
-    buf = g.padded(x)
-    it = buf.itemsize
-    sN, sC = buf.strides[0], buf.strides[1]
-    if g.flat:  # rows back to back: 1-D runs of OH*Wv (see _col2im)
-        shape, strides = (g.OH * g.Wv,), (it,)
-    else:
-        shape, strides = (g.OH, g.Wv), (g.sh * g.Wr * it, g.sw * it)
-    view = as_strided(buf, (g.C, g.KH, g.KW, g.N) + shape,
-                      (sC, g.dh * g.Wr * it, g.dw * it, sN) + strides, writeable=False)
-    K = g.C * g.KH * g.KW
-    col = np.empty((K + ones, g.M), dtype=x.dtype)
-    np.copyto(col[:K].reshape(view.shape), view)
-    if ones:
-        col[K] = 1
-    return col
+def _offset_slices(i: int, j: int, a: _ConvArgs, out_hw: Sequence[int]) -> tuple:
+    """The slice of the padded input that kernel offset (i, j) meets at every output pixel:
+    rows ``i*dh, i*dh + sh, ...`` (OH of them), columns alike."""
+    (sh, sw), (dh, dw), (OH, OW) = a.stride, a.dilation, out_hw
+    return (slice(None), slice(None), slice(i * dh, i * dh + sh * (OH - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (OW - 1) + 1, sw))
 
 
-def _col2im(gcol: np.ndarray, g: _Geom, kmajor: bool = True) -> np.ndarray:
-    """Inverse layout of :func:`_im2col`, summing overlaps: one strided add per kernel offset.
-    ``gcol`` is (C*KH*KW, N*OH*Wv) (``kmajor``) or (N, C*KH*KW, OH*Wv) (batched layout).
-
-    Runs over chunks of samples (see ``_CHUNK_BYTES``): zero fill, the KH*KW adds and the crop
-    of one chunk touch the same few hundred KB, which then stay in cache. The chunk buffer is
-    laid out like the source, (C, n, P) for ``kmajor`` and (n, C, P) otherwise, so that every
-    add walks target and source in the same order (NumPy does not reorder the outer loops of a
-    strided add for us; the (n, C, P) target under a ``kmajor`` source measured 1.4-1.8x
-    slower at the reference CNN's second layer); the crop then transposes the chunk once."""
-    B = _chunk(g.N, g.C * g.P * gcol.itemsize, 2 * _CHUNK_BYTES)
-    out = np.empty((g.N, g.C, g.H, g.W), dtype=gcol.dtype)
-    # On the wide grid (stride 1, Wv == Wr) an offset's rows run on into each other: the add
-    # is then over (C, n, OH*Wv) runs, not 4-D views with 15-wide rows (1.3-1.6x faster).
-    tail = (g.OH * g.Wv,) if g.flat else (g.OH, g.Wv)
-    if kmajor:
-        src = gcol.reshape((g.C, g.KH, g.KW, g.N) + tail)
-        gbuf = _workspace.take("col2im", (g.C, B, g.P), gcol.dtype)
-    else:
-        src = gcol.reshape((g.N, g.C, g.KH, g.KW) + tail)
-        gbuf = _workspace.take("col2im", (B, g.C, g.P), gcol.dtype)
-    for s0 in range(0, g.N, B):
-        n = min(B, g.N - s0)
-        sl = slice(s0, s0 + n)
-        buf = gbuf[:, :n] if kmajor else gbuf[:n]
-        buf.fill(0)
-        for i in range(g.KH):
-            for j in range(g.KW):
-                g.offset_view(buf, i, j)[...] += src[:, i, j, sl] if kmajor else src[sl, :, i, j]
-        crop = g.plane(buf)[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W]
-        out[sl] = crop.transpose(1, 0, 2, 3) if kmajor else crop
-    return out
+def _im2col(x: Any, k_hw: Sequence[int], a: _ConvArgs, out_hw: Sequence[int]) -> Any:
+    """The column matrices of x (N, C, H, W): (N, C*KH*KW, OH*OW), row (c, i, j) holding what
+    kernel offset (i, j) of channel c meets at every output pixel (oh, ow)."""
+    xp = get_array_module(x)
+    N, C, H, W = x.shape
+    KH, KW = k_hw
+    pt, pb, pl, pr = a.padding
+    padded = xp.zeros((N, C, H + pt + pb, W + pl + pr), dtype=x.dtype)
+    padded[:, :, pt:pt + H, pl:pl + W] = x
+    cols = xp.empty((N, C, KH, KW) + tuple(out_hw), dtype=x.dtype)
+    for i in range(KH):
+        for j in range(KW):
+            cols[:, :, i, j] = padded[_offset_slices(i, j, a, out_hw)]
+    return cols.reshape(N, C * KH * KW, -1)
 
 
-def _batch_view(col: np.ndarray, g: _Geom) -> np.ndarray:
-    """(K, N*L) column matrix -> (N, groups, K/groups, L) view, one matrix per sample."""
-    return col.reshape(g.groups, -1, g.N, g.OH * g.Wv).transpose(2, 0, 1, 3)
-
-
-def _weight_matrix(W: np.ndarray, groups: int) -> np.ndarray:
-    """(OC, C/g, KH, KW) -> (groups, OC/groups, K/groups), or (OC, K) when groups == 1."""
-    Wm = W.reshape(groups, W.shape[0] // groups, -1)
-    return Wm[0] if groups == 1 else Wm
-
-
-def _mT(a: np.ndarray) -> np.ndarray:
-    return a.swapaxes(-1, -2)
-
-
-def _gy_operand(gy: np.ndarray, g: _Geom, scratch: bool = False) -> np.ndarray:
-    """gy (N, OC, OH, OW) as the products want it: (N, groups, OC/groups, OH*OW) in the batched
-    layout (no copy when contiguous); else (OC, N*OH*Wv), transposed by one copy, with zeros in
-    the Wv - OW garbage columns so they add nothing to the gradients (grouped when groups>1).
-    ``scratch``: the copy may live in workspace memory (the caller drops it before returning)."""
-    if type(gy) is not np.ndarray:
-        return _gpu_ops.gy_operand(gy, g)
-    N, OC, OH, OW = gy.shape
-    G = g.groups
-    if g.batched:
-        return gy.reshape(N, G, OC // G, OH * OW)
-    m = (_workspace.take("gy", (OC, N, OH, g.Wv), gy.dtype) if scratch
-         else np.empty((OC, N, OH, g.Wv), dtype=gy.dtype))
-    if g.Wv != OW:
-        m[..., OW:] = 0
-    m[..., :OW] = gy.transpose(1, 0, 2, 3)
-    return m.reshape(OC, g.M) if G == 1 else m.reshape(G, OC // G, g.M)
-
-
-def _conv_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, g: _Geom,
-                  col: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    if type(x) is not np.ndarray:
-        return _gpu_ops.conv_forward(x, W, b, g, col)
-    OC = W.shape[0]
-    Wm = _weight_matrix(W, g.groups)
-    if col is None and b is not None and g.groups == 1:
-        # The bias as one more column of the weights against a row of ones in col: the
-        # product adds it (no pass over the output), and the weight-gradient product then
-        # gives the bias gradient too (see Conv2dOp.backward). At the reference CNN's first
-        # layer (K = 9 -> 10): 4.9 -> 2.5 ms for product and bias; its bias gradient, a
-        # 1.9 ms reduction over a 12.8 MB gradient, comes free.
-        col = _im2col(x, g, ones=True)
-        Wm = np.concatenate([Wm, b.reshape(OC, 1).astype(Wm.dtype, copy=False)], axis=1)
-        b = None
-    elif col is None:
-        col = _im2col(x, g)
-    if g.batched:
-        y = np.matmul(Wm, _batch_view(col, g)).reshape(g.N, OC, g.OH, g.OW)
-        if b is not None:
-            y += b.reshape(OC, 1, 1)
-        return y, col
-    Y = np.matmul(Wm, col if g.groups == 1 else col.reshape(g.groups, -1, g.M),
-                  out=_workspace.take("product", Wm.shape[:-1] + (g.M,), col.dtype))
-    # One copy lays (OC, N, OH, Wv) out as NCHW, drops the garbage columns, adds the bias.
-    view = Y.reshape(OC, g.N, g.OH, g.Wv)[..., :g.OW].transpose(1, 0, 2, 3)
-    y = np.empty((g.N, OC, g.OH, g.OW), dtype=Y.dtype)
-    if b is None:
-        np.copyto(y, view)
-    else:
-        np.add(view, b.reshape(OC, 1, 1), out=y)
-    return y, col
-
-
-def _conv_grad_input(gy_op: np.ndarray, W: np.ndarray, g: _Geom) -> np.ndarray:
-    if type(gy_op) is not np.ndarray:
-        return _gpu_ops.conv_grad_input(gy_op, W, g)
-    Wt = _mT(_weight_matrix(W, g.groups))
-    shape = np.broadcast_shapes(Wt.shape[:-2], gy_op.shape[:-2]) + (Wt.shape[-2], gy_op.shape[-1])
-    gcol = np.matmul(Wt, gy_op, out=_workspace.take("product", shape, gy_op.dtype))
-    if g.batched:
-        return _col2im(gcol, g, kmajor=False)
-    return _col2im(gcol.reshape(-1, g.M), g)
-
-
-def _conv_grad_weight(col: np.ndarray, gy_op: np.ndarray, w_shape: Sequence[int] | None,
-                      g: _Geom) -> np.ndarray:
-    """The weight gradient (``w_shape``), or with ``w_shape=None`` (groups == 1) the (OC, rows
-    of col) matrix: with a ``col`` that has a row of ones, its last column is the bias
-    gradient."""
-    if type(col) is not np.ndarray:
-        return _gpu_ops.conv_grad_weight(col, gy_op, w_shape, g)
-    if g.batched:
-        gW = np.matmul(gy_op, _mT(_batch_view(col, g))).sum(axis=0)
-    else:
-        # (col @ gy.T).T rather than gy @ col.T: the same product, but OpenBLAS runs this
-        # long-inner-dimension shape (K x M times M x OC, M ~ 27,000) much faster with the long
-        # operand untransposed (measured 2-5x on the reference CNN's second layer).
-        colg = col if g.groups == 1 else col.reshape(g.groups, -1, g.M)
-        gW = _mT(np.matmul(colg, _mT(gy_op)))
-    if w_shape is None:
-        return gW.reshape(gW.shape[-2:])
-    return gW.reshape(w_shape)
+def _col2im(cols: Any, x_shape: Sequence[int], k_hw: Sequence[int], a: _ConvArgs,
+            out_hw: Sequence[int]) -> Any:
+    """The adjoint of :func:`_im2col`: column matrices (N, C*KH*KW, OH*OW) back to an image of
+    ``x_shape`` (N, C, H, W), each value added where im2col took it from (overlaps sum)."""
+    xp = get_array_module(cols)
+    N, C, H, W = x_shape
+    KH, KW = k_hw
+    pt, pb, pl, pr = a.padding
+    padded = xp.zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
+    cols = cols.reshape((N, C, KH, KW) + tuple(out_hw))
+    for i in range(KH):
+        for j in range(KW):
+            padded[_offset_slices(i, j, a, out_hw)] += cols[:, :, i, j]
+    return xp.ascontiguousarray(padded[:, :, pt:pt + H, pl:pl + W])
 
 
 # ---------------------------------------------------------------------- conv Functions
+def _conv(x: Any, W: Any, b: Any, a: _ConvArgs, out_hw: Sequence[int]) -> Any:
+    """y = W * x + b: im2col, then per group the weights (OC/g, C/g*KH*KW) times each sample's
+    column matrix (C/g*KH*KW, OH*OW)."""
+    xp = get_array_module(x)
+    N, OC, G = x.shape[0], W.shape[0], a.groups
+    cols = _im2col(x, W.shape[2:], a, out_hw)
+    y = xp.matmul(W.reshape(G, OC // G, -1), cols.reshape(N, G, -1, cols.shape[-1]))
+    y = y.reshape((N, OC) + tuple(out_hw))
+    if b is not None:
+        y += b.reshape(OC, 1, 1)
+    return y
+
+
+def _conv_grad_input(gy: Any, W: Any, x_shape: Sequence[int], a: _ConvArgs) -> Any:
+    """gx = col2im(W.T @ gy), per group and sample."""
+    xp = get_array_module(gy)
+    N, OC, OH, OW = gy.shape
+    G = a.groups
+    Wt = W.reshape(G, OC // G, -1).transpose(0, 2, 1)  # (G, C/g*KH*KW, OC/g)
+    gcols = xp.matmul(Wt, gy.reshape(N, G, OC // G, OH * OW))
+    return _col2im(gcols.reshape(N, -1, OH * OW), x_shape, W.shape[2:], a, (OH, OW))
+
+
+def _conv_grad_weight(x: Any, gy: Any, w_hw: Sequence[int], a: _ConvArgs) -> Any:
+    """gW = gy @ col.T, per group, summed over the samples."""
+    xp = get_array_module(x)
+    N, OC, OH, OW = gy.shape
+    G = a.groups
+    cols = _im2col(x, w_hw, a, (OH, OW)).reshape(N, G, -1, OH * OW)
+    gW = xp.matmul(gy.reshape(N, G, OC // G, OH * OW), cols.transpose(0, 1, 3, 2)).sum(axis=0)
+    return gW.reshape((OC, x.shape[1] // G) + tuple(w_hw))
+
+
 class Conv2dOp(Function):
     """2-D cross-correlation of x (N, C, H, W) with W (OC, C/groups, KH, KW) plus an optional
-    bias (OC,). Fused bias add: it rides along the copy that lays the output out as NCHW.
-
-    Saved in forward: ``col``, the im2col matrix of x (C*KH*KW, N*OH*Wv), reused by the weight
-    gradient (freed once backward used it, recomputed if backward runs again); ``geom``, the
-    sizes. A ``col`` passed to the constructor (already computed for the same x) is used as is.
+    bias (OC,). ``out_hw`` forces the output size (a transposed convolution's double backward
+    knows it; the formula alone can't tell, with ``output_padding``).
 
     >>> import scratchgrad as sg
     >>> Conv2dOp((1, 1), (1, 1, 1, 1), (1, 1), 1)(sg.ones(1, 1, 4, 4), sg.ones(1, 1, 3, 3)).shape
@@ -385,43 +173,21 @@ class Conv2dOp(Function):
     def __init__(self, stride: tuple[int, int] = (1, 1),
                  padding: tuple[int, int, int, int] = (0, 0, 0, 0),
                  dilation: tuple[int, int] = (1, 1), groups: int = 1,
-                 out_hw: tuple[int, int] | None = None, col: np.ndarray | None = None) -> None:
+                 out_hw: tuple[int, int] | None = None) -> None:
         self.args = _ConvArgs(tuple(stride), tuple(padding), tuple(dilation), groups)
         self.out_hw = out_hw
-        self.col = col
 
     def forward(self, x, W, b=None):
-        self.geom = _Geom(x.shape, W.shape[2:], self.args, self.out_hw)
-        # quiet: inf * 0 in a sum of products is nan, silently
-        y, self.col = quiet.run(_conv_forward, x, W, b, self.geom, self.col)
-        return y
+        out_hw = self.out_hw or _conv_out_hw(x.shape[2:], W.shape[2:], self.args)
+        return quiet.run(_conv, x, W, b, self.args, out_hw)  # inf * 0 in a product: nan
 
     def backward(self, gy):
         x, W = self.inputs[:2]
-        g, a = self.geom, self.args
-        gx = gW = gb = None
-        need_gb = len(self.inputs) == 3 and self.inputs[2].requires_grad
-        col, K = self.col, g.C * g.KH * g.KW  # rows of col (all groups)
-        with_ones = col is not None and col.shape[0] == K + 1  # see _conv_forward
-        if x.requires_grad or W.requires_grad:
-            first_order = not _config.is_grad_enabled()
-            # One transposing copy shared by both gradients; workspace memory unless the
-            # gradient Functions are recorded (create_graph) and keep it.
-            gy_op = _gy_operand(gy._data, g, scratch=first_order)
-            if x.requires_grad:
-                gx = Conv2dGradInput(a, x.shape[2:], gy_op)(gy, W)
-            if W.requires_grad and with_ones and first_order:
-                # One product gives both: the ones row of col sums gy into the last column.
-                gWb = quiet.run(_conv_grad_weight, col, gy_op, None, g)
-                gW = Tensor._make(np.ascontiguousarray(gWb[:, :K]).reshape(W.shape))
-                if need_gb:
-                    gb = Tensor._make(np.ascontiguousarray(gWb[:, K]))
-            elif W.requires_grad:
-                if col is None:
-                    col = _im2col(x._data, g)
-                gW = Conv2dGradWeight(a, W.shape[2:], col[:K], gy_op)(x, gy)
-        self.col = None  # memory: the graph may outlive backward; recomputing is cheap
-        if need_gb and gb is None:
+        a = self.args
+        gx = Conv2dGradInput(a, x.shape[2:])(gy, W) if x.requires_grad else None
+        gW = Conv2dGradWeight(a, W.shape[2:])(x, gy) if W.requires_grad else None
+        gb = None
+        if len(self.inputs) == 3 and self.inputs[2].requires_grad:
             gb = gy.sum(dim=(0, 2, 3))
         return gx, gW, gb
 
@@ -430,29 +196,19 @@ class Conv2dGradInput(Function):
     """The input gradient of a convolution: gy (N, OC, OH, OW), W (OC, C/groups, KH, KW) ->
     gx (N, C, H, W) for the spatial size ``x_hw``. It is also the transposed convolution.
 
-    Saved: ``gy_op``, gy laid out as the products want it (see ``_gy_operand``; given by the
-    caller when it already has it, else computed in forward), used again by the weight gradient
-    of double backward.
-
     >>> import scratchgrad as sg
     >>> a = _ConvArgs((1, 1), (0, 0, 0, 0), (1, 1), 1)
     >>> Conv2dGradInput(a, (4, 4))(sg.ones(1, 1, 2, 2), sg.ones(1, 1, 3, 3)).shape
     (1, 1, 4, 4)
     """
 
-    def __init__(self, args: _ConvArgs, x_hw: Sequence[int],
-                 gy_op: np.ndarray | None = None) -> None:
+    def __init__(self, args: _ConvArgs, x_hw: Sequence[int]) -> None:
         self.args = args
         self.x_hw = tuple(x_hw)
-        self.gy_op = gy_op
 
     def forward(self, gy, W):
-        a = self.args
-        x_shape = (gy.shape[0], W.shape[1] * a.groups) + self.x_hw
-        self.geom = g = _Geom(x_shape, W.shape[2:], a, gy.shape[2:])
-        if self.gy_op is None:
-            self.gy_op = _gy_operand(gy, g)
-        return quiet.run(_conv_grad_input, self.gy_op, W, g)
+        x_shape = (gy.shape[0], W.shape[1] * self.args.groups) + self.x_hw
+        return quiet.run(_conv_grad_input, gy, W, x_shape, self.args)
 
     def backward(self, ggx):
         gy, W = self.inputs[:2]
@@ -461,14 +217,13 @@ class Conv2dGradInput(Function):
 
 def _grad_input_backward(fn: Conv2dGradInput, ggx: Tensor, gy: Tensor, W: Tensor) -> tuple:
     """Gradients of y = grad_input(gy, W) (linear in each): a convolution of ggx with W for gy,
-    and the weight gradient with ggx in the role of x for W. One im2col of ggx serves both."""
-    g, a = fn.geom, fn.args
-    col = _im2col(ggx._data, g)
+    and the weight gradient with ggx in the role of x for W."""
+    a = fn.args
     g_gy = g_W = None
     if gy.requires_grad:
-        g_gy = Conv2dOp(a.stride, a.padding, a.dilation, a.groups, gy.shape[2:], col)(ggx, W)
+        g_gy = Conv2dOp(a.stride, a.padding, a.dilation, a.groups, gy.shape[2:])(ggx, W)
     if W.requires_grad:
-        g_W = Conv2dGradWeight(a, W.shape[2:], col, fn.gy_op)(ggx, gy)
+        g_W = Conv2dGradWeight(a, W.shape[2:])(ggx, gy)
     return g_gy, g_W
 
 
@@ -476,30 +231,18 @@ class Conv2dGradWeight(Function):
     """The weight gradient of a convolution: x (N, C, H, W), gy (N, OC, OH, OW) -> gW of shape
     (OC, C/groups, *w_hw).
 
-    Optional precomputed intermediates (derived from its inputs, dropped after forward): ``col``,
-    im2col of x, and ``gy_op``, gy laid out for the product.
-
     >>> import scratchgrad as sg
     >>> a = _ConvArgs((1, 1), (0, 0, 0, 0), (1, 1), 1)
     >>> Conv2dGradWeight(a, (3, 3))(sg.ones(1, 1, 4, 4), sg.ones(1, 1, 2, 2)).shape
     (1, 1, 3, 3)
     """
 
-    def __init__(self, args: _ConvArgs, w_hw: Sequence[int], col: np.ndarray | None = None,
-                 gy_op: np.ndarray | None = None) -> None:
+    def __init__(self, args: _ConvArgs, w_hw: Sequence[int]) -> None:
         self.args = args
         self.w_hw = tuple(w_hw)
-        self.col = col
-        self.gy_op = gy_op
 
     def forward(self, x, gy):
-        a = self.args
-        self.geom = g = _Geom(x.shape, self.w_hw, a, gy.shape[2:])
-        col = self.col if self.col is not None else _im2col(x, g)
-        gy_op = self.gy_op if self.gy_op is not None else _gy_operand(gy, g)
-        self.col = self.gy_op = None
-        w_shape = (gy.shape[1], x.shape[1] // a.groups) + self.w_hw
-        return quiet.run(_conv_grad_weight, col, gy_op, w_shape, g)
+        return quiet.run(_conv_grad_weight, x, gy, self.w_hw, self.args)
 
     def backward(self, ggW):
         x, gy = self.inputs
@@ -516,8 +259,6 @@ class ConvTranspose2dOp(Conv2dGradInput):
     """Transposed convolution of x (N, Cin, H, W) with W (Cin, Cout/groups, KH, KW) plus an
     optional bias (Cout,): the input gradient of the convolution it transposes, to the output
     size ``out_hw`` (which ``output_padding`` decides).
-
-    Saved: ``gy_op``, x laid out for the product, reused by the weight gradient.
 
     >>> import scratchgrad as sg
     >>> a = _ConvArgs((2, 2), (0, 0, 0, 0), (1, 1), 1)
@@ -684,9 +425,10 @@ def im2col(x: np.ndarray, kernel_size: IntPair, stride: IntPair = 1, padding: In
     ph, pw = _pair(padding, "padding", "im2col")
     a = _ConvArgs(_pair(stride, "stride", "im2col", 1), (ph, ph, pw, pw),
                   _pair(dilation, "dilation", "im2col", 1), 1)
-    g = _Geom(x.shape, _pair(kernel_size, "kernel_size", "im2col", 1), a)
-    col = _im2col(x, g).reshape(-1, g.N, g.OH, g.Wv)[..., :g.OW]
-    return col.reshape(-1, g.N * g.OH * g.OW)
+    k = _pair(kernel_size, "kernel_size", "im2col", 1)
+    cols = _im2col(x, k, a, _conv_out_hw(x.shape[2:], k, a))  # (N, K, L)
+    return get_array_module(x).ascontiguousarray(cols.transpose(1, 0, 2)).reshape(
+        cols.shape[1], -1)
 
 
 def col2im(col: np.ndarray, x_shape: Sequence[int], kernel_size: IntPair, stride: IntPair = 1,
@@ -703,10 +445,10 @@ def col2im(col: np.ndarray, x_shape: Sequence[int], kernel_size: IntPair, stride
     ph, pw = _pair(padding, "padding", "col2im")
     a = _ConvArgs(_pair(stride, "stride", "col2im", 1), (ph, ph, pw, pw),
                   _pair(dilation, "dilation", "col2im", 1), 1)
-    g = _Geom(x_shape, _pair(kernel_size, "kernel_size", "col2im", 1), a)
-    full = np.zeros((col.shape[0], g.N, g.OH, g.Wv), dtype=col.dtype)
-    full[..., :g.OW] = col.reshape(-1, g.N, g.OH, g.OW)
-    return _col2im(full.reshape(-1, g.M), g, kmajor=True)
+    k = _pair(kernel_size, "kernel_size", "col2im", 1)
+    out_hw = _conv_out_hw(x_shape[2:], k, a)
+    cols = col.reshape(col.shape[0], x_shape[0], -1).transpose(1, 0, 2)  # (N, K, L)
+    return _col2im(cols, tuple(x_shape), k, a, out_hw)
 
 
 # ---------------------------------------------------------------------- pooling
@@ -750,7 +492,7 @@ class _PoolGeom:
         if self.ph == 0 and self.pw == 0:
             return buf
         H, W = self.x_shape[2:]
-        return buf[:, :, self.ph:self.ph + H, self.pw:self.pw + W].copy()  # NumPy or CuPy
+        return buf[:, :, self.ph:self.ph + H, self.pw:self.pw + W].copy()
 
     def views(self, buf: np.ndarray):
         """(k, view) for each kernel offset k = i * KW + j, in PyTorch's scan order."""
@@ -780,50 +522,18 @@ class MaxPool2dOp(Function):
 
     def forward(self, x):
         self.geom = g = _PoolGeom(x.shape, self.k, self.s, self.p, self.d)
-        if _fused.pool_2x2_applies(x, self.k, self.s, self.p, self.d):  # one compiled pass
-            y = np.empty(x.shape[:2] + (g.OH, g.OW), dtype=x.dtype)
-            self.index = np.empty(y.shape, np.uint8) if self.with_index else None
-            _fused.max_pool2d_2x2(x, y, self.index)
-            return y
-        views = [v for _, v in g.views(g.padded(x, -np.inf))]
-        N = x.shape[0]
         xp = get_array_module(x)
-        y = xp.empty((N,) + views[0].shape[1:], dtype=x.dtype)
+        views = [v for _, v in g.views(g.padded(x, -np.inf))]
+        y = views[0].copy()
         itype = np.uint8 if g.KH * g.KW <= 256 else np.int32
-        self.index = index = xp.empty(y.shape, dtype=itype) if self.with_index else None
-        # Samples in chunks of about _CHUNK_BYTES of input, so that the strided reads and the
-        # temporaries of one chunk stay in cache across the KH*KW passes (1.4x faster than
-        # whole arrays at the reference CNN's 12.8 MB activations).
-        B = _chunk(N, x[:1].nbytes)
-        m = xp.empty((B,) + y.shape[1:], dtype=x.dtype)
-        if index is not None:
-            better = xp.empty(m.shape, dtype=bool)
-            step = xp.empty(m.shape, dtype=itype)
-        for s0 in range(0, N, B):
-            sl = slice(s0, s0 + B)
-            n = min(B, N - s0)
-            yc, mc = y[sl], m[:n]
-            if index is None:
-                np.maximum(views[0][sl], views[1][sl], out=yc) if len(views) > 1 \
-                    else np.copyto(yc, views[0][sl])
-                for v in views[2:]:
-                    np.maximum(yc, v[sl], out=yc)
-                continue
-            ic, bc, sc = index[sl], better[:n], step[:n]
-            np.copyto(yc, views[0][sl])
-            ic.fill(0)
-            # Each strided view is read once (np.maximum); the comparison that finds where it
-            # won runs on contiguous arrays. Offsets come in increasing order, so "index = k
-            # where better" is index = max(index, k * better): no slow masked copy.
-            cur, nxt = yc, mc
-            for k, v in enumerate(views[1:], 1):
-                np.maximum(cur, v[sl], out=nxt)
-                np.not_equal(nxt, cur, out=bc)
-                np.multiply(bc, itype(k), out=sc)
-                np.maximum(ic, sc, out=ic)
-                cur, nxt = nxt, cur
-            if cur is not yc:
-                np.copyto(yc, cur)
+        self.index = index = xp.zeros(y.shape, dtype=itype) if self.with_index else None
+        for k, v in enumerate(views[1:], 1):
+            m = xp.maximum(y, v)
+            if index is not None:
+                # A larger value (or a NaN: NaN != NaN) moves the argmax on; an equal one
+                # does not, so the first maximum wins.
+                index[m != y] = k
+            y = m
         return y
 
     def backward(self, gy):
@@ -845,29 +555,13 @@ class MaxPool2dGrad(Function):
 
     def forward(self, gy):
         g = self.geom
-        if _fused.pool_2x2_applies(gy, (g.KH, g.KW), (g.sh, g.sw), (g.ph, g.pw),
-                                   (g.dh, g.dw), math.prod(g.x_shape)) \
-                and gy.flags.c_contiguous and type(self.index) is np.ndarray:
-            gx = np.empty(g.x_shape, dtype=gy.dtype)  # every element is written
-            _fused.max_pool2d_2x2_grad(gy, self.index, gx)
-            return gx
-        xp = get_array_module(gy)
-        buf = g.grad_buffer(gy.dtype, xp)
-        views = list(g.views(buf))
-        N = gy.shape[0]
-        B = _chunk(N, buf[:1].nbytes)  # in chunks of samples that stay in cache
-        mask = xp.empty((B,) + gy.shape[1:], dtype=bool)
-        tmp = None if g.disjoint else xp.empty(mask.shape, dtype=gy.dtype)
-        for s0 in range(0, N, B):
-            sl = slice(s0, s0 + B)
-            n = min(B, N - s0)
-            gc, ic, mc = gy[sl], self.index[sl], mask[:n]
-            for k, v in views:
-                np.equal(ic, k, out=mc)
-                if g.disjoint:
-                    np.multiply(gc, mc, out=v[sl])  # a product, not copyto(where=): 4x faster
-                else:
-                    v[sl] += np.multiply(gc, mc, out=tmp[:n])
+        buf = g.grad_buffer(gy.dtype, get_array_module(gy))
+        for k, v in g.views(buf):
+            share = gy * (self.index == k)  # gy where offset k was the maximum, else 0
+            if g.disjoint:  # each pixel in one window at most: write
+                v[...] = share
+            else:
+                v += share
         return g.crop(buf)
 
     def backward(self, ggx):
@@ -1165,28 +859,9 @@ def adaptive_max_pool2d(input: Any, output_size: int | None | tuple[int | None, 
 
 
 # ---------------------------------------------------------------------- unfold and fold
-def _columns(x: np.ndarray, g: _Geom) -> np.ndarray:
-    """im2col of x as (C*KH*KW, N, OH, OW): the convolution's column matrix without the
-    garbage columns of its wide grid (NumPy) or as the GPU layout has it."""
-    col = _im2col(x, g)
-    if type(x) is np.ndarray:
-        return col.reshape(-1, g.N, g.OH, g.Wv)[..., :g.OW]
-    return col.reshape(-1, g.N, g.OH, g.OW)
-
-
-def _uncolumns(col: np.ndarray, g: _Geom) -> np.ndarray:
-    """The adjoint of :func:`_columns`: (C*KH*KW, N, OH, OW) -> (N, C, H, W), overlaps summed."""
-    if type(col) is not np.ndarray:
-        return _gpu_ops.col2im(get_array_module(col).ascontiguousarray(col).reshape(
-            col.shape[0], -1), g)
-    full = np.zeros((col.shape[0], g.N, g.OH, g.Wv), dtype=col.dtype)
-    full[..., :g.OW] = col
-    return _col2im(full.reshape(-1, g.M), g, kmajor=True)
-
-
 class Unfold(Function):
-    """Sliding blocks of x (N, C, H, W) as columns (N, C*KH*KW, L), through the
-    convolution's im2col (one strided copy). Linear; its backward is :class:`Fold`.
+    """Sliding blocks of x (N, C, H, W) as columns (N, C*KH*KW, L): the convolution's im2col.
+    Linear; its backward is :class:`Fold`.
 
     >>> import scratchgrad as sg
     >>> a = _ConvArgs((1, 1), (0, 0, 0, 0), (1, 1), 1)
@@ -1199,17 +874,15 @@ class Unfold(Function):
         self.k, self.args, self.x_hw = kernel_size, args, tuple(x_hw)
 
     def forward(self, x):
-        g = _Geom(x.shape, self.k, self.args)
-        col = _columns(x, g).transpose(1, 0, 2, 3)
-        return get_array_module(x).ascontiguousarray(col).reshape(g.N, -1, g.OH * g.OW)
+        return _im2col(x, self.k, self.args, _conv_out_hw(x.shape[2:], self.k, self.args))
 
     def backward(self, gy):
         return Fold(self.k, self.args, self.x_hw)(gy)
 
 
 class Fold(Function):
-    """Sum columns (N, C*KH*KW, L) back into an (N, C, H, W) image, overlaps added, through
-    the convolution's col2im: the adjoint of :class:`Unfold`, which is its backward.
+    """Sum columns (N, C*KH*KW, L) back into an (N, C, H, W) image, overlaps added: the
+    convolution's col2im, the adjoint of :class:`Unfold`, which is its backward.
 
     >>> import scratchgrad as sg
     >>> a = _ConvArgs((1, 1), (0, 0, 0, 0), (1, 1), 1)
@@ -1223,9 +896,9 @@ class Fold(Function):
 
     def forward(self, y):
         N, K, _ = y.shape
-        C = K // (self.k[0] * self.k[1])
-        g = _Geom((N, C) + self.x_hw, self.k, self.args)
-        return _uncolumns(y.reshape(N, K, g.OH, g.OW).transpose(1, 0, 2, 3), g)
+        x_shape = (N, K // (self.k[0] * self.k[1])) + self.x_hw
+        return _col2im(y, x_shape, self.k, self.args,
+                       _conv_out_hw(self.x_hw, self.k, self.args))
 
     def backward(self, gx):
         return Unfold(self.k, self.args, self.x_hw)(gx)
