@@ -52,14 +52,15 @@ class _Spy:
 
         i = kernels._all.index(k)
         kernels._all[i] = Kernel(k.op, k.kind, fn, k.when, k.name, k.examples, k.exact)
-        kernels._rebuild()
+        self.was_on = kernels.enabled()  # also under SCRATCHGRAD_KERNELS=reference
+        kernels.enable()
         return self
 
     def __exit__(self, *exc):
         i = next(i for i, k in enumerate(kernels._all) if k.name == self.kernel.name
                  and k.op is self.kernel.op and k.kind == self.kernel.kind)
         kernels._all[i] = self.kernel
-        kernels._rebuild()
+        kernels.enable() if self.was_on else kernels.disable()
 
 
 def _close(a, b, exact, what):
@@ -92,7 +93,17 @@ def test_kernel_equals_the_reference(kernel):
             _close(a, b, kernel.exact, f"{kernel.name} example {n} ({dtypes}) grad of input {i}")
 
 
-def test_registry_dispatches_and_switches_off():
+@pytest.fixture
+def kernels_on():
+    """Kernels enabled for the test (also under SCRATCHGRAD_KERNELS=reference), then the
+    setting as it was."""
+    was = kernels.enabled()
+    kernels.enable()
+    yield
+    kernels.enable() if was else kernels.disable()
+
+
+def test_registry_dispatches_and_switches_off(kernels_on):
     """A kernel registered for an op runs in its place when its predicate holds; disabled,
     the reference runs; the registry is left as it was."""
     from scratchgrad.ops.elementwise import Exp
@@ -119,7 +130,7 @@ def test_registry_dispatches_and_switches_off():
     assert sg.exp(sg.tensor([0.0, 0.0, 0.0])).tolist() == [1.0, 1.0, 1.0]
 
 
-def test_backward_kernel_is_first_order_only():
+def test_backward_kernel_is_first_order_only(kernels_on):
     from scratchgrad.ops.elementwise import Sin
 
     @kernels.register_backward(Sin, name="test.sin")
