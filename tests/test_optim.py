@@ -19,6 +19,10 @@ pytestmark = pytest.mark.usefixtures("device")
 
 RTOL = 1e-5
 NAMES = ("W", "b", "s")
+# For tests of a fast variant of an update (scratchgrad/kernels/optim.py): under
+# SCRATCHGRAD_KERNELS=reference every optimizer runs its plain update instead.
+needs_kernels = pytest.mark.skipif(not sg.kernels.enabled(),
+                                   reason="tests a fast variant; SCRATCHGRAD_KERNELS=reference")
 
 
 def _problem():
@@ -186,27 +190,28 @@ def test_follows_torch_for_50_steps(torch, case):
 ADAM_CASES = [c for c in CASES if c[0] in ("Adam", "AdamW")]
 
 
+@needs_kernels
 @pytest.mark.cpu_only("chunks are for the CPU's caches; CuPy arrays are updated whole")
 @pytest.mark.parametrize("case", ADAM_CASES, ids=[_case_id(c) for c in ADAM_CASES])
 def test_adam_in_chunks_equals_whole_arrays_bit_for_bit(monkeypatch, case):
-    """Adam updates large parameters chunk by chunk (optimizer._chunked); with chunks of 5
-    elements (the 12-element W in three chunks, the last one short; b and s whole) every value
-    equals the whole-array update, and the chunks really ran."""
-    from scratchgrad.optim import adam as A
-    from scratchgrad.optim import optimizer as O
+    """Adam updates large parameters chunk by chunk (kernels/optim.py, _chunked); with chunks
+    of 5 elements (the 12-element W in three chunks, the last one short; b and s whole) every
+    value equals the whole-array update, and the chunks really ran."""
+    from scratchgrad.kernels import optim as K
 
+    chunked = K._chunked
     name, kwargs, sign = case
     runs = []
     for chunk, w_sizes in ((1 << 30, [12]), (5, [5, 5, 2])):
-        monkeypatch.setattr(O, "_CHUNK", chunk)
+        monkeypatch.setattr(K, "_CHUNK", chunk)
         sizes = []
 
         def counted(arrays):
-            for part in O._chunked(arrays):
+            for part in chunked(arrays):
                 sizes.append(part[0].size)
                 yield part
 
-        monkeypatch.setattr(A, "_chunked", counted)
+        monkeypatch.setattr(K, "_chunked", counted)
         ours = _Sg(name, {**kwargs, "fused": False}, sign=sign)  # the NumPy path
         for _ in range(10):
             ours.step()
@@ -224,6 +229,7 @@ FUSED_CASES = [c for c in CASES if c[0] in ("SGD", "Adagrad", "RMSprop", "Adam",
     ("AdamW", dict(lr=0.01, betas=(0.5, 0.9), weight_decay=0.2), 1.0)]
 
 
+@needs_kernels
 @pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays; CuPy keeps its path")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", FUSED_CASES, ids=[_case_id(c) for c in FUSED_CASES])
@@ -264,6 +270,7 @@ SUBNORMAL_CASES = [("Adam", dict(lr=1e-3)), ("AdamW", dict(lr=1e-3, weight_decay
                    ("RMSprop", dict(lr=1e-3, alpha=0.5, centered=True, momentum=0.5))]
 
 
+@needs_kernels
 @pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays; CuPy keeps its path")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name,kwargs", SUBNORMAL_CASES,
@@ -305,6 +312,7 @@ def test_fused_update_flushes_subnormal_state_and_keeps_the_weights(fused_kernel
         assert (s[flushed] == 0).all(), key
 
 
+@needs_kernels
 @pytest.mark.cpu_only("the fused kernels are compiled for NumPy arrays; CuPy keeps its path")
 def test_default_fuses_only_groups_worth_loading_numba_for(monkeypatch, fused_kernels):
     fused = fused_kernels

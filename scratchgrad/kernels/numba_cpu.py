@@ -180,7 +180,7 @@ _MAXIMIZE, _LERP_LOW, _AMSGRAD = 1, 2, 4
 
 
 def _adam_loop(x, g, m, v, vmax, c, flags):  # pragma: no cover - compiled by Numba
-    # One element at a time, the operations of Adam._step_group's NumPy path, in its order.
+    # One element at a time, the operations of Adam._update (the reference), in its order.
     # c: the scalars in the arrays' dtype (see adam_update).
     decay, wd, w, b2, omb2, neg_step, bc2s, eps = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
     tiny, zero = c[8], c[9]
@@ -260,7 +260,7 @@ _FIRST, _PLAIN_SUM, _NESTEROV = 2, 4, 8  # and _MAXIMIZE
 
 
 def _sgd_loop(x, g, buf, c, flags):  # pragma: no cover - compiled by Numba
-    # One element at a time, the operations of SGD._step_group's NumPy path, in its order.
+    # One element at a time, the operations of SGD._update (the reference), in its order.
     wd, momentum, damp, lr, tiny, zero = c[0], c[1], c[2], c[3], c[4], c[5]
     neg = (flags & 1) != 0
     first = (flags & 2) != 0
@@ -927,7 +927,7 @@ _CENTERED, _MOMENTUM = 8, 16  # and _MAXIMIZE, _LERP_LOW
 
 
 def _rmsprop_loop(x, g, sq, gavg, buf, c, flags):  # pragma: no cover - compiled by Numba
-    # One element at a time, the operations of RMSprop._step_group's NumPy path, in its order.
+    # One element at a time, the operations of RMSprop._update (the reference), in its order.
     wd, alpha, omalpha, w, eps, momentum, lr = c[0], c[1], c[2], c[3], c[4], c[5], c[6]
     tiny, zero = c[7], c[8]
     neg = (flags & 1) != 0
@@ -987,7 +987,7 @@ def rmsprop_update(x: np.ndarray, g: np.ndarray, square_avg: np.ndarray,
 
 
 def _adagrad_loop(x, g, acc, c, flags):  # pragma: no cover - compiled by Numba
-    # One element at a time, the operations of Adagrad._step_group's NumPy path, in its order.
+    # One element at a time, the operations of Adagrad._update (the reference), in its order.
     wd, neg_clr, eps = c[0], c[1], c[2]
     neg = (flags & 1) != 0
     for i in range(x.size):

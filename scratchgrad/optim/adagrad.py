@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import numba_cpu as _fused
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _may_fuse
+from .optimizer import Optimizer, ParamsT, _check_fused, _check_range
 
 __all__ = ["Adagrad"]
 
@@ -68,26 +67,22 @@ class Adagrad(Optimizer):
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
         maximize = bool(group["maximize"])
-        may_fuse = _may_fuse(group)
+        update = self._update_fn(group)
         for p, g in self._params_with_grad(group):
-            x = p._data
-            xp = get_array_module(x)
             state = self._init_state(p, group)  # a group added later starts lazily
-            if may_fuse and _fused.applies(x, g, state["sum"]):  # one compiled pass
-                state["step"] += 1.0
-                clr = lr / (1.0 + (state["step"] - 1.0) * lr_decay)
-                _fused.adagrad_update(x, g, state["sum"], clr=clr, eps=eps,
-                                      weight_decay=weight_decay, maximize=maximize)
-                continue
-            gbuf, tmp = self._scratch(x, 0), self._scratch(x, 1)
-            g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)
             state["step"] += 1.0
             clr = lr / (1.0 + (state["step"] - 1.0) * lr_decay)
-            s = state["sum"]
-            s += xp.multiply(g, g, out=tmp)
-            std = xp.sqrt(s, out=tmp)
-            std += eps
-            # PyTorch's addcdiv computes (value * g) / std, in that order.
-            upd = xp.multiply(g, -clr, out=gbuf)
-            upd /= std
-            x += upd
+            update(self, p._data, g, state["sum"], clr=clr, eps=eps, weight_decay=weight_decay,
+                   maximize=maximize)
+
+    def _update(self, x: Any, g: Any, state_sum: Any, *, clr: float, eps: float,
+                weight_decay: float, maximize: bool) -> None:
+        """One parameter's update, in place: ``x`` with gradient ``g`` and its sum of squares,
+        at the decayed learning rate ``clr``."""
+        xp = get_array_module(x)
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + x * weight_decay
+        state_sum += g * g
+        x += g * -clr / (xp.sqrt(state_sum) + eps)  # PyTorch's addcdiv: (value * g) / std

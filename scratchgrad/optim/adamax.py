@@ -19,8 +19,7 @@ class Adamax(Optimizer):
         u     = max(beta2 * u, |g| + eps)
         p     = p - lr / (1 - beta1 ** t) * m / u
 
-    State per parameter: ``step``, ``exp_avg`` (m), ``exp_inf`` (u). NumPy passes only (no
-    fused Numba kernel).
+    State per parameter: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
 
     >>> import scratchgrad as sg
     >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))

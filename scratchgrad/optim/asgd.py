@@ -22,7 +22,7 @@ class ASGD(Optimizer):
 
     ``ax`` is the averaged parameter; the update itself never reads it (as in PyTorch).
     State per parameter: ``step``, ``eta``, ``mu`` (floats, rounded to float32 as PyTorch's
-    float32 tensors are), ``ax``. NumPy passes only (no fused Numba kernel).
+    float32 tensors are), ``ax``.
 
     >>> import scratchgrad as sg
     >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))

@@ -25,8 +25,7 @@ class NAdam(Optimizer):
                   - lr * mu_{t+1} / (1 - prod * mu_{t+1}) * m / d
 
     State per parameter: ``step``, ``mu_product`` (a float, rounded to float32 at each step as
-    PyTorch's float32 tensor is), ``exp_avg`` (m), ``exp_avg_sq`` (v). NumPy passes only (no
-    fused Numba kernel).
+    PyTorch's float32 tensor is), ``exp_avg`` (m), ``exp_avg_sq`` (v).
 
     >>> import scratchgrad as sg
     >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))

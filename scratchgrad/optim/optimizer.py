@@ -5,17 +5,19 @@ of dicts (``"params"`` plus the options of that group), ``state`` maps each para
 of arrays, and ``state_dict()`` uses PyTorch's layout with plain NumPy values.
 
 Updates work on the raw arrays (``p._data``) in place, so a step never records a graph and
-never allocates a new parameter array.
+never allocates a new parameter array. Each optimizer's ``_update`` is its reference, the
+algorithm on arrays; :meth:`Optimizer._update_fn` is the one place that may pick a faster
+variant of it instead (fast paths: scratchgrad/kernels/optim.py).
 """
 from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Iterator, Mapping, Union
+from typing import Any, Callable, Iterable, Mapping, Union
 
 import numpy as np
 
-from ..kernels import numba_cpu as _fused
+from .. import kernels
 from .._config import enable_grad, opaque
 from .._statecheck import count, like, number, plain, show
 from ..backend import get_array_module
@@ -234,12 +236,41 @@ class Optimizer:
     def _replay_step(self) -> Callable[[], bool] | None:
         """For ``scratchgrad.compile``: a function that a compiled plan calls instead of
         ``step()``, which updates as ``step()`` would and returns True, or changes nothing and
-        returns False (the plan then calls ``step()``). None (this default): the plan calls
-        ``step()``. :class:`~scratchgrad.optim.Adam` has one."""
-        return None
+        returns False (the plan then calls ``step()``). None: the plan calls ``step()``; so
+        under ``SCRATCHGRAD_KERNELS=reference`` and for optimizers whose update has no fast
+        variant with a replay (:class:`~scratchgrad.optim.Adam`'s has one)."""
+        variants = self._variants()
+        if variants is None or variants.replay is None:
+            return None
+        return variants.replay(self)
 
     def _step_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _step_group(group)")
+
+    def _variants(self) -> Any:
+        """The fast variants of this optimizer's ``_update`` while kernels are enabled, else
+        None (see :meth:`_update_fn`)."""
+        if not kernels.enabled():
+            return None
+        return _fast().UPDATES.get(getattr(type(self), "_update", None))
+
+    def _update_fn(self, group: dict[str, Any]) -> Callable[..., Any]:
+        """The function that updates one parameter of ``group``, called as ``fn(self, x, g,
+        ...)`` with the arguments of the optimizer's ``_update``. The one place where an
+        update is chosen.
+
+        ``_update`` is the reference: the algorithm on arrays, what a reader follows, and what
+        runs under ``SCRATCHGRAD_KERNELS=reference``. Otherwise an update with faster variants
+        (scratchgrad/kernels/optim.py, the same values) runs one of them: the fused loop when
+        the group's ``fused`` option allows it (True; None, the default, for a group large
+        enough to repay loading Numba), else the in-place NumPy one."""
+        variants = self._variants()
+        if variants is None:
+            return type(self)._update
+        fused = group.get("fused")  # absent in a group saved before the option existed
+        if fused or (fused is None and _fast().worth_it(group["params"])):
+            return variants.fused
+        return variants.numpy
 
     def _params_with_grad(self, group: dict[str, Any]) -> Iterable[tuple[Tensor, Any]]:
         """Yield ``(param, gradient array)`` for the group's parameters that have a gradient."""
@@ -550,58 +581,36 @@ def _f32(value: float) -> float:
     return float(np.float32(value))
 
 
+def _fast() -> Any:
+    """scratchgrad/kernels/optim.py, the fast variants of the updates, imported at the first
+    call: kernels import optim, never the other way round."""
+    try:
+        return kernels.optim
+    except AttributeError:  # not imported yet
+        from ..kernels import optim as fast
+
+        return fast
+
+
 def _check_fused(opt: Optimizer, group: dict[str, Any]) -> None:
     """Check a group's ``fused`` option (None, True or False; True needs Numba)."""
     fused = group.get("fused")
     if fused not in (None, True, False):
         raise TypeError(f"{type(opt).__name__}: fused should be None, True or False, got "
                         f"{fused!r}")
-    if fused and not _fused.available():
+    if fused and not _fast().available():
         raise RuntimeError(f"{type(opt).__name__}(fused=True) needs Numba, which is not "
                            "installed (pip install 'scratchgrad[fast]') or is turned off by "
                            "SCRATCHGRAD_FUSED=0; use fused=None to fall back to NumPy")
 
 
-def _may_fuse(group: dict[str, Any]) -> bool:
-    """Whether a group's update may run as compiled loops (scratchgrad.fused): ``fused=True``,
-    or ``None`` (the default, also for groups saved before the option existed) when the group
-    is large enough to repay loading Numba. Each parameter still needs ``_fused.applies``."""
-    fused = group.get("fused")
-    return bool(fused) or (fused is None and _fused.worth_it(group["params"]))
-
-
-# Elements per chunk of an update (see _chunked): 128 KB of float32 per array, so Adam's six
-# arrays (parameter, gradient, two averages, two scratch) stay in a 1.25 MB L2 cache.
-_CHUNK = 1 << 15
-
-
-def _chunked(arrays: list[Any]) -> Iterator[list[Any]]:
-    """Matching flat slices of ``arrays`` (NumPy, same size, C-contiguous), ``_CHUNK``
-    elements at a time; the arrays themselves, once, when they are small, not NumPy or not
-    contiguous.
-
-    Why: an update of a large parameter makes a dozen elementwise passes; over whole arrays
-    each pass streams all of them through the cache, chunk by chunk they stay in L2. Adam
-    over the MLP 784-256-256-10's parameters: 1.30-1.60 -> 1.12 ms per step (interleaved
-    medians, ``/tmp``-style script in the commit message). The results are the same bit for
-    bit: every element sees the same operations."""
-    n = arrays[0].size
-    if n <= _CHUNK or type(arrays[0]) is not np.ndarray or \
-            not all(a.flags.c_contiguous for a in arrays):
-        yield arrays
-        return
-    flat = [a.reshape(-1) for a in arrays]
-    for s in range(0, n, _CHUNK):
-        yield [f[s:s + _CHUNK] for f in flat]
-
-
-def _lerp_(a: Any, b: Any, weight: float, tmp: Any) -> Any:
-    """``a += weight * (b - a)`` in place, using ``tmp`` as scratch.
+def _lerp_(a: Any, b: Any, weight: float, tmp: Any = None) -> Any:
+    """``a += weight * (b - a)`` in place, using ``tmp`` as scratch (a new array if None).
 
     Mirrors PyTorch's lerp, which switches form at ``weight = 0.5`` to stay accurate near 1.
     """
     xp = get_array_module(a)
-    xp.subtract(b, a, out=tmp)
+    tmp = xp.subtract(b, a, out=tmp)
     if abs(weight) < 0.5:
         tmp *= weight
         a += tmp

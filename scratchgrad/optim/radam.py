@@ -25,8 +25,7 @@ class RAdam(Optimizer):
         p       = p - lr * m_hat                                                 otherwise
         r_t     = sqrt((rho_t - 4) (rho_t - 2) rho_inf / ((rho_inf - 4) (rho_inf - 2) rho_t))
 
-    State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v). NumPy passes only (no
-    fused Numba kernel).
+    State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v).
 
     >>> import scratchgrad as sg
     >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernels import numba_cpu as _fused
 from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _lerp_, _may_fuse
+from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _lerp_
 
 __all__ = ["RMSprop"]
 
@@ -66,56 +65,44 @@ class RMSprop(Optimizer):
         momentum = float(group["momentum"])
         centered = bool(group["centered"])
         maximize = bool(group["maximize"])
-        may_fuse = _may_fuse(group)
+        update = self._update_fn(group)
         for p, g in self._params_with_grad(group):
             x = p._data
-            xp = get_array_module(x)
             state = self.state[p]
             if not state:
+                xp = get_array_module(x)
                 state["step"] = 0.0
                 state["square_avg"] = xp.zeros_like(x)
                 if momentum > 0:
                     state["momentum_buffer"] = xp.zeros_like(x)
                 if centered:
                     state["grad_avg"] = xp.zeros_like(x)
-            grad_avg, buf = state.get("grad_avg"), state.get("momentum_buffer")
-            arrays = [a for a in (x, g, state["square_avg"], grad_avg if centered else None,
-                                  buf if momentum > 0 else None) if a is not None]
-            if (may_fuse and (grad_avg is not None or not centered)
-                    and (buf is not None or momentum <= 0)
-                    and _fused.applies(*arrays)):  # one compiled pass (scratchgrad.fused)
-                state["step"] += 1.0
-                _fused.rmsprop_update(x, g, state["square_avg"],
-                                      grad_avg if centered else None,
-                                      buf if momentum > 0 else None, lr=lr, alpha=alpha,
-                                      eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      maximize=maximize)
-                continue
-            gbuf, tmp, avg = self._scratch(x, 0), self._scratch(x, 1), self._scratch(x, 2)
-            g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)
             state["step"] += 1.0
+            update(self, x, g, state["square_avg"], state["grad_avg"] if centered else None,
+                   state["momentum_buffer"] if momentum > 0 else None, lr=lr, alpha=alpha,
+                   eps=eps, weight_decay=weight_decay, momentum=momentum, maximize=maximize)
 
-            square_avg = state["square_avg"]
-            square_avg *= alpha
-            xp.multiply(g, 1.0 - alpha, out=tmp)  # PyTorch's addcmul: (value * g) * g
-            tmp *= g
-            square_avg += tmp
-            if centered:
-                grad_avg = state["grad_avg"]
-                _lerp_(grad_avg, g, 1.0 - alpha, tmp)
-                xp.multiply(grad_avg, grad_avg, out=avg)
-                xp.subtract(square_avg, avg, out=avg)
-                xp.sqrt(avg, out=avg)
-            else:
-                xp.sqrt(square_avg, out=avg)
-            avg += eps
-
-            if momentum > 0:
-                buf = state["momentum_buffer"]
-                buf *= momentum
-                buf += xp.divide(g, avg, out=tmp)
-                x -= xp.multiply(buf, lr, out=tmp)
-            else:
-                upd = xp.multiply(g, -lr, out=tmp)
-                upd /= avg
-                x += upd
+    def _update(self, x: Any, g: Any, square_avg: Any, grad_avg: Any | None,
+                momentum_buffer: Any | None, *, lr: float, alpha: float, eps: float,
+                weight_decay: float, momentum: float, maximize: bool) -> None:
+        """One parameter's update, in place: ``x`` with gradient ``g`` and its state
+        (``grad_avg`` when centered, ``momentum_buffer`` with momentum, else None)."""
+        xp = get_array_module(x)
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + x * weight_decay
+        square_avg *= alpha
+        square_avg += g * (1.0 - alpha) * g      # PyTorch's addcmul: (value * g) * g
+        if grad_avg is not None:
+            _lerp_(grad_avg, g, 1.0 - alpha)
+            avg = xp.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            avg = xp.sqrt(square_avg)
+        avg += eps
+        if momentum_buffer is not None:
+            momentum_buffer *= momentum
+            momentum_buffer += g / avg
+            x -= momentum_buffer * lr
+        else:
+            x += g * -lr / avg

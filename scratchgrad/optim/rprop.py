@@ -23,7 +23,6 @@ class Rprop(Optimizer):
         prev      = g
 
     State per parameter: ``step``, ``prev``, ``step_size``. No weight decay (PyTorch has none).
-    NumPy passes only (no fused Numba kernel).
 
     >>> import scratchgrad as sg
     >>> w = sg.Parameter(sg.tensor([1.0, -2.0]))

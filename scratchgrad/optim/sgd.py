@@ -3,11 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from ..kernels import numba_cpu as _fused
-from ..backend import get_array_module
-from .optimizer import Optimizer, ParamsT, _check_fused, _check_range, _may_fuse
+from .optimizer import Optimizer, ParamsT, _check_fused, _check_range
 
 __all__ = ["SGD"]
 
@@ -61,37 +57,32 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov = bool(group["nesterov"])
         maximize = bool(group["maximize"])
-        may_fuse = _may_fuse(group)
+        update = self._update_fn(group)
         for p, g in self._params_with_grad(group):
-            x = p._data
-            if may_fuse and _fused.applies(x, g):  # one compiled pass (scratchgrad.fused)
-                buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
-                first = momentum != 0 and buf is None
-                if first:
-                    buf = self.state[p]["momentum_buffer"] = np.empty_like(x)
-                if buf is None or _fused.applies(x, buf):
-                    _fused.sgd_update(x, g, buf, first=first, lr=lr, momentum=momentum,
-                                      dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize)
-                    continue
-            xp = get_array_module(x)
-            gbuf, tmp = self._scratch(x, 0), self._scratch(x, 1)
-            g = self._grad_with_decay(g, x, weight_decay, maximize, out=gbuf, tmp=tmp)
-            if momentum != 0:
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    # A copy: ``g`` may be the parameter's own .grad array or a scratch array.
-                    buf = state["momentum_buffer"] = g.copy()
-                else:
-                    buf *= momentum
-                    if dampening == 0:
-                        buf += g
-                    else:
-                        buf += xp.multiply(g, 1.0 - dampening, out=tmp)
-                if nesterov:
-                    xp.multiply(buf, momentum, out=tmp)
-                    g = xp.add(g, tmp, out=gbuf)
-                else:
-                    g = buf
-            x -= xp.multiply(g, lr, out=tmp)
+            state = self.state[p] if momentum != 0 else {}  # no state without momentum
+            buf = update(self, p._data, g, state.get("momentum_buffer"), lr=lr,
+                         momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                         nesterov=nesterov, maximize=maximize)
+            if buf is not None:
+                state["momentum_buffer"] = buf
+
+    def _update(self, x: Any, g: Any, momentum_buffer: Any | None, *, lr: float,
+                momentum: float, dampening: float, weight_decay: float, nesterov: bool,
+                maximize: bool) -> Any:
+        """One parameter's update, in place: ``x`` with gradient ``g`` and its momentum
+        buffer (None before the first step, or without momentum). Returns the buffer, a new
+        one on the first step."""
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + x * weight_decay
+        buf = momentum_buffer
+        if momentum != 0:
+            if buf is None:
+                buf = g.copy()  # a copy: g may be the parameter's own .grad array
+            else:
+                buf *= momentum
+                buf += g if dampening == 0 else g * (1.0 - dampening)
+            g = g + buf * momentum if nesterov else buf
+        x -= g * lr
+        return buf
