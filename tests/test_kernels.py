@@ -17,6 +17,17 @@ from scratchgrad.kernels import Kernel
 KERNELS = kernels.registered()
 
 
+@pytest.fixture(autouse=True)
+def _kernels_on():
+    """The kernels on for every test here, also under SCRATCHGRAD_KERNELS=reference (which
+    turns them off for the rest of the suite): these tests compare them with the reference."""
+    was = kernels.enabled()
+    kernels.enable()
+    yield
+    if not was:
+        kernels.disable()
+
+
 def _tensors(arrays, requires_grad):
     return [sg.tensor(a, requires_grad=requires_grad and a.dtype.kind == "f") for a in arrays]
 

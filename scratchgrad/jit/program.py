@@ -34,6 +34,7 @@ import numpy as np
 
 from .. import _config
 from ..kernels import numba_cpu as _fused
+from ..kernels.numpy_nn import linear_grads as _linear_grads
 from ..autograd import to_leaf, vjp
 from ..ops import arithmetic as _ar
 from ..ops import conv as _conv
@@ -685,7 +686,7 @@ class Program:
         fwd = node.fn
         (gy,), outs, (x, w) = node.ins, node.outs, fwd.ins[:2]
         need = tuple(bool(r) and o is not None for r, o in zip(fwd.req, outs))
-        grads = _nn.Linear.grads
+        grads = _linear_grads
         pairs = [(i, v) for i, v in enumerate(outs) if v is not None and need[i]]
         slot = self._bias_grads.get(id(node))
         if slot is not None:  # the bias gradient may come from the ReLU kernel

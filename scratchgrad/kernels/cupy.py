@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import cuda_source as _cuda_kernels
-from ..backend import add_at, get_array_module
+from ..backend import get_array_module
 
 
 def _kernel(xp: Any, name: str) -> Any:
@@ -275,19 +275,9 @@ register_forward(Unfold, when=_on_gpu, examples=_block_examples_gpu)(unfold_forw
 register_forward(Fold, when=_on_gpu, examples=_block_examples_gpu)(fold_forward_gpu)
 
 
-# ---------------------------------------------------------------------- embedding
-def scatter_rows(indices: Any, rows: Any, num: int, padding_idx: int | None) -> Any:
-    """Sum ``rows[i]`` into row ``indices[i]`` of a (num, dim) zero matrix (atomic adds)."""
-    xp = get_array_module(rows)
-    out = xp.zeros((num, rows.shape[1]), dtype=rows.dtype)
-    if indices.size:
-        add_at(xp, out, xp.asarray(indices), rows)
-    if padding_idx is not None:
-        out[padding_idx] = 0
-    return out
-
-
 # ---------------------------------------------------------------------- cross-entropy
+# The embedding gradient has no kernel here: the reference's scatter (atomic adds) is the
+# GPU's way already.
 def cross_entropy_kernel_ok(fn: Any) -> bool:
     """The fused kernels cover cross-entropy without label smoothing (any weight, reduction,
     ignore_index); smoothing takes the generic path."""
@@ -317,6 +307,59 @@ def cross_entropy_backward(fn: Any, x: Any, t: Any, g: Any) -> Any:
     _kernel(xp, "ce_backward")(x, fn.row_max.reshape(-1), fn.log_sum.reshape(-1), t.safe, coef,
                                x.shape[1], gx)
     return gx
+
+
+# numpy_nn registers its cross-entropy backward (generic array code, also taken here when
+# these kernels are not) first, so the kernels below, registered later, are asked before it.
+from . import numpy_nn as _numpy_nn  # noqa: E402
+from . import register_backward, register_forward  # noqa: E402
+from ..ops.nn import CrossEntropy, _reduce_rows  # noqa: E402
+
+
+def _on_gpu_ce(op: Any, x: Any) -> bool:
+    return type(x) is not np.ndarray and cross_entropy_kernel_ok(op)
+
+
+def _cross_entropy_examples() -> list:
+    """Cross-entropy on the GPU (the tensors copied there, the results back): skipped without
+    CUDA or with the kernels switched off."""
+    from .. import cuda  # noqa: PLC0415
+
+    if not cuda.is_available() or not _cuda_kernels.enabled():
+        import unittest  # noqa: PLC0415  (pytest reads its SkipTest)
+
+        raise unittest.SkipTest("the CUDA cross-entropy kernels need CuPy and "
+                                "SCRATCHGRAD_CUDA_KERNELS on")
+    from ..nn import functional as F  # noqa: PLC0415
+
+    rng = np.random.default_rng(5)
+    target = rng.integers(0, 5, 9)
+    target[3] = -100
+    cases = []
+    for dtype in (np.float32, np.float64):
+        x = (rng.standard_normal((9, 5)) * 3).astype(dtype)
+        w = (rng.random(5) + 0.5).astype(dtype)
+        for reduction in ("mean", "sum", "none"):
+            cases.append(([x, target], lambda t, r=reduction: F.cross_entropy(
+                t[0].cuda(), t[1].cuda(), reduction=r).cpu()))
+            cases.append(([x, target, w], lambda t, r=reduction: F.cross_entropy(
+                t[0].cuda(), t[1].cuda(), weight=t[2].detach().cuda(), reduction=r).cpu()))
+    return cases
+
+
+@register_forward(CrossEntropy, when=_on_gpu_ce, examples=_cross_entropy_examples)
+def cross_entropy_forward_kernel(op: Any, x: Any) -> Any:
+    """The loss by one CUDA kernel (row max, log-sum-exp and the picked logit per row)."""
+    t = op.resolve_targets(x)
+    return _reduce_rows(cross_entropy_forward(op, x, t), op.reduction, op.denom)
+
+
+@register_backward(CrossEntropy, when=lambda op, gy: _on_gpu_ce(op, op.inputs[0]._data),
+                   examples=_cross_entropy_examples)
+def cross_entropy_backward_kernel(op: Any, gy: Any) -> Any:
+    """The gradient by one CUDA kernel, from the forward's ``row_max`` and ``log_sum``."""
+    return cross_entropy_backward(op, op.inputs[0]._data, op.targets,
+                                  _numpy_nn.cross_entropy_upstream(op, gy))
 
 
 # ---------------------------------------------------------------------- LSTM

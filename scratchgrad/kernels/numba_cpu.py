@@ -465,7 +465,7 @@ register_forward(MaxPool2dGrad, when=max_pool_2x2_grad_takes, examples=_max_pool
 
 # ---------------------------------------------------------------------- batch normalisation
 # Per-channel statistics and the normalisation of an (N, C, L) view of a C-contiguous input:
-# BatchNorm in training mode, ops.nn._Normalize. Sums accumulate in float64 (the NumPy path
+# BatchNorm in training mode, ops.nn.BatchNorm. Sums accumulate in float64 (the NumPy path
 # accumulates the mean in float64 and the variance in the input's dtype), in any order: the
 # reductions are compiled with reassociation allowed, so LLVM vectorises them. The results
 # therefore differ from the NumPy path's in the last bits of the statistics (tests compare
@@ -580,6 +580,85 @@ def batch_norm_grad_input(g: np.ndarray, x: np.ndarray, mean: np.ndarray, k: np.
     gx = np.empty_like(x)
     kernel(_as_ncl(g), _as_ncl(x), _as_ncl(gx), mean, k, a, b)
     return gx
+
+
+# numpy_nn registers its batch-norm kernels first, so the compiled ones below, registered
+# later, are asked before them.
+from . import numpy_nn as _numpy_nn  # noqa: E402
+from . import register_backward, register_forward  # noqa: E402
+from ..ops._util import quiet  # noqa: E402
+from ..ops.nn import BatchNorm  # noqa: E402
+
+
+def _batch_norm_examples() -> list:
+    """Batches of at least :data:`MIN_ELEMENTS`, float32 and float64 (skipped without Numba)."""
+    if not available():
+        import unittest  # noqa: PLC0415  (pytest reads its SkipTest)
+
+        raise unittest.SkipTest("the compiled batch norm needs Numba")
+    from ..nn import functional as F  # noqa: PLC0415
+
+    rng = np.random.default_rng(6)
+    cases = []
+    for dtype in (np.float32, np.float64):
+        x = (rng.standard_normal((16, 4, 24, 24)) * 3 + 40).astype(dtype)
+        w, b = rng.standard_normal(4).astype(dtype), rng.standard_normal(4).astype(dtype)
+        assert x.size >= MIN_ELEMENTS
+        cases.append(([x, w, b], lambda t: F.batch_norm(t[0], None, None, t[1], t[2],
+                                                        training=True)))
+        cases.append(([x, b], lambda t: F.batch_norm(t[0], None, None, None, t[1],
+                                                     training=True)))
+        cases.append(([x.reshape(16 * 24, 4, 24)], lambda t: F.batch_norm(
+            t[0], None, None, training=True)))
+    return cases
+
+
+@register_forward(BatchNorm, name="numba_cpu.batch_norm_forward",
+                  when=lambda op, x, *wb: batch_norm_applies(x, op.axes, op.param_axes),
+                  examples=_batch_norm_examples)
+def batch_norm_forward_kernel(op: Any, x: np.ndarray, *wb: np.ndarray) -> np.ndarray:
+    """BatchNorm in three compiled passes: the mean, the variance around it, then the
+    normalisation; the NumPy kernel's formulas and per-channel constants, the sums in
+    float64."""
+    return quiet.run(_batch_norm_forward, op, x, *wb)
+
+
+def _batch_norm_forward(op: Any, x: np.ndarray, *wb: np.ndarray) -> np.ndarray:
+    shape = op.param_shape
+    mean, var = batch_norm_stats(x)
+    mean, var = mean.reshape(shape), var.reshape(shape)
+    invstd = 1 / np.sqrt(var + op.eps)
+    scale = invstd * wb[0].reshape(shape) if op.has_w else invstd
+    y = batch_norm_apply(x, mean.reshape(-1), scale.reshape(-1),
+                         wb[-1].reshape(-1) if op.has_b else None)
+    op.save_statistics(x, mean, var, invstd)
+    return y
+
+
+def _batch_norm_grad_applies(op: Any, g: Any) -> bool:
+    x = op.inputs[0]._data
+    return (type(g) is np.ndarray and batch_norm_applies(x, op.axes, op.param_axes)
+            and g.dtype == x.dtype and g.flags.c_contiguous)
+
+
+@register_backward(BatchNorm, name="numba_cpu.batch_norm_backward",
+                   when=_batch_norm_grad_applies, examples=_batch_norm_examples)
+def batch_norm_backward_kernel(op: Any, g: np.ndarray) -> tuple:
+    """BatchNorm's first-order backward in two compiled passes: the per-channel sums, then
+    the input's gradient (``numpy_nn.batch_norm_grads`` turns the sums into the gradients)."""
+    return quiet.run(_batch_norm_backward, op, g)
+
+
+def _batch_norm_backward(op: Any, g: np.ndarray) -> tuple:
+    x = op.inputs[0]._data
+    shape, mean = op.param_shape, op.mean.reshape(-1)
+    sum_g, sum_gxc = (s.astype(x.dtype).reshape(shape)
+                      for s in batch_norm_grad_sums(g, x, mean))
+    sum_gxhat = sum_gxc * op.invstd.reshape(shape)
+    return _numpy_nn.batch_norm_grads(
+        op, x, sum_g, sum_gxhat,
+        lambda k, a, b: batch_norm_grad_input(g, x, mean, k.reshape(-1), a.reshape(-1),
+                                              b.reshape(-1)))
 
 
 

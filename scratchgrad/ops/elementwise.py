@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._config import is_grad_enabled, no_grad
+from .._config import no_grad
 from ..backend import get_array_module, to_numpy
 from ..function import Function, binary_operands
 from ..tensor import Tensor
@@ -94,10 +94,7 @@ class ReLU(Function):
 
     def backward(self, gy):
         # 0 where x <= 0, gy elsewhere, also where x is nan (PyTorch's threshold_backward)
-        off = self.inputs[0]._data <= 0
-        if not is_grad_enabled():  # first order: one pass, no float copy of the mask
-            return Tensor._make(np.where(off, 0, gy._data))
-        return where(Tensor._make(off), 0.0, gy)
+        return where(Tensor._make(self.inputs[0]._data <= 0), 0.0, gy)
 
 
 class LeakyReLU(Function):

@@ -1,12 +1,11 @@
 """Neural-network ops: linear, embedding, dropout, batch and layer normalisation, and the losses
 that are worth fusing (softmax cross-entropy, NLL, binary cross-entropy).
 
-Each op here is fused, for a reason its docstring states; the composite losses (MSE, L1, Huber)
-are built from primitives in ``scratchgrad.nn.functional``. Every backward is differentiable:
-with ``create_graph=True`` it is built from Tensor ops of the inputs, so second derivatives are
-right. The normalisations and cross-entropy also have a first-order path (taken when backward
-runs with recording off, i.e. without ``create_graph``) that computes the same values with
-in-place NumPy, allocating fewer large arrays.
+Each op here is one Function rather than a chain of primitives, for a reason its docstring
+states (stability, or one graph node instead of many); the composite losses (MSE, L1, Huber) are
+built from primitives in ``scratchgrad.nn.functional``. Every backward is built from Tensor ops
+of the inputs, so it also works with ``create_graph=True`` and second derivatives are right.
+Fast paths (in-place first-order gradients, compiled loops, GPU kernels): scratchgrad/kernels.
 """
 from __future__ import annotations
 
@@ -14,10 +13,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..kernels import cupy as _gpu_ops
-from ..kernels import numba_cpu as _fused
-from .._config import is_grad_enabled, no_grad
-from ..backend import check_same_device, get_array_module, put_along_axis
+from .._config import no_grad
+from ..backend import add_at, check_same_device, get_array_module, put_along_axis
 from ..function import Function
 from ..random import Generator, uniform
 from ..tensor import Tensor
@@ -64,7 +61,7 @@ def _float_array(value: Any, dtype: np.dtype, what: str, op: str) -> np.ndarray 
 
 # ---------------------------------------------------------------------- linear
 class Linear(Function):
-    """``x @ W.T + b`` for a 2-D ``x``. Fused for speed: one graph node instead of a
+    """``x @ W.T + b`` for a 2-D ``x``. One Function for speed: one graph node instead of a
     transpose, a matmul and a broadcast add (whose backward would also run ``sum_to``); BLAS
     reads ``W.T`` as a transposed view, nothing is copied. The bias input is optional.
 
@@ -76,20 +73,8 @@ class Linear(Function):
     def forward(self, x, W, b=None):
         return quiet.run(_linear, x, W, b)  # inf * 0 in a sum of products: nan, silently
 
-    @staticmethod
-    def grads(g: Any, x: Any, W: Any, need: tuple[bool, ...]) -> tuple:
-        """The first-order gradients, on arrays, for the inputs whose ``need`` flag is set
-        (x, W and, when ``need`` has three flags, b); None for the others. The backward below
-        and ``scratchgrad.compile``'s replay both use it."""
-        return (g @ W if need[0] else None, g.T @ x if need[1] else None,
-                *((g.sum(axis=0) if need[2] else None,) if len(need) == 3 else ()))
-
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
-        if not is_grad_enabled():  # first order: the same products on arrays, no graph
-            grads = quiet.run(self.grads, gy._data, x._data, W._data,
-                          tuple(t.requires_grad for t in self.inputs))
-            return tuple(None if a is None else Tensor._make(a) for a in grads)
         gx = matmul(gy, W) if x.requires_grad else None
         gW = matmul(gy.T, x) if W.requires_grad else None
         if len(self.inputs) == 2:
@@ -142,18 +127,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 # ---------------------------------------------------------------------- embedding
 def _scatter_rows(indices: np.ndarray, rows: np.ndarray, num: int,
                   padding_idx: int | None) -> np.ndarray:
-    """Sum ``rows[i]`` into row ``indices[i]`` of a (num, dim) zero matrix. A stable sort and
-    ``np.add.reduceat`` over runs of equal indices: several times faster than ``np.add.at``
-    and deterministic (each row is summed in input order)."""
-    if type(rows) is not np.ndarray:
-        return _gpu_ops.scatter_rows(indices, rows, num, padding_idx)
-    out = np.zeros((num, rows.shape[1]), dtype=rows.dtype)
-    if indices.size == 0:
-        return out
-    order = np.argsort(indices, kind="stable")
-    sorted_idx = indices[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_idx[1:] != sorted_idx[:-1])))
-    out[sorted_idx[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    """Sum ``rows[i]`` into row ``indices[i]`` of a (num, dim) zero matrix (``np.add.at``:
+    repeated indices accumulate, in input order); the row at ``padding_idx`` stays zero."""
+    xp = get_array_module(rows)
+    out = xp.zeros((num, rows.shape[1]), dtype=rows.dtype)
+    if indices.size:
+        add_at(xp, out, xp.asarray(indices), rows)
     if padding_idx is not None:
         out[padding_idx] = 0
     return out
@@ -293,25 +272,16 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 # ---------------------------------------------------------------------- normalisation
-def _einsum_sum(ndim: int, axes: tuple[int, ...], operands: int) -> str:
-    """einsum subscripts that sum the product of ``operands`` arrays over ``axes``: one pass
-    with no temporary array, 2-3x faster than ``(a * b).sum(axes)`` on large tensors."""
-    letters = "abcdefghijklmnopqrstuvwxyz"[:ndim]
-    kept = "".join(c for i, c in enumerate(letters) if i not in axes)
-    return ",".join([letters] * operands) + "->" + kept
-
-
 class _Normalize(Function):
     """``(x - mean) / sqrt(var + eps) * w + b`` with statistics over ``axes``; the shared
-    body of BatchNorm (training mode) and LayerNorm. Fused for speed and memory: forward makes
-    one new array (the output) where a chain of ~8 ops would make and keep eight, and a
-    first-order backward makes two (page faults on fresh arrays are much of NumPy's cost).
+    body of BatchNorm (training mode) and LayerNorm. One Function rather than a chain of ~8
+    ops, each of which would keep its own large array for backward.
 
     Inputs: ``x``, then ``w`` and ``b`` when given (``has_w`` / ``has_b``). Forward saves the
-    statistics ``mean``, ``var`` and ``invstd`` (reduced shapes; BatchNorm's running averages
-    are updated from them). A first-order backward computes the gradients from them with
-    in-place NumPy; with ``create_graph=True`` backward is built from Tensor ops and recomputes
-    the statistics from x, so second derivatives flow through them too.
+    statistics ``mean``, ``var`` and ``invstd`` (reduced shapes, kept dims) through
+    :meth:`save_statistics`; BatchNorm's running averages are updated from them. Backward
+    recomputes the statistics from x with Tensor ops (with the saved mean as the mean's value),
+    so second derivatives flow through them too.
     """
 
     def __init__(self, axes: tuple[int, ...], param_shape: tuple[int, ...],
@@ -321,152 +291,48 @@ class _Normalize(Function):
         self.param_axes = param_axes  # summed for the gradients of w and b
         self.eps, self.has_w, self.has_b = eps, has_w, has_b
 
-    def _stat(self, *arrays: np.ndarray) -> np.ndarray:
-        """Mean over ``axes`` of the product of ``arrays``, with kept dims."""
-        x = arrays[0]
-        count = int(np.prod([x.shape[a] for a in self.axes]))
-        keep = tuple(1 if i in self.axes else s for i, s in enumerate(x.shape))
-        if len(arrays) == 1 and x.dtype == np.float32:
-            # The mean accumulates in float64, as PyTorch's CPU kernel does: in float32 an
-            # input at 1000 +- 1 came out 9 ulps off (5e-4). Costs 1.3 ms at 12.8 MB.
-            # (CuPy: a float64 sum, the same on the GPU.)
-            total = (np.einsum(_einsum_sum(x.ndim, self.axes, 1), x, dtype=np.float64)
-                     if type(x) is np.ndarray else x.sum(axis=self.axes, dtype=np.float64))
-            return (total * (1.0 / max(count, 1))).astype(x.dtype).reshape(keep)
-        total = np.einsum(_einsum_sum(x.ndim, self.axes, len(arrays)), *arrays)
-        return (total * (1.0 / max(count, 1))).reshape(keep)
-
     def forward(self, x, *wb):
         return quiet.run(self._normalize, x, *wb)  # inf or nan in a group: nan, silently
 
     def _normalize(self, x, *wb):
-        if _fused.batch_norm_applies(x, self.axes, self.param_axes):
-            return self._forward_fused(x, *wb)
-        mean = self._stat(x)
+        count = max(int(np.prod([x.shape[a] for a in self.axes])), 1)
+        # The mean of float32 accumulates in float64, as PyTorch's CPU kernel does: in float32
+        # an input at 1000 +- 1 came out 9 ulps off (5e-4).
+        acc = np.float64 if x.dtype == np.float32 else x.dtype
+        mean = x.sum(axis=self.axes, keepdims=True, dtype=acc) / count
+        mean = mean.astype(x.dtype, copy=False)
         y = x - mean
-        var = self._stat(y, y)
+        var = (y * y).sum(axis=self.axes, keepdims=True) / count
         invstd = 1 / np.sqrt(var + self.eps)
-        if self.has_w and self.param_axes == self.axes:
-            # BatchNorm: invstd and w are both per channel, one scale and one pass
-            y *= invstd * wb[0].reshape(self.param_shape)
-        else:
-            y *= invstd
-            if self.has_w:
-                y *= wb[0].reshape(self.param_shape)
+        y *= invstd
+        if self.has_w:
+            y *= wb[0].reshape(self.param_shape)
         if self.has_b:
             y += wb[-1].reshape(self.param_shape)
-        self.mean, self.var, self.invstd = mean, var, invstd
+        self.save_statistics(x, mean, var, invstd)
         return y
 
-    def _forward_fused(self, x, *wb):
-        """BatchNorm in three compiled passes (scratchgrad.fused): the mean, the variance
-        around it, then the normalisation; the same formulas and per-channel constants as
-        below, with the sums in float64."""
-        shape = self.param_shape
-        mean, var = _fused.batch_norm_stats(x)
-        mean, var = mean.reshape(shape), var.reshape(shape)
-        invstd = 1 / np.sqrt(var + self.eps)
-        scale = invstd * wb[0].reshape(shape) if self.has_w else invstd
-        y = _fused.batch_norm_apply(x, mean.reshape(-1), scale.reshape(-1),
-                                    wb[-1].reshape(-1) if self.has_b else None)
+    def save_statistics(self, x: Any, mean: Any, var: Any, invstd: Any) -> None:
+        """Keep the batch statistics of ``x`` (reduced shapes, kept dims): the end of every
+        forward, this one's and a kernel's. BatchNorm also updates its running averages."""
         self.mean, self.var, self.invstd = mean, var, invstd
-        return y
 
     def backward(self, gy):
-        if is_grad_enabled():
-            return self._backward_graph(gy)
-        if self.param_axes == self.axes:
-            return quiet.run(self._backward_per_channel, gy)
-        return quiet.run(self._backward_arrays, gy)
-
-    def _backward_arrays(self, gy: Tensor) -> tuple:
-        """First-order backward on arrays (LayerNorm: parameters per element)."""
-        x = self.inputs[0]._data
-        g = gy._data
-        xhat = x - self.mean
-        xhat *= self.invstd
-        grads: list = [None]
-        sub = _einsum_sum(x.ndim, self.param_axes, 2)
-        if self.has_w:  # before gx, which is computed in xhat's buffer
-            w = self.inputs[1]
-            grads.append(_const(np.einsum(sub, g, xhat).reshape(w.shape))
-                         if w.requires_grad else None)
-        if self.has_b:
-            b = self.inputs[-1]
-            sum_only = sub.split(",")[0] + "->" + sub.split("->")[1]
-            grads.append(_const(np.einsum(sum_only, g).reshape(b.shape))
-                         if b.requires_grad else None)
-        if self.inputs[0].requires_grad:
-            gxhat = g * self.inputs[1]._data.reshape(self.param_shape) if self.has_w else g
-            # gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat)), in place
-            gx = xhat
-            gx *= self._stat(gxhat, xhat)
-            np.subtract(gxhat, gx, out=gx)
-            gx -= self._stat(gxhat)
-            gx *= self.invstd
-            grads[0] = _const(gx)
-        return tuple(grads)
-
-    def _backward_per_channel(self, gy: Tensor) -> tuple:
-        """First-order backward when w and b are constant over each normalised group
-        (BatchNorm: statistics and parameters both per channel). Then the mean of w * g over a
-        group is w times the mean of g, and the gradient folds into per-channel constants:
-
-            gx = k * (g - sum(g) / M - xhat * sum(g * xhat) / M),    k = w * invstd
-
-        where sum(g) and sum(g * xhat) are the bias and weight gradients. Seven passes over
-        the activation (one temporary, x - mean) instead of eleven: the reference CNN with
-        BatchNorm spent 45 ms of a 169 ms step in this backward."""
-        x = self.inputs[0]._data
-        g = gy._data
-        shape = self.param_shape
-        count = max(int(np.prod([x.shape[a] for a in self.axes])), 1)
-        invstd = self.invstd.reshape(shape)
-        fused = (_fused.batch_norm_applies(x, self.axes, self.param_axes)
-                 and type(g) is np.ndarray and g.dtype == x.dtype and g.flags.c_contiguous)
-        if fused:  # two compiled passes (scratchgrad.fused): the sums, then gx
-            sums = _fused.batch_norm_grad_sums(g, x, self.mean.reshape(-1))
-            sum_g, sum_gxc = (s.astype(x.dtype).reshape(shape) for s in sums)
-            sum_gxhat = sum_gxc * invstd
-        else:
-            sub = _einsum_sum(x.ndim, self.axes, 2)
-            sum_only = sub.split(",")[0] + "->" + sub.split("->")[1]
-            xc = x - self.mean
-            sum_g = np.einsum(sum_only, g).reshape(shape)
-            sum_gxhat = np.einsum(sub, g, xc).reshape(shape) * invstd
-        grads: list = [None]
-        if self.has_w:
-            w = self.inputs[1]
-            grads.append(_const(sum_gxhat.reshape(w.shape).astype(x.dtype, copy=False))
-                         if w.requires_grad else None)
-        if self.has_b:
-            b = self.inputs[-1]
-            grads.append(_const(sum_g.reshape(b.shape).astype(x.dtype, copy=False))
-                         if b.requires_grad else None)
-        if self.inputs[0].requires_grad:
-            k = invstd * self.inputs[1]._data.reshape(shape) if self.has_w else invstd
-            a, b = k * (sum_g / count), -k * invstd * (sum_gxhat / count)
-            if fused:
-                gx = _fused.batch_norm_grad_input(g, x, self.mean.reshape(-1), k.reshape(-1),
-                                                  a.reshape(-1), b.reshape(-1))
-            else:
-                gx = np.multiply(g, k)
-                gx -= a
-                xc *= b
-                gx += xc
-            grads[0] = _const(gx)
-        return tuple(grads)
-
-    def _backward_graph(self, gy: Tensor) -> tuple:
-        """The same gradients as Tensor ops of x (create_graph=True: differentiable)."""
         x = self.inputs[0]
         axes = self.axes
-        xc = x - x.mean(dim=axes, keepdim=True)
+        # xc = x - mean(x) with the forward's mean as its value (summed in float64: a float32
+        # mean taken here would be ulps off where x is far from zero, 1e-3 in the weight's
+        # gradient at 1000 +- 1) and the derivative of x - mean(x), for create_graph: d minus
+        # its own value is exactly 0 and varies with x as the mean does.
+        xc = x - _const(self.mean)
+        d = xc.mean(dim=axes, keepdim=True)
+        xc = xc - (d - _const(d._data))
         invstd = ((xc * xc).mean(dim=axes, keepdim=True) + self.eps) ** -0.5
         xhat = xc * invstd
         grads: list = [None]
         if x.requires_grad:
             gxhat = gy * reshape(self.inputs[1], self.param_shape) if self.has_w else gy
+            # gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))
             grads[0] = invstd * (gxhat - gxhat.mean(dim=axes, keepdim=True)
                                  - xhat * (gxhat * xhat).mean(dim=axes, keepdim=True))
         if self.has_w:
@@ -485,9 +351,10 @@ class BatchNorm(_Normalize):
 
     With ``running = (running_mean, running_var, momentum)`` (tensors of C values, or None)
     forward also updates the running averages in place: ``r = (1 - momentum) * r + momentum *
-    batch`` with the unbiased batch variance. Done inside forward, not after it, so that a
-    compiled function (``scratchgrad.compile``), which replays forward, updates them too; such
-    an op is not ``pure``.
+    batch`` with the unbiased batch variance. Done inside forward (by ``save_statistics``, which
+    ends every forward, a kernel's too), not after it, so that a compiled function
+    (``scratchgrad.compile``), which replays forward, updates them too; such an op is not
+    ``pure``.
 
     >>> import scratchgrad as sg
     >>> BatchNorm((0,), (1, 2), (0,), 1e-5, False, False)(sg.randn(5, 2)).shape
@@ -496,8 +363,8 @@ class BatchNorm(_Normalize):
 
     running: tuple | None = None
 
-    def forward(self, x, *wb):
-        y = super().forward(x, *wb)
+    def save_statistics(self, x: Any, mean: Any, var: Any, invstd: Any) -> None:
+        super().save_statistics(x, mean, var, invstd)
         if self.running is not None:
             rm, rv, momentum = self.running
             C = x.shape[1]
@@ -505,12 +372,11 @@ class BatchNorm(_Normalize):
             if rm is not None:
                 r = rm._data
                 r *= 1 - momentum
-                r += momentum * self.mean.reshape(C).astype(r.dtype, copy=False)
+                r += momentum * mean.reshape(C).astype(r.dtype, copy=False)
             if rv is not None:
                 r = rv._data
                 r *= 1 - momentum
-                r += (momentum * n / (n - 1)) * self.var.reshape(C).astype(r.dtype, copy=False)
-        return y
+                r += (momentum * n / (n - 1)) * var.reshape(C).astype(r.dtype, copy=False)
 
 
 class LayerNorm(_Normalize):
@@ -687,15 +553,15 @@ class CrossEntropy(Function):
     """Softmax cross-entropy of (M, C) logits with class-index targets; class ``weight``,
     ``ignore_index``, ``label_smoothing`` and ``reduction`` as in PyTorch.
 
-    Fused for stability and speed: log-softmax and the loss in one forward with the row max
-    subtracted (no overflow, no log(0)) and one (M, C) temporary, and a backward
+    One Function for stability and speed: log-softmax and the loss in one forward with the
+    row max subtracted (no overflow, no log(0)) and one (M, C) temporary, and a backward
     ``(softmax(x) * Q - q) * g``, where ``q`` is each row's weighted target distribution and
     ``Q`` its sum, instead of backpropagating through log-softmax, a gather and a mean.
     Attributes: ``target`` (M,) int64, ``weight`` (C,) or None, hyperparameters; forward saves
-    the per-row ``row_max`` and ``log_sum`` (M, 1), the mean denominator ``denom`` and the
-    resolved ``targets``. A first-order backward computes softmax from them in place; with
-    ``create_graph=True`` it recomputes softmax from the input with Tensor ops, so second
-    derivatives are right.
+    the resolved ``targets`` (:class:`_IndexTargets`), the mean denominator ``denom`` and the
+    per-row ``row_max`` and ``log_sum`` (M, 1), from which a first-order backward kernel gets
+    softmax without recomputing it. Backward recomputes softmax from the input with Tensor
+    ops, so second derivatives are right.
 
     >>> import numpy as np, scratchgrad as sg
     >>> CrossEntropy(np.array([0, 1]), None, -100, 0.0, "sum")(sg.zeros(2, 2))
@@ -707,16 +573,18 @@ class CrossEntropy(Function):
         self.target, self.weight = target, weight
         self.ignore_index, self.eps, self.reduction = ignore_index, label_smoothing, reduction
 
-    def forward(self, x):
+    def resolve_targets(self, x: Any) -> _IndexTargets:
+        """Check the targets against the logits ``x`` and save them resolved (``targets``,
+        ``denom``): the start of every forward, this one's and a kernel's."""
         t = self.targets = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype,
                                          x.shape[1], "cross_entropy")
         self.denom = t.denom
-        if type(x) is not np.ndarray and _gpu_ops.cross_entropy_kernel_ok(self):
-            return _reduce_rows(_gpu_ops.cross_entropy_forward(self, x, t), self.reduction,
-                                self.denom)
-        return quiet.run(self._forward_cpu, x, t)  # a row with +inf or all -inf: nan
+        return t
 
-    def _forward_cpu(self, x, t):
+    def forward(self, x):
+        return quiet.run(self._loss, x, self.resolve_targets(x))  # +inf or all -inf: nan
+
+    def _loss(self, x, t):
         self.row_max = x.max(axis=1, keepdims=True)
         z = x - self.row_max
         # log-probabilities are z - log_sum; only the picked ones (and for label smoothing
@@ -727,7 +595,7 @@ class CrossEntropy(Function):
         np.exp(z, out=z)
         self.log_sum = np.log(z.sum(axis=1, keepdims=True))
         log_sum = self.log_sum[:, 0]
-        if t.plain and self.eps == 0:
+        if t.plain and self.eps == 0:  # every weight 1: the same value, fewer arrays
             loss = log_sum - picked
         else:
             loss = -(1 - self.eps) * t.w_t * (picked - log_sum)
@@ -738,44 +606,6 @@ class CrossEntropy(Function):
         return _reduce_rows(loss, self.reduction, self.denom)
 
     def backward(self, gy):
-        if is_grad_enabled():
-            return self._backward_graph(gy)
-        x = self.inputs[0]._data
-        t = self.targets  # resolved by forward
-        if self.reduction == "none":
-            g = gy._data.reshape(-1)
-        elif self.reduction == "mean":  # as _upstream, on arrays
-            g = gy._data * (float(1 / self.denom) if self.denom else 0.0)
-        else:
-            g = gy._data
-        if type(x) is not np.ndarray and _gpu_ops.cross_entropy_kernel_ok(self):
-            return _const(_gpu_ops.cross_entropy_backward(self, x, t, g))
-        return _const(quiet.run(self._backward_cpu, x, t, g))
-
-    def _backward_cpu(self, x, t, g):
-        M, C = x.shape
-        gx = x - self.row_max
-        gx -= self.log_sum
-        np.exp(gx, out=gx)  # softmax
-        if t.plain and self.eps == 0:  # (softmax - one_hot) * g, the general formula's order
-            g = g[:, None] if self.reduction == "none" else g
-            gx *= g
-            rows = get_array_module(x).arange(M)
-            gx[rows, t.safe] -= g[:, 0] if self.reduction == "none" else g
-            return gx
-        row = (1 - self.eps) * t.w_t  # Q, the total target weight of each row
-        if self.eps > 0:
-            w_total = C if self.weight is None else self.weight.sum()
-            row = row + (self.eps / C) * w_total * t.valid
-        gx *= (row * g)[:, None]
-        gx[get_array_module(x).arange(M), t.safe] -= (1 - self.eps) * t.w_t * g
-        if self.eps > 0:
-            spread = ((self.eps / C) * t.valid * g)[:, None]
-            gx -= spread if self.weight is None else spread * self.weight
-        return gx
-
-    def _backward_graph(self, gy: Tensor) -> Tensor:
-        """The same gradient as Tensor ops of x (create_graph=True: differentiable)."""
         x = self.inputs[0]
         M, C = x.shape
         t = _IndexTargets(self.target, self.weight, self.ignore_index, x.dtype, C,
@@ -794,7 +624,7 @@ class CrossEntropy(Function):
 class CrossEntropyProb(Function):
     """Softmax cross-entropy of (M, C) logits with class-probability targets (M, C):
     ``-sum_c w_c * t'_c * log_softmax(x)_c`` with ``t' = (1 - eps) t + eps / C``; mean divides
-    by M. Fused for the same reasons as :class:`CrossEntropy`; the target may require grad
+    by M. One Function for the same reasons as :class:`CrossEntropy`; the target may require grad
     (distillation from a trainable teacher). Attributes: ``weight`` (C,) or None and the
     hyperparameters.
 
@@ -994,7 +824,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 class BinaryCrossEntropy(Function):
     """``-w (y log p + (1 - y) log(1 - p))`` elementwise, each log clamped to >= -100 as in
-    PyTorch. Fused for stability: the clamped logs never give inf or nan, and backward uses
+    PyTorch. One Function for stability: the clamped logs never give inf or nan, and backward uses
     PyTorch's ``(p - y) / max(p (1 - p), 1e-12)``, finite at p = 0 and 1. Inputs: ``p`` and
     the target ``y`` (which may require grad); attribute ``weight`` (broadcastable) or None.
 
@@ -1028,7 +858,7 @@ class BinaryCrossEntropy(Function):
 class BCEWithLogits(Function):
     """Binary cross-entropy on logits, ``(1 - y) x + l * softplus(-x)`` with
     ``l = 1 + (pos_weight - 1) y``, softplus(-x) computed as ``log1p(exp(-|x|)) + max(-x, 0)``.
-    Fused for stability (no overflow for any x, no log(0)) and for an exact gradient
+    One Function for stability (no overflow for any x, no log(0)) and for an exact gradient
     ``w ((1 - y) - l (1 - sigmoid(x)))``, also at x = 0 where a composite of relu and abs
     would give a wrong one. Inputs: ``x`` and the target ``y`` (may require grad); attributes
     ``weight`` and ``pos_weight`` (broadcastable arrays) or None.

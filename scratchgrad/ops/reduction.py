@@ -87,7 +87,7 @@ class Max(Function):
 
 
 class LogSumExp(Function):
-    """log(sum(exp(x))) computed as m + log(sum(exp(x - m))): fused for stability."""
+    """log(sum(exp(x))) computed as m + log(sum(exp(x - m))): one op, for stability."""
 
     def __init__(self, axes: tuple | None, keepdims: bool) -> None:
         self.axes, self.keepdims = axes, keepdims
@@ -119,7 +119,7 @@ class LogSumExp(Function):
 
 
 class Softmax(Function):
-    """exp(x - max) / sum: fused for stability. Backward uses only the output."""
+    """exp(x - max) / sum: one op, for stability. Backward uses only the output."""
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -134,7 +134,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    """x - logsumexp(x): fused for stability. Backward uses only the output."""
+    """x - logsumexp(x): one op, for stability. Backward uses only the output."""
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
