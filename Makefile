@@ -35,8 +35,17 @@ DEVICE ?= cpu
 demo: sysdeps $(STAMP)
 	$(PY) -m scratchgrad demo --device $(DEVICE)
 
+# The whole suite; then the op harness and the nn and optimizer parity tests again on the
+# reference code alone (every kernel off), and the kernels and device tests on the NumPy
+# stand-in for CuPy, so that the CuPy kernels run too.
+REFERENCE_TESTS = tests/test_ops.py tests/test_broadcast.py tests/test_nn_layers.py \
+	tests/test_nn_more.py tests/test_losses.py tests/test_conv.py tests/test_rnn.py \
+	tests/test_attention.py tests/test_optim.py tests/test_kernels.py tests/test_kernels_optim.py
 test: sysdeps $(STAMP)
 	$(PY) -m pytest
+	SCRATCHGRAD_KERNELS=reference $(PY) -m pytest -p no:cacheprovider $(REFERENCE_TESTS)
+	SCRATCHGRAD_TEST_DEVICE=fakecuda $(PY) -m pytest -p no:cacheprovider tests/test_kernels.py \
+		tests/test_device.py tests/test_cuda_kernels.py
 
 # Every workload against PyTorch and DeZero, one table, benchmarks/results/latest.json and
 # ratios.png; about 10-15 min on 2 cores. `make bench BENCH_ARGS=--quick` for a short run.

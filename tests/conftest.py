@@ -49,7 +49,13 @@ def fused_kernels():
                                "must run in CI (pip install numba)")
         pytest.skip("fused kernels unavailable: Numba (the 'fast' extra) is not installed or "
                     "SCRATCHGRAD_FUSED=0")
-    return fused
+    # a test of a kernel runs it also in a SCRATCHGRAD_KERNELS=reference session
+    from scratchgrad import kernels
+
+    was = kernels.enabled()
+    kernels.enable()
+    yield fused
+    kernels.enable() if was else kernels.disable()
 
 
 @pytest.fixture(autouse=True)
