@@ -1,13 +1,13 @@
-"""The GPU (CuPy) paths of the ops whose NumPy code is tuned for the CPU.
+"""Kernels for GPU (CuPy) arrays: the ops whose tuned CPU kernels are NumPy-specific.
 
-The CPU convolution reads a strided view of a padded buffer held in reusable workspace memory,
-in layouts chosen for OpenBLAS; the embedding gradient uses ``np.add.reduceat``; the fused
-cross-entropy indexes with host ranges. On the GPU the same ops run here instead, with one
-hook line in each NumPy function (``if type(x) is not np.ndarray: return _gpu_ops...``), so the
-CPU code stays exactly as it is. Each function uses a hand-written kernel from
-``_cuda_kernels.py`` when one is available and enabled, else a generic CuPy path of a few large
+The CPU convolution (``numpy_conv.py``) reads a strided view of a padded buffer held in
+reusable workspace memory, in layouts chosen for OpenBLAS; the CPU cross-entropy backward
+indexes with host ranges. On the GPU these ops run the kernels registered here (their
+predicate: the arrays are not NumPy's). Each uses a hand-written kernel from
+``cuda_source.py`` when one is available and enabled, else a generic CuPy path of a few large
 array operations; both give the same results (``SCRATCHGRAD_CUDA_KERNELS=0`` selects the
-generic path).
+generic path). Ops without a kernel here run their reference code, which is written in calls
+NumPy and CuPy share.
 
 Convolution layout here (simpler than the CPU's: no garbage columns, no per-sample layout):
 ``col`` is (C*KH*KW, N*OH*OW) with row (c, ki, kj) and column (n, oh, ow); ``gy_op`` is gy

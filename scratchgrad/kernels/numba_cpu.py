@@ -9,12 +9,13 @@ holds for max pooling (four strided passes and a mask per window offset) and bat
 
 NumPy cannot express such a loop; Numba (an optional extra, ``pip install 'scratchgrad[fast]'``)
 compiles one written in Python. This file is the only one that imports Numba, lazily, at the
-first fused call: without it, or with ``SCRATCHGRAD_FUSED=0`` in the environment, every caller
-keeps its NumPy path. Callers use a kernel only for arrays of at least :data:`MIN_ELEMENTS`.
-The public names are :func:`available`, :func:`warm_up` and :data:`MIN_ELEMENTS`; the kernel
-wrappers below are the library's own, called by ``optim`` (``fused=``), ``ops.conv``
-(max pooling), ``ops.nn`` (batch norm), ``ops.rnn`` (the LSTM's time steps) and the compiler
-(``jit.program``: the loss with its gradient, bias with ReLU).
+first fused call: without it, or with ``SCRATCHGRAD_FUSED=0`` in the environment, the
+predicates below are false and the NumPy kernels or the reference run instead. A kernel is
+used only for arrays of at least :data:`MIN_ELEMENTS`. The public names (through
+``scratchgrad.fused``) are :func:`available`, :func:`warm_up` and :data:`MIN_ELEMENTS`. The
+loops serve the kernels registered at the end of their sections (max pooling, batch norm, the
+recurrent layers' time steps), the optimizers' fused updates (``kernels/optim.py``) and the
+compiler (``jit.program``: the loss with its gradient, bias with ReLU).
 
 The optimizer and pooling kernels do, element by element, exactly the operations of the NumPy
 path, in the same order and in the array's dtype (the scalars are cast to it first, as NumPy
