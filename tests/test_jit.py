@@ -230,6 +230,51 @@ def test_returning_a_graph_without_backward_falls_back():
     np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0])
 
 
+@pytest.mark.parametrize("body", [
+    lambda x: sg.nonzero(x), lambda x: x[x > 0], lambda x: sg.unique(x),
+    lambda x: sg.bincount(x), lambda x: sg.masked_select(x, x > 0),
+], ids=["nonzero", "mask", "unique", "bincount", "masked_select"])
+def test_a_shape_that_depends_on_the_values_runs_eagerly(body):
+    f = sg.compile(body)
+    with pytest.warns(RuntimeWarning, match="shape depends on the values"):
+        first = f(sg.tensor([1, 0, 2]))
+    second = f(sg.tensor([0, 0, 5]))  # eager: its own shape
+    np.testing.assert_array_equal(second.numpy(), body(sg.tensor([0, 0, 5])).numpy())
+    assert first.shape != second.shape
+
+
+def test_a_shape_that_depends_on_constants_stays_compiled():
+    def f(x):
+        counts = sg.bincount(sg.tensor([0, 2, 2])).float()
+        picked = x[sg.tensor([True, False, True])].sum()
+        return x + counts + picked + sg.unique(sg.tensor([3, 1, 3])).sum()
+
+    g = sg.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for v in (1.0, 2.0):
+            x = sg.full((3,), v)
+            np.testing.assert_array_equal(g(x).numpy(), f(x).numpy())
+    assert g.traces == 1 and g.programs[0].stats["folded"] > 0
+
+
+def test_median_with_nan_replays_that_calls_rank():
+    """nanmedian's rank counts the NaN of each slice: an op, so a replay counts them again."""
+    f = sg.compile(lambda x: tuple(sg.nanmedian(x, 1)) + tuple(sg.median(x, 1)))
+    a = np.arange(8, dtype=np.float32).reshape(2, 4)
+    b = a.copy()
+    b[0, 1] = np.nan
+    b[1, :3] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for v in (a, b, a):
+            got = f(sg.tensor(v))
+            want = tuple(sg.nanmedian(sg.tensor(v), 1)) + tuple(sg.median(sg.tensor(v), 1))
+            for g_, w in zip(got, want):
+                np.testing.assert_array_equal(g_.numpy(), w.numpy())
+    assert f.traces == 1
+
+
 # ---------------------------------------------------------------------- the passes
 def test_dead_code_is_eliminated():
     def fn(x):

@@ -121,12 +121,10 @@ def index_arrays(index: Any) -> Any:
 
 def constant_array(array: Any) -> Any:
     """Mark an array an op makes from shapes or Python values alone (ranges, triangle masks,
-    an index list) as a constant of the trace while ``scratchgrad.compile`` traces, so that the
-    op stays compiled: the tracer refuses arrays of unknown origin as op attributes, since one
-    computed from data would be replayed stale. A no-op otherwise."""
-    tracer = _config._state.tracer
-    if tracer is not None:
-        tracer.constant(array)
+    an index list) as a constant (``Policy.constant``), so that ``scratchgrad.compile`` keeps
+    the op compiled: it refuses arrays of unknown origin as op attributes or inputs, since one
+    computed from data would be replayed stale. Returns ``array``."""
+    _config._state.policy.constant(array)
     return array
 
 
