@@ -231,6 +231,33 @@ def test_returning_a_graph_without_backward_falls_back():
 
 
 @pytest.mark.parametrize("body", [
+    lambda x, y: x / 2, lambda x, y: x / y, lambda x, y: sg.exp(x), lambda x, y: sg.sqrt(y),
+    lambda x, y: x ** 0.5, lambda x, y: sg.divide(x, y, rounding_mode="trunc"),
+], ids=["div_scalar", "div", "exp", "sqrt", "pow_float", "divide_trunc"])
+def test_integer_tensors_cast_to_float_stay_compiled(body):
+    """The cast of an integer tensor to float (true division, exp, sqrt...) is an op: a replay
+    casts that call's values, where a cast made on the arrays outside the op library made the
+    function run eagerly."""
+    runs = []
+
+    def f(x, y):
+        runs.append(1)  # Python: runs while tracing only, not in a replay
+        return body(x, y)
+
+    g = sg.compile(f)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to eager mode
+        for _ in range(3):
+            x = sg.tensor(rng.integers(-9, 9, 6))
+            y = sg.tensor(rng.integers(1, 9, 6))
+            got, want = g(x, y), body(x, y)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert len(runs) == 1 and g.traces == 1 and len(g.programs) == 1
+
+
+@pytest.mark.parametrize("body", [
     lambda x: sg.nonzero(x), lambda x: x[x > 0], lambda x: sg.unique(x),
     lambda x: sg.bincount(x), lambda x: sg.masked_select(x, x > 0),
 ], ids=["nonzero", "mask", "unique", "bincount", "masked_select"])

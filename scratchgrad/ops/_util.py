@@ -27,7 +27,9 @@ def to_float_tensor(x: Any) -> Tensor:
     x = to_tensor(x)
     if x._data.dtype.kind == "f":
         return x
-    return Tensor._make(x._data.astype(get_default_dtype()))
+    from .shape import cast  # noqa: PLC0415  (shape imports this module)
+
+    return cast(x, get_default_dtype())  # an op: a compiled replay casts that call's values
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:

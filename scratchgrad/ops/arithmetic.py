@@ -9,7 +9,7 @@ import numpy as np
 from ..backend import get_array_module
 from ..function import Function, array_op, binary_operands
 from ..tensor import Tensor
-from .shape import sum_to
+from .shape import cast, sum_to
 from ._util import broadcast_error, quiet, to_tensor
 
 
@@ -193,9 +193,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found '{rounding_mode}'")
     a, b = binary_operands(input, other)
-    if a._data.dtype.kind != "f":
-        a = Tensor._make(a._data.astype(np.float32))
-        b = Tensor._make(b._data.astype(np.float32))
+    if a._data.dtype.kind != "f":  # casts as ops: a compiled replay casts that call's values
+        a, b = cast(a, np.float32), cast(b, np.float32)
     try:
         return Div()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
@@ -217,7 +216,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002  (PyTorch's nam
     a, b = input, exponent
     if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor):
         if a._data.dtype.kind in "iub" and (isinstance(b, float) or b < 0):
-            a = Tensor._make(a._data.astype(np.float32))
+            a = cast(a, np.float32)
         return PowScalar(b)(a)
     a, b = binary_operands(a, b)
     try:
@@ -534,7 +533,7 @@ def divide(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tenso
         q = div(input, other)
         a, b = binary_operands(input, other)
         if a._data.dtype.kind in "iu":  # integer division stays integer
-            return Tensor._make(np.trunc(q._data).astype(a._data.dtype))
+            return cast(trunc(q), a._data.dtype)
         return trunc(q)
     raise ValueError(f"divide: rounding_mode must be None, 'trunc' or 'floor', got "
                      f"{rounding_mode!r}")
