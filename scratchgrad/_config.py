@@ -191,33 +191,37 @@ def mutating(method: Callable | None = None, *, data: bool = True) -> Callable:
     """
     if method is None:
         return lambda m: mutating(m, data=data)
+    # For ``def add_(self, other, alpha=1)`` the wrapper is (its defaults copied after):
+    #     def add_(self, other, alpha):
+    #         if _state.policy is _EAGER:
+    #             return _method(self, other, alpha)
+    #         return _state.policy.mutate(self, _method, (other, alpha), {})
     params = list(inspect.signature(method).parameters.values())
-    head, args, kwargs = [params[0].name], [], []
-    star = ""
+    me = params[0].name
+    head, args, kwargs, star = [me], [], [], None
     for p in params[1:]:
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             head.append(p.name)
             args.append(p.name)
         elif p.kind is p.VAR_POSITIONAL:
             star = p.name
-            head.append("*" + p.name)
+            head.append("*" + star)
         elif p.kind is p.KEYWORD_ONLY:
-            if "*" not in "".join(head):
+            if star is None and not kwargs:
                 head.append("*")
             head.append(p.name)
             kwargs.append(p.name)
         else:
             raise TypeError(f"mutating: {method.__qualname__} takes **{p.name}; name the "
                             "keywords it accepts")
-    self_ = params[0].name
-    call = ", ".join([self_] + args + (["*" + star] if star else []) +
-                     [f"{k}={k}" for k in kwargs])
-    packed = "(" + "".join(a + ", " for a in args) + (f"*{star}," if star else "") + ")"
+    positional = args + ([f"*{star}"] if star else [])
+    call = ", ".join([me] + positional + [f"{k}={k}" for k in kwargs])
+    packed = "(" + "".join(a + ", " for a in positional) + ")"
+    named = "{" + ", ".join(f"{k!r}: {k}" for k in kwargs) + "}"
     source = (f"def {method.__name__}({', '.join(head)}):\n"
               f"    if _state.policy is _EAGER:\n"
               f"        return _method({call})\n"
-              f"    return _state.policy.mutate({self_}, _method, {packed}, "
-              f"{{{', '.join(f'{k!r}: {k}' for k in kwargs)}}})\n")
+              f"    return _state.policy.mutate({me}, _method, {packed}, {named})\n")
     scope = {"_state": _state, "_EAGER": EAGER, "_method": method}
     exec(source, scope)  # noqa: S102  (source built above from the method's parameter names)
     wrapper = scope[method.__name__]
