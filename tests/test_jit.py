@@ -302,6 +302,31 @@ def test_median_with_nan_replays_that_calls_rank():
     assert f.traces == 1
 
 
+def test_every_inplace_method_is_recorded_as_a_mutation():
+    """Each in-place Tensor method is marked @mutating (or calls one that is), so a trace
+    records it and a replay repeats it; one left unmarked would change data in the traced call
+    only."""
+    delegate = {"zero_": "fill_", "clamp_min_": "clamp_", "clamp_max_": "clamp_"}
+    not_data = {"detach_", "requires_grad_"}  # graph bookkeeping, not a change of the values
+    for name in dir(sg.Tensor):
+        if not name.endswith("_") or name.startswith("_") or name in not_data:
+            continue
+        method = getattr(sg.Tensor, delegate.get(name, name))
+        assert getattr(getattr(method, "__wrapped__", None), "changes_data", False), name
+
+
+def test_the_eager_policy_is_back_after_a_trace_that_raises():
+    from scratchgrad import _config
+    from scratchgrad._policy import EAGER
+
+    def f(x):
+        raise KeyError("in the traced function")
+
+    with pytest.raises(KeyError):
+        sg.compile(f)(sg.ones(2))
+    assert _config._state.policy is EAGER
+
+
 # ---------------------------------------------------------------------- the passes
 def test_dead_code_is_eliminated():
     def fn(x):
