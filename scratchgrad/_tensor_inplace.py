@@ -1,12 +1,13 @@
 """The in-place methods of :class:`~scratchgrad.Tensor` (``exp_``, ``uniform_``, ``t_``...),
 written in one class body that ``Tensor`` inherits, so that tensor.py stays readable.
 
-Every elementwise or indexing in-place method computes its out-of-place op on the values (no
-graph) and writes the result into the tensor's memory through one helper, :meth:`_apply_`,
-which does what every in-place method must: record the call as a mutation while
-``scratchgrad.compile`` traces, refuse on a tensor autograd needs, cast back to the tensor's
-dtype with NumPy's ``same_kind`` rule (``int_tensor.sqrt_()`` is an error, as in PyTorch), and
-bump the version counter. The random fills draw from scratchgrad's generators, so
+Every in-place method is marked ``@mutating`` (``_config.mutating``), so that
+``scratchgrad.compile`` records and replays the call as a whole. Every elementwise or indexing
+one computes its out-of-place op on the values (no graph) and writes the result into the
+tensor's memory through one helper, :meth:`_apply_`, which does what every in-place method
+must: refuse on a tensor autograd needs, cast back to the tensor's dtype with NumPy's
+``same_kind`` rule (``int_tensor.sqrt_()`` is an error, as in PyTorch), and bump the version
+counter. The random fills draw from scratchgrad's generators, so
 ``manual_seed`` makes them reproducible.
 
 >>> import scratchgrad as sg
@@ -23,6 +24,7 @@ import numpy as np
 
 from . import _config
 from . import random as _random
+from ._config import mutating
 from .backend import get_array_module
 
 
@@ -32,10 +34,7 @@ class _InPlaceMethods:
     # ------------------------------------------------------------------ the shared helper
     def _apply_(self, op: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """``self[...] = self.<method>(*args, **kwargs)``, computed outside autograd; ``op``
-        is the public in-place name (what a compiled replay calls again)."""
-        tracer = _config._state.tracer
-        if tracer is not None:
-            return tracer.mutate(self, getattr(type(self), op), args, kwargs)
+        is the public in-place name (for error messages)."""
         self._check_inplace(op)
         with _config.no_grad():
             result = getattr(self.detach(), method)(*args, **kwargs)
@@ -54,23 +53,17 @@ class _InPlaceMethods:
         self._bump_version()
         return self
 
-    def _fill_random_(self, op: str, args: tuple, kwargs: dict, draw: Any) -> Any:
+    def _fill_random_(self, op: str, generator: Any, draw: Any) -> Any:
         """Fill with ``draw(xp, shape, dtype, generator)`` (float dtypes only)."""
-        tracer = _config._state.tracer
-        if tracer is not None:
-            return tracer.mutate(self, getattr(type(self), op), args, kwargs)
         self._check_inplace(op)
         if self._data.dtype.kind != "f":
             raise TypeError(f"{op}: expected a floating-point tensor, got {self.dtype}")
         xp = get_array_module(self._data)
-        value = draw(xp, self._data.shape, self._data.dtype, kwargs.get("generator"))
+        value = draw(xp, self._data.shape, self._data.dtype, generator)
         return self._write_(op, xp.asarray(value).astype(self._data.dtype, copy=False))
 
     def _reshape_(self, op: str, method: str, *args: Any) -> Any:
         """Make this tensor a view of its memory with another shape (t_, squeeze_...)."""
-        tracer = _config._state.tracer
-        if tracer is not None:
-            return tracer.mutate(self, getattr(type(self), op), args, {})
         self._check_inplace(op)
         with _config.no_grad():
             self._data = getattr(self.detach(), method)(*args)._data
@@ -78,368 +71,482 @@ class _InPlaceMethods:
         return self
 
     # ------------------------------------------------------------------ elementwise, one input
+    @mutating
     def abs_(self) -> Any:
         return self._apply_("abs_", "abs")
 
+    @mutating
     def absolute_(self) -> Any:
         return self._apply_("absolute_", "abs")
 
+    @mutating
     def neg_(self) -> Any:
         return self._apply_("neg_", "neg")
 
+    @mutating
     def negative_(self) -> Any:
         return self._apply_("negative_", "neg")
 
+    @mutating
     def sign_(self) -> Any:
         return self._apply_("sign_", "sign")
 
+    @mutating
     def sgn_(self) -> Any:
         return self._apply_("sgn_", "sign")
 
+    @mutating
     def exp_(self) -> Any:
         return self._apply_("exp_", "exp")
 
+    @mutating
     def exp2_(self) -> Any:
         return self._apply_("exp2_", "exp2")
 
+    @mutating
     def expm1_(self) -> Any:
         return self._apply_("expm1_", "expm1")
 
+    @mutating
     def log_(self) -> Any:
         return self._apply_("log_", "log")
 
+    @mutating
     def log2_(self) -> Any:
         return self._apply_("log2_", "log2")
 
+    @mutating
     def log10_(self) -> Any:
         return self._apply_("log10_", "log10")
 
+    @mutating
     def log1p_(self) -> Any:
         return self._apply_("log1p_", "log1p")
 
+    @mutating
     def sqrt_(self) -> Any:
         return self._apply_("sqrt_", "sqrt")
 
+    @mutating
     def rsqrt_(self) -> Any:
         return self._apply_("rsqrt_", "rsqrt")
 
+    @mutating
     def square_(self) -> Any:
         return self._apply_("square_", "square")
 
+    @mutating
     def reciprocal_(self) -> Any:
         return self._apply_("reciprocal_", "reciprocal")
 
+    @mutating
     def sin_(self) -> Any:
         return self._apply_("sin_", "sin")
 
+    @mutating
     def cos_(self) -> Any:
         return self._apply_("cos_", "cos")
 
+    @mutating
     def tan_(self) -> Any:
         return self._apply_("tan_", "tan")
 
+    @mutating
     def asin_(self) -> Any:
         return self._apply_("asin_", "asin")
 
+    @mutating
     def acos_(self) -> Any:
         return self._apply_("acos_", "acos")
 
+    @mutating
     def atan_(self) -> Any:
         return self._apply_("atan_", "atan")
 
+    @mutating
     def arcsin_(self) -> Any:
         return self._apply_("arcsin_", "asin")
 
+    @mutating
     def arccos_(self) -> Any:
         return self._apply_("arccos_", "acos")
 
+    @mutating
     def arctan_(self) -> Any:
         return self._apply_("arctan_", "atan")
 
+    @mutating
     def sinh_(self) -> Any:
         return self._apply_("sinh_", "sinh")
 
+    @mutating
     def cosh_(self) -> Any:
         return self._apply_("cosh_", "cosh")
 
+    @mutating
     def tanh_(self) -> Any:
         return self._apply_("tanh_", "tanh")
 
+    @mutating
     def asinh_(self) -> Any:
         return self._apply_("asinh_", "asinh")
 
+    @mutating
     def acosh_(self) -> Any:
         return self._apply_("acosh_", "acosh")
 
+    @mutating
     def atanh_(self) -> Any:
         return self._apply_("atanh_", "atanh")
 
+    @mutating
     def arcsinh_(self) -> Any:
         return self._apply_("arcsinh_", "asinh")
 
+    @mutating
     def arccosh_(self) -> Any:
         return self._apply_("arccosh_", "acosh")
 
+    @mutating
     def arctanh_(self) -> Any:
         return self._apply_("arctanh_", "atanh")
 
+    @mutating
     def sigmoid_(self) -> Any:
         return self._apply_("sigmoid_", "sigmoid")
 
+    @mutating
     def relu_(self) -> Any:
         return self._apply_("relu_", "relu")
 
+    @mutating
     def logit_(self, eps: float | None = None) -> Any:
         return self._apply_("logit_", "logit", eps)
 
+    @mutating
     def erf_(self) -> Any:
         return self._apply_("erf_", "erf")
 
+    @mutating
     def erfc_(self) -> Any:
         return self._apply_("erfc_", "erfc")
 
+    @mutating
     def erfinv_(self) -> Any:
         return self._apply_("erfinv_", "erfinv")
 
+    @mutating
     def lgamma_(self) -> Any:
         return self._apply_("lgamma_", "lgamma")
 
+    @mutating
     def digamma_(self) -> Any:
         return self._apply_("digamma_", "digamma")
 
+    @mutating
     def polygamma_(self, n: int) -> Any:
         return self._apply_("polygamma_", "polygamma", n)
 
+    @mutating
     def sinc_(self) -> Any:
         return self._apply_("sinc_", "sinc")
 
+    @mutating
     def deg2rad_(self) -> Any:
         return self._apply_("deg2rad_", "deg2rad")
 
+    @mutating
     def rad2deg_(self) -> Any:
         return self._apply_("rad2deg_", "rad2deg")
 
+    @mutating
     def floor_(self) -> Any:
         return self._apply_("floor_", "floor")
 
+    @mutating
     def ceil_(self) -> Any:
         return self._apply_("ceil_", "ceil")
 
+    @mutating
     def trunc_(self) -> Any:
         return self._apply_("trunc_", "trunc")
 
+    @mutating
     def fix_(self) -> Any:
         return self._apply_("fix_", "trunc")
 
+    @mutating
     def frac_(self) -> Any:
         return self._apply_("frac_", "frac")
 
+    @mutating
     def round_(self, decimals: int = 0) -> Any:
         return self._apply_("round_", "round", decimals)
 
+    @mutating
     def nan_to_num_(self, nan: float = 0.0, posinf: float | None = None,
                     neginf: float | None = None) -> Any:
         return self._apply_("nan_to_num_", "nan_to_num", nan, posinf, neginf)
 
+    @mutating
     def bitwise_not_(self) -> Any:
         return self._apply_("bitwise_not_", "bitwise_not")
 
+    @mutating
     def logical_not_(self) -> Any:
         return self._apply_("logical_not_", "logical_not")
 
     # ------------------------------------------------------------------ elementwise, two inputs
+    @mutating
     def pow_(self, exponent: Any) -> Any:
         return self._apply_("pow_", "pow", exponent)
 
+    @mutating
     def float_power_(self, exponent: Any) -> Any:
         return self._apply_("float_power_", "float_power", exponent)
 
+    @mutating
     def multiply_(self, other: Any) -> Any:
         return self.mul_(other)
 
+    @mutating
     def subtract_(self, other: Any, alpha: float = 1) -> Any:
         return self.sub_(other, alpha)
 
+    @mutating
     def divide_(self, other: Any, *, rounding_mode: str | None = None) -> Any:
         return self._apply_("divide_", "divide", other, rounding_mode=rounding_mode)
 
+    @mutating
     def true_divide_(self, other: Any) -> Any:
         return self._apply_("true_divide_", "true_divide", other)
 
+    @mutating
     def floor_divide_(self, other: Any) -> Any:
         return self._apply_("floor_divide_", "floor_divide", other)
 
+    @mutating
     def remainder_(self, other: Any) -> Any:
         return self._apply_("remainder_", "remainder", other)
 
+    @mutating
     def fmod_(self, other: Any) -> Any:
         return self._apply_("fmod_", "fmod", other)
 
+    @mutating
     def atan2_(self, other: Any) -> Any:
         return self._apply_("atan2_", "atan2", other)
 
+    @mutating
     def arctan2_(self, other: Any) -> Any:
         return self._apply_("arctan2_", "atan2", other)
 
+    @mutating
     def hypot_(self, other: Any) -> Any:
         return self._apply_("hypot_", "hypot", other)
 
+    @mutating
     def copysign_(self, other: Any) -> Any:
         return self._apply_("copysign_", "copysign", other)
 
+    @mutating
     def xlogy_(self, other: Any) -> Any:
         return self._apply_("xlogy_", "xlogy", other)
 
+    @mutating
     def ldexp_(self, other: Any) -> Any:
         return self._apply_("ldexp_", "ldexp", other)
 
+    @mutating
     def heaviside_(self, values: Any) -> Any:
         return self._apply_("heaviside_", "heaviside", values)
 
+    @mutating
     def nextafter_(self, other: Any) -> Any:
         return self._apply_("nextafter_", "nextafter", other)
 
+    @mutating
     def lerp_(self, end: Any, weight: Any) -> Any:
         return self._apply_("lerp_", "lerp", end, weight)
 
+    @mutating
     def gcd_(self, other: Any) -> Any:
         return self._apply_("gcd_", "gcd", other)
 
+    @mutating
     def lcm_(self, other: Any) -> Any:
         return self._apply_("lcm_", "lcm", other)
 
+    @mutating
     def bitwise_and_(self, other: Any) -> Any:
         return self._apply_("bitwise_and_", "bitwise_and", other)
 
+    @mutating
     def bitwise_or_(self, other: Any) -> Any:
         return self._apply_("bitwise_or_", "bitwise_or", other)
 
+    @mutating
     def bitwise_xor_(self, other: Any) -> Any:
         return self._apply_("bitwise_xor_", "bitwise_xor", other)
 
+    @mutating
     def bitwise_left_shift_(self, other: Any) -> Any:
         return self._apply_("bitwise_left_shift_", "bitwise_left_shift", other)
 
+    @mutating
     def bitwise_right_shift_(self, other: Any) -> Any:
         return self._apply_("bitwise_right_shift_", "bitwise_right_shift", other)
 
+    @mutating
     def logical_and_(self, other: Any) -> Any:
         return self._apply_("logical_and_", "logical_and", other)
 
+    @mutating
     def logical_or_(self, other: Any) -> Any:
         return self._apply_("logical_or_", "logical_or", other)
 
+    @mutating
     def logical_xor_(self, other: Any) -> Any:
         return self._apply_("logical_xor_", "logical_xor", other)
 
     # comparisons in place: 1 where true, 0 where false, in this tensor's dtype
+    @mutating
     def eq_(self, other: Any) -> Any:
         return self._apply_("eq_", "eq", other)
 
+    @mutating
     def ne_(self, other: Any) -> Any:
         return self._apply_("ne_", "ne", other)
 
+    @mutating
     def lt_(self, other: Any) -> Any:
         return self._apply_("lt_", "lt", other)
 
+    @mutating
     def le_(self, other: Any) -> Any:
         return self._apply_("le_", "le", other)
 
+    @mutating
     def gt_(self, other: Any) -> Any:
         return self._apply_("gt_", "gt", other)
 
+    @mutating
     def ge_(self, other: Any) -> Any:
         return self._apply_("ge_", "ge", other)
 
+    @mutating
     def not_equal_(self, other: Any) -> Any:
         return self._apply_("not_equal_", "ne", other)
 
+    @mutating
     def less_(self, other: Any) -> Any:
         return self._apply_("less_", "lt", other)
 
+    @mutating
     def less_equal_(self, other: Any) -> Any:
         return self._apply_("less_equal_", "le", other)
 
+    @mutating
     def greater_(self, other: Any) -> Any:
         return self._apply_("greater_", "gt", other)
 
+    @mutating
     def greater_equal_(self, other: Any) -> Any:
         return self._apply_("greater_equal_", "ge", other)
 
+    @mutating
     def clip_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
         return self.clamp_(min, max)
 
     # ------------------------------------------------------------------ products and scans
+    @mutating
     def addmm_(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         return self._apply_("addmm_", "addmm", mat1, mat2, beta=beta, alpha=alpha)
 
+    @mutating
     def addmv_(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         return self._apply_("addmv_", "addmv", mat, vec, beta=beta, alpha=alpha)
 
+    @mutating
     def addr_(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         return self._apply_("addr_", "addr", vec1, vec2, beta=beta, alpha=alpha)
 
+    @mutating
     def addbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         return self._apply_("addbmm_", "addbmm", batch1, batch2, beta=beta, alpha=alpha)
 
+    @mutating
     def baddbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         return self._apply_("baddbmm_", "baddbmm", batch1, batch2, beta=beta, alpha=alpha)
 
+    @mutating
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
         return self._apply_("addcmul_", "addcmul", tensor1, tensor2, value=value)
 
+    @mutating
     def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
         return self._apply_("addcdiv_", "addcdiv", tensor1, tensor2, value=value)
 
+    @mutating
     def cumsum_(self, dim: int) -> Any:
         return self._apply_("cumsum_", "cumsum", dim)
 
+    @mutating
     def cumprod_(self, dim: int) -> Any:
         return self._apply_("cumprod_", "cumprod", dim)
 
+    @mutating
     def renorm_(self, p: float, dim: int, maxnorm: float) -> Any:
         return self._apply_("renorm_", "renorm", p, dim, maxnorm)
 
+    @mutating
     def tril_(self, diagonal: int = 0) -> Any:
         return self._apply_("tril_", "tril", diagonal)
 
+    @mutating
     def triu_(self, diagonal: int = 0) -> Any:
         return self._apply_("triu_", "triu", diagonal)
 
     # ------------------------------------------------------------------ writes at indices
+    @mutating
     def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
                  reduce: str | None = None) -> Any:
         return self._apply_("scatter_", "scatter", dim, index, src, value=value, reduce=reduce)
 
+    @mutating
     def scatter_add_(self, dim: int, index: Any, src: Any) -> Any:
         return self._apply_("scatter_add_", "scatter_add", dim, index, src)
 
+    @mutating
     def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *,
                         include_self: bool = True) -> Any:
         return self._apply_("scatter_reduce_", "scatter_reduce", dim, index, src, reduce,
                             include_self=include_self)
 
+    @mutating
     def index_fill_(self, dim: int, index: Any, value: Any) -> Any:
         return self._apply_("index_fill_", "index_fill", dim, index, value)
 
+    @mutating
     def index_copy_(self, dim: int, index: Any, source: Any) -> Any:
         return self._apply_("index_copy_", "index_copy", dim, index, source)
 
+    @mutating
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Any:
         return self._apply_("index_put_", "index_put", indices, values, accumulate)
 
+    @mutating
     def masked_scatter_(self, mask: Any, source: Any) -> Any:
         return self._apply_("masked_scatter_", "masked_scatter", mask, source)
 
+    @mutating
     def put_(self, index: Any, source: Any, accumulate: bool = False) -> Any:
         return self._apply_("put_", "put", index, source, accumulate)
 
+    @mutating
     def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Any:
         """Write ``fill_value`` on the main diagonal (all dims of equal size beyond 2-D; a tall
         matrix restarts the diagonal every ``cols + 1`` rows with ``wrap``)."""
-        tracer = _config._state.tracer
-        if tracer is not None:
-            return tracer.mutate(self, type(self).fill_diagonal_, (fill_value, wrap), {})
         self._check_inplace("fill_diagonal_")
         if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
             raise ValueError(f"fill_diagonal_: expected a 2-D tensor or one with all dims of "
@@ -449,29 +556,33 @@ class _InPlaceMethods:
         return self._write_("fill_diagonal_", value)
 
     # ------------------------------------------------------------------ shape in place
+    @mutating
     def t_(self) -> Any:
         return self._reshape_("t_", "t")
 
+    @mutating
     def transpose_(self, dim0: int, dim1: int) -> Any:
         return self._reshape_("transpose_", "transpose", dim0, dim1)
 
+    @mutating
     def swapaxes_(self, axis0: int, axis1: int) -> Any:
         return self._reshape_("swapaxes_", "transpose", axis0, axis1)
 
+    @mutating
     def swapdims_(self, dim0: int, dim1: int) -> Any:
         return self._reshape_("swapdims_", "transpose", dim0, dim1)
 
+    @mutating
     def squeeze_(self, dim: Any = None) -> Any:
         return self._reshape_("squeeze_", "squeeze", dim)
 
+    @mutating
     def unsqueeze_(self, dim: int) -> Any:
         return self._reshape_("unsqueeze_", "unsqueeze", dim)
 
+    @mutating
     def resize_(self, *sizes: Any) -> Any:
         """Give the tensor shape ``sizes``: its first elements kept in order, new ones zero."""
-        tracer = _config._state.tracer
-        if tracer is not None:
-            return tracer.mutate(self, type(self).resize_, sizes, {})
         self._check_inplace("resize_")
         shape = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
         xp = get_array_module(self._data)
@@ -482,62 +593,68 @@ class _InPlaceMethods:
         self._bump_version()
         return self
 
+    @mutating
     def resize_as_(self, other: Any) -> Any:
         return self.resize_(other.shape)
 
     # ------------------------------------------------------------------ random fills
+    @mutating
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Any:
         """Fill with numbers drawn uniformly from [from_, to)."""
         return self._fill_random_(
-            "uniform_", (from_, to), {"generator": generator},
+            "uniform_", generator,
             lambda xp, s, d, g: from_ + (to - from_) * _random.uniform(xp, s, d, g))
 
+    @mutating
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Any:
         """Fill with normal numbers of mean ``mean`` and standard deviation ``std``."""
         return self._fill_random_(
-            "normal_", (mean, std), {"generator": generator},
+            "normal_", generator,
             lambda xp, s, d, g: mean + std * _random.standard_normal(xp, s, d, g))
 
+    @mutating
     def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Any:
         """Fill with exp(N(mean, std**2)) samples."""
         return self._fill_random_(
-            "log_normal_", (mean, std), {"generator": generator},
+            "log_normal_", generator,
             lambda xp, s, d, g: xp.exp(mean + std * _random.standard_normal(xp, s, np.float64,
                                                                             g)))
 
+    @mutating
     def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Any:
         """Fill with exponential samples of rate ``lambd``."""
         return self._fill_random_(
-            "exponential_", (lambd,), {"generator": generator},
+            "exponential_", generator,
             lambda xp, s, d, g: -xp.log1p(-_random.uniform(xp, s, np.float64, g)) / lambd)
 
+    @mutating
     def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator: Any = None) -> Any:
         """Fill with Cauchy samples."""
         return self._fill_random_(
-            "cauchy_", (median, sigma), {"generator": generator},
+            "cauchy_", generator,
             lambda xp, s, d, g: median + sigma * xp.tan(
                 math.pi * (_random.uniform(xp, s, np.float64, g) - 0.5)))
 
+    @mutating
     def geometric_(self, p: float, *, generator: Any = None) -> Any:
         """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
         return self._fill_random_(
-            "geometric_", (p,), {"generator": generator},
+            "geometric_", generator,
             lambda xp, s, d, g: xp.maximum(xp.ceil(
                 xp.log1p(-_random.uniform(xp, s, np.float64, g)) / math.log1p(-p)), 1))
 
+    @mutating
     def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Any:
         """Fill with 1 with probability ``p`` (a number or a tensor), else 0."""
         prob = getattr(p, "_data", p)
         return self._fill_random_(
-            "bernoulli_", (p,), {"generator": generator},
+            "bernoulli_", generator,
             lambda xp, s, d, g: _random.uniform(xp, s, np.float64, g) < prob)
 
+    @mutating
     def random_(self, from_: int = 0, to: int | None = None, *, generator: Any = None) -> Any:
         """Fill with integers drawn uniformly from [from_, to - 1] (one argument: [0, from_);
         none: [0, 2**mantissa] for floats, the dtype's range for integers)."""
-        tracer = _config._state.tracer
-        if tracer is not None:
-            return tracer.mutate(self, type(self).random_, (from_, to), {"generator": generator})
         self._check_inplace("random_")
         dt = self._data.dtype
         if to is None and from_ != 0:

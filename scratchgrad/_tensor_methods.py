@@ -13,6 +13,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._config import mutating
+
 
 class _LazyOps:
     """The op library, looked up on first use: ``ops`` imports ``tensor``, which imports this
@@ -513,6 +515,7 @@ class _MoreMethods:
     def mvlgamma(self, p: int) -> Any:
         return _ops.mvlgamma(self, p)
 
+    @mutating
     def mvlgamma_(self, p: int) -> Any:
         return self._apply_("mvlgamma_", "mvlgamma", p)
 

@@ -25,8 +25,7 @@ def _finish(array: Any, requires_grad: bool, device: Any = None) -> Tensor:
         device = _backend._default_device
     if device is not None:
         array = to_device_array(array, device)
-    if _config._state.tracer is not None:  # a constant made inside a compiled function
-        _config._state.tracer.constant(array)
+    _config._state.policy.constant(array)  # made from shapes and values: a constant
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad_(True)

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _config
 from . import kernels as _kernels
+from ._policy import EAGER as _EAGER
 from .kernels import _FORWARD
 from ._promotion import promote_types, scalar_dtype
 from .tensor import Tensor, _VersionCounter, get_default_dtype
@@ -68,8 +69,8 @@ class Function:
     _stamp = -1  # _VersionCounter.last at the forward (-1: not recorded, always check)
 
     def __call__(self, *inputs: Tensor) -> Any:
-        if _state.tracer is not None:  # scratchgrad.compile is recording this call
-            return _state.tracer.call(self, inputs)
+        if _state.policy is not _EAGER:  # recorded (scratchgrad.compile): the policy runs it
+            return _state.policy.call(self, inputs)
         xs = [x._data for x in inputs]
         try:
             ys = self.run_forward(*xs)
@@ -145,6 +146,14 @@ class Function:
 
     def backward(self, *gys: Tensor) -> Any:
         raise NotImplementedError(f"{type(self).__name__} is not differentiable")
+
+    def shape_depends_on(self, *xs: Any) -> tuple:
+        """The arrays whose values decide the shapes of this op's outputs (a boolean mask's
+        count of True, the distinct values of ``unique``): none for most ops, whose output
+        shapes follow from the input shapes. ``xs`` are the input arrays. A plan of
+        ``scratchgrad.compile`` has fixed shapes: it keeps such an op only where these
+        arrays are constants, and otherwise runs the function eagerly."""
+        return ()
 
     def free_saved(self) -> None:
         """Delete the ``saved_attributes``: called once a backward without ``retain_graph``
@@ -310,8 +319,7 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
         array = xp.asarray(value)
         if not hasattr(value, "dtype") and array.dtype == np.float64:
             array = array.astype(get_default_dtype())  # a Python list of floats
-    if _state.tracer is not None:
-        _state.tracer.constant(array)
+    _state.policy.constant(array)  # a scalar or data: the same at every call
     return Tensor._make(array)
 
 
@@ -372,7 +380,7 @@ def array_op(fn: Any, *inputs: Tensor) -> Tensor:
     >>> array_op(np.greater, sg.tensor([1.0, -1.0]), sg.tensor(0.0))
     tensor([ True, False])
     """
-    if _state.tracer is None:
+    if _state.policy is _EAGER:  # nothing records: no op object needed
         return Tensor._make(fn(*[x._data for x in inputs]))
     prev = _state.grad_enabled
     _state.grad_enabled = False

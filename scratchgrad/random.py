@@ -97,9 +97,8 @@ def _note_draw() -> None:
     draw outside any op makes a function untraceable."""
     state = _config._state
     state.rng_draws += 1
-    if state.tracer is not None:
-        state.tracer.invalidate("draws random numbers outside an op (e.g. sg.randn() in the "
-                                "function); pass random tensors in as arguments")
+    state.policy.unrecordable("draws random numbers outside an op (e.g. sg.randn() in the "
+                              "function); pass random tensors in as arguments")
 
 
 def rng(generator: Generator | None = None) -> np.random.Generator:

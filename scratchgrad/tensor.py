@@ -13,6 +13,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from . import _config, _settings
+from ._config import mutating as _mutating
 from . import backend as _backend
 from ._size import Size
 from ._tensor_inplace import _InPlaceMethods
@@ -215,8 +216,7 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
-        if _config._state.tracer is not None:  # made from data inside a compiled function
-            _config._state.tracer.constant(self._data)
+        _config._state.policy.constant(self._data)  # made from data: the same at every call
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool = False) -> "Tensor":
@@ -269,10 +269,8 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         return self._grad
 
     @grad.setter
+    @_mutating(data=False)  # scratchgrad.compile replays a .grad set by hand
     def grad(self, value: "Tensor | None") -> None:
-        if _config._state.tracer is not None:  # a compiled function sets a .grad by hand
-            _config._state.tracer.mutate(self, _set_grad, (value,), {})
-            return
         self._grad = value
 
     @property
@@ -360,8 +358,7 @@ class Tensor(_InPlaceMethods, _MoreMethods):
     # ------------------------------------------------------------------ conversion
     def _read(self, what: str) -> None:
         """Python is about to look at the values: a compiled function can't replay that."""
-        if _config._state.tracer is not None:
-            _config._state.tracer.read(self, what)
+        _config._state.policy.read(self, what)
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
@@ -781,68 +778,58 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         self._bump_version()
         return self
 
+    @_mutating
     def __iadd__(self, other: Any) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.__iadd__, (other,), {})
         return self._inplace("__iadd__", np.add, other)
 
+    @_mutating
     def __isub__(self, other: Any) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.__isub__, (other,), {})
         return self._inplace("__isub__", np.subtract, other)
 
+    @_mutating
     def __imul__(self, other: Any) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.__imul__, (other,), {})
         return self._inplace("__imul__", np.multiply, other)
 
+    @_mutating
     def __itruediv__(self, other: Any) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.__itruediv__, (other,), {})
         return self._inplace("__itruediv__", np.true_divide, other)
 
+    @_mutating
     def add_(self, other: Any, alpha: float = 1) -> "Tensor":
         """In place ``self += alpha * other``."""
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.add_, (other, alpha), {})
         if alpha != 1:
             other = (other._data if isinstance(other, Tensor) else other) * alpha
         return self._inplace("add_", np.add, other)
 
+    @_mutating
     def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.sub_, (other, alpha), {})
         if alpha != 1:
             other = (other._data if isinstance(other, Tensor) else other) * alpha
         return self._inplace("sub_", np.subtract, other)
 
+    @_mutating
     def mul_(self, other: Any) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.mul_, (other,), {})
         return self._inplace("mul_", np.multiply, other)
 
+    @_mutating
     def div_(self, other: Any) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.div_, (other,), {})
         return self._inplace("div_", np.true_divide, other)
 
     def zero_(self) -> "Tensor":
         """Fill with zeros in place."""
         return self.fill_(0)
 
+    @_mutating
     def fill_(self, value: Any) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.fill_, (value,), {})
         self._check_inplace("fill_")
         self._data[...] = _backend.like(value._data if isinstance(value, Tensor) else value,
                                        self._data)
         self._bump_version()
         return self
 
+    @_mutating
     def copy_(self, src: Any) -> "Tensor":
         """Copy ``src`` (broadcast to this shape) into this tensor in place."""
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.copy_, (src,), {})
         self._check_inplace("copy_")
         value = src._data if isinstance(src, Tensor) else np.asarray(src)
         try:
@@ -853,17 +840,15 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         self._bump_version()
         return self
 
+    @_mutating
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.clamp_, (min, max), {})
         self._check_inplace("clamp_")
         np.clip(self._data, min, max, out=self._data)
         self._bump_version()
         return self
 
+    @_mutating
     def __setitem__(self, index: Any, value: Any) -> None:
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.__setitem__, (index, value), {})
         self._check_inplace("__setitem__")
         value = value._data if isinstance(value, Tensor) else value
         try:
@@ -1337,10 +1322,9 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         return linalg.matrix_power(self, n)
 
     # in place: refused on tensors autograd needs, recorded by scratchgrad.compile as mutations
+    @_mutating
     def masked_fill_(self, mask: Any, value: Any) -> "Tensor":
         """Write ``value`` where the bool ``mask`` (broadcast to this shape) is True."""
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.masked_fill_, (mask, value), {})
         self._check_inplace("masked_fill_")
         m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         if m.dtype != np.bool_:
@@ -1359,11 +1343,9 @@ class Tensor(_InPlaceMethods, _MoreMethods):
         self._bump_version()
         return self
 
+    @_mutating
     def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> "Tensor":
         """Add ``alpha * source`` at ``index`` along ``dim`` in place (repeats accumulate)."""
-        if _config._state.tracer is not None:
-            return _config._state.tracer.mutate(self, Tensor.index_add_, (dim, index, source),
-                                                {"alpha": alpha})
         self._check_inplace("index_add_")
         from .ops.indexing import _index_add_args  # noqa: PLC0415
 
@@ -1436,10 +1418,6 @@ def _address(a: Any) -> int:
     """Where an array's first element lies in memory (NumPy or CuPy)."""
     ptr = getattr(a.data, "ptr", None)  # CuPy's MemoryPointer; NumPy's .data is a memoryview
     return ptr if ptr is not None else a.__array_interface__["data"][0]
-
-
-def _set_grad(t: Tensor, value: "Tensor | None") -> None:
-    t.grad = value
 
 
 from . import ops as _ops  # noqa: E402  (the op library needs Tensor defined first)

@@ -230,6 +230,103 @@ def test_returning_a_graph_without_backward_falls_back():
     np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0])
 
 
+@pytest.mark.parametrize("body", [
+    lambda x, y: x / 2, lambda x, y: x / y, lambda x, y: sg.exp(x), lambda x, y: sg.sqrt(y),
+    lambda x, y: x ** 0.5, lambda x, y: sg.divide(x, y, rounding_mode="trunc"),
+], ids=["div_scalar", "div", "exp", "sqrt", "pow_float", "divide_trunc"])
+def test_integer_tensors_cast_to_float_stay_compiled(body):
+    """The cast of an integer tensor to float (true division, exp, sqrt...) is an op: a replay
+    casts that call's values, where a cast made on the arrays outside the op library made the
+    function run eagerly."""
+    runs = []
+
+    def f(x, y):
+        runs.append(1)  # Python: runs while tracing only, not in a replay
+        return body(x, y)
+
+    g = sg.compile(f)
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback to eager mode
+        for _ in range(3):
+            x = sg.tensor(rng.integers(-9, 9, 6))
+            y = sg.tensor(rng.integers(1, 9, 6))
+            got, want = g(x, y), body(x, y)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert len(runs) == 1 and g.traces == 1 and len(g.programs) == 1
+
+
+@pytest.mark.parametrize("body", [
+    lambda x: sg.nonzero(x), lambda x: x[x > 0], lambda x: sg.unique(x),
+    lambda x: sg.bincount(x), lambda x: sg.masked_select(x, x > 0),
+], ids=["nonzero", "mask", "unique", "bincount", "masked_select"])
+def test_a_shape_that_depends_on_the_values_runs_eagerly(body):
+    f = sg.compile(body)
+    with pytest.warns(RuntimeWarning, match="shape depends on the values"):
+        first = f(sg.tensor([1, 0, 2]))
+    second = f(sg.tensor([0, 0, 5]))  # eager: its own shape
+    np.testing.assert_array_equal(second.numpy(), body(sg.tensor([0, 0, 5])).numpy())
+    assert first.shape != second.shape
+
+
+def test_a_shape_that_depends_on_constants_stays_compiled():
+    def f(x):
+        counts = sg.bincount(sg.tensor([0, 2, 2])).float()
+        picked = x[sg.tensor([True, False, True])].sum()
+        return x + counts + picked + sg.unique(sg.tensor([3, 1, 3])).sum()
+
+    g = sg.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for v in (1.0, 2.0):
+            x = sg.full((3,), v)
+            np.testing.assert_array_equal(g(x).numpy(), f(x).numpy())
+    assert g.traces == 1 and g.programs[0].stats["folded"] > 0
+
+
+def test_median_with_nan_replays_that_calls_rank():
+    """nanmedian's rank counts the NaN of each slice: an op, so a replay counts them again."""
+    f = sg.compile(lambda x: tuple(sg.nanmedian(x, 1)) + tuple(sg.median(x, 1)))
+    a = np.arange(8, dtype=np.float32).reshape(2, 4)
+    b = a.copy()
+    b[0, 1] = np.nan
+    b[1, :3] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for v in (a, b, a):
+            got = f(sg.tensor(v))
+            want = tuple(sg.nanmedian(sg.tensor(v), 1)) + tuple(sg.median(sg.tensor(v), 1))
+            for g_, w in zip(got, want):
+                np.testing.assert_array_equal(g_.numpy(), w.numpy())
+    assert f.traces == 1
+
+
+def test_every_inplace_method_is_recorded_as_a_mutation():
+    """Each in-place Tensor method is marked @mutating (or calls one that is), so a trace
+    records it and a replay repeats it; one left unmarked would change data in the traced call
+    only."""
+    delegate = {"zero_": "fill_", "clamp_min_": "clamp_", "clamp_max_": "clamp_"}
+    not_data = {"detach_", "requires_grad_"}  # graph bookkeeping, not a change of the values
+    for name in dir(sg.Tensor):
+        if not name.endswith("_") or name.startswith("_") or name in not_data:
+            continue
+        method = getattr(sg.Tensor, delegate.get(name, name))
+        assert getattr(getattr(method, "__wrapped__", None), "changes_data", False), name
+
+
+def test_the_eager_policy_is_back_after_a_trace_that_raises():
+    from scratchgrad import _config
+    from scratchgrad._policy import EAGER
+
+    def f(x):
+        raise KeyError("in the traced function")
+
+    with pytest.raises(KeyError):
+        sg.compile(f)(sg.ones(2))
+    assert _config._state.policy is EAGER
+
+
 # ---------------------------------------------------------------------- the passes
 def test_dead_code_is_eliminated():
     def fn(x):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import _config
+from .._policy import Policy
 from ..backend import get_array_module
 from ..function import Function as _Node
 from ..kernels import _BACKWARD, backward_for
@@ -64,10 +65,7 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
     if retain_graph is None:
         retain_graph = create_graph
     anomaly = _config._state.anomaly
-    tracer = _config._state.tracer  # scratchgrad.compile is recording this backward pass
-    if tracer is not None and create_graph:
-        tracer.invalidate("backward with create_graph=True (higher-order gradients)")
-        tracer = None
+    policy = _config._state.policy.for_backward(create_graph)  # eager, or what records it
     heap: list = []
     pending: dict[_Node, list] = {}
     counter = 0
@@ -78,7 +76,7 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
         c = x.creator
         if c is None:
             if x._hooks:
-                hooked = _run_hooks(x, gx, tracer)
+                hooked = _run_hooks(x, gx, policy)
                 if hooked is not gx and not create_graph:  # may be an array the hook keeps
                     hooked = Tensor._make(hooked._data.copy())
                 gx = hooked
@@ -86,12 +84,9 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                 key = id(x)
                 if key in capture:
                     prev = capture[key]
-                    capture[key] = gx if prev is None else _add(prev, gx, create_graph)
+                    capture[key] = gx if prev is None else _add(prev, gx, create_graph, policy)
                 return
-            if tracer is not None:
-                tracer.leaf_grad(x, gx, handed)
-            else:
-                to_leaf(x, gx, create_graph, handed)
+            policy.leaf_grad(x, gx, create_graph, handed)
             return
         slot = pending.get(c)
         if slot is None:
@@ -99,7 +94,7 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
             counter += 1
             heapq.heappush(heap, (-c.generation, counter, c))
         k = x._out_index
-        slot[k] = gx if slot[k] is None else _add(slot[k], gx, create_graph)
+        slot[k] = gx if slot[k] is None else _add(slot[k], gx, create_graph, policy)
 
     with _config.set_grad_enabled(create_graph):
         for r, s in zip(roots, seeds):
@@ -112,22 +107,22 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                 if o is None or gys[i] is None:
                     continue
                 if o._hooks:
-                    gys[i] = _run_hooks(o, gys[i], tracer)
+                    gys[i] = _run_hooks(o, gys[i], policy)
                 if capture is not None and id(o) in capture:
                     capture[id(o)] = gys[i]
                 if o._retains_grad and capture is None:
-                    if tracer is not None:
-                        tracer.invalidate("retain_grad() on an intermediate tensor")
-                    o.grad = gys[i] if o.grad is None else _add(o.grad, gys[i], create_graph)
+                    policy.unrecordable("retain_grad() on an intermediate tensor")
+                    o.grad = gys[i] if o.grad is None else \
+                        _add(o.grad, gys[i], create_graph, policy)
             if fn._released:
                 raise RuntimeError(_SECOND_TIME.format(name=_node_name(fn)))
             if fn.reads_values and fn._stamp != _VersionCounter.last:
                 _check_versions(fn)  # something changed in place since fn's forward
-            gxs = vjp(fn, gys, create_graph) if tracer is None else tracer.backward(fn, gys)
+            gxs = policy.backward(fn, gys, create_graph)
             if not retain_graph:
                 fn._released = True
-                if fn.saved_attributes and tracer is None:
-                    fn.free_saved()
+                if fn.saved_attributes:
+                    policy.free_saved(fn)
             if type(gxs) is not tuple:
                 gxs = (gxs,)
             if anomaly:
@@ -227,10 +222,9 @@ def _forward_trace(fn: _Node) -> str:
             + "".join(traceback.format_list(stack)).rstrip())
 
 
-def _run_hooks(x: Tensor, gx: Tensor, tracer: Any) -> Tensor:
+def _run_hooks(x: Tensor, gx: Tensor, policy: Policy) -> Tensor:
     """The gradient ``gx`` of ``x`` through the hooks registered on ``x`` (register_hook)."""
-    if tracer is not None:  # a hook is Python that a compiled plan would skip
-        tracer.invalidate("a gradient hook (Tensor.register_hook)")
+    policy.unrecordable("a gradient hook (Tensor.register_hook)")
     for hook in list(x._hooks.values()):
         new = hook(gx)
         if new is None:
@@ -270,13 +264,20 @@ def to_leaf(x: Tensor, gx: Tensor, create_graph: bool, handed: set[int]) -> None
             x.grad = Tensor._make(g._data + gx._data)
 
 
-def _add(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
-    if create_graph:
-        return a + b
-    tracer = _config._state.tracer
-    if tracer is not None:
-        return tracer.add(a, b)
+def _add(a: Tensor, b: Tensor, create_graph: bool, policy: Policy) -> Tensor:
+    return a + b if create_graph else policy.add(a, b)
+
+
+def _sum(a: Tensor, b: Tensor) -> Tensor:
+    """Two gradients of one tensor summed, with no graph: the eager policy's ``add``."""
     return Tensor._make(a._data + b._data)
+
+
+# The eager policy's steps of the backward pass are the engine's own functions (the policy's
+# module can't import the engine, which imports it): eager mode calls them directly.
+Policy.backward = staticmethod(vjp)
+Policy.add = staticmethod(_sum)
+Policy.leaf_grad = staticmethod(to_leaf)
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -292,9 +293,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     grads = [None] * len(roots) if grad_tensors is None else _as_seq(grad_tensors)
     if len(grads) != len(roots):
         raise ValueError(f"backward: got {len(roots)} tensors but {len(grads)} gradients")
-    seeds = [_seed(r, g) for r, g in zip(roots, grads)]
-    if _config._state.tracer is not None:
-        seeds = [_config._state.tracer.seed(g, s) for g, s in zip(grads, seeds)]
+    policy = _config._state.policy
+    seeds = [policy.seed(g, _seed(r, g)) for r, g in zip(roots, grads)]
     _run(roots, seeds, create_graph, None, retain_graph)
 
 
@@ -318,9 +318,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             raise RuntimeError(f"grad: input {i} does not require grad; only tensors with "
                                "requires_grad=True can be differentiated with respect to")
     grads = [None] * len(outs) if grad_outputs is None else _as_seq(grad_outputs)
-    seeds = [_seed(r, g) for r, g in zip(outs, grads)]
-    if _config._state.tracer is not None:
-        seeds = [_config._state.tracer.seed(g, s) for g, s in zip(grads, seeds)]
+    policy = _config._state.policy
+    seeds = [policy.seed(g, _seed(r, g)) for r, g in zip(outs, grads)]
     capture: dict[int, Any] = {id(x): None for x in ins}
     _run(outs, seeds, create_graph, capture, retain_graph)
     result = []

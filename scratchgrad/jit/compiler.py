@@ -21,6 +21,7 @@ import warnings
 from typing import Any, Callable
 
 from .. import _config
+from .._policy import EAGER
 from ..tensor import Tensor
 from .program import Program
 from .trace import Tracer
@@ -91,7 +92,7 @@ class CompiledFunction:
         return programs[index].to_graph()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _state.tracer is not None:  # called from a function being traced: inline it
+        if _state.policy is not EAGER:  # called from a function being traced: inline it
             return self.fn(*args, **kwargs)
         tensors: list[Tensor] = []
         try:
@@ -116,17 +117,17 @@ class CompiledFunction:
         self.traces += 1
         tracer = Tracer()
         arg_vids = [tracer.new_value(t._data, ("arg", i)) for i, t in enumerate(tensors)]
-        _state.tracer = tracer
+        _state.policy = tracer
         try:
             result = self.fn(*args, **kwargs)
         finally:
-            _state.tracer = None
+            _state.policy = EAGER
         backward_ran = any(n.kind == "vjp" for n in tracer.nodes)
-        _state.tracer = tracer  # outputs are read as values of the trace
+        _state.policy = tracer  # outputs are read as values of the trace
         try:
             template = _flatten(result, tracer, backward_ran)
         finally:
-            _state.tracer = None
+            _state.policy = EAGER
         meta = dict(tracer.meta)
         tracer.finish()
         if tracer.invalid is not None:

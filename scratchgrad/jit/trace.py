@@ -1,19 +1,24 @@
 """Tracing: run the function once, eagerly, and write down what it did, call by call.
 
-The tracer is installed in ``_config._state.tracer`` while the user's function runs. The
-library reports to it at a handful of places:
+The tracer is a policy (:mod:`scratchgrad._policy`): it is installed as
+``_config._state.policy`` while the user's function runs, and the library reports to it at a
+handful of places:
 
 * ``Function.__call__``            -> :meth:`Tracer.call`      (one op's forward)
 * the backward engine              -> :meth:`Tracer.backward`, :meth:`Tracer.add`,
                                       :meth:`Tracer.leaf_grad`, :meth:`Tracer.seed`
-* in-place Tensor methods, ``.grad = ...``   -> :meth:`Tracer.mutate`
+* in-place Tensor methods, ``.grad = ...`` (``@mutating``)  -> :meth:`Tracer.mutate`
 * ``@opaque`` library calls (optimizer and scheduler steps, gradient clipping)
                                    -> :meth:`Tracer.opaque`
 * factories and Python scalars     -> :meth:`Tracer.constant`
-* ``item()``, ``bool()``, ``numpy()``, random draws outside an op -> :meth:`Tracer.read` /
-  :meth:`Tracer.invalidate`
+* ``item()``, ``bool()``, ``numpy()``, random draws outside an op, gradient hooks ->
+  :meth:`Tracer.read` / :meth:`Tracer.unrecordable`
 
-While the tracer runs a reported call it sets ``_state.tracer`` back to None, so the op's own
+Ops never call it: what the tracer must know about an op it reads from the op, ``pure`` and
+``shape_depends_on`` (an op whose output shapes depend on values, such as nonzero, is kept only
+when those values are constants of the trace).
+
+While the tracer runs a reported call it sets the policy back to ``EAGER``, so the op's own
 work (a fused op calling others, a backward rule built from ops) is one node, not many.
 
 Every array met is a *value*. A value comes from an argument of the function, a constant, an
@@ -35,8 +40,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _config
+from .._policy import EAGER, Policy
 from ..autograd import to_leaf, vjp
-from ..tensor import Tensor, _set_grad
+from ..tensor import Tensor
 
 _state = _config._state
 
@@ -87,7 +93,9 @@ class _Val:
         self.vid = vid
 
 
-class Tracer:
+class Tracer(Policy):
+    """The policy that records: see the module's docstring."""
+
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.meta: dict[int, tuple] = {}    # value id -> (shape, dtype) as traced
@@ -153,20 +161,25 @@ class Tracer:
         self.const_ids.add(id(array))
         self._watch(array)
 
-    def dynamic(self, op: str, *arrays: Any) -> None:
-        """``op`` makes a result whose shape depends on the values of ``arrays`` (a boolean
-        mask's count, unique values): a plan has fixed shapes, so unless every array is a
-        constant of the trace the function runs eagerly."""
-        for a in arrays:
+    def _dynamic(self, fn: Any, inputs: tuple) -> None:
+        """The op ``fn`` makes a result whose shape depends on the values of some arrays
+        (``Function.shape_depends_on``: a boolean mask's count, unique values): a plan has
+        fixed shapes, so unless every such array is a constant of the trace the function runs
+        eagerly."""
+        for a in fn.shape_depends_on(*[x._data for x in inputs]):
             vid = self.by_array.get(id(a))
             if id(a) in self.const_ids or (vid is not None and self.sources[vid][0] == "const"):
                 continue
-            self.invalidate(f"{op} gives a result whose shape depends on the values")
+            self.invalidate(f"{type(fn).__name__} gives a result whose shape depends on the "
+                            "values (a boolean mask's count, nonzero, unique)")
             return
 
     def invalidate(self, why: str) -> None:
         if self.invalid is None:
             self.invalid = why
+
+    def unrecordable(self, why: str) -> None:
+        self.invalidate(why)
 
     def read(self, t: Tensor, what: str) -> None:
         vid = self.by_array.get(id(t._data))
@@ -183,15 +196,16 @@ class Tracer:
     # ------------------------------------------------------------------ forward
     def call(self, fn: Any, inputs: tuple) -> Any:
         ins = [self.value_of(x) for x in inputs]
+        self._dynamic(fn, inputs)
         key = _static_key(fn, ins)
         attrs = self._data_attributes(fn)
         before = dict(vars(fn))
         draws = _state.rng_draws
-        _state.tracer = None
+        _state.policy = EAGER
         try:
             out = fn(*inputs)
         finally:
-            _state.tracer = self
+            _state.policy = self
         multi = type(out) is tuple
         outs = out if multi else (out,)
         node = Node("call", fn, ins, [])
@@ -259,6 +273,15 @@ class Tracer:
         return None
 
     # ------------------------------------------------------------------ backward
+    def for_backward(self, create_graph: bool) -> Policy:
+        if not create_graph:
+            return self
+        self.invalidate("backward with create_graph=True (higher-order gradients)")
+        return EAGER
+
+    def free_saved(self, fn: Any) -> None:
+        """Nothing: a plan runs the same op objects again."""
+
     def seed(self, gradient: Any, seed: Tensor) -> Tensor:
         if id(seed._data) in self.by_array:
             return seed
@@ -272,18 +295,18 @@ class Tracer:
         self.nodes.append(node)
         return seed
 
-    def backward(self, fn: Any, gys: list) -> Any:
+    def backward(self, fn: Any, gys: list, create_graph: bool = False) -> Any:
         k = self.fn_node.get(id(fn))
         if k is None:
             self.invalidate(f"backward reaches {type(fn).__name__}, an op run before the "
                             "function was called")
             return fn.backward(*gys)
         ins = [None if g is None else self.value_of(g) for g in gys]
-        _state.tracer = None
+        _state.policy = EAGER
         try:
             gxs = vjp(fn, gys)
         finally:
-            _state.tracer = self
+            _state.policy = self
         multi = type(gxs) is tuple
         outs_t = gxs if multi else (gxs,)
         node = Node("vjp", self.nodes[k], ins, [])
@@ -304,13 +327,13 @@ class Tracer:
         self.nodes.append(node)
         return out
 
-    def leaf_grad(self, x: Tensor, gx: Tensor, handed: set) -> None:
+    def leaf_grad(self, x: Tensor, gx: Tensor, create_graph: bool, handed: set) -> None:
         node = Node("leaf", None, [self.value_of(gx)], [])
-        _state.tracer = None
+        _state.policy = EAGER
         try:
             to_leaf(x, gx, False, handed)
         finally:
-            _state.tracer = self
+            _state.policy = self
         node.target = x
         node.outs = [self.new_value(x.grad._data, ("node", len(self.nodes)))]
         self.nodes.append(node)
@@ -321,16 +344,16 @@ class Tracer:
         on the value ``t`` has then."""
         target = self.value_of(t)
         margs = tuple(self._mark(a) for a in args)
-        _state.tracer = None
+        _state.policy = EAGER
         try:
             result = method(t, *args, **kwargs)
         finally:
-            _state.tracer = self
+            _state.policy = self
         node = Node("mutate", method, [target] + _vals(margs), [])
         node.target = t
         node.args = margs
         node.kwargs = kwargs
-        if method is not _set_grad:  # .grad = ... leaves the data alone
+        if getattr(method, "changes_data", True):  # .grad = ... leaves the data alone
             self.touched.add(id(t))
         node.outs = [self.new_value(t._data, ("node", len(self.nodes)))]
         if target in self.externals or target in self.versions:
@@ -345,11 +368,11 @@ class Tracer:
                      for a in args)
         margs = tuple(self._mark(a) for a in args)
         mkw = {k: self._mark(v) for k, v in kwargs.items()}
-        _state.tracer = None
+        _state.policy = EAGER
         try:
             result = method(*args, **kwargs)
         finally:
-            _state.tracer = self
+            _state.policy = self
         node = Node("opaque", method, _vals(margs) + _vals(tuple(mkw.values())), [])
         node.args, node.kwargs = margs, mkw
         for a in args:  # what the call may change: an optimizer's parameters

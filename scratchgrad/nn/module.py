@@ -104,8 +104,7 @@ class Module:
                                   "forward(self, ...) in the subclass")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _state.tracer is not None:  # scratchgrad.compile: retrace if train()/eval() flips
-            _state.tracer.module(self)
+        _state.policy.module(self)  # scratchgrad.compile: retrace if train()/eval() flips
         if not self._forward_pre_hooks and not self._forward_hooks:
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):

@@ -28,7 +28,9 @@ def to_float_tensor(x: Any) -> Tensor:
     x = to_tensor(x)
     if x._data.dtype.kind == "f":  # floats are kept: the common case, decided without a call
         return x
-    return Tensor._make(x._data.astype(float_dtype(x._data.dtype)))
+    from .shape import cast  # noqa: PLC0415  (shape imports this module)
+
+    return cast(x, float_dtype(x._data.dtype))  # an op: a compiled replay casts that call's values
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:
@@ -122,12 +124,10 @@ def index_arrays(index: Any) -> Any:
 
 def constant_array(array: Any) -> Any:
     """Mark an array an op makes from shapes or Python values alone (ranges, triangle masks,
-    an index list) as a constant of the trace while ``scratchgrad.compile`` traces, so that the
-    op stays compiled: the tracer refuses arrays of unknown origin as op attributes, since one
-    computed from data would be replayed stale. A no-op otherwise."""
-    tracer = _config._state.tracer
-    if tracer is not None:
-        tracer.constant(array)
+    an index list) as a constant (``Policy.constant``), so that ``scratchgrad.compile`` keeps
+    the op compiled: it refuses arrays of unknown origin as op attributes or inputs, since one
+    computed from data would be replayed stale. Returns ``array``."""
+    _config._state.policy.constant(array)
     return array
 
 

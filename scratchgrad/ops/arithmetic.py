@@ -10,7 +10,7 @@ from .._promotion import scalar_power_dtype, true_divide_dtype
 from ..backend import get_array_module
 from ..function import Function, array_op, binary_operands
 from ..tensor import Tensor
-from .shape import sum_to
+from .shape import cast, sum_to
 from ._util import broadcast_error, quiet, to_tensor
 
 
@@ -194,10 +194,9 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found '{rounding_mode}'")
     a, b = binary_operands(input, other)
-    if a._data.dtype.kind != "f":  # floats divide as they are (checked without a call)
+    if a._data.dtype.kind != "f":  # casts as ops: a compiled replay casts that call's values
         dt = true_divide_dtype(a._data.dtype)
-        a = Tensor._make(a._data.astype(dt))
-        b = Tensor._make(b._data.astype(dt))
+        a, b = cast(a, dt), cast(b, dt)
     try:
         return Div()(a, b)
     except ValueError as e:  # checked only on failure: the happy path stays one call
@@ -221,7 +220,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002  (PyTorch's nam
         if a._data.dtype.kind != "f":  # floats keep their dtype (checked without a call)
             dt = scalar_power_dtype(a._data.dtype, b)
             if dt != a._data.dtype:
-                a = Tensor._make(a._data.astype(dt))
+                a = cast(a, dt)  # an op: a compiled replay casts that call's values
         return PowScalar(b)(a)
     a, b = binary_operands(a, b)
     try:
@@ -538,7 +537,7 @@ def divide(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tenso
         q = div(input, other)
         a, b = binary_operands(input, other)
         if a._data.dtype.kind in "iu":  # integer division stays integer
-            return Tensor._make(np.trunc(q._data).astype(a._data.dtype))
+            return cast(trunc(q), a._data.dtype)
         return trunc(q)
     raise ValueError(f"divide: rounding_mode must be None, 'trunc' or 'floor', got "
                      f"{rounding_mode!r}")

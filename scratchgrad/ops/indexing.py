@@ -4,9 +4,10 @@ masked_fill, masked_select, sort, argsort, topk, nonzero and argwhere.
 The selections are getitem with a tuple of index arrays (``GetItem``), so they share its
 backward, which scatter-adds repeated indices, and its double backward; masked_fill is ``where``.
 Only scatter and scatter_add, which write into a copy of the input, are a Function of their own,
-and so are the integer results (argsort, nonzero), so that ``scratchgrad.compile`` records them
-as ops. An index is always kept as the very array of its tensor, never a copy: the compiler
-finds it by identity and hands the array of the current call to the op at every replay.
+and so are the integer results (argsort, nonzero, unique, bincount), so that
+``scratchgrad.compile`` records them as ops. An index is always kept as the very array of its
+tensor, never a copy: the compiler finds it by identity and hands the array of the current call
+to the op at every replay.
 """
 from __future__ import annotations
 
@@ -407,6 +408,9 @@ class NonZero(Function):
         found = xp.nonzero(x.reshape(1) if x.ndim == 0 else x)
         return tuple(i.astype(np.int64, copy=False) for i in found)
 
+    def shape_depends_on(self, x):
+        return (x,)  # as many rows as nonzero elements
+
 
 def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
     """The indices of the nonzero elements, as an int64 tensor of shape (n, ndim); with
@@ -418,8 +422,6 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
             [1, 0]])
     """
     x = to_tensor(input)
-    if _config._state.tracer is not None:
-        _config._state.tracer.dynamic("nonzero", x._data)
     with _config.no_grad():
         out = NonZero(as_tuple)(x)
     return out if not as_tuple or isinstance(out, tuple) else (out,)
@@ -436,6 +438,27 @@ def argwhere(input: Any) -> Tensor:
     return nonzero(input)
 
 
+class Unique(Function):
+    """The distinct values of the input (along ``axis``: its distinct slices), sorted; where
+    each element went (int64); how often each value occurs (int64). No gradient."""
+
+    differentiable = False
+
+    def __init__(self, axis: int | None) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        values, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True,
+                                            axis=self.axis)
+        if self.axis is None:
+            inverse = inverse.reshape(x.shape)
+        return values, inverse.astype(np.int64), counts.astype(np.int64)
+
+    def shape_depends_on(self, x):
+        return (x,)  # as many values as are distinct
+
+
 def unique(input: Any, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
            return_counts: bool = False, dim: int | None = None) -> Any:
     """The distinct values of ``input`` (flattened; with ``dim``, the distinct slices along
@@ -447,20 +470,36 @@ def unique(input: Any, sorted: bool = True, return_inverse: bool = False,  # noq
     (tensor([1, 2, 3]), tensor([1, 1, 2]))
     """
     x = to_tensor(input)
-    if _config._state.tracer is not None:
-        _config._state.tracer.dynamic("unique", x._data)
-    xp = get_array_module(x._data)
     axis = None if dim is None else normalize_dim(dim, x.ndim, "unique")
-    values, inverse, counts = xp.unique(x._data, return_inverse=True, return_counts=True,
-                                        axis=axis)
-    if axis is None:
-        inverse = inverse.reshape(x.shape)
-    out = [Tensor._make(values)]
+    with _config.no_grad():
+        values, inverse, counts = Unique(axis)(x)
+    out = [values]
     if return_inverse:
-        out.append(Tensor._make(inverse.astype(np.int64)))
+        out.append(inverse)
     if return_counts:
-        out.append(Tensor._make(counts.astype(np.int64)))
+        out.append(counts)
     return out[0] if len(out) == 1 else tuple(out)
+
+
+class BinCount(Function):
+    """How often each value 0, 1, ... occurs in the 1-D non-negative integer input (with
+    weights, their sums; float32 weights give float32). No gradient."""
+
+    differentiable = False
+
+    def __init__(self, minlength: int) -> None:
+        self.minlength = minlength
+
+    def forward(self, x, w=None):
+        counts = get_array_module(x).bincount(x, weights=w, minlength=self.minlength)
+        if w is None:
+            return counts.astype(np.int64)
+        if w.dtype == np.float32:
+            return counts.astype(np.float32)  # NumPy sums the weights in float64
+        return counts
+
+    def shape_depends_on(self, x, w=None):
+        return (x,)  # the length is the largest value + 1
 
 
 def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
@@ -478,22 +517,15 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
                          f"dtype {x.dtype}")
     if x._data.size and int(x._data.min()) < 0:
         raise ValueError(f"bincount: the input must be non-negative, found {int(x._data.min())}")
-    if _config._state.tracer is not None:  # the length is the largest value + 1
-        _config._state.tracer.dynamic("bincount", x._data)
-    xp = get_array_module(x._data)
-    w = None
+    inputs = [x]
     if weights is not None:
         w = to_tensor(weights)
         if w.shape != x.shape:
             raise ValueError(f"bincount: weights of shape {w.shape} must match the input's "
                              f"shape {x.shape}")
-        w = w._data
-    counts = xp.bincount(x._data, weights=w, minlength=int(minlength))
-    if w is None:
-        counts = counts.astype(np.int64)
-    elif w.dtype == np.float32:
-        counts = counts.astype(np.float32)  # NumPy sums the weights in float64
-    return Tensor._make(counts)
+        inputs.append(w)
+    with _config.no_grad():
+        return BinCount(int(minlength))(*inputs)
 
 
 # ---------------------------------------------------------------------- index_add

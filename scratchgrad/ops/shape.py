@@ -91,6 +91,11 @@ class GetItem(Function):
     def backward(self, gy):
         return GetItemGrad(self.index, self.inputs[0]._data.shape)(gy)
 
+    def shape_depends_on(self, x):
+        """x[mask]: as many elements as the mask holds True."""
+        items = self.index if isinstance(self.index, tuple) else (self.index,)
+        return tuple(i for i in items if getattr(i, "dtype", None) == np.bool_ and i.ndim)
+
 
 class GetItemGrad(Function):
     """Scatter a gradient back into a zero tensor; repeated indices accumulate."""
@@ -439,12 +444,6 @@ def getitem(x: Any, index: Any) -> Tensor:
     index = index_arrays(index)
     if isinstance(index, list):
         index = constant_array(np.asarray(index))
-    tracer = _config._state.tracer
-    if tracer is not None:  # x[mask]: as many elements as the mask holds True
-        items = index if isinstance(index, tuple) else (index,)
-        masks = [i for i in items if getattr(i, "dtype", None) == np.bool_ and i.ndim]
-        if masks:
-            tracer.dynamic("indexing with a boolean mask", *masks)
     try:
         return GetItem(index)(x)
     except IndexError as e:

@@ -61,16 +61,15 @@ def _isnan(a: Any) -> Any:
 
 # ---------------------------------------------------------------------- order statistics
 def _pick(x: Tensor, d: int, order: Tensor, k: Any, keepdim: bool) -> values_indices:
-    """The ``k``-th element in sorted ``order`` along ``d``: ``k`` an int or an int array of
-    the reduced shape (keepdim) when it differs from slice to slice."""
+    """The ``k``-th element in sorted ``order`` along ``d``: ``k`` an int, or an int64 tensor
+    of the reduced shape (keepdim) when it differs from slice to slice."""
     xp = get_array_module(x._data)
-    shape = x.shape[:d] + (1,) + x.shape[d + 1:]
-    tracer = _config._state.tracer
-    if tracer is not None and not isinstance(k, (int, np.integer)):
-        tracer.invalidate("an order statistic whose rank depends on the values (a NaN count)")
-    k = xp.broadcast_to(xp.asarray(k, dtype=np.int64), shape)
-    # an op, so that a compiled replay picks from that call's order
-    idx = array_op(lambda o: xp.take_along_axis(o, k, axis=d), order)
+    # ops, so that a compiled replay picks from that call's order (and rank)
+    if isinstance(k, Tensor):
+        idx = array_op(lambda o, r: xp.take_along_axis(o, r, axis=d), order, k)
+    else:
+        k = xp.broadcast_to(xp.asarray(k, dtype=np.int64), x.shape[:d] + (1,) + x.shape[d + 1:])
+        idx = array_op(lambda o: xp.take_along_axis(o, k, axis=d), order)
     values = _take(x, d, idx._data)
     if not keepdim:
         reduced = x.shape[:d] + x.shape[d + 1:]
@@ -94,12 +93,16 @@ def _median_dim(x: Tensor, dim: int, keepdim: bool, ignore_nan: bool, op: str
     if n == 0:
         raise IndexError(f"{op}: can't take the median over dimension {dim} of size 0 of a "
                          f"tensor of shape {x.shape}")
-    nans = (x._data != x._data).sum(axis=d, keepdims=True)
-    if ignore_nan:  # the lower median of the non-NaN values; an all-NaN slice gives NaN
-        k = get_array_module(x._data).maximum((n - nans - 1) // 2, 0)
-    else:  # NaN propagates: a slice with NaN picks its first NaN (sorted last)
-        k = get_array_module(x._data).where(nans > 0, n - nans, (n - 1) // 2)
-    return _pick(x, d, _order(x, d), k, keepdim)
+    xp = get_array_module(x._data)
+
+    def rank(a: Any) -> Any:  # which element of each sorted slice: it counts the NaN
+        nans = (a != a).sum(axis=d, keepdims=True)
+        if ignore_nan:  # the lower median of the non-NaN values; an all-NaN slice gives NaN
+            return xp.maximum((n - nans - 1) // 2, 0).astype(np.int64)
+        # NaN propagates: a slice with NaN picks its first NaN (sorted last)
+        return xp.where(nans > 0, n - nans, (n - 1) // 2).astype(np.int64)
+
+    return _pick(x, d, _order(x, d), array_op(rank, x), keepdim)
 
 
 def _median_all(x: Tensor, ignore_nan: bool) -> Tensor:
