@@ -11,7 +11,7 @@ tensor([2., 4.])
 from numpy import dtype  # scratchgrad's dtypes are NumPy's: isinstance(x.dtype, sg.dtype)
 
 from ._size import Size
-from .tensor import (Parameter, Tensor, bool_, float16, float32, float64, get_default_dtype,
+from .tensor import (Tensor, bool_, float16, float32, float64, get_default_dtype,
                      int8, int16, int32, int64, set_default_dtype, uint8)
 from ._legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                       LongTensor)
@@ -72,6 +72,7 @@ from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul
                         get_num_threads, is_deterministic_algorithms_warn_only_enabled,
                         set_float32_matmul_precision, set_num_threads, set_printoptions,
                         use_deterministic_algorithms)
+from .nn.parameter import Parameter  # noqa: E402
 from . import utils  # noqa: E402  (needs the names above)
 from . import cuda, data, fused, graph, nn, optim, train  # noqa: E402
 from . import accelerator, amp, backends, distributions, onnx  # noqa: E402

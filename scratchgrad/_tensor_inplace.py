@@ -25,8 +25,17 @@ import numpy as np
 from . import _config
 from . import random as _random
 from ._config import mutating
+from . import backend as _backend
 from .backend import get_array_module
 
+
+# Bound by tensor.py once the Tensor class and the op library exist (both import this module
+# first, so these names can't be imported here): the class, the op functions without their
+# ``out=`` layer, the shape-argument parser and the op library.
+Tensor: Any = None
+_plain: Any = None
+_shape_arg: Any = None
+_ops: Any = None
 
 class _InPlaceMethods:
     __slots__ = ()
@@ -665,3 +674,151 @@ class _InPlaceMethods:
         draws = _random.rng(generator).integers(from_, to, size=self._data.shape)
         xp = get_array_module(self._data)
         return self._write_("random_", xp.asarray(draws.astype(dt)))
+
+    # ------------------------------------------------------------------ moved from tensor.py
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and _config._state.grad_enabled:
+            kind = "a leaf tensor" if self.creator is None else "a tensor"
+            raise RuntimeError(
+                f"{op}: {kind} that requires grad can't be used in an in-place operation while "
+                "autograd is recording; do it under `with scratchgrad.no_grad():` or use the "
+                "out-of-place form")
+
+    def _inplace(self, op: str, ufunc: Any, other: Any) -> "Tensor":
+        self._check_inplace(op)
+        value = other._data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self._data, value, out=self._data, casting="same_kind")
+        except (TypeError, ValueError) as e:  # numpy's UFuncTypeError is a TypeError
+            other_shape = getattr(value, "shape", ())
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"{op}: can't update a tensor of shape {self.shape} and dtype "
+                          f"{self.dtype} in place with a value of shape {other_shape} and "
+                          f"dtype {getattr(value, 'dtype', type(value).__name__)}: {e}") from None
+        self._bump_version()
+        return self
+
+    @mutating
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self._inplace("__iadd__", np.add, other)
+
+    @mutating
+    def __isub__(self, other: Any) -> "Tensor":
+        return self._inplace("__isub__", np.subtract, other)
+
+    @mutating
+    def __imul__(self, other: Any) -> "Tensor":
+        return self._inplace("__imul__", np.multiply, other)
+
+    @mutating
+    def __itruediv__(self, other: Any) -> "Tensor":
+        return self._inplace("__itruediv__", np.true_divide, other)
+
+    @mutating
+    def add_(self, other: Any, alpha: float = 1) -> "Tensor":
+        """In place ``self += alpha * other``."""
+        if alpha != 1:
+            other = (other._data if isinstance(other, Tensor) else other) * alpha
+        return self._inplace("add_", np.add, other)
+
+    @mutating
+    def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
+        if alpha != 1:
+            other = (other._data if isinstance(other, Tensor) else other) * alpha
+        return self._inplace("sub_", np.subtract, other)
+
+    @mutating
+    def mul_(self, other: Any) -> "Tensor":
+        return self._inplace("mul_", np.multiply, other)
+
+    @mutating
+    def div_(self, other: Any) -> "Tensor":
+        return self._inplace("div_", np.true_divide, other)
+
+    def zero_(self) -> "Tensor":
+        """Fill with zeros in place."""
+        return self.fill_(0)
+
+    @mutating
+    def fill_(self, value: Any) -> "Tensor":
+        self._check_inplace("fill_")
+        self._data[...] = _backend.like(value._data if isinstance(value, Tensor) else value,
+                                       self._data)
+        self._bump_version()
+        return self
+
+    @mutating
+    def copy_(self, src: Any) -> "Tensor":
+        """Copy ``src`` (broadcast to this shape) into this tensor in place."""
+        self._check_inplace("copy_")
+        value = src._data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            self._data[...] = _backend.like(value, self._data)
+        except ValueError:
+            raise ValueError(f"copy_: can't copy a value of shape {np.shape(value)} into a "
+                             f"tensor of shape {self.shape}") from None
+        self._bump_version()
+        return self
+
+    @mutating
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
+        self._check_inplace("clamp_")
+        np.clip(self._data, min, max, out=self._data)
+        self._bump_version()
+        return self
+
+    @mutating
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        value = value._data if isinstance(value, Tensor) else value
+        try:
+            self._data[_ops.index_arrays(index)] = value
+        except (IndexError, ValueError) as e:
+            kind = IndexError if isinstance(e, IndexError) else ValueError
+            raise kind(f"__setitem__: can't assign a value of shape {np.shape(value)} to "
+                          f"index {index!r} of a tensor of shape {self.shape}: {e}") from None
+        self._bump_version()
+
+    @mutating
+    def masked_fill_(self, mask: Any, value: Any) -> "Tensor":
+        """Write ``value`` where the bool ``mask`` (broadcast to this shape) is True."""
+        self._check_inplace("masked_fill_")
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill_: expected a bool mask, got dtype {m.dtype}")
+        if isinstance(value, Tensor) and value.ndim:
+            raise ValueError(f"masked_fill_: value must be a number or a 0-d tensor, got a "
+                             f"tensor of shape {value.shape}")
+        try:
+            m = get_array_module(self._data).broadcast_to(m, self.shape)
+        except ValueError:
+            raise ValueError(f"masked_fill_: the mask of shape {m.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape}") from None
+        v = value._data if isinstance(value, Tensor) else value
+        self._data[m] = _backend.like(v, self._data).astype(self._data.dtype) if hasattr(
+            v, "dtype") else v
+        self._bump_version()
+        return self
+
+    @mutating
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> "Tensor":
+        """Add ``alpha * source`` at ``index`` along ``dim`` in place (repeats accumulate)."""
+        self._check_inplace("index_add_")
+        from .ops.indexing import _index_add_args  # noqa: PLC0415
+
+        _, d, idx, src = _index_add_args(self, dim, index, source)
+        values = src._data if alpha == 1 else src._data * alpha
+        xp = get_array_module(self._data)
+        if self.ndim == 0:
+            self._data[...] += values.sum()
+        else:
+            _backend.add_at(xp, self._data, (slice(None),) * d + (idx._data.reshape(-1),),
+                            values.astype(self._data.dtype, copy=False))
+        self._bump_version()
+        return self
+
+    def clamp_min_(self, min: Any) -> "Tensor":
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max: Any) -> "Tensor":
+        return self.clamp_(max=max)

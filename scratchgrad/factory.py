@@ -15,7 +15,8 @@ from . import random as _random
 from .backend import to_device_array
 from .ops._util import shape_arg
 from .random import Generator, rng
-from .tensor import Tensor, _to_array, as_dtype, get_default_dtype, int64
+from ._dtype import to_array
+from .tensor import Tensor, as_dtype, get_default_dtype, int64
 
 
 def _finish(array: Any, requires_grad: bool, device: Any = None) -> Tensor:
@@ -70,10 +71,10 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 
 
 def _data_array(data: Any, dtype: Any, op: str) -> Any:
-    """``_to_array``, with a ragged nested list reported by position and lengths rather than
+    """``to_array``, with a ragged nested list reported by position and lengths rather than
     in NumPy's words ("inhomogeneous shape after 1 dimensions")."""
     try:
-        return _to_array(data, dtype)
+        return to_array(data._data if isinstance(data, Tensor) else data, dtype)
     except ValueError as e:
         where = _ragged(data)
         if where is None:

@@ -63,7 +63,8 @@ import numpy as np
 
 from .backend import device as _device
 from .backend import to_device_array as _to_device_array
-from .tensor import Parameter, Tensor
+from .nn.parameter import Parameter
+from .tensor import Tensor
 from .utils import serialization as _fmt
 from .utils.serialization import SerializationError
 
@@ -163,6 +164,7 @@ def _builtin_globals() -> dict[str, Any]:
         "collections.OrderedDict": collections.OrderedDict,
         "scratchgrad.serialization._rebuild_tensor": _rebuild_tensor,
         _qualified(Parameter): Parameter,
+        "scratchgrad.tensor.Parameter": Parameter,  # its home in files written before
         "_codecs.encode": _encode,
         "builtins.bytearray": _no_size(bytearray),
         "builtins.bytes": _no_size(bytes),

@@ -9,7 +9,7 @@ losses, ``functional`` (``F``), ``init`` and ``utils``.
 >>> model[0].weight.grad.shape
 (16, 4)
 """
-from ..tensor import Parameter
+from .parameter import Parameter
 from . import functional, init, utils
 from .activation import (GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus,
                          Tanh)

@@ -5,7 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Parameter, Tensor
+from ..tensor import Tensor
+from .parameter import Parameter
 from . import functional as F
 from . import init
 from .module import Module

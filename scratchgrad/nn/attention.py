@@ -13,7 +13,8 @@ from .. import ops
 from ..backend import get_array_module
 from ..ops._util import to_tensor
 from ..ops.nn import linear
-from ..tensor import Parameter, Tensor
+from ..tensor import Tensor
+from .parameter import Parameter
 from . import init
 from .functional.attention import _attend
 from .linear import Linear

@@ -10,7 +10,8 @@ from collections import OrderedDict
 from itertools import islice
 from typing import Any, Iterable, Iterator, Mapping
 
-from ..tensor import Parameter, Tensor
+from ..tensor import Tensor
+from .parameter import Parameter
 from .module import Module, _addindent
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]

@@ -11,7 +11,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..ops.conv import _pair, conv2d, conv_transpose2d
-from ..tensor import Parameter, Tensor
+from ..tensor import Tensor
+from .parameter import Parameter
 from . import init
 from .functional import conv1d, conv_transpose1d
 from .module import Module

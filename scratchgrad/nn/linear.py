@@ -10,7 +10,8 @@ import numpy as np
 from .. import ops
 from .._config import no_grad
 from ..ops.nn import embedding, linear
-from ..tensor import Parameter, Tensor
+from ..tensor import Tensor
+from .parameter import Parameter
 from . import init
 from .module import Module
 

@@ -15,7 +15,8 @@ import numpy as np
 
 from .._config import _state, no_grad, opaque
 from ..backend import get_array_module, like, to_device_array
-from ..tensor import Parameter, Tensor, as_dtype
+from ..tensor import Tensor, as_dtype
+from .parameter import Parameter
 from ..utils.hooks import RemovableHandle
 
 __all__ = ["Module"]

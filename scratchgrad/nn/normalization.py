@@ -8,7 +8,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..ops.nn import batch_norm, layer_norm
-from ..tensor import Parameter, Tensor
+from ..tensor import Tensor
+from .parameter import Parameter
 from . import init
 from .functional import group_norm, instance_norm
 from .module import Module

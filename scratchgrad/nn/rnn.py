@@ -22,7 +22,8 @@ from ..ops.rnn import (gru_cell, gru_sequence, lstm_cell, lstm_sequence, rnn_cel
                        rnn_sequence)
 from ..ops.shape import cat, reshape, squeeze, unsqueeze
 from .. import factory as _factory
-from ..tensor import Parameter, Tensor
+from ..tensor import Tensor
+from .parameter import Parameter
 from . import init
 from .module import Module
 

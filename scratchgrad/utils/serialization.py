@@ -67,7 +67,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..tensor import Parameter, Tensor
+from ..nn.parameter import Parameter
+from ..tensor import Tensor
 
 __all__ = ["save", "load", "atomic_write", "inflation_limit", "SerializationError",
            "FORMAT_VERSION"]
