@@ -311,6 +311,56 @@ def test_gru_fused_loops_equal_the_numpy_path(monkeypatch, fused_kernels, dtype,
     assert calls.count("gru_step") == 3 * 3 * T_ and calls.count("gru_grad_step") == 3 * T_
 
 
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_backward_after_a_reference_forward(kind):
+    """A layer run with the kernels off and differentiated with them on: the backward kernels
+    read what the forward kernels save, so the op's own backward runs, with the same
+    gradients as with the kernels on throughout."""
+    fn, xs = _sequence_call(kind, False), _sequence_inputs(kind, T_=4, N_=3, I_=4, H_=5)
+    diff = [x for x in xs if x.requires_grad]
+    with sg.kernels.reference():
+        outs = fn(*xs)
+    ref = autograd.grad(outs[0].sum(), diff)
+    fast = autograd.grad(fn(*xs)[0].sum(), diff)
+    for a, b in zip(ref, fast):
+        np.testing.assert_allclose(a._data, b._data, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.cpu_only("the scratch arrays of the backward kernels are NumPy's")
+def test_lstm_backward_in_threads_gets_the_serial_gradients():
+    """The backward kernels take their temporaries from one pool shared by the process
+    (kernels/numpy_rnn.py); backward passes running in several threads at once each get the
+    gradients they get alone."""
+    import threading
+
+    def grads(seed: int) -> list:
+        rng = np.random.default_rng(seed)
+        T_, N_, I_, H_ = 6, 4, 5, 32
+        shapes = [(T_, N_, I_), (N_, H_), (N_, H_), (4 * H_, I_), (4 * H_, H_), (4 * H_,),
+                  (4 * H_,)]
+        xs = [sg.tensor((rng.standard_normal(s) * 0.5).astype(np.float32), requires_grad=True)
+              for s in shapes]
+        out = R.lstm_sequence(*xs)[0]
+        return [g._data.copy() for g in autograd.grad((out * out).sum(), xs)]
+
+    expected = [grads(seed) for seed in range(4)]
+    failures: list = []
+
+    def worker(seed: int) -> None:
+        for _ in range(10):
+            for a, b in zip(grads(seed), expected[seed]):
+                if not np.array_equal(a, b):
+                    failures.append(seed)
+                    return
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+
+
 def test_double_backward_through_lstm_layer():
     """A gradient penalty through nn.LSTM: d/dW of |dL/dx|^2 matches the reference path."""
     m = nn.LSTM(3, 4).double()

@@ -375,3 +375,44 @@ def lstm_step_kernel(xp: Any) -> Any:
         kernel(rec[0], rec[1], rec[2], rec[3], c_prev, a[0], a[1], a[2], a[3], c, tc, h)
 
     return step
+
+
+def lstm_step_applies(op: Any, x: Any, *arrays: Any) -> bool:
+    """Predicate of :func:`lstm_forward`: the step kernel is there for ``x``'s arrays (CuPy
+    arrays with the CUDA kernels on)."""
+    return _kernel(get_array_module(x), "lstm_step") is not None
+
+
+def lstm_forward(op: Any, *arrays: Any) -> tuple:
+    """The forward of ``ops.rnn.LSTMSequence`` with the elementwise work of each step, after
+    its recurrent product, in one CUDA kernel (:func:`lstm_step_kernel`) instead of a dozen
+    small ones. Buffers and saved arrays are the NumPy kernel's (``numpy_rnn.lstm_setup``), so
+    its first-order backward follows. Registered in ``numpy_rnn.py`` (see there why)."""
+    from ..ops._util import quiet  # noqa: PLC0415  (cupy.py is imported before ops is)
+    from .numpy_rnn import lstm_save, lstm_setup  # noqa: PLC0415  (it imports this module)
+
+    def run() -> tuple:
+        xp, T, o, gates, W_hhT, _, hx, cx, tc, rec = lstm_setup(op, arrays)
+        step = lstm_step_kernel(xp)
+        for t in op._steps(T):
+            xp.matmul(hx[t + 1 - o], W_hhT, out=rec)  # one product per gate: (4, N, H)
+            step(gates[:, t], rec, cx[t + 1 - o], cx[t + o], tc[t], hx[t + o])
+        return lstm_save(op, T, o, gates, hx, cx, tc)
+
+    return quiet.run(run)
+
+
+def lstm_forward_examples() -> list:
+    """Test cases of :func:`lstm_forward` (``Kernel.examples``): on a CUDA device, or on the
+    test suite's stand-in for one (``SCRATCHGRAD_TEST_DEVICE=fakecuda``) with the kernels
+    built for the host; elsewhere the kernel cannot run, and its test is skipped."""
+    from .. import cuda  # noqa: PLC0415
+    from .numpy_rnn import examples  # noqa: PLC0415
+
+    if not cuda.is_available() or _cuda_kernels.get("lstm_step") is None:
+        import unittest  # noqa: PLC0415
+
+        raise unittest.SkipTest("the CUDA LSTM step kernel needs a CUDA device (or the test "
+                                "suite's fakecuda) with SCRATCHGRAD_CUDA_KERNELS on")
+    return (examples("lstm", 5, 3, 6, device="cuda")
+            + examples("lstm", 2, 2, 4, bias=False, device="cuda"))

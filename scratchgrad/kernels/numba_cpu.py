@@ -816,15 +816,15 @@ def relu_grad_colsum(gy: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 # ---------------------------------------------------------------------- LSTM time step
-# For ops.rnn.LSTMSequence. Per time step its NumPy path makes ten small calls after the
-# recurrent product (on 8,192-element blocks in benchmarks/lstm.py: each a cold call inside the
-# loop), and its backward eleven passes over all steps' gates up front plus seven calls per
-# step: together some 12 ms of a 70 ms training step. These loops do the elementwise part of a
-# step, in the dtype and in the NumPy path's order of operations, so the results are the same
-# bit for bit (the tests compare). The tanh calls stay NumPy's: Numba has no vectorised tanh
-# here (no SVML), and NumPy's is 5x faster than a scalar loop. Each loop below writes one
+# For ops.rnn.LSTMSequence. Per time step the NumPy kernel (kernels/numpy_rnn.py) makes ten
+# small calls after the recurrent product (each a cold call inside the loop), and its backward
+# eleven passes over all steps' gates up front plus seven calls per step: a sizeable part of a
+# training step in benchmarks/lstm.py. These loops do the elementwise part of a step, in the
+# dtype and in the NumPy kernel's order of operations, so the results are the same bit for bit
+# (the tests compare). The tanh calls stay NumPy's: Numba has no vectorised tanh here (no
+# SVML), and NumPy's is several times faster than a scalar loop. Each loop below writes one
 # block: a loop that stores into several blocks of one array is not vectorised by LLVM (it
-# cannot rule out their overlap), and ran 10x slower.
+# cannot rule out their overlap), and ran many times slower.
 def _lstm_gates_loop(gates, t, cx, tp, tn, c):  # pragma: no cover - compiled by Numba
     # gates (4, T, NH): at step t, i, f and o hold tanh(pre / 2) and g tanh(pre); finish the
     # sigmoids as the NumPy path does (a * half + shift, per gate), then the cell state
@@ -900,6 +900,88 @@ def lstm_grad_step(gates: np.ndarray, t: int, tc: np.ndarray, cx: np.ndarray, tp
     kernel = _kernels.get("lstm_grad") or _compile("lstm_grad", _lstm_grad_loop)
     kernel(gates, t, tc, cx, tp, _EMPTY2[gates.dtype] if ghs is None else ghs, dh, dc, da,
            tmp, gates.dtype.type(1))
+
+
+# The kernels of ops.rnn.LSTMSequence (and GRUSequence, below) built on these loops: the NumPy
+# kernels' forward and first-order backward (kernels/numpy_rnn.py, imported first so that its
+# kernels are registered before these, and so asked after them) with the elementwise part of
+# each step in one compiled call.
+from ..ops._util import quiet as _quiet  # noqa: E402
+from ..ops.rnn import GRUSequence, LSTMSequence  # noqa: E402
+from . import numpy_rnn as _numpy_rnn  # noqa: E402
+from . import register_backward, register_forward  # noqa: E402
+
+
+def _rnn_loops_apply(op: Any, x: Any, *arrays: Any) -> bool:
+    """Forward predicate: the layer's gates, (G, T, N, H), come to at least
+    :data:`MIN_ELEMENTS` elements (below that, loading Numba costs more than it saves), of
+    NumPy arrays of float32 or float64, and Numba is available. ``W_ih`` (G*H, in) follows
+    ``x`` and the states among the inputs."""
+    W_ih = arrays[2] if op.has_cell else arrays[1]
+    return (type(x) is np.ndarray and x.shape[0] * x.shape[1] * W_ih.shape[0] >= MIN_ELEMENTS
+            and x.dtype in (np.float32, np.float64) and W_ih.dtype == x.dtype and available())
+
+
+def _saved_loops_apply(a: Any) -> bool:
+    """Backward predicate, on the saved gates: as :func:`_rnn_loops_apply` (None, where the
+    reference forward ran, fails it)."""
+    return (type(a) is np.ndarray and a.size >= MIN_ELEMENTS
+            and a.dtype in (np.float32, np.float64) and available())
+
+
+def _lstm_examples() -> list:
+    return _numpy_rnn.examples("lstm", 4, 8, 256)
+
+
+@register_forward(LSTMSequence, when=_rnn_loops_apply, examples=_lstm_examples)
+def lstm_forward(op: Any, *arrays: np.ndarray) -> tuple:
+    """The LSTM forward of ``numpy_rnn`` with each step's sigmoids and cell state in
+    :func:`lstm_gates` (five NumPy calls in one)."""
+    return _quiet.run(_lstm_forward, op, arrays)
+
+
+def _lstm_forward(op: Any, arrays: tuple) -> tuple:
+    _, T, o, gates, W_hhT, half, hx, cx, tc, rec = _numpy_rnn.lstm_setup(op, arrays)
+    shift = np.array([0.5, 0.5, 0.0, 0.5], dtype=half.dtype)
+    half_shift = np.concatenate([half.reshape(-1), shift])
+    gates3, cx2 = gates.reshape(4, T, -1), cx.reshape(T + 1, -1)
+    for t in op._steps(T):
+        a = gates[:, t]
+        np.matmul(hx[t + 1 - o], W_hhT, out=rec)  # one product per gate: (4, N, H)
+        a += rec
+        a *= half
+        np.tanh(a, out=a)
+        lstm_gates(gates3, t, cx2, t + 1 - o, t + o, half_shift)
+        np.tanh(cx[t + o], out=tc[t])
+        np.multiply(a[3], tc[t], out=hx[t + o])
+    return _numpy_rnn.lstm_save(op, T, o, gates, hx, cx, tc)
+
+
+@register_backward(LSTMSequence, when=lambda op, *gys: _saved_loops_apply(
+    getattr(op, "gates", None)), examples=_lstm_examples)
+def lstm_backward(op: Any, ghs: Any, ghT: Any, gcT: Any) -> tuple:
+    """The LSTM's first-order backward of ``numpy_rnn`` with the elementwise part of each
+    step in one :func:`lstm_grad_step` call: no coefficient arrays up front."""
+    return _numpy_rnn.backward_with(op, _lstm_time_loop, (ghs, ghT, gcT))
+
+
+def _lstm_time_loop(op: Any, take: Callable, ghs: Any, ghT: Any, gcT: Any) -> tuple:
+    W_hh = op.inputs[4]._data
+    A, tc = op.gates, op.tc
+    _, T, N, H = A.shape
+    gates3, tc2, cx2 = A.reshape(4, T, -1), tc.reshape(T, -1), op.cx.reshape(T + 1, -1)
+    if ghs is not None:
+        ghs = np.ascontiguousarray(ghs, dtype=A.dtype).reshape(T, -1)
+    da = take((T, N, 4 * H), A.dtype)
+    dh = np.zeros((N, H), A.dtype) if ghT is None else np.array(ghT, A.dtype)
+    dc = np.zeros((N, H), A.dtype) if gcT is None else np.array(gcT, A.dtype)
+    dh1, dc1 = dh.reshape(-1), dc.reshape(-1)
+    tmp = np.empty((2, H), A.dtype)
+    o = _numpy_rnn.offset(op)
+    for t in reversed(op._steps(T)):
+        lstm_grad_step(gates3, t, tc2, cx2, t + 1 - o, ghs, dh1, dc1, da[t], tmp)
+        np.matmul(da[t], W_hh, out=dh)
+    return da, da, dh, dc
 
 
 # ---------------------------------------------------------------------- GRU time step
@@ -1000,6 +1082,61 @@ def gru_grad_step(rz: np.ndarray, n: np.ndarray, gh: np.ndarray, hx: np.ndarray,
 
 
 _EMPTY3 = {np.dtype(t): np.empty((0, 0, 0), t) for t in (np.float32, np.float64)}
+
+
+def _gru_examples() -> list:
+    return (_numpy_rnn.examples("gru", 4, 8, 352)
+            + _numpy_rnn.examples("gru", 4, 8, 352, bias=False))
+
+
+@register_forward(GRUSequence, when=_rnn_loops_apply, examples=_gru_examples)
+def gru_forward(op: Any, *arrays: np.ndarray) -> tuple:
+    """The GRU forward of ``numpy_rnn`` with each step's elementwise work in three compiled
+    loops (:func:`gru_step`) around its two tanh calls."""
+    return _quiet.run(_gru_forward, op, arrays)
+
+
+def _gru_forward(op: Any, arrays: tuple) -> tuple:
+    _, T, _, o, xw, W_hhT, b_h, hx, gh, rz, n = _numpy_rnn.gru_setup(op, arrays)
+    b = _EMPTY[gh.dtype] if b_h is None else np.ascontiguousarray(b_h)
+    xw = np.ascontiguousarray(xw)
+    c = np.array((0.5, 0.5), gh.dtype)
+    for t in op._steps(T):
+        g = gh[t]
+        np.matmul(hx[t + 1 - o], W_hhT, out=g)
+        gru_step(0, xw, g, b, rz, t)
+        np.tanh(rz[t], out=rz[t])
+        gru_step(1, xw, g, rz, n, t, c)
+        np.tanh(n[t], out=n[t])
+        gru_step(2, hx, t + 1 - o, t + o, n, rz, t)
+    op.rz, op.n, op.gh, op.hx = rz, n, gh, hx
+    return _numpy_rnn.outputs(hx, T, o)
+
+
+@register_backward(GRUSequence, when=lambda op, *gys: _saved_loops_apply(
+    getattr(op, "gh", None)), examples=_gru_examples)
+def gru_backward(op: Any, ghs: Any, ghT: Any) -> tuple:
+    """The GRU's first-order backward of ``numpy_rnn`` with each step's elementwise part in
+    one :func:`gru_grad_step` call: no coefficient arrays up front."""
+    return _numpy_rnn.backward_with(op, _gru_time_loop, (ghs, ghT))
+
+
+def _gru_time_loop(op: Any, take: Callable, ghs: Any, ghT: Any) -> tuple:
+    W_hh = op.inputs[3]._data
+    rz, n, gh, hx = op.rz, op.n, op.gh, op.hx
+    T, N, H = n.shape
+    if ghs is not None:
+        ghs = np.ascontiguousarray(ghs, dtype=n.dtype)
+    dxw = take((T, N, 3 * H), n.dtype)
+    dgh = take((T, N, 3 * H), n.dtype)
+    dh = np.zeros((N, H), n.dtype) if ghT is None else np.array(ghT, n.dtype, order="C")
+    tmp = np.empty_like(dh)
+    o = _numpy_rnn.offset(op)
+    for t in reversed(op._steps(T)):
+        gru_grad_step(rz, n, gh, hx, t + 1 - o, ghs, dh, dxw, dgh, tmp, t)
+        np.matmul(dgh[t], W_hh, out=dh)
+        dh += tmp
+    return dxw, dgh, dh, None
 
 
 # ---------------------------------------------------------------------- RMSprop / Adagrad

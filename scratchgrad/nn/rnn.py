@@ -2,7 +2,7 @@
 ``RNN``, ``LSTM``, ``GRU`` (stacked, bidirectional, dropout between layers) and the cells
 ``RNNCell``, ``LSTMCell``, ``GRUCell``.
 
-Each layer and direction runs as one fused Function over the whole sequence
+Each layer and direction runs as one Function over the whole sequence
 (``scratchgrad.ops.rnn``); a PyTorch state dict (mapped through ``.numpy()``) loads into the
 same-shaped module here and gives the same outputs.
 """
