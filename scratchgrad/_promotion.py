@@ -1,6 +1,6 @@
 """The dtype rules of scratchgrad's ops, on dtypes alone, written once.
 
-Eager mode applies them to the arrays of its operands (``function.binary_operands``, ``div``,
+Eager mode applies them to the arrays of its operands (``ops._operands.binary_operands``, ``div``,
 ``pow``, ``sum``, ``cat``, the float functions such as ``exp``); graph mode applies the same
 functions to the static dtypes of its nodes (``scratchgrad.graph.ops``), so that the dtype a
 node announces while the graph is built is the dtype of the value the session computes.

@@ -17,17 +17,17 @@ from typing import Any
 import numpy as np
 
 from . import _config
+from ._graph_node import _GraphNode
 from . import kernels as _kernels
 from ._policy import EAGER as _EAGER
 from .kernels import _FORWARD
-from ._promotion import promote_types, scalar_dtype
-from .tensor import Tensor, _VersionCounter, get_default_dtype
+from .tensor import Tensor, _VersionCounter
 
 _state = _config._state
 _ndarray = np.ndarray
 
 
-class Function:
+class Function(_GraphNode):
     """Base class of every operation. Subclasses implement ``forward`` and ``backward``.
 
     >>> import numpy as np
@@ -168,98 +168,6 @@ class Function:
         """The i-th output tensor (held by weakref; alive during backward)."""
         return self.outputs[i]()
 
-    # ------------------------------------------------------------------ the graph, as PyTorch
-    def name(self) -> str:
-        """The node's name as PyTorch's ``grad_fn.name()`` gives it: the op's class name and
-        ``Backward0`` (``MulBackward0``), or PyTorch's own name where a scratchgrad op is
-        exactly one PyTorch op under another name (``Concat`` is ``CatBackward0``).
-
-        >>> import scratchgrad as sg
-        >>> (sg.ones(2, requires_grad=True) * 2).grad_fn.name()
-        'MulBackward0'
-        """
-        cls = type(self).__name__
-        return _TORCH_NAMES.get(cls) or cls + "Backward0"
-
-    @property
-    def next_functions(self) -> tuple:
-        """One ``(node, output_index)`` pair per input, as PyTorch's ``grad_fn.next_functions``:
-        the node that made the input, an :class:`AccumulateGrad` for a leaf that requires
-        grad, ``(None, 0)`` for an input that needs no gradient (constants included).
-
-        >>> import scratchgrad as sg
-        >>> a = sg.ones(2, requires_grad=True)
-        >>> (a * 2).grad_fn.next_functions  # doctest: +ELLIPSIS
-        ((<AccumulateGrad object at 0x...>, 0), (None, 0))
-        """
-        inputs = getattr(self, "inputs", None)
-        if inputs is None:  # an op called while no graph was recorded
-            return ()
-        edges = []
-        for x in inputs:
-            if x.creator is not None:
-                edges.append((x.creator, x._out_index))
-            elif x.requires_grad:
-                edges.append((AccumulateGrad.of(x), 0))
-            else:
-                edges.append((None, 0))
-        return tuple(edges)
-
-    def __repr__(self) -> str:
-        return f"<{self.name()} object at {id(self):#x}>"
-
-
-# Where a scratchgrad op is exactly one PyTorch op that PyTorch names otherwise. Ops that map
-# to several (reshape: View or UnsafeView; getitem: Select, Slice or Index; sum: Sum0 or
-# Sum1; matmul: Mm, Mv, Bmm, Dot) keep their own name.
-_TORCH_NAMES = {
-    "Concat": "CatBackward0", "ReLU": "ReluBackward0", "LeakyReLU": "LeakyReluBackward0",
-    "BroadcastTo": "ExpandBackward0", "Cast": "ToCopyBackward0",
-    "LogSumExp": "LogsumexpBackward0", "CumSum": "CumsumBackward0",
-    "CumProd": "CumprodBackward0", "Log1p": "Log1PBackward0", "Clamp": "ClampBackward1",
-    "PowScalar": "PowBackward0", "Pow": "PowBackward1", "NLLLoss": "NllLossBackward0",
-    "BCEWithLogits": "BinaryCrossEntropyWithLogitsBackward0",
-    "Conv2dOp": "ConvolutionBackward0", "MaxPool2dOp": "MaxPool2DWithIndicesBackward0",
-    "AvgPool2dOp": "AvgPool2DBackward0", "BatchNorm": "NativeBatchNormBackward0",
-    "LayerNorm": "NativeLayerNormBackward0", "Unfold": "Im2ColBackward0",
-}
-
-
-class AccumulateGrad:
-    """The graph node of a leaf that requires grad, as PyTorch shows it in ``next_functions``:
-    ``variable`` is the leaf, and there is nothing behind it. One node per leaf for as long as
-    it is referenced (the engine itself adds leaf gradients directly; this is for looking at
-    the graph).
-
-    >>> import scratchgrad as sg
-    >>> w = sg.ones(2, requires_grad=True)
-    >>> node = (w * 3).grad_fn.next_functions[0][0]
-    >>> node.variable is w, node.next_functions, node.name()
-    (True, (), 'scratchgrad::autograd::AccumulateGrad')
-    """
-
-    # id(leaf) -> its node, while the node lives; the node holds the leaf, so the id can't be
-    # reused by another tensor before the entry goes
-    _nodes: "weakref.WeakValueDictionary[int, AccumulateGrad]" = weakref.WeakValueDictionary()
-
-    def __init__(self, variable: Tensor) -> None:
-        self.variable = variable
-
-    @classmethod
-    def of(cls, leaf: Tensor) -> "AccumulateGrad":
-        node = cls._nodes.get(id(leaf))
-        if node is None:
-            node = cls._nodes[id(leaf)] = cls(leaf)
-        return node
-
-    next_functions: tuple = ()
-
-    def name(self) -> str:
-        return "scratchgrad::autograd::AccumulateGrad"
-
-    def __repr__(self) -> str:
-        return f"<AccumulateGrad object at {id(self):#x}>"
-
 
 def _share_version(out: Tensor, inputs: tuple) -> None:
     """Give ``out``, whose array is a view of (or is) an input's array, that input's version
@@ -297,94 +205,3 @@ def _input_error(fn: Function, inputs: tuple, e: Exception) -> Exception:
     desc = ", ".join(f"{tuple(x.shape)} {x.dtype}" for x in inputs)
     kind = next(k for k in (IndexError, TypeError, ValueError) if isinstance(e, k))
     return kind(f"{type(fn).__name__}: invalid inputs of shape and dtype {desc}: {e}")
-
-
-def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
-    """The dtype a Python scalar takes next to a tensor of dtype ``like`` (PyTorch's rule:
-    scalars never widen a float32 tensor; a float next to an integer tensor gives the default
-    dtype, float32)."""
-    return scalar_dtype(value, like)
-
-
-def as_tensor_like(value: Any, like: Tensor) -> Tensor:
-    """Wrap a scalar or array as a constant tensor with ``like``'s dtype family and device."""
-    if isinstance(value, Tensor):
-        return value
-    xp = np if type(like._data) is np.ndarray else _array_module(like)
-    if isinstance(value, (np.generic,)):
-        value = value.item()
-    if isinstance(value, (bool, int, float)):
-        array = xp.asarray(value, dtype=_scalar_dtype(value, like._data.dtype))
-    else:
-        array = xp.asarray(value)
-        if not hasattr(value, "dtype") and array.dtype == np.float64:
-            array = array.astype(get_default_dtype())  # a Python list of floats
-    _state.policy.constant(array)  # a scalar or data: the same at every call
-    return Tensor._make(array)
-
-
-def _array_module(t: Tensor):
-    from .backend import get_array_module
-
-    return get_array_module(t._data)
-
-
-def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """PyTorch's promotion for two tensors: a float beats an integer or bool whatever its width,
-    so ``int64 tensor + float32 tensor`` is float32 (NumPy would say float64)."""
-    da, db = a._data.dtype, b._data.dtype
-    if da == db or (da.kind == "f" and db.kind == "f"):
-        return a, b  # two floats: NumPy promotes in forward, the engine casts gradients back
-    from .ops.shape import Cast  # a Function, so that scratchgrad.compile sees the cast
-
-    t = promote_types(da, db)
-    return (a if da == t else Cast(t)(a), b if db == t else Cast(t)(b))
-
-
-def binary_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    """Turn the operands of a binary op into two tensors with promoted dtypes."""
-    if type(a) is not Tensor and not isinstance(a, Tensor):
-        if not isinstance(b, Tensor):
-            b = Tensor._from_data(b)
-        a = as_tensor_like(a, b)
-    elif type(b) is not Tensor and not isinstance(b, Tensor):
-        b = as_tensor_like(b, a)
-    if a._data.dtype != b._data.dtype:
-        return _promoted(a, b)
-    return a, b
-
-
-class ArrayOp(Function):
-    """A computation on arrays with no gradient (a comparison, argmax, a count), recorded as
-    an op while ``scratchgrad.compile`` traces, so that a replay computes it again from that
-    call's values: made directly, outside any op, its result would be a constant of the trace
-    and a replay would reuse it stale. ``fn`` maps the input arrays to the output array."""
-
-    differentiable = False
-
-    def __init__(self, fn: Any) -> None:
-        self.fn = fn
-
-    def forward(self, *arrays):
-        return self.fn(*arrays)
-
-    def name(self) -> str:
-        return getattr(self.fn, "__name__", "ArrayOp")
-
-
-def array_op(fn: Any, *inputs: Tensor) -> Tensor:
-    """``fn(*arrays)`` of the inputs' arrays as a tensor that records no graph: directly on the
-    eager path (no op object), as an :class:`ArrayOp` while ``scratchgrad.compile`` traces.
-
-    >>> import numpy as np, scratchgrad as sg
-    >>> array_op(np.greater, sg.tensor([1.0, -1.0]), sg.tensor(0.0))
-    tensor([ True, False])
-    """
-    if _state.policy is _EAGER:  # nothing records: no op object needed
-        return Tensor._make(fn(*[x._data for x in inputs]))
-    prev = _state.grad_enabled
-    _state.grad_enabled = False
-    try:
-        return ArrayOp(fn)(*inputs)
-    finally:
-        _state.grad_enabled = prev

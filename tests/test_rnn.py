@@ -216,11 +216,11 @@ def test_fused_matches_reference_and_create_graph_path(kind, reverse):
     graph = autograd.grad(list(outs), diff, ups, create_graph=True)
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = xs
     if kind == "lstm":
-        ref = R.lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse, fused=False)
+        ref = R.lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse, single_op=False)
     elif kind == "gru":
-        ref = R.gru_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse, fused=False)
+        ref = R.gru_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=reverse, single_op=False)
     else:
-        ref = R.rnn_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, kind[4:], reverse, fused=False)
+        ref = R.rnn_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, kind[4:], reverse, single_op=False)
     for a, b in zip(outs, ref):
         np.testing.assert_allclose(a._data, b._data, rtol=1e-5, atol=1e-5)
     reference = autograd.grad(list(ref), diff, ups)
@@ -371,7 +371,7 @@ def test_double_backward_through_lstm_layer():
     m.zero_grad()
     out = R.lstm_sequence(x, sg.zeros(2, 4, dtype=sg.float64), sg.zeros(2, 4, dtype=sg.float64),
                           m.weight_ih_l0, m.weight_hh_l0, m.bias_ih_l0, m.bias_hh_l0,
-                          fused=False)[0]
+                          single_op=False)[0]
     (gx,) = autograd.grad(out.sum(), x, create_graph=True)
     (gx * gx).sum().backward()
     np.testing.assert_allclose(fused, m.weight_hh_l0.grad._data, atol=1e-10)

@@ -8,10 +8,7 @@ loop, not a recursion: a chain of 100,000 operations works.
 from __future__ import annotations
 
 import heapq
-import weakref
 from typing import Any
-
-import numpy as np
 
 from .. import _config
 from .._policy import Policy
@@ -194,34 +191,6 @@ def _modified(fn: _Node, t: Tensor, which: str, now: int, then: int) -> RuntimeE
         f"view or a detach() of the tensor; do it after backward(), or on a clone().")
 
 
-def _check_nan(fn: _Node, gxs: tuple) -> None:
-    """In anomaly mode: raise at the first backward that returns NaN, showing where the op
-    was created."""
-    for i, (x, g) in enumerate(zip(fn.inputs, gxs)):
-        if g is None or not x.requires_grad:  # computed but not used: not an anomaly
-            continue
-        xp = get_array_module(g._data)
-        if g._data.dtype.kind in "fc" and bool(xp.isnan(g._data).any()):
-            raise RuntimeError(f"Function '{_node_name(fn)}' returned nan values in its {i}th "
-                               f"output.{_forward_trace(fn)}")
-
-
-def _forward_trace(fn: _Node) -> str:
-    stack = getattr(fn, "_stack", None)
-    if not stack:
-        return (" (the op was created before anomaly detection was enabled: no forward "
-                "trace)")
-    import os  # noqa: PLC0415
-    import traceback  # noqa: PLC0415
-
-    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    user = [f for f in stack if not os.path.abspath(f.filename).startswith(package)]
-    where = user[-1] if user else stack[-1]
-    return (f"\n{_node_name(fn)} was created at {where.filename}:{where.lineno}: "
-            f"{(where.line or '').strip()}\nTraceback of the forward call that created it:\n"
-            + "".join(traceback.format_list(stack)).rstrip())
-
-
 def _run_hooks(x: Tensor, gx: Tensor, policy: Policy) -> Tensor:
     """The gradient ``gx`` of ``x`` through the hooks registered on ``x`` (register_hook)."""
     policy.unrecordable("a gradient hook (Tensor.register_hook)")
@@ -334,179 +303,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     return tuple(result)
 
 
-# ---------------------------------------------------------------------- anomaly detection
-def is_anomaly_enabled() -> bool:
-    """True while anomaly detection is on (in this thread)."""
-    return _config._state.anomaly
-
-
-class set_detect_anomaly:
-    """Turn anomaly detection on or off, at once or for a ``with`` block (PyTorch's
-    ``torch.autograd.set_detect_anomaly``).
-
-    While on, every op records the stack of the forward call that made it, and backward
-    raises at the first op whose gradient holds a NaN, naming the op and showing the line
-    that created it. It slows every op down (a stack walk each), so it is for debugging;
-    off, it costs one flag test per op.
-
-    >>> import scratchgrad as sg
-    >>> x = sg.tensor([-1.0, 4.0], requires_grad=True)
-    >>> with set_detect_anomaly(True):
-    ...     y = sg.sqrt(x) * 0.0
-    ...     y.sum().backward()  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    RuntimeError: Function 'SqrtBackward0' returned nan values in its 0th output.
-    SqrtBackward0 was created at ...
-    """
-
-    def __init__(self, mode: bool = True, check_nan: bool = True) -> None:
-        self._prev = _config._state.anomaly
-        _config._state.anomaly = bool(mode) and bool(check_nan)
-
-    def __enter__(self) -> "set_detect_anomaly":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        _config._state.anomaly = self._prev
-
-
-class detect_anomaly(set_detect_anomaly):
-    """Anomaly detection for a ``with`` block (PyTorch's ``torch.autograd.detect_anomaly``);
-    see :class:`set_detect_anomaly`.
-
-    >>> import scratchgrad as sg
-    >>> with detect_anomaly():
-    ...     is_anomaly_enabled()
-    True
-    >>> is_anomaly_enabled()
-    False
-    """
-
-    def __init__(self, check_nan: bool = True) -> None:
-        self._check = bool(check_nan)
-
-    def __enter__(self) -> "detect_anomaly":
-        self._prev = _config._state.anomaly
-        _config._state.anomaly = self._check
-        return self
-
-
-# ---------------------------------------------------------------------- custom functions
-class FunctionCtx:
-    """The ``ctx`` passed to a custom function's forward and backward."""
-
-    def __init__(self) -> None:
-        self._saved: tuple[Tensor, ...] = ()
-        self._freed = False
-        self.needs_input_grad: tuple[bool, ...] = ()
-
-    def save_for_backward(self, *tensors: Tensor) -> None:
-        self._saved = tensors
-
-    @property
-    def saved_tensors(self) -> tuple[Tensor, ...]:
-        """What forward saved; freed by a backward without ``retain_graph=True``."""
-        if self._freed:
-            raise RuntimeError(_SECOND_TIME.format(name="saved_tensors"))
-        return self._saved
-
-    def mark_non_differentiable(self, *tensors: Tensor) -> None:
-        pass
-
-
-_NODE_CLASSES: "weakref.WeakKeyDictionary[type, type]" = weakref.WeakKeyDictionary()
-
-
-def _node_class(cls: type) -> type:
-    """The node type of a custom Function, named as PyTorch names it: ``MyExpBackward``, so
-    that ``type(y.grad_fn).__name__`` reads the same in both."""
-    node_cls = _NODE_CLASSES.get(cls)
-    if node_cls is None:
-        node_cls = type(cls.__name__ + "Backward", (_CustomNode,),
-                        {"__module__": __name__, "__qualname__": cls.__name__ + "Backward"})
-        _NODE_CLASSES[cls] = node_cls
-    return node_cls
-
-
-class _CustomNode(_Node):
-    """Graph node that runs a user's ``autograd.Function`` subclass."""
-
-    saved_attributes = ("ctx",)
-
-    def free_saved(self) -> None:
-        """Drop what the user's forward saved: ``ctx.saved_tensors`` then raises, as in
-        PyTorch."""
-        self.ctx._saved, self.ctx._freed = (), True
-
-    def name(self) -> str:
-        return self.cls.__name__ + "Backward"  # PyTorch's name for a custom Function's node
-
-    def __init__(self, cls: type, args: tuple, tensor_pos: list[int]) -> None:
-        self.cls = cls
-        self.args = args
-        self.tensor_pos = tensor_pos
-        self.ctx = FunctionCtx()
-
-    def forward(self, *arrays: Any) -> Any:
-        args = list(self.args)
-        for p, a in zip(self.tensor_pos, arrays):
-            args[p] = Tensor._make(a)
-        with _config.no_grad():
-            out = self.cls.forward(self.ctx, *args)
-        self.multi = isinstance(out, tuple)
-        outs = out if self.multi else (out,)
-        arrays_out = tuple(o._data if isinstance(o, Tensor) else np.asarray(o) for o in outs)
-        return arrays_out if self.multi else arrays_out[0]
-
-    def backward(self, *gys: Tensor) -> Any:
-        gxs = self.cls.backward(self.ctx, *gys)
-        if not isinstance(gxs, tuple):
-            gxs = (gxs,)
-        # The user returns one gradient per forward argument; keep those of tensor arguments.
-        picked = []
-        for p in self.tensor_pos:
-            g = gxs[p] if p < len(gxs) else None
-            if g is not None and not isinstance(g, Tensor):
-                g = Tensor._from_data(g)
-            picked.append(g)
-        return tuple(picked)
-
-
-class Function:
-    """Base class for custom differentiable operations, in PyTorch's shape.
-
-    >>> import scratchgrad as sg
-    >>> class Cube(Function):
-    ...     @staticmethod
-    ...     def forward(ctx, x):
-    ...         ctx.save_for_backward(x)
-    ...         return x ** 3
-    ...     @staticmethod
-    ...     def backward(ctx, gy):
-    ...         (x,) = ctx.saved_tensors
-    ...         return 3 * x ** 2 * gy
-    >>> x = sg.tensor(2.0, requires_grad=True)
-    >>> Cube.apply(x).backward(); x.grad.item()
-    12.0
-    """
-
-    @staticmethod
-    def forward(ctx: FunctionCtx, *args: Any) -> Any:
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
-        raise NotImplementedError
-
-    @classmethod
-    def apply(cls, *args: Any) -> Any:
-        pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        node = _node_class(cls)(cls, args, pos)
-        node.ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad
-                                          for a in args)
-        return node(*[args[i] for i in pos])
-
-
 # PyTorch's torch.autograd also hands out the grad-mode switches, its deprecated Variable
 # wrapper and the gradient checks.
 from .._config import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: E402
@@ -515,40 +311,8 @@ __all__ += ["enable_grad", "inference_mode", "no_grad", "set_grad_enabled", "Var
             "gradcheck", "gradgradcheck"]
 
 
-class _VariableMeta(type):
-    def __instancecheck__(cls, other: Any) -> bool:
-        return isinstance(other, Tensor)
-
-
-class Variable(metaclass=_VariableMeta):
-    """The pre-0.4 wrapper, kept as PyTorch keeps it: ``Variable(t, requires_grad=True)`` is a
-    leaf tensor sharing ``t``'s memory, and every tensor is a ``Variable``.
-
-    >>> import scratchgrad as sg
-    >>> v = Variable(sg.ones(2), requires_grad=True)
-    >>> v.requires_grad, v.is_leaf, isinstance(sg.zeros(1), Variable)
-    (True, True, True)
-    """
-
-    def __new__(cls, data: Tensor, requires_grad: bool = False, volatile: bool = False) -> Any:
-        if not isinstance(data, Tensor):
-            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
-        out = data.detach()
-        out.requires_grad_(requires_grad)
-        return out
-
-
-def gradcheck(func: Any, inputs: Any, **kwargs: Any) -> bool:
-    """``torch.autograd.gradcheck``: scratchgrad.utils.gradcheck under PyTorch's path."""
-    from ..utils.gradcheck import gradcheck as check
-    return check(func, inputs, **kwargs)
-
-
-def gradgradcheck(func: Any, inputs: Any, grad_outputs: Any = None, **kwargs: Any) -> bool:
-    """``torch.autograd.gradgradcheck``: scratchgrad.utils.gradgradcheck under PyTorch's path
-    (random upstream gradients; ``grad_outputs`` is accepted and not used)."""
-    from ..utils.gradcheck import gradgradcheck as check
-    return check(func, inputs, **kwargs)
-
-
+from .anomaly_mode import (_check_nan, detect_anomaly, is_anomaly_enabled,  # noqa: E402
+                           set_detect_anomaly)
+from .function import Function, FunctionCtx  # noqa: E402
+from .variable import Variable, gradcheck, gradgradcheck  # noqa: E402
 from . import functional  # noqa: E402  (needs grad above)

@@ -8,7 +8,8 @@ import numpy as np
 
 from .._promotion import scalar_power_dtype, true_divide_dtype
 from ..backend import get_array_module
-from ..function import Function, array_op, binary_operands
+from ..function import Function
+from ._operands import array_op, binary_operands
 from ..tensor import Tensor
 from .shape import cast, sum_to
 from ._util import broadcast_error, quiet, to_tensor

@@ -831,7 +831,7 @@ def adaptive_max_pool2d(input: Any, output_size: int | None | tuple[int | None, 
     >>> y.tolist(), i.tolist()
     ([[[[5.0, 7.0], [13.0, 15.0]]]], [[[[5, 7], [13, 15]]]])
     """
-    from ..function import array_op  # noqa: PLC0415  (function imports tensor, not ops)
+    from ._operands import array_op  # noqa: PLC0415
     from .indexing import gather  # noqa: PLC0415  (indexing imports this package's shape ops)
 
     op = "adaptive_max_pool2d"

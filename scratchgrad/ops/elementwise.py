@@ -10,7 +10,8 @@ import numpy as np
 
 from .._config import no_grad
 from ..backend import get_array_module, to_numpy
-from ..function import Function, binary_operands
+from ..function import Function
+from ._operands import binary_operands
 from ..tensor import Tensor
 from .arithmetic import abs as _abs
 from .arithmetic import _rsqrt, where
@@ -1281,7 +1282,7 @@ def rad2deg(input: Any) -> Tensor:  # noqa: A002
 
 
 def _unary_test(fn: Any, input: Any) -> Tensor:  # noqa: A002
-    from ..function import array_op
+    from ._operands import array_op
 
     return array_op(fn, to_tensor(input))
 
@@ -1360,7 +1361,7 @@ def logaddexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     tensor([0.6931])
     """
     a, b = _float_pair(input, other)
-    from ..function import array_op
+    from ._operands import array_op
 
     m = array_op(_finite_max, a, b)  # an op of its own: a compiled replay recomputes it
     return m + log(exp(a - m) + exp(b - m))
@@ -1400,7 +1401,7 @@ def copysign(input: Any, other: Any) -> Tensor:  # noqa: A002
     tensor([-2.,  3.])
     """
     a, b = _float_pair(input, other)
-    from ..function import array_op
+    from ._operands import array_op
 
     sign_b = array_op(lambda v: get_array_module(v).where(
         get_array_module(v).signbit(v), -1.0, 1.0).astype(v.dtype), b)
@@ -1450,7 +1451,7 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     >>> sg.ldexp(sg.tensor([1.0]), sg.tensor([3]))
     tensor([8.])
     """
-    from ..function import array_op
+    from ._operands import array_op
 
     a = to_float_tensor(input)
     b = to_tensor(other)
@@ -1464,7 +1465,7 @@ def heaviside(input: Any, values: Any) -> Tensor:  # noqa: A002
     >>> sg.heaviside(sg.tensor([-1.0, 0.0, 2.0]), sg.tensor(0.5))
     tensor([0.0000, 0.5000, 1.0000])
     """
-    from ..function import array_op
+    from ._operands import array_op
 
     a, b = binary_operands(input, values)
     return array_op(np.heaviside, a, b)
@@ -1477,7 +1478,7 @@ def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
     >>> bool((sg.nextafter(sg.tensor([1.0]), sg.tensor([2.0])) > 1).all())
     True
     """
-    from ..function import array_op
+    from ._operands import array_op
 
     a, b = binary_operands(input, other)
     return array_op(np.nextafter, a, b)
@@ -1490,7 +1491,7 @@ def frexp(input: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
     >>> sg.frexp(sg.tensor([8.0]))
     (tensor([0.5000]), tensor([4], dtype=scratchgrad.int32))
     """
-    from ..function import array_op
+    from ._operands import array_op
 
     x = to_tensor(input)
     _float_only(x, "frexp")

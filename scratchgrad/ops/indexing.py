@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import _config
 from ..backend import add_at, get_array_module
-from ..function import Function, array_op, as_tensor_like
+from ..function import Function
+from ._operands import array_op, as_tensor_like
 from ..tensor import Tensor
 from ._util import constant_array, normalize_dim, quiet, to_tensor
 from .arithmetic import where

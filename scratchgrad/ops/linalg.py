@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_array_module
-from ..function import Function, as_tensor_like, binary_operands
+from ..function import Function
+from ._operands import as_tensor_like, binary_operands
 from ..tensor import Tensor
 from ._util import constant_array, normalize_dim, quiet, same_dtype, to_tensor
 from .shape import broadcast_to, reshape, sum_to, transpose

@@ -10,7 +10,8 @@ import numpy as np
 
 from .._promotion import sum_dtype
 from ..backend import get_array_module, put_along_axis
-from ..function import Function, array_op
+from ..function import Function
+from ._operands import array_op
 from ..tensor import Tensor
 from .shape import broadcast_to, reshape
 from ._util import normalize_dim, quiet, reduce_axes, to_float_tensor, to_tensor

@@ -10,7 +10,7 @@ graph, not some twenty per step. Per class:
   with their derivatives (``_*_step_grad_ops``). Being Tensor ops, it also gives the right
   higher-order derivatives (``create_graph=True``).
 
-The per-step functions also make up the layer composed of primitive ops that ``fused=False``
+The per-step functions also make up the layer composed of primitive ops that ``single_op=False``
 runs instead of the Function (the tests compare the two).
 
 Layout: time-major, ``x`` (T, N, in), states (N, H); weights in PyTorch's layout, W_ih
@@ -350,7 +350,7 @@ def _check(op: str, gates: int, x: Tensor, states: list[tuple[str, Tensor]], w_i
 
 def _run_composed(fn: _Recurrence, x: Tensor, state: tuple, w_ih: Tensor, w_hh: Tensor,
                    b_ih: Tensor | None, b_hh: Tensor | None) -> tuple:
-    """The same layer as ``fn`` composed of primitive ops, step by step (``fused=False``)."""
+    """The same layer as ``fn`` composed of primitive ops, step by step (``single_op=False``)."""
     T, N = x.shape[0], x.shape[1]
     xw = reshape(linear(reshape(x, (T * N, -1)), w_ih, b_ih), (T, N, -1))
     hs: list = [None] * T
@@ -367,9 +367,9 @@ def _bias_args(b_ih: Any, b_hh: Any) -> tuple:
 def rnn_sequence(input: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
                  bias_ih: Tensor | None = None, bias_hh: Tensor | None = None,
                  nonlinearity: str = "tanh", reverse: bool = False,
-                 fused: bool = True) -> tuple[Tensor, Tensor]:
+                 single_op: bool = True) -> tuple[Tensor, Tensor]:
     """Run an Elman RNN layer over ``input`` (T, N, in) from ``h0`` (N, H); return all
-    hidden states (T, N, H) and the last one (N, H). ``fused=False`` composes primitive ops
+    hidden states (T, N, H) and the last one (N, H). ``single_op=False`` composes primitive ops
     step by step instead of the one Function (a graph node per op; slower).
 
     >>> import scratchgrad as sg
@@ -381,7 +381,7 @@ def rnn_sequence(input: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor
     x = to_tensor(input)
     _check("rnn", 1, x, [("h0", h0)], weight_ih, weight_hh, bias_ih, bias_hh)
     fn = RNNSequence(reverse, bias_ih is not None, nonlinearity)
-    if not fused:
+    if not single_op:
         return _run_composed(fn, x, (h0,), weight_ih, weight_hh, bias_ih, bias_hh)
     return fn(x, h0, weight_ih, weight_hh, *_bias_args(bias_ih, bias_hh))
 
@@ -389,9 +389,9 @@ def rnn_sequence(input: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor
 def lstm_sequence(input: Tensor, h0: Tensor, c0: Tensor, weight_ih: Tensor,
                   weight_hh: Tensor, bias_ih: Tensor | None = None,
                   bias_hh: Tensor | None = None, reverse: bool = False,
-                  fused: bool = True) -> tuple[Tensor, Tensor, Tensor]:
+                  single_op: bool = True) -> tuple[Tensor, Tensor, Tensor]:
     """Run an LSTM layer over ``input`` (T, N, in) from ``h0``, ``c0`` (N, H); return all
-    hidden states (T, N, H) and the last ``h`` and ``c`` (N, H). ``fused=False`` composes
+    hidden states (T, N, H) and the last ``h`` and ``c`` (N, H). ``single_op=False`` composes
     primitive ops step by step instead of the one Function (a graph node per op; slower).
 
     >>> import scratchgrad as sg
@@ -403,16 +403,16 @@ def lstm_sequence(input: Tensor, h0: Tensor, c0: Tensor, weight_ih: Tensor,
     x = to_tensor(input)
     _check("lstm", 4, x, [("h0", h0), ("c0", c0)], weight_ih, weight_hh, bias_ih, bias_hh)
     fn = LSTMSequence(reverse, bias_ih is not None)
-    if not fused:
+    if not single_op:
         return _run_composed(fn, x, (h0, c0), weight_ih, weight_hh, bias_ih, bias_hh)
     return fn(x, h0, c0, weight_ih, weight_hh, *_bias_args(bias_ih, bias_hh))
 
 
 def gru_sequence(input: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
                  bias_ih: Tensor | None = None, bias_hh: Tensor | None = None,
-                 reverse: bool = False, fused: bool = True) -> tuple[Tensor, Tensor]:
+                 reverse: bool = False, single_op: bool = True) -> tuple[Tensor, Tensor]:
     """Run a GRU layer over ``input`` (T, N, in) from ``h0`` (N, H); return all hidden
-    states (T, N, H) and the last one (N, H). ``fused=False`` composes primitive ops step by
+    states (T, N, H) and the last one (N, H). ``single_op=False`` composes primitive ops step by
     step instead of the one Function (a graph node per op; slower).
 
     >>> import scratchgrad as sg
@@ -424,7 +424,7 @@ def gru_sequence(input: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor
     x = to_tensor(input)
     _check("gru", 3, x, [("h0", h0)], weight_ih, weight_hh, bias_ih, bias_hh)
     fn = GRUSequence(reverse, bias_ih is not None)
-    if not fused:
+    if not single_op:
         return _run_composed(fn, x, (h0,), weight_ih, weight_hh, bias_ih, bias_hh)
     return fn(x, h0, weight_ih, weight_hh, *_bias_args(bias_ih, bias_hh))
 

@@ -10,7 +10,8 @@ import numpy as np
 from .. import _config
 from .._promotion import promote_types
 from ..backend import add_at, get_array_module
-from ..function import Function, as_tensor_like
+from ..function import Function
+from ._operands import as_tensor_like
 from ..tensor import Tensor
 from ._util import constant_array, index_arrays, normalize_dim, quiet, shape_arg, to_tensor
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _config
 from ..backend import get_array_module
-from ..function import array_op
+from ._operands import array_op
 from ..tensor import Tensor
 from ._util import normalize_dim, reduce_axes, to_tensor
 from .arithmetic import where

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ...backend import get_array_module
-from ...function import array_op
+from ...ops._operands import array_op
 from ...ops import amax as _amax, index_add as _index_add, reshape as _reshape, where as _where
 from ...ops._util import constant_array, to_tensor
 from ...ops.nn import embedding, one_hot
