@@ -60,9 +60,9 @@ _BINARY: dict[type, Callable] = {
 
 
 # Logits (rows x classes) up to which the compiler fuses a cross-entropy with its gradient: the
-# kernel's scalar exp costs ~10 ns an element against NumPy's vectorised pass, so past some
-# 100k elements the op's ten calls win (/tmp/perf/ce_size.py: 32x10 9 against 83 us, 2048x65
-# about even, 256x1000 1.6 against 1.0 ms).
+# kernel's scalar exp is slower per element than NumPy's vectorised pass, so past some 100k
+# elements the op's ten calls win (the measurements: docs/performance.md, "the compiler's own
+# kernels").
 _FUSED_LOSS_MAX = 1 << 16
 
 

@@ -22,7 +22,7 @@ path, in the same order and in the array's dtype (the scalars are cast to it fir
 casts a Python float), and Numba compiles them without fast-math or fused multiply-adds. So
 their results are the same bit for bit; the tests check that against the NumPy path. Two
 exceptions: the optimizers store a subnormal state value as zero (section "subnormal state":
-the NumPy path's slow arithmetic on such numbers made Adam's update 2.8x slower), and the batch
+the NumPy path's arithmetic on such numbers is slow, see docs/performance.md), and the batch
 norm's sums accumulate in float64 in an order of LLVM's choosing (section below), so its
 statistics agree with the NumPy path's to float32 rounding.
 """
@@ -91,9 +91,9 @@ def applies(*arrays: Any) -> bool:
 
 def warm_up() -> bool:
     """Load Numba and every kernel now, for float32 and float64, instead of at the first fused
-    step; return :func:`available`. The first time on a machine this compiles (tens of
-    seconds; the result is cached), afterwards it loads (1.4 s here, and some 140 MB of
-    resident memory for Numba and LLVM, once per process). Handy before timing a loop.
+    step; return :func:`available`. The first time on a machine this compiles (the result
+    is cached on disk), afterwards it only loads, once per process (its time and the memory
+    Numba and LLVM take: docs/performance.md). Handy before timing a loop.
 
     >>> import scratchgrad as sg
     >>> sg.fused.warm_up() == sg.fused.available()
@@ -167,9 +167,9 @@ def _compile(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 # moment by 0.9 a step, so a weight whose input is rarely nonzero (a border pixel) takes its
 # average below float32's smallest normal number, 1.2e-38, some 800 steps after its last
 # gradient. Below that the number is subnormal, and x86 processors take a slow microcode path
-# for every multiply and add that reads or makes one: with a tenth of the moments subnormal
-# (as in the Fashion-MNIST MLP after 750 steps), Adam's update of the 784x128 weight took
-# 277 us instead of 100 (/tmp/perf/subn.py). NumPy and PyTorch pay that too (PyTorch's cure,
+# for every multiply and add that reads or makes one (a tenth of the moments subnormal, as in
+# the Fashion-MNIST MLP after some 750 steps, makes Adam's NumPy update of the 784x128 weight
+# several times slower: docs/performance.md). NumPy and PyTorch pay that too (PyTorch's cure,
 # torch.set_flush_denormal, flips a processor flag for the whole thread). The kernels store
 # a subnormal state value (moment, momentum buffer, square average) as zero instead. The
 # parameter update moves by lr * m / (sqrt(v) + eps), some 1e-34 for such an m, below the
@@ -368,7 +368,7 @@ def _max_pool_2x2_grad_loop(gy, index, gx, zero):  # pragma: no cover - compiled
     # Every position of every window: gy times (offset == index), as the NumPy path's
     # np.multiply(gy, mask) writes them (so -0.0 for a negative gy, NaN spread as there).
     # Flat indices into C-contiguous arrays, and a product rather than a choice of v or
-    # v * 0: each measured faster here.
+    # v * 0: each was the faster form (docs/performance.md, max pooling).
     N, C, OH, OW = gy.shape
     H, W = gx.shape[2], gx.shape[3]
     z = zero[0]
@@ -667,10 +667,10 @@ def _batch_norm_backward(op: Any, g: np.ndarray) -> tuple:
 # The loss and its gradient together, for the compiler (scratchgrad.jit.program): a compiled
 # training step knows that the loss's backward follows its forward, so one pass over the
 # (M, C) logits computes both, where the op makes some ten NumPy calls forward (each a cold
-# code path inside a training loop, 5-10 us) and four backward. The exponentials in the
-# logits' dtype (as the op's), their sums and the loss in float64: the loss and the softmax
-# agree with the op's to rounding (the tests compare). Scalar exp (no SVML here) costs ~10
-# ns an element against NumPy's vectorised ~1, so the compiler fuses small losses only.
+# code path inside a training loop) and four backward. The exponentials in the logits' dtype
+# (as the op's), their sums and the loss in float64: the loss and the softmax agree with the
+# op's to rounding (the tests compare). A scalar exp (no SVML here) is several times slower
+# per element than NumPy's vectorised one, so the compiler fuses small losses only.
 def _cross_entropy_loop(x, t, ignore_index, grad, out, sc, bias, gb):  # pragma: no cover
     # out[0] = sum of the rows' losses, out[1] = rows counted, out[2] = first bad row or -1.
     # sc (x's dtype): [upstream gradient, 1 for a mean (then 1/count) or 0 for a sum, flag]:

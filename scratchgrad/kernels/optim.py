@@ -54,7 +54,7 @@ def worth_it(params: list[Any]) -> bool:
 
 # ---------------------------------------------------------------------- chunks
 # Elements per chunk of an update: 128 KB of float32 per array, so Adam's six arrays
-# (parameter, gradient, two averages, two scratch) stay in a 1.25 MB L2 cache.
+# (parameter, gradient, two averages, two scratch) fit in a typical 1-2 MB L2 cache.
 _CHUNK = 1 << 15
 
 

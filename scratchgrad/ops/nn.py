@@ -505,7 +505,7 @@ class _IndexTargets:
 
     The common case, every target a class and ``ignore_index`` none of them, costs two small
     NumPy calls (``plain`` when there are no class weights either): inside a training loop
-    each small call on a cold path costs 10-30 us, and the loss ran twenty of them."""
+    each small call on a cold path is costly, and the loss used to make twenty of them."""
 
     def __init__(self, target: np.ndarray, weight: np.ndarray | None, ignore_index: int,
                  dtype: np.dtype, C: int, op: str) -> None:
