@@ -145,3 +145,16 @@ def test_code_lines_counts_only_code(tmp_path):
     f = tmp_path / "m.py"
     f.write_text('"""Doc\nstring."""\n# comment\n\ndef f():\n    """Doc."""\n    return 1  # x\n')
     assert code_lines(f) == 2
+
+
+def test_the_guided_path_anchors_point_at_their_definitions():
+    """Every `file:line` anchor of docs/autograd.md follows the name it shows (the nearest
+    name in backticks before it), and that line of the file defines that name."""
+    text = (REPO / "docs" / "autograd.md").read_text()
+    anchors = list(re.finditer(r"`(scratchgrad/[\w/]+\.py):(\d+)`", text))
+    assert len(anchors) >= 8
+    for m in anchors:
+        name = re.findall(r"`([A-Za-z_][\w.]*)[^`]*`", text[:m.start()])[-1].split(".")[-1]
+        source = (REPO / m.group(1)).read_text().splitlines()[int(m.group(2)) - 1]
+        assert re.match(rf"\s*(def|class) {re.escape(name)}\b", source), (m.group(0), name,
+                                                                           source)
