@@ -58,6 +58,18 @@ def fused_kernels():
     kernels.enable() if was else kernels.disable()
 
 
+@pytest.fixture
+def kernels_on():
+    """Kernels enabled for the test (also in a SCRATCHGRAD_KERNELS=reference session), then
+    the setting as it was."""
+    from scratchgrad import kernels
+
+    was = kernels.enabled()
+    kernels.enable()
+    yield
+    kernels.enable() if was else kernels.disable()
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     sg.manual_seed(0)

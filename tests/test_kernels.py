@@ -104,16 +104,6 @@ def test_kernel_equals_the_reference(kernel):
             _close(a, b, kernel.exact, f"{kernel.name} example {n} ({dtypes}) grad of input {i}")
 
 
-@pytest.fixture
-def kernels_on():
-    """Kernels enabled for the test (also under SCRATCHGRAD_KERNELS=reference), then the
-    setting as it was."""
-    was = kernels.enabled()
-    kernels.enable()
-    yield
-    kernels.enable() if was else kernels.disable()
-
-
 def test_registry_dispatches_and_switches_off(kernels_on):
     """A kernel registered for an op runs in its place when its predicate holds; disabled,
     the reference runs; the registry is left as it was."""

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.usefixtures("device")
 
 RTOL = 1e-5
 NAMES = ("W", "b", "s")
-# For tests of a fast variant of an update (scratchgrad/kernels/optim.py): under
-# SCRATCHGRAD_KERNELS=reference every optimizer runs its plain update instead.
-needs_kernels = pytest.mark.skipif(not sg.kernels.enabled(),
-                                   reason="tests a fast variant; SCRATCHGRAD_KERNELS=reference")
+# For tests of a fast variant of an update (scratchgrad/kernels/optim.py): kernels on for the
+# test, also in a SCRATCHGRAD_KERNELS=reference session (where every optimizer otherwise runs
+# its plain update).
+needs_kernels = pytest.mark.usefixtures("kernels_on")
 
 
 def _problem():
