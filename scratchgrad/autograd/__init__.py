@@ -11,6 +11,7 @@ import heapq
 from typing import Any
 
 from .. import _config
+from .._policy import EAGER as _EAGER
 from .._policy import Policy
 from ..backend import get_array_module
 from ..function import Function as _Node
@@ -63,6 +64,11 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
         retain_graph = create_graph
     anomaly = _config._state.anomaly
     policy = _config._state.policy.for_backward(create_graph)  # eager, or what records it
+    # The ops whose backward goes through the dispatch point (vjp): those with kernels in a
+    # first-order pass, none while building a graph of the gradients, every op for a
+    # recorder. The others run their own backward here directly, one call less.
+    dispatched = (_ALWAYS_VJP if policy is not _EAGER else _NONE if create_graph
+                  else _BACKWARD)
     heap: list = []
     pending: dict[_Node, list] = {}
     counter = 0
@@ -115,7 +121,10 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                 raise RuntimeError(_SECOND_TIME.format(name=_node_name(fn)))
             if fn.reads_values and fn._stamp != _VersionCounter.last:
                 _check_versions(fn)  # something changed in place since fn's forward
-            gxs = policy.backward(fn, gys, create_graph)
+            if type(fn) in dispatched:
+                gxs = policy.backward(fn, gys, create_graph)
+            else:
+                gxs = fn.backward(*gys)
             if not retain_graph:
                 fn._released = True
                 if fn.saved_attributes:
@@ -134,6 +143,17 @@ def _run(roots: list[Tensor], seeds: list[Tensor], create_graph: bool,
                         f"{type(fn).__name__}.backward returned a gradient of shape "
                         f"{gx.shape} for an input of shape {x.shape} (a bug in that op)")
                 accumulate(x, gx)
+
+
+class _Everything:
+    """Contains every op: a recorder sees each backward step."""
+
+    def __contains__(self, _: Any) -> bool:
+        return True
+
+
+_ALWAYS_VJP = _Everything()
+_NONE: dict = {}
 
 
 def vjp(fn: _Node, gys: list, create_graph: bool = False) -> Any:

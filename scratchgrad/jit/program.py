@@ -36,6 +36,7 @@ from .. import _config
 from ..kernels import numba_cpu as _fused
 from ..kernels.numpy_nn import linear_grads as _linear_grads
 from ..autograd import to_leaf, vjp
+from ..kernels import _FORWARD
 from ..ops import arithmetic as _ar
 from ..ops import conv as _conv
 from ..ops import elementwise as _el
@@ -64,6 +65,12 @@ _BINARY: dict[type, Callable] = {
 # elements the op's ten calls win (the measurements: docs/performance.md, "the compiler's own
 # kernels").
 _FUSED_LOSS_MAX = 1 << 16
+
+
+def _forward_of(fn: Any) -> Callable[..., Any]:
+    """What a replay calls for ``fn``'s forward: the dispatch point (``run_forward``) for an op
+    with kernels, else its own ``forward`` directly (one call less per op and replay)."""
+    return fn.run_forward if type(fn) in _FORWARD else fn.forward
 
 
 class Program:
@@ -550,7 +557,7 @@ class Program:
 
     def _plain_call_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
         fn, ins, outs, multi = node.fn, node.ins, node.outs, node.multi
-        forward = fn.run_forward
+        forward = _forward_of(fn)
         if i in self.inplace:
             pos = self.inplace[i]
             o = outs[0]
@@ -660,7 +667,7 @@ class Program:
         another dtype) take the ops' own arithmetic."""
         relu = self._linear_relu[id(node)]
         (x, w, b), (h_v,), (y_v,) = node.ins, node.outs, relu.outs
-        forward, relu_forward = node.fn.run_forward, relu.fn.run_forward
+        forward, relu_forward = _forward_of(node.fn), _forward_of(relu.fn)
         # Without backward rules reading h, ReLU may overwrite it (as the in-place planning
         # would do for the plain ReLU step).
         in_place = not any(n.kind == "vjp" and n.fn in (node, relu) for n in self.nodes)
@@ -718,7 +725,7 @@ class Program:
     def _linear_loss_step(self, i: int, node: Node, frees: list[int]) -> Callable[[list], None]:
         """Linear's forward without the bias, which the fused loss after it adds; other
         arrays (CuPy, a bias of another dtype) get it added here, as Linear does."""
-        slot, forward = self._linear_loss[id(node)], node.fn.run_forward
+        slot, forward = self._linear_loss[id(node)], _forward_of(node.fn)
         (x, w, b), (h_v,) = node.ins, node.outs
 
         def step(env: list) -> None:

@@ -36,7 +36,8 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
         array = xp.asarray(value)
         if not hasattr(value, "dtype") and array.dtype == np.float64:
             array = array.astype(get_default_dtype())  # a Python list of floats
-    _state.policy.constant(array)  # a scalar or data: the same at every call
+    if _state.policy is not _EAGER:  # a recorder: a scalar or data is the same at every call
+        _state.policy.constant(array)
     return Tensor._make(array)
 
 
