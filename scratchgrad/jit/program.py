@@ -36,7 +36,7 @@ from .. import _config
 from ..kernels import numba_cpu as _fused
 from ..kernels.numpy_nn import linear_grads as _linear_grads
 from ..autograd import to_leaf, vjp
-from ..kernels import _FORWARD
+from ..kernels import _BACKWARD, _FORWARD
 from ..ops import arithmetic as _ar
 from ..ops import conv as _conv
 from ..ops import elementwise as _el
@@ -778,13 +778,14 @@ class Program:
         gy_pairs = [(t, v) for t, v in zip(gys, node.ins) if v is not None]
         pairs = in_pairs + out_pairs + gy_pairs
         outs, multi = node.outs, node.multi
+        dispatched = type(fn) in _BACKWARD  # else the op's own backward, one call less
 
         def step(env: list) -> None:
             for t, v in pairs:
                 t._data = env[v]
             fn.inputs = inputs
             fn.outputs = out_refs
-            gxs = vjp(fn, gys)
+            gxs = vjp(fn, gys) if dispatched else fn.backward(*gys)
             if not multi:
                 gxs = (gxs,)
             for v, g in zip(outs, gxs):
