@@ -94,7 +94,17 @@ def register_forward(op: type, *, when: Callable[..., bool] | None = None,
                      exact: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: ``fn(op_object, *arrays)`` computes ``op``'s forward when
     ``when(op_object, *arrays)`` holds. Kernels registered later for the same op are asked
-    first. ``examples`` and ``exact`` are for the tests (see :class:`Kernel`)."""
+    first. ``examples`` and ``exact`` are for the tests (see :class:`Kernel`).
+
+    >>> import numpy as np, scratchgrad as sg
+    >>> from scratchgrad.ops.elementwise import Exp
+    >>> @register_forward(Exp, when=lambda op, x: x.dtype == np.float16, name="doc.exp16")
+    ... def exp16(op, x):
+    ...     return np.exp(x.astype(np.float32)).astype(np.float16)  # in float32, rounded
+    >>> sg.exp(sg.zeros(2, dtype=sg.float16)).tolist()
+    [1.0, 1.0]
+    >>> _all[:] = [k for k in _all if k.name != "doc.exp16"]; _rebuild()  # unregister
+    """
     return _register(op, "forward", when, name, examples, exact)
 
 
@@ -134,7 +144,14 @@ def backward_for(op: Any, gys: list) -> Callable[..., Any] | None:
 
 
 def enabled() -> bool:
-    """Whether kernels are used (False under ``SCRATCHGRAD_KERNELS=reference``)."""
+    """Whether kernels are used (False under ``SCRATCHGRAD_KERNELS=reference``).
+
+    >>> was = enabled(); disable(); enabled()
+    False
+    >>> enable(); enabled()
+    True
+    >>> disable() if not was else None
+    """
     return _on[0]
 
 
@@ -164,7 +181,11 @@ def reference() -> Iterator[None]:
 
 def registered() -> list[Kernel]:
     """Every registered kernel, enabled or not (the test suite checks each against the
-    reference)."""
+    reference).
+
+    >>> sorted({k.kind for k in registered()})
+    ['backward', 'forward']
+    """
     _load()
     return list(_all)
 
